@@ -1,0 +1,135 @@
+//! Command-line interface: raw flags -> validated inputs -> library calls.
+//!
+//! Exit codes: 0 success, 2 invalid input (bad arguments or scenario), 1 any
+//! other failure. Errors go to stderr.
+
+mod run;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use plgsim::scenario::{LoadError, Override, Scenario, ScenarioError};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "plgsim",
+    version,
+    about = "Product-led growth simulator and pricing what-if modeler"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate a scenario and write summary.json, monthly.csv and runs.csv.
+    Run(run::RunArgs),
+    /// Check a scenario and report every problem in it.
+    Validate {
+        scenario: PathBuf,
+        /// Override a scenario value by its key path (as in `run`).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// Write a commented starter scenario.
+    New {
+        /// Where to write it (must not exist).
+        file: PathBuf,
+    },
+}
+
+/// Why a command failed.
+#[derive(Debug)]
+pub enum CliError {
+    /// Bad arguments (exit 2).
+    Usage(String),
+    /// Bad scenario (exit 2).
+    Scenario(ScenarioError),
+    /// Anything else (exit 1).
+    Other(anyhow::Error),
+}
+
+impl From<anyhow::Error> for CliError {
+    fn from(e: anyhow::Error) -> CliError {
+        CliError::Other(e)
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Validate { scenario, set } => validate(&scenario, &set),
+        Command::New { file } => new(&file),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+        Err(CliError::Scenario(e)) => {
+            eprintln!("{e}");
+            let n = e.problems.len();
+            eprintln!(
+                "{n} problem{} found; nothing was run",
+                if n == 1 { "" } else { "s" }
+            );
+            ExitCode::from(2)
+        }
+        Err(CliError::Other(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Parses `--set` arguments.
+pub fn overrides(set: &[String]) -> Result<Vec<Override>, CliError> {
+    set.iter()
+        .map(|s| Override::parse(s).map_err(CliError::Usage))
+        .collect()
+}
+
+/// Loads a scenario, mapping failures to exit codes.
+pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, CliError> {
+    Scenario::from_file(path, overrides).map_err(|e| match e {
+        LoadError::Invalid(e) => CliError::Scenario(e),
+        LoadError::Io(..) => CliError::Usage(e.to_string()),
+    })
+}
+
+fn validate(path: &Path, set: &[String]) -> Result<(), CliError> {
+    let scenario = load(path, &overrides(set)?)?;
+    let uncertain = scenario.uncertain_params().count();
+    println!(
+        "ok: {} ({} months, {} runs, seed {}, {} parameters of which {} uncertain)",
+        scenario.name,
+        scenario.months,
+        scenario.runs,
+        scenario.seed,
+        scenario.params.len(),
+        uncertain
+    );
+    Ok(())
+}
+
+fn new(file: &Path) -> Result<(), CliError> {
+    if file.exists() {
+        return Err(CliError::Usage(format!(
+            "{} already exists; choose another name",
+            file.display()
+        )));
+    }
+    std::fs::write(file, plgsim::scenario::STARTER)
+        .map_err(|e| CliError::Other(anyhow::anyhow!("cannot write {}: {e}", file.display())))?;
+    println!(
+        "wrote {}; run it with: plgsim run {}",
+        file.display(),
+        file.display()
+    );
+    Ok(())
+}

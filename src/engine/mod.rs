@@ -1,0 +1,98 @@
+//! The Monte Carlo engine: runs in parallel, each independent and fully
+//! determined by (scenario, seed, run index).
+//!
+//! Runs are distributed over rayon's pool and collected in run order, so the
+//! results are the same whatever the number of threads. The engine cannot
+//! fail once the scenario is valid.
+
+pub mod model;
+pub mod run;
+
+use rayon::prelude::*;
+
+pub use model::RunModel;
+pub use run::{Account, MAX_LIVE_ACCOUNTS, RunOutput, State};
+
+use crate::metrics;
+use crate::rng;
+use crate::scenario::Scenario;
+
+/// One run: its sampled parameters and what it produced.
+#[derive(Debug, Clone)]
+pub struct RunRecord {
+    /// The value of every parameter of the scenario, in `Scenario::params` order.
+    pub params: Vec<f64>,
+    pub output: RunOutput,
+}
+
+/// All runs of a scenario.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    pub monthly_names: Vec<String>,
+    pub monthly_kinds: Vec<metrics::Kind>,
+    pub months: u32,
+    pub runs: Vec<RunRecord>,
+}
+
+impl Simulation {
+    /// Account-steps simulated over all runs.
+    pub fn account_steps(&self) -> u64 {
+        self.runs.iter().map(|r| r.output.account_steps).sum()
+    }
+
+    /// Runs that hit the live-account cap.
+    pub fn capped_runs(&self) -> usize {
+        self.runs.iter().filter(|r| r.output.capped).count()
+    }
+
+    /// The values of monthly metric `metric` in `month`, one per run.
+    pub fn monthly_values(&self, month: usize, metric: usize) -> impl Iterator<Item = f64> + '_ {
+        let width = self.monthly_names.len();
+        self.runs
+            .iter()
+            .map(move |r| r.output.monthly[month * width + metric])
+    }
+}
+
+/// Runs one run with the given parameter values.
+pub fn run_one(scenario: &Scenario, params: &[f64], run: u64) -> RunOutput {
+    let model = RunModel::new(scenario, params);
+    let width = monthly_width(scenario);
+    run::simulate_run(
+        &model,
+        run,
+        rng::process_rng(scenario.seed, run),
+        rng::acquisition_rng(scenario.seed, run),
+        width,
+    )
+}
+
+fn monthly_width(scenario: &Scenario) -> usize {
+    metrics::Monthly::COUNT + scenario.model.channels.len()
+}
+
+/// Runs every run of the scenario on the current rayon pool; `on_run_done`
+/// is called after each run (for progress reporting).
+pub fn simulate(scenario: &Scenario, on_run_done: &(dyn Fn() + Sync)) -> Simulation {
+    let runs: Vec<RunRecord> = (0..scenario.runs as u64)
+        .into_par_iter()
+        .map(|run| {
+            let params = scenario.sample(run);
+            let output = run_one(scenario, &params, run);
+            on_run_done();
+            RunRecord { params, output }
+        })
+        .collect();
+    let channels: Vec<String> = scenario
+        .model
+        .channels
+        .iter()
+        .map(|c| c.name.clone())
+        .collect();
+    Simulation {
+        monthly_names: metrics::monthly_names(&channels),
+        monthly_kinds: metrics::monthly_kinds(channels.len()),
+        months: scenario.months,
+        runs,
+    }
+}

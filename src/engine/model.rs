@@ -1,0 +1,285 @@
+//! One run's model: the scenario with every parameter at its sampled value,
+//! converted to per-step quantities once, before the run starts.
+//!
+//! Rates are given per month in the scenario. With `k` steps a month
+//! (`time_step`), a monthly probability `p` becomes `1 - (1 - p)^(1/k)` per
+//! step (exact: k steps compound back to p), a Poisson rate or an amount of
+//! money or usage per month becomes `x / k` per step, a monthly growth `g`
+//! becomes a factor `(1 + g)^(1/k)` per step, and a duration in months
+//! becomes `months * k` steps.
+//!
+//! Bernoulli draws in the account loop compare 32 random bits with a
+//! threshold `round(p * 2^32)` computed here, so a probability is resolved to
+//! 2^-32; Poisson counts are read from a cumulative table on the same scale.
+
+use crate::scenario::{ParamId, Scenario};
+
+/// 2^32 as f64: the scale of the 32-bit thresholds.
+const SCALE: f64 = 4_294_967_296.0;
+
+/// `round(p * 2^32)`: `(bits >> 32) < threshold(p)` holds with probability `p`.
+pub fn threshold(p: f64) -> u64 {
+    (p.clamp(0.0, 1.0) * SCALE).round() as u64
+}
+
+/// The probability per step of an event with monthly probability `p`.
+pub fn per_step(p: f64, steps_per_month: u32) -> f64 {
+    if steps_per_month == 1 {
+        p
+    } else {
+        1.0 - libm::pow(1.0 - p, 1.0 / steps_per_month as f64)
+    }
+}
+
+/// Cumulative Poisson probabilities on the 32-bit scale: the count is the
+/// number of entries the random 32 bits are at or above.
+#[derive(Debug, Clone)]
+pub struct PoissonTable {
+    cdf: Vec<u64>,
+    /// Means above this are drawn directly (the table would be long).
+    pub lambda: f64,
+}
+
+impl PoissonTable {
+    pub const MAX_TABLE_LAMBDA: f64 = 40.0;
+
+    pub fn new(lambda: f64) -> PoissonTable {
+        let mut cdf = Vec::new();
+        if lambda > 0.0 && lambda <= Self::MAX_TABLE_LAMBDA {
+            let mut pmf = libm::exp(-lambda);
+            let mut cum = pmf;
+            let mut j = 0.0;
+            loop {
+                let t = (cum * SCALE).round() as u64;
+                cdf.push(t);
+                if t >= SCALE as u64 || j > 10.0 * lambda + 40.0 {
+                    break;
+                }
+                j += 1.0;
+                pmf *= lambda / j;
+                cum += pmf;
+            }
+            if let Some(last) = cdf.last_mut() {
+                *last = SCALE as u64;
+            }
+        }
+        PoissonTable { cdf, lambda }
+    }
+
+    /// Whether the table holds the distribution (else draw directly).
+    #[inline]
+    pub fn tabulated(&self) -> bool {
+        !self.cdf.is_empty() || self.lambda <= 0.0
+    }
+
+    /// The count for 32 uniform random bits `u` (only if [`tabulated`](Self::tabulated)).
+    #[inline(always)]
+    pub fn count(&self, u: u64) -> u32 {
+        let mut j = 0;
+        while j < self.cdf.len() && u >= self.cdf[j] {
+            j += 1;
+        }
+        j as u32
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Channel {
+    pub spend_per_month: f64,
+    pub spend_growth_per_month: f64,
+    pub cost_per_signup: f64,
+    pub max_signups_per_month: Option<f64>,
+}
+
+impl Channel {
+    /// Monthly spend in month `t` (fractional for finer steps).
+    pub fn spend_at(&self, t_months: f64) -> f64 {
+        self.spend_per_month * libm::pow(1.0 + self.spend_growth_per_month, t_months)
+    }
+
+    /// Expected signups a month for a monthly spend `s` in an untouched
+    /// market: `s / cost_per_signup`, or with a ceiling `M` the saturating
+    /// response `M (1 - exp(-s / (cost_per_signup M)))`, whose first signups
+    /// cost `cost_per_signup` each and whose marginal cost rises with spend.
+    pub fn signups_for(&self, s: f64) -> f64 {
+        match self.max_signups_per_month {
+            None => s / self.cost_per_signup,
+            Some(m) => m * (1.0 - libm::exp(-s / (self.cost_per_signup * m))),
+        }
+    }
+}
+
+/// Per-step quantities of one run.
+#[derive(Debug, Clone)]
+pub struct RunModel {
+    pub steps_per_month: u32,
+    pub months: u32,
+    pub steps: u32,
+    pub market_size: Option<f64>,
+    pub initial_free_accounts: u64,
+    pub initial_paid_accounts: u64,
+
+    pub organic_signups_per_month: f64,
+    pub organic_growth_per_month: f64,
+    /// Share of the remaining market signing up organically per step.
+    pub organic_share_per_step: f64,
+    pub channels: Vec<Channel>,
+
+    pub activation_probability: f64,
+    /// ln(median time to value in steps), and its lognormal sigma.
+    pub ttv_mu: f64,
+    pub ttv_sigma: f64,
+    pub ttv_median_steps: f64,
+    pub window_steps: u32,
+
+    /// Median usage per step and its lognormal sigma across accounts.
+    pub usage_median_per_step: f64,
+    pub usage_sigma: f64,
+    /// The free plan's usage limit (infinite when the plan has none).
+    pub usage_limit: f32,
+
+    /// Free (active) accounts: convert below `free_convert`, churn below `free_leave`.
+    pub free_convert: u64,
+    pub free_leave: u64,
+    pub blocked_convert: u64,
+    pub blocked_leave: u64,
+    /// At the first limit hit: convert below `hit_convert`, churn below `hit_leave`.
+    pub hit_convert: u64,
+    pub hit_leave: u64,
+    pub paid_churn: u64,
+
+    pub invites_active: PoissonTable,
+    pub invites_blocked: PoissonTable,
+    pub invite_acceptance: u64,
+    /// Accepted invitations arrive `invite_delay` steps later, or one step
+    /// later still with probability `invite_delay_extra` (so the mean delay
+    /// is the cycle time exactly, and at least one step).
+    pub invite_delay: u32,
+    pub invite_delay_extra: u64,
+
+    /// MRR of an account on the entry plan.
+    pub price_per_month: f64,
+    pub serve_free_seat_per_step: f64,
+    pub serve_paid_seat_per_step: f64,
+}
+
+impl RunModel {
+    /// Builds the run's model from the sampled parameter values.
+    pub fn new(scenario: &Scenario, values: &[f64]) -> RunModel {
+        let v = |id: ParamId| values[id.0];
+        let m = &scenario.model;
+        let k = scenario.steps_per_month();
+        let kf = k as f64;
+        let step_p = |id: ParamId| per_step(v(id), k);
+
+        let ttv_median_steps = v(m.activation.time_to_value_median_months) * kf;
+        let window_steps = ((v(m.activation.window_months) * kf).round() as u32).max(1);
+
+        let free_c = step_p(m.free.conversion_per_month);
+        let free_ch = step_p(m.free.churn_per_month);
+        let blk_c = step_p(m.limit_hit.blocked_conversion_per_month);
+        let blk_ch = step_p(m.limit_hit.blocked_churn_per_month);
+        let hit_c = v(m.limit_hit.convert);
+        // Shares of the accounts that hit the limit; an uncertain pair whose
+        // draws sum above 1 leaves no one blocked.
+        let hit_ch = v(m.limit_hit.churn).min(1.0 - hit_c);
+
+        let invite_rate = v(m.invites.per_active_seat_per_month) / kf;
+        let delay = (v(m.invites.cycle_months) * kf).max(1.0);
+
+        RunModel {
+            steps_per_month: k,
+            months: scenario.months,
+            steps: scenario.months * k,
+            market_size: m.market_size.map(v),
+            initial_free_accounts: v(m.initial_free_accounts) as u64,
+            initial_paid_accounts: v(m.initial_paid_accounts) as u64,
+            organic_signups_per_month: v(m.organic.signups_per_month),
+            organic_growth_per_month: v(m.organic.growth_per_month),
+            organic_share_per_step: step_p(m.organic.share_of_remaining_market_per_month),
+            channels: m
+                .channels
+                .iter()
+                .map(|c| Channel {
+                    spend_per_month: v(c.spend_per_month),
+                    spend_growth_per_month: v(c.spend_growth_per_month),
+                    cost_per_signup: v(c.cost_per_signup),
+                    max_signups_per_month: c.max_signups_per_month.map(v),
+                })
+                .collect(),
+            activation_probability: v(m.activation.probability),
+            ttv_mu: libm::log(ttv_median_steps.max(f64::MIN_POSITIVE)),
+            ttv_sigma: v(m.activation.time_to_value_sigma),
+            ttv_median_steps,
+            window_steps,
+            usage_median_per_step: v(m.usage.median_per_month) / kf,
+            usage_sigma: v(m.usage.sigma),
+            usage_limit: m.free.usage_limit.map_or(f32::INFINITY, |id| v(id) as f32),
+            free_convert: threshold(free_c),
+            free_leave: threshold(free_c + (1.0 - free_c) * free_ch),
+            blocked_convert: threshold(blk_c),
+            blocked_leave: threshold(blk_c + (1.0 - blk_c) * blk_ch),
+            hit_convert: threshold(hit_c),
+            hit_leave: threshold(hit_c + hit_ch),
+            paid_churn: threshold(step_p(m.paid.churn_per_month)),
+            invites_active: PoissonTable::new(invite_rate),
+            invites_blocked: PoissonTable::new(invite_rate * v(m.limit_hit.blocked_invite_factor)),
+            invite_acceptance: threshold(v(m.invites.acceptance)),
+            invite_delay: delay.floor() as u32,
+            invite_delay_extra: threshold(delay - delay.floor()),
+            price_per_month: v(m.plans[0].price_per_month),
+            serve_free_seat_per_step: v(m.costs.serve_free_seat_per_month) / kf,
+            serve_paid_seat_per_step: v(m.costs.serve_paid_seat_per_month) / kf,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_step_probability_compounds_back_to_the_month() {
+        for k in [1, 4, 30] {
+            let p = per_step(0.3, k);
+            let back = 1.0 - (1.0 - p).powi(k as i32);
+            assert!((back - 0.3).abs() < 1e-12, "k = {k}: {back}");
+        }
+    }
+
+    #[test]
+    fn poisson_table_matches_the_pmf() {
+        let t = PoissonTable::new(1.5);
+        let n = 1u64 << 32;
+        // P(X = 0) is the share of 32-bit values below cdf[0].
+        let p0 = t.cdf[0] as f64 / n as f64;
+        assert!((p0 - (-1.5f64).exp()).abs() < 1e-9);
+        assert_eq!(t.count(0), 0);
+        assert_eq!(t.count(n - 1), t.cdf.len() as u32 - 1);
+        // Mean from the table.
+        let mut prev = 0u64;
+        let mut mean = 0.0;
+        for (j, &c) in t.cdf.iter().enumerate() {
+            mean += j as f64 * (c - prev) as f64 / n as f64;
+            prev = c;
+        }
+        assert!((mean - 1.5).abs() < 1e-8, "{mean}");
+    }
+
+    #[test]
+    fn saturating_channel_costs_cost_per_signup_at_first() {
+        let c = Channel {
+            spend_per_month: 0.0,
+            spend_growth_per_month: 0.0,
+            cost_per_signup: 10.0,
+            max_signups_per_month: Some(1000.0),
+        };
+        assert!((c.signups_for(1.0) - 0.1).abs() < 1e-4);
+        assert!(c.signups_for(1e9) <= 1000.0);
+        let linear = Channel {
+            max_signups_per_month: None,
+            ..c
+        };
+        assert_eq!(linear.signups_for(500.0), 50.0);
+    }
+}

@@ -1,0 +1,96 @@
+//! Numbers for people: `$12.3k`, `$1.2M`, `3.4%`, `2.1x`.
+
+use crate::metrics::Unit;
+
+/// Money with a k/M/B suffix and three significant digits: `$950`, `$12.3k`, `$1.25M`.
+pub fn money(x: f64) -> String {
+    let sign = if x < 0.0 { "-" } else { "" };
+    let a = x.abs();
+    let (v, suffix) = if a >= 1e9 {
+        (a / 1e9, "B")
+    } else if a >= 1e6 {
+        (a / 1e6, "M")
+    } else if a >= 1e3 {
+        (a / 1e3, "k")
+    } else {
+        (a, "")
+    };
+    format!("{sign}${}{suffix}", sig3(v, suffix.is_empty()))
+}
+
+/// A count with k/M suffixes above ten thousand: `950`, `12.3k`.
+pub fn count(x: f64) -> String {
+    let a = x.abs();
+    let sign = if x < 0.0 { "-" } else { "" };
+    if a >= 1e6 {
+        format!("{sign}{}M", sig3(a / 1e6, false))
+    } else if a >= 1e4 {
+        format!("{sign}{}k", sig3(a / 1e3, false))
+    } else if a >= 100.0 || a == a.round() {
+        format!("{sign}{:.0}", a)
+    } else {
+        format!("{sign}{}", sig3(a, false))
+    }
+}
+
+/// A share as a percentage: `3.4%`, `0.25%`, `100%`.
+pub fn percent(x: f64) -> String {
+    let p = 100.0 * x;
+    if p.abs() >= 10.0 {
+        format!("{p:.1}%")
+    } else if p.abs() >= 1.0 {
+        format!("{p:.2}%")
+    } else {
+        format!("{p:.3}%")
+    }
+}
+
+fn sig3(v: f64, whole_if_small: bool) -> String {
+    if v >= 100.0 || (whole_if_small && v >= 10.0) {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// A value in its unit.
+pub fn value(x: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Money => money(x),
+        Unit::Share => percent(x),
+        Unit::Count => count(x),
+        Unit::Ratio => format!("{x:.2}"),
+        Unit::Months => format!("{x:.1} mo"),
+    }
+}
+
+/// An optional value; undefined reads "n/a".
+pub fn opt(x: Option<f64>, unit: Unit) -> String {
+    x.map_or_else(|| "n/a".to_string(), |x| value(x, unit))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_reads_like_a_board_deck() {
+        assert_eq!(money(950.0), "$950");
+        assert_eq!(money(12_345.0), "$12.3k");
+        assert_eq!(money(1_250_000.0), "$1.25M");
+        assert_eq!(money(-4_200.0), "-$4.20k");
+        assert_eq!(money(12.0), "$12");
+        assert_eq!(money(9.5), "$9.50");
+    }
+
+    #[test]
+    fn percentages_and_counts() {
+        assert_eq!(percent(0.034), "3.40%");
+        assert_eq!(percent(0.25), "25.0%");
+        assert_eq!(count(12_345.0), "12.3k");
+        assert_eq!(count(950.0), "950");
+        assert_eq!(count(2.5), "2.50");
+    }
+}

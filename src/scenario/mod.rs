@@ -1,0 +1,257 @@
+//! Scenarios: what a user describes, read from TOML and checked in full.
+//!
+//! ```text
+//! text --load--> RawScenario (serde, spans) --validate--> Scenario
+//! ```
+//!
+//! A [`Scenario`] is valid by construction: every numeric input is a
+//! registered parameter ([`ParamSpec`]) with a key path, a distribution and a
+//! domain, and the model structure refers to parameters by [`ParamId`]. Per
+//! run, the engine samples one value per parameter ([`Scenario::sample`]),
+//! each from its own random stream keyed by (seed, run, key path), so that
+//! changing one parameter never changes the draws of another: the basis of
+//! common random numbers in sweeps and comparisons.
+
+mod diagnostic;
+mod load;
+pub mod param;
+mod raw;
+mod validate;
+
+use std::path::Path;
+
+pub use diagnostic::{Location, Problem, ScenarioError};
+pub use load::Override;
+pub use param::{Dist, Domain};
+
+use crate::rng;
+
+/// Index of a parameter in [`Scenario::params`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ParamId(pub usize);
+
+/// A numeric input of the model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamSpec {
+    /// Dotted key path, as in the file and in `--set` (e.g. `paid.churn_per_month`).
+    pub key: String,
+    pub dist: Dist,
+    pub domain: Domain,
+    /// Largest value accepted (sizes are bounded so that a typo cannot ask
+    /// for more memory than the machine has).
+    pub max: f64,
+    /// Whether the value is a count, rounded to the nearest whole number.
+    pub integer: bool,
+}
+
+/// Length of one simulation step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeStep {
+    Month,
+    /// A quarter of a month (7.6 days), so that months stay whole steps.
+    Week,
+    /// A thirtieth of a month.
+    Day,
+}
+
+impl TimeStep {
+    pub fn steps_per_month(self) -> u32 {
+        match self {
+            TimeStep::Month => 1,
+            TimeStep::Week => 4,
+            TimeStep::Day => 30,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TimeStep::Month => "month",
+            TimeStep::Week => "week",
+            TimeStep::Day => "day",
+        }
+    }
+}
+
+/// A validated scenario.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    pub months: u32,
+    pub runs: u32,
+    pub seed: u64,
+    pub time_step: TimeStep,
+    /// What the plan-limited usage counts ("projects", "GB", ...).
+    pub usage_unit: String,
+    /// Every numeric parameter, in the order of the file's sections.
+    pub params: Vec<ParamSpec>,
+    pub model: ModelSpec,
+}
+
+/// The model's structure; numbers are parameters.
+#[derive(Debug, Clone)]
+pub struct ModelSpec {
+    pub market_size: Option<ParamId>,
+    pub initial_free_accounts: ParamId,
+    pub initial_paid_accounts: ParamId,
+    pub organic: OrganicSpec,
+    pub channels: Vec<ChannelSpec>,
+    pub activation: ActivationSpec,
+    pub usage: UsageSpec,
+    pub free: FreeSpec,
+    pub limit_hit: LimitHitSpec,
+    pub invites: InvitesSpec,
+    pub plans: Vec<PlanSpec>,
+    pub paid: PaidSpec,
+    pub costs: CostsSpec,
+}
+
+#[derive(Debug, Clone)]
+pub struct OrganicSpec {
+    pub signups_per_month: ParamId,
+    pub growth_per_month: ParamId,
+    pub share_of_remaining_market_per_month: ParamId,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChannelSpec {
+    pub name: String,
+    pub spend_per_month: ParamId,
+    pub spend_growth_per_month: ParamId,
+    pub cost_per_signup: ParamId,
+    pub max_signups_per_month: Option<ParamId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ActivationSpec {
+    pub probability: ParamId,
+    pub time_to_value_median_months: ParamId,
+    pub time_to_value_sigma: ParamId,
+    pub window_months: ParamId,
+}
+
+#[derive(Debug, Clone)]
+pub struct UsageSpec {
+    pub median_per_month: ParamId,
+    pub sigma: ParamId,
+}
+
+#[derive(Debug, Clone)]
+pub struct FreeSpec {
+    pub usage_limit: Option<ParamId>,
+    pub conversion_per_month: ParamId,
+    pub churn_per_month: ParamId,
+}
+
+#[derive(Debug, Clone)]
+pub struct LimitHitSpec {
+    pub convert: ParamId,
+    pub churn: ParamId,
+    pub blocked_conversion_per_month: ParamId,
+    pub blocked_churn_per_month: ParamId,
+    pub blocked_invite_factor: ParamId,
+}
+
+#[derive(Debug, Clone)]
+pub struct InvitesSpec {
+    pub per_active_seat_per_month: ParamId,
+    pub acceptance: ParamId,
+    pub cycle_months: ParamId,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanSpec {
+    pub name: String,
+    pub price_per_month: ParamId,
+}
+
+#[derive(Debug, Clone)]
+pub struct PaidSpec {
+    pub churn_per_month: ParamId,
+}
+
+#[derive(Debug, Clone)]
+pub struct CostsSpec {
+    pub serve_free_seat_per_month: ParamId,
+    pub serve_paid_seat_per_month: ParamId,
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file, applying `overrides` on top.
+    pub fn from_file(path: &Path, overrides: &[Override]) -> Result<Scenario, LoadError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| LoadError::Io(path.display().to_string(), e))?;
+        Scenario::from_str(&path.display().to_string(), &text, overrides)
+            .map_err(LoadError::Invalid)
+    }
+
+    /// Reads and validates scenario text. `file_name` is used in messages.
+    pub fn from_str(
+        file_name: &str,
+        text: &str,
+        overrides: &[Override],
+    ) -> Result<Scenario, ScenarioError> {
+        let mut source = diagnostic::Source::new(file_name, text);
+        let mut problems = Vec::new();
+        let raw = load::load_raw(&mut source, overrides, &mut problems);
+        let syntax_failed = problems
+            .iter()
+            .any(|p| p.key.is_empty() && p.message.starts_with("invalid TOML"));
+        let scenario = validate::validate(raw, &source, &mut problems);
+        if problems.is_empty() && !syntax_failed {
+            Ok(scenario)
+        } else {
+            Err(ScenarioError { problems })
+        }
+    }
+
+    pub fn param(&self, id: ParamId) -> &ParamSpec {
+        &self.params[id.0]
+    }
+
+    /// Looks a parameter up by key path.
+    pub fn param_by_key(&self, key: &str) -> Option<ParamId> {
+        self.params.iter().position(|p| p.key == key).map(ParamId)
+    }
+
+    /// Parameters whose value varies across runs.
+    pub fn uncertain_params(&self) -> impl Iterator<Item = (ParamId, &ParamSpec)> {
+        self.params
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !p.dist.is_fixed())
+            .map(|(i, p)| (ParamId(i), p))
+    }
+
+    pub fn steps_per_month(&self) -> u32 {
+        self.time_step.steps_per_month()
+    }
+
+    /// The value of every parameter for one run. Each parameter has its own
+    /// stream, keyed by (seed, run, key path); fixed values draw nothing.
+    pub fn sample(&self, run: u64) -> Vec<f64> {
+        self.params
+            .iter()
+            .map(|p| {
+                if let Dist::Fixed(x) = p.dist {
+                    return x;
+                }
+                let mut r = rng::param_rng(self.seed, run, &p.key);
+                let x = p.dist.sample(p.domain, &mut r).min(p.max);
+                if p.integer { x.round() } else { x }
+            })
+            .collect()
+    }
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read {0}: {1}")]
+    Io(String, std::io::Error),
+    #[error("{0}")]
+    Invalid(ScenarioError),
+}
+
+/// The commented starter scenario written by `plgsim new`.
+pub const STARTER: &str = include_str!("starter.toml");

@@ -1,0 +1,144 @@
+//! The scenario file as written: serde structs that mirror the TOML.
+//!
+//! Every field is optional here; defaults, ranges and cross-field rules live
+//! in [`super::validate`], which turns a [`RawScenario`] into a
+//! [`super::Scenario`]. Numeric fields keep their span so that a range error
+//! can point at the line that holds the value. The key names are the
+//! documented vocabulary (`docs/scenario.md`): a TOML key, the Rust field, the
+//! CSV column and the JSON key are the same word.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::param::Dist;
+
+pub type P = Option<Spanned<Dist>>;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub scenario: Option<Spanned<RawMeta>>,
+    pub market: Option<RawMarket>,
+    pub initial: Option<RawInitial>,
+    pub acquisition: Option<RawAcquisition>,
+    pub activation: Option<RawActivation>,
+    pub usage: Option<RawUsage>,
+    pub free: Option<RawFree>,
+    pub limit_hit: Option<RawLimitHit>,
+    pub invites: Option<RawInvites>,
+    pub plans: Option<Spanned<Vec<Spanned<RawPlan>>>>,
+    pub paid: Option<RawPaid>,
+    pub costs: Option<RawCosts>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMeta {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub months: Option<Spanned<i64>>,
+    pub runs: Option<Spanned<i64>>,
+    pub seed: Option<Spanned<i64>>,
+    pub time_step: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMarket {
+    pub size: P,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInitial {
+    pub free_accounts: P,
+    pub paid_accounts: P,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAcquisition {
+    pub organic: Option<RawOrganic>,
+    pub channels: Option<Vec<Spanned<RawChannel>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOrganic {
+    pub signups_per_month: P,
+    pub growth_per_month: P,
+    pub share_of_remaining_market_per_month: P,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChannel {
+    pub name: Option<Spanned<String>>,
+    pub spend_per_month: P,
+    pub spend_growth_per_month: P,
+    pub cost_per_signup: P,
+    pub max_signups_per_month: P,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawActivation {
+    pub probability: P,
+    pub time_to_value_median_months: P,
+    pub time_to_value_sigma: P,
+    pub window_months: P,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUsage {
+    pub unit: Option<String>,
+    pub median_per_month: P,
+    pub sigma: P,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFree {
+    pub usage_limit: P,
+    pub conversion_per_month: P,
+    pub churn_per_month: P,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLimitHit {
+    pub convert: P,
+    pub churn: P,
+    pub blocked_conversion_per_month: P,
+    pub blocked_churn_per_month: P,
+    pub blocked_invite_factor: P,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInvites {
+    pub per_active_seat_per_month: P,
+    pub acceptance: P,
+    pub cycle_months: P,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlan {
+    pub name: Option<Spanned<String>>,
+    pub price_per_month: P,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPaid {
+    pub churn_per_month: P,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCosts {
+    pub serve_free_seat_per_month: P,
+    pub serve_paid_seat_per_month: P,
+}

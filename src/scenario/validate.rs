@@ -1,0 +1,605 @@
+//! From [`RawScenario`] to [`Scenario`]: defaults, ranges and cross-field
+//! rules. Every problem is recorded; none stops the check.
+//!
+//! The defaults written here are the ones documented in `docs/scenario.md`.
+
+use std::ops::Range;
+
+use toml::Spanned;
+
+use super::diagnostic::{Problem, Source};
+use super::param::{Dist, Domain, fmt_num};
+use super::raw::{P, RawScenario};
+use super::*;
+
+/// Most months a scenario may span (50 years).
+pub const MAX_MONTHS: i64 = 600;
+/// Most runs in one invocation.
+pub const MAX_RUNS: i64 = 1_000_000;
+/// Largest addressable market, in accounts.
+pub const MAX_MARKET: f64 = 1e9;
+/// Largest number of accounts at the start or signups a month from one source.
+pub const MAX_ACCOUNTS: f64 = 1e7;
+/// Largest monthly money amount (spend, price, cost).
+pub const MAX_MONEY: f64 = 1e12;
+
+struct Checker<'a> {
+    source: &'a Source,
+    problems: &'a mut Vec<Problem>,
+    params: Vec<ParamSpec>,
+}
+
+impl Checker<'_> {
+    fn problem(&mut self, key: &str, span: Option<Range<usize>>, message: String) {
+        let location = span.map(|s| self.source.locate(s));
+        self.problems.push(Problem {
+            key: key.to_string(),
+            message,
+            location,
+        });
+    }
+
+    fn register(
+        &mut self,
+        key: &str,
+        dist: Dist,
+        domain: Domain,
+        max: f64,
+        integer: bool,
+    ) -> ParamId {
+        self.params.push(ParamSpec {
+            key: key.to_string(),
+            dist,
+            domain,
+            max,
+            integer,
+        });
+        ParamId(self.params.len() - 1)
+    }
+
+    /// A parameter that always has a value (`default` when absent).
+    fn param(&mut self, raw: &P, key: &str, domain: Domain, default: f64) -> ParamId {
+        self.bounded(raw, key, domain, default, f64::INFINITY)
+    }
+
+    fn bounded(&mut self, raw: &P, key: &str, domain: Domain, default: f64, max: f64) -> ParamId {
+        match raw {
+            Some(v) => self.checked(v, key, domain, max, false),
+            None => self.register(key, Dist::Fixed(default), domain, max, false),
+        }
+    }
+
+    /// A whole number of accounts.
+    fn count(&mut self, raw: &P, key: &str, default: f64, max: f64) -> ParamId {
+        match raw {
+            Some(v) => self.checked(v, key, Domain::NonNegative, max, true),
+            None => self.register(key, Dist::Fixed(default), Domain::NonNegative, max, true),
+        }
+    }
+
+    /// A parameter whose absence means "none" (no limit, no market bound).
+    fn optional(&mut self, raw: &P, key: &str, domain: Domain, max: f64) -> Option<ParamId> {
+        raw.as_ref()
+            .map(|v| self.checked(v, key, domain, max, false))
+    }
+
+    fn checked(
+        &mut self,
+        v: &Spanned<Dist>,
+        key: &str,
+        domain: Domain,
+        max: f64,
+        integer: bool,
+    ) -> ParamId {
+        let dist = v.get_ref().clone();
+        if let Err(msg) = dist.check(domain) {
+            self.problem(key, Some(v.span()), msg);
+        } else if let Some(high) = upper_end(&dist)
+            && high > max
+        {
+            self.problem(
+                key,
+                Some(v.span()),
+                format!("expected at most {}, got {}", fmt_num(max), fmt_num(high)),
+            );
+        }
+        self.register(key, dist, domain, max, integer)
+    }
+
+    fn fixed(&self, id: ParamId) -> Option<f64> {
+        match self.params[id.0].dist {
+            Dist::Fixed(x) => Some(x),
+            _ => None,
+        }
+    }
+}
+
+/// The largest value a bounded distribution can take.
+fn upper_end(d: &Dist) -> Option<f64> {
+    match *d {
+        Dist::Fixed(x) => Some(x),
+        Dist::Uniform { high, .. } | Dist::Interval90 { high, .. } => Some(high),
+        Dist::Triangular { max, .. } => Some(max),
+        Dist::Normal { mean, .. } => Some(mean),
+        Dist::LogNormal { median, .. } => Some(median),
+        Dist::Beta { .. } => Some(1.0),
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+}
+
+pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) -> Scenario {
+    let mut c = Checker {
+        source,
+        problems,
+        params: Vec::new(),
+    };
+
+    // [scenario]
+    let meta_span = raw.scenario.as_ref().map(|m| m.span());
+    let meta = raw.scenario.map(Spanned::into_inner).unwrap_or_default();
+    let int_in = |c: &mut Checker,
+                  v: &Option<Spanned<i64>>,
+                  key: &str,
+                  default: i64,
+                  lo: i64,
+                  hi: i64|
+     -> i64 {
+        match v {
+            None => default,
+            Some(s) if (lo..=hi).contains(s.get_ref()) => *s.get_ref(),
+            Some(s) => {
+                c.problem(
+                    key,
+                    Some(s.span()),
+                    format!("expected an integer from {lo} to {hi}, got {}", s.get_ref()),
+                );
+                default
+            }
+        }
+    };
+    let months = int_in(&mut c, &meta.months, "scenario.months", 24, 1, MAX_MONTHS) as u32;
+    let runs = int_in(&mut c, &meta.runs, "scenario.runs", 1000, 1, MAX_RUNS) as u32;
+    let seed = int_in(&mut c, &meta.seed, "scenario.seed", 1, 0, i64::MAX) as u64;
+    let time_step = match meta.time_step.as_ref() {
+        None => TimeStep::Month,
+        Some(s) => match s.get_ref().as_str() {
+            "month" => TimeStep::Month,
+            "week" => TimeStep::Week,
+            "day" => TimeStep::Day,
+            other => {
+                c.problem(
+                    "scenario.time_step",
+                    Some(s.span()),
+                    format!("expected \"month\", \"week\" or \"day\", got \"{other}\""),
+                );
+                TimeStep::Month
+            }
+        },
+    };
+    let name = meta.name.unwrap_or_else(|| {
+        std::path::Path::new(&source.file_name)
+            .file_stem()
+            .map_or("scenario".into(), |s| s.to_string_lossy().into())
+    });
+    let _ = meta_span;
+
+    // [market], [initial]
+    let market = raw.market.unwrap_or_default();
+    let market_size = c.optional(&market.size, "market.size", Domain::Positive, MAX_MARKET);
+    let initial = raw.initial.unwrap_or_default();
+    let initial_free_accounts = c.count(
+        &initial.free_accounts,
+        "initial.free_accounts",
+        0.0,
+        MAX_ACCOUNTS,
+    );
+    let initial_paid_accounts = c.count(
+        &initial.paid_accounts,
+        "initial.paid_accounts",
+        0.0,
+        MAX_ACCOUNTS,
+    );
+
+    // [acquisition]
+    let acquisition = raw.acquisition.unwrap_or_default();
+    let organic_raw = acquisition.organic.unwrap_or_default();
+    let organic = OrganicSpec {
+        signups_per_month: c.bounded(
+            &organic_raw.signups_per_month,
+            "acquisition.organic.signups_per_month",
+            Domain::NonNegative,
+            0.0,
+            MAX_ACCOUNTS,
+        ),
+        growth_per_month: c.param(
+            &organic_raw.growth_per_month,
+            "acquisition.organic.growth_per_month",
+            Domain::Growth,
+            0.0,
+        ),
+        share_of_remaining_market_per_month: c.param(
+            &organic_raw.share_of_remaining_market_per_month,
+            "acquisition.organic.share_of_remaining_market_per_month",
+            Domain::Probability,
+            0.0,
+        ),
+    };
+    if market_size.is_none()
+        && let Some(v) = &organic_raw.share_of_remaining_market_per_month
+        && *v.get_ref() != Dist::Fixed(0.0)
+    {
+        c.problem(
+            "acquisition.organic.share_of_remaining_market_per_month",
+            Some(v.span()),
+            "needs a finite market: set market.size".into(),
+        );
+    }
+
+    let mut channels: Vec<ChannelSpec> = Vec::new();
+    for (i, ch) in acquisition
+        .channels
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
+        let span = ch.span();
+        let ch = ch.into_inner();
+        let name = match &ch.name {
+            Some(n) if is_identifier(n.get_ref()) => n.get_ref().clone(),
+            Some(n) => {
+                c.problem(
+                    &format!("acquisition.channels.{i}.name"),
+                    Some(n.span()),
+                    format!(
+                        "expected a name of lowercase letters, digits and _, got \"{}\"",
+                        n.get_ref()
+                    ),
+                );
+                format!("channel_{i}")
+            }
+            None => {
+                c.problem(
+                    &format!("acquisition.channels.{i}"),
+                    Some(span.clone()),
+                    "a channel needs a `name` (e.g. name = \"search_ads\")".into(),
+                );
+                format!("channel_{i}")
+            }
+        };
+        if channels.iter().any(|o| o.name == name) {
+            c.problem(
+                &format!("acquisition.channels.{name}.name"),
+                ch.name.as_ref().map(|n| n.span()),
+                "two channels have this name".into(),
+            );
+        }
+        let k = |f: &str| format!("acquisition.channels.{name}.{f}");
+        if ch.cost_per_signup.is_none() {
+            c.problem(
+                &k("cost_per_signup"),
+                Some(span.clone()),
+                "a channel needs `cost_per_signup` (money per signup)".into(),
+            );
+        }
+        channels.push(ChannelSpec {
+            spend_per_month: c.bounded(
+                &ch.spend_per_month,
+                &k("spend_per_month"),
+                Domain::NonNegative,
+                0.0,
+                MAX_MONEY,
+            ),
+            spend_growth_per_month: c.param(
+                &ch.spend_growth_per_month,
+                &k("spend_growth_per_month"),
+                Domain::Growth,
+                0.0,
+            ),
+            cost_per_signup: c.bounded(
+                &ch.cost_per_signup,
+                &k("cost_per_signup"),
+                Domain::Positive,
+                1.0,
+                MAX_MONEY,
+            ),
+            max_signups_per_month: c.optional(
+                &ch.max_signups_per_month,
+                &k("max_signups_per_month"),
+                Domain::Positive,
+                MAX_ACCOUNTS,
+            ),
+            name,
+        });
+    }
+
+    // [activation], [usage]
+    let a = raw.activation.unwrap_or_default();
+    let activation = ActivationSpec {
+        probability: c.param(
+            &a.probability,
+            "activation.probability",
+            Domain::Probability,
+            1.0,
+        ),
+        time_to_value_median_months: c.param(
+            &a.time_to_value_median_months,
+            "activation.time_to_value_median_months",
+            Domain::NonNegative,
+            0.0,
+        ),
+        time_to_value_sigma: c.param(
+            &a.time_to_value_sigma,
+            "activation.time_to_value_sigma",
+            Domain::NonNegative,
+            0.0,
+        ),
+        window_months: c.param(
+            &a.window_months,
+            "activation.window_months",
+            Domain::Positive,
+            1.0,
+        ),
+    };
+    let u = raw.usage.unwrap_or_default();
+    let usage_unit = u.unit.clone().unwrap_or_else(|| "units".into());
+    let usage = UsageSpec {
+        median_per_month: c.param(
+            &u.median_per_month,
+            "usage.median_per_month",
+            Domain::NonNegative,
+            1.0,
+        ),
+        sigma: c.param(&u.sigma, "usage.sigma", Domain::NonNegative, 0.0),
+    };
+
+    // [free], [limit_hit]
+    let f = raw.free.unwrap_or_default();
+    let free = FreeSpec {
+        usage_limit: c.optional(
+            &f.usage_limit,
+            "free.usage_limit",
+            Domain::Positive,
+            f64::INFINITY,
+        ),
+        conversion_per_month: c.param(
+            &f.conversion_per_month,
+            "free.conversion_per_month",
+            Domain::Probability,
+            0.0,
+        ),
+        churn_per_month: c.param(
+            &f.churn_per_month,
+            "free.churn_per_month",
+            Domain::Probability,
+            0.0,
+        ),
+    };
+    let l = raw.limit_hit.unwrap_or_default();
+    let limit_hit = LimitHitSpec {
+        convert: c.param(&l.convert, "limit_hit.convert", Domain::Probability, 0.0),
+        churn: c.param(&l.churn, "limit_hit.churn", Domain::Probability, 0.0),
+        blocked_conversion_per_month: c.param(
+            &l.blocked_conversion_per_month,
+            "limit_hit.blocked_conversion_per_month",
+            Domain::Probability,
+            0.0,
+        ),
+        blocked_churn_per_month: match &l.blocked_churn_per_month {
+            Some(_) => c.param(
+                &l.blocked_churn_per_month,
+                "limit_hit.blocked_churn_per_month",
+                Domain::Probability,
+                0.0,
+            ),
+            // Defaults to the free churn: the same distribution, under its own key.
+            None => {
+                let d = c.params[free.churn_per_month.0].dist.clone();
+                c.register(
+                    "limit_hit.blocked_churn_per_month",
+                    d,
+                    Domain::Probability,
+                    f64::INFINITY,
+                    false,
+                )
+            }
+        },
+        blocked_invite_factor: c.param(
+            &l.blocked_invite_factor,
+            "limit_hit.blocked_invite_factor",
+            Domain::Probability,
+            0.0,
+        ),
+    };
+    if let (Some(cv), Some(ch)) = (c.fixed(limit_hit.convert), c.fixed(limit_hit.churn))
+        && cv + ch > 1.0 + 1e-12
+    {
+        c.problem(
+            "limit_hit.churn",
+            l.churn.as_ref().map(|s| s.span()),
+            format!(
+                "limit_hit.convert + limit_hit.churn must be at most 1 (they are shares of the accounts that hit the limit), got {} + {}",
+                fmt_num(cv),
+                fmt_num(ch)
+            ),
+        );
+    }
+    if free.usage_limit.is_none() {
+        for (key, v) in [
+            ("limit_hit.convert", &l.convert),
+            ("limit_hit.churn", &l.churn),
+        ] {
+            if let Some(v) = v
+                && *v.get_ref() != Dist::Fixed(0.0)
+            {
+                c.problem(
+                    key,
+                    Some(v.span()),
+                    "has no effect without a limit: set free.usage_limit".into(),
+                );
+            }
+        }
+    }
+
+    // [invites]
+    let inv = raw.invites.unwrap_or_default();
+    let invites = InvitesSpec {
+        per_active_seat_per_month: c.bounded(
+            &inv.per_active_seat_per_month,
+            "invites.per_active_seat_per_month",
+            Domain::NonNegative,
+            0.0,
+            1000.0,
+        ),
+        acceptance: c.param(
+            &inv.acceptance,
+            "invites.acceptance",
+            Domain::Probability,
+            0.0,
+        ),
+        cycle_months: c.bounded(
+            &inv.cycle_months,
+            "invites.cycle_months",
+            Domain::NonNegative,
+            1.0,
+            60.0,
+        ),
+    };
+
+    // [[plans]], [paid], [costs]
+    let mut plans: Vec<PlanSpec> = Vec::new();
+    let plans_raw = raw.plans;
+    let plans_span = plans_raw.as_ref().map(|p| p.span());
+    for (i, p) in plans_raw
+        .map(Spanned::into_inner)
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
+        let span = p.span();
+        let p = p.into_inner();
+        let name = match &p.name {
+            Some(n) if is_identifier(n.get_ref()) => n.get_ref().clone(),
+            Some(n) => {
+                c.problem(
+                    &format!("plans.{i}.name"),
+                    Some(n.span()),
+                    format!(
+                        "expected a name of lowercase letters, digits and _, got \"{}\"",
+                        n.get_ref()
+                    ),
+                );
+                format!("plan_{i}")
+            }
+            None => {
+                c.problem(
+                    &format!("plans.{i}"),
+                    Some(span.clone()),
+                    "a plan needs a `name` (e.g. name = \"pro\")".into(),
+                );
+                format!("plan_{i}")
+            }
+        };
+        if plans.iter().any(|o| o.name == name) {
+            c.problem(
+                &format!("plans.{name}.name"),
+                p.name.as_ref().map(|n| n.span()),
+                "two plans have this name".into(),
+            );
+        }
+        let k = |f: &str| format!("plans.{name}.{f}");
+        if p.price_per_month.is_none() {
+            c.problem(
+                &k("price_per_month"),
+                Some(span.clone()),
+                "a plan needs `price_per_month`".into(),
+            );
+        }
+        plans.push(PlanSpec {
+            price_per_month: c.bounded(
+                &p.price_per_month,
+                &k("price_per_month"),
+                Domain::NonNegative,
+                0.0,
+                MAX_MONEY,
+            ),
+            name,
+        });
+    }
+    if plans.is_empty() {
+        c.problem(
+            "plans",
+            plans_span,
+            "a scenario needs at least one paid plan, e.g.\n[[plans]]\nname = \"pro\"\nprice_per_month = 12".into(),
+        );
+    }
+    let pd = raw.paid.unwrap_or_default();
+    let paid = PaidSpec {
+        churn_per_month: c.param(
+            &pd.churn_per_month,
+            "paid.churn_per_month",
+            Domain::Probability,
+            0.0,
+        ),
+    };
+    let co = raw.costs.unwrap_or_default();
+    let costs = CostsSpec {
+        serve_free_seat_per_month: c.bounded(
+            &co.serve_free_seat_per_month,
+            "costs.serve_free_seat_per_month",
+            Domain::NonNegative,
+            0.0,
+            MAX_MONEY,
+        ),
+        serve_paid_seat_per_month: c.bounded(
+            &co.serve_paid_seat_per_month,
+            "costs.serve_paid_seat_per_month",
+            Domain::NonNegative,
+            0.0,
+            MAX_MONEY,
+        ),
+    };
+
+    let max_steps = 65_000 / time_step.steps_per_month() as i64;
+    if months as i64 > max_steps {
+        c.problem(
+            "scenario.months",
+            meta.months.as_ref().map(|m| m.span()),
+            format!(
+                "with time_step = \"{}\", at most {max_steps} months",
+                time_step.name()
+            ),
+        );
+    }
+
+    Scenario {
+        name,
+        description: meta.description.unwrap_or_default(),
+        months,
+        runs,
+        seed,
+        time_step,
+        usage_unit,
+        params: c.params,
+        model: ModelSpec {
+            market_size,
+            initial_free_accounts,
+            initial_paid_accounts,
+            organic,
+            channels,
+            activation,
+            usage,
+            free,
+            limit_hit,
+            invites,
+            plans,
+            paid,
+            costs,
+        },
+    }
+}
