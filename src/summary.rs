@@ -21,7 +21,57 @@ pub struct Summary {
     pub monthly: Vec<Vec<Stat>>,
     /// Uncertain parameters and the statistics of their sampled values.
     pub uncertain: Vec<(ParamSpec, Stat)>,
+    pub cohorts: CohortTable,
     pub warnings: Vec<String>,
+}
+
+/// Signup cohorts pooled over runs: for the accounts that signed up in month
+/// `c` (0-based) in every run, the share that had converted to paid, and the
+/// share still present (in any state), by the end of month `c + a`. Shares
+/// are ratios of sums over runs (pooled), defined for `c + a < months`.
+#[derive(Debug, Clone)]
+pub struct CohortTable {
+    /// Mean signups of each cohort per run.
+    pub signups: Vec<f64>,
+    /// `[cohort][age]` cumulative share converted (first conversions).
+    pub converted: Vec<Vec<f64>>,
+    /// `[cohort][age]` share of the cohort's accounts still present.
+    pub retained: Vec<Vec<f64>>,
+}
+
+impl CohortTable {
+    fn new(sim: &Simulation) -> CohortTable {
+        let months = sim.months as usize;
+        let signups_col = sim
+            .monthly_names
+            .iter()
+            .position(|n| n == "signups_total")
+            .expect("signups_total exists");
+        let mut signups = Vec::with_capacity(months);
+        let mut converted = Vec::with_capacity(months);
+        let mut retained = Vec::with_capacity(months);
+        for c in 0..months {
+            let total: f64 = sim.monthly_values(c, signups_col).sum();
+            signups.push(total / sim.runs.len().max(1) as f64);
+            let (mut conv, mut left) = (0u64, 0u64);
+            let mut conv_row = Vec::new();
+            let mut ret_row = Vec::new();
+            for a in 0..months - c {
+                conv += sim.cohort_conversions[c * months + a];
+                left += sim.cohort_departures[c * months + a];
+                let share = |x: u64| if total > 0.0 { x as f64 / total } else { 0.0 };
+                conv_row.push(share(conv));
+                ret_row.push(if total > 0.0 { 1.0 - share(left) } else { 0.0 });
+            }
+            converted.push(conv_row);
+            retained.push(ret_row);
+        }
+        CohortTable {
+            signups,
+            converted,
+            retained,
+        }
+    }
 }
 
 impl Summary {
@@ -51,6 +101,7 @@ impl Summary {
                 )
             })
             .collect();
+        let cohorts = CohortTable::new(sim);
         let mut warnings = Vec::new();
         let capped = sim.capped_runs();
         if capped > 0 {
@@ -71,6 +122,7 @@ impl Summary {
             monthly_names: sim.monthly_names.clone(),
             monthly,
             uncertain,
+            cohorts,
             warnings,
         }
     }

@@ -8,6 +8,8 @@
 pub mod model;
 pub mod run;
 
+use std::sync::Mutex;
+
 use rayon::prelude::*;
 
 pub use model::RunModel;
@@ -32,6 +34,12 @@ pub struct Simulation {
     pub monthly_kinds: Vec<metrics::Kind>,
     pub months: u32,
     pub runs: Vec<RunRecord>,
+    /// Cohort counts summed over runs, `[signup month][months since]`
+    /// (`months x months`): first conversions to paid and departures. The
+    /// per-run matrices are added up as runs finish (integer sums, so the
+    /// order does not matter) and not kept.
+    pub cohort_conversions: Vec<u64>,
+    pub cohort_departures: Vec<u64>,
 }
 
 impl Simulation {
@@ -74,15 +82,31 @@ fn monthly_width(scenario: &Scenario) -> usize {
 /// Runs every run of the scenario on the current rayon pool; `on_run_done`
 /// is called after each run (for progress reporting).
 pub fn simulate(scenario: &Scenario, on_run_done: &(dyn Fn() + Sync)) -> Simulation {
+    let cells = (scenario.months * scenario.months) as usize;
+    let cohorts = Mutex::new((vec![0u64; cells], vec![0u64; cells]));
     let runs: Vec<RunRecord> = (0..scenario.runs as u64)
         .into_par_iter()
         .map(|run| {
             let params = scenario.sample(run);
-            let output = run_one(scenario, &params, run);
+            let mut output = run_one(scenario, &params, run);
+            {
+                let mut sums = cohorts.lock().unwrap_or_else(|e| e.into_inner());
+                let (conv, left) = &mut *sums;
+                for (s, x) in conv.iter_mut().zip(&output.cohort_conversions) {
+                    *s += *x as u64;
+                }
+                for (s, x) in left.iter_mut().zip(&output.cohort_departures) {
+                    *s += *x as u64;
+                }
+            }
+            output.cohort_conversions = Vec::new();
+            output.cohort_departures = Vec::new();
             on_run_done();
             RunRecord { params, output }
         })
         .collect();
+    let (cohort_conversions, cohort_departures) =
+        cohorts.into_inner().unwrap_or_else(|e| e.into_inner());
     let channels: Vec<String> = scenario
         .model
         .channels
@@ -94,5 +118,7 @@ pub fn simulate(scenario: &Scenario, on_run_done: &(dyn Fn() + Sync)) -> Simulat
         monthly_kinds: metrics::monthly_kinds(channels.len()),
         months: scenario.months,
         runs,
+        cohort_conversions,
+        cohort_departures,
     }
 }

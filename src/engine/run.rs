@@ -55,6 +55,8 @@ mod flag {
     /// Drawn at signup: the account activates at `event_step`.
     pub const WILL_ACTIVATE: u8 = 1;
     pub const ACTIVATED: u8 = 2;
+    /// Has been a paying account (first conversions are counted once).
+    pub const CONVERTED: u8 = 4;
 }
 
 /// One account (a paying workspace), 32 bytes.
@@ -95,6 +97,10 @@ pub struct RunOutput {
     pub account_steps: u64,
     /// The run hit [`MAX_LIVE_ACCOUNTS`].
     pub capped: bool,
+    /// Cohort counts, `months x months`, indexed `[signup month][months
+    /// since signup]`: first conversions to paid, and departures.
+    pub cohort_conversions: Vec<u32>,
+    pub cohort_departures: Vec<u32>,
 }
 
 /// Flows of the current month.
@@ -151,9 +157,27 @@ struct Run<'m> {
     flows: Flows,
     totals: Totals,
     capped: bool,
+    cohort_conversions: Vec<u32>,
+    cohort_departures: Vec<u32>,
 }
 
 impl Run<'_> {
+    /// Index of (the account's signup month, months since) in the cohort matrices.
+    fn cohort_cell(&self, a: &Account) -> usize {
+        let k = self.m.steps_per_month;
+        let cohort = a.signup_step as u32 / k;
+        let age = self.step / k - cohort;
+        (cohort * self.m.months + age) as usize
+    }
+
+    /// Books an account's departure (the caller drops it).
+    fn leave(&mut self, a: &Account) {
+        if a.source != source::INITIAL {
+            let cell = self.cohort_cell(a);
+            self.cohort_departures[cell] += 1;
+        }
+    }
+
     /// Draws a new account's traits.
     fn new_account(&mut self, source: u8) -> Account {
         let m = self.m;
@@ -215,9 +239,12 @@ impl Run<'_> {
         self.flows.conversions += 1;
         self.flows.new_mrr += a.mrr as f64;
         self.totals.conversions += 1;
-        if a.source != source::INITIAL {
+        if a.source != source::INITIAL && a.flags & flag::CONVERTED == 0 {
             self.totals.converted_signups += 1;
+            let cell = self.cohort_cell(a);
+            self.cohort_conversions[cell] += 1;
         }
+        a.flags |= flag::CONVERTED;
         if a.source >= source::CHANNEL {
             self.totals.channel_conversions += 1;
         }
@@ -269,6 +296,7 @@ impl Run<'_> {
                         self.activate(a);
                     } else {
                         self.flows.abandoned += 1;
+                        self.leave(a);
                         return false;
                     }
                 }
@@ -285,6 +313,7 @@ impl Run<'_> {
                         self.convert(a);
                     } else if u < m.hit_leave {
                         self.flows.churned_free += 1;
+                        self.leave(a);
                         return false;
                     } else {
                         a.state = State::Blocked;
@@ -298,6 +327,7 @@ impl Run<'_> {
                     self.convert(a);
                 } else if u < m.free_leave {
                     self.flows.churned_free += 1;
+                    self.leave(a);
                     return false;
                 }
                 true
@@ -310,6 +340,7 @@ impl Run<'_> {
                     self.convert(a);
                 } else if u < m.blocked_leave {
                     self.flows.churned_free += 1;
+                    self.leave(a);
                     return false;
                 }
                 true
@@ -322,6 +353,7 @@ impl Run<'_> {
                     self.flows.churned_paid += 1;
                     self.flows.churned_mrr += a.mrr as f64;
                     self.totals.churned_paid += 1;
+                    self.leave(a);
                     return false;
                 }
                 true
@@ -375,6 +407,8 @@ pub fn simulate_run(
         flows: Flows::default(),
         totals: Totals::default(),
         capped: false,
+        cohort_conversions: vec![0; (m.months * m.months) as usize],
+        cohort_departures: vec![0; (m.months * m.months) as usize],
     };
     let mut monthly = vec![0.0; m.months as usize * monthly_width];
     let mut channel_signups = vec![0u64; n_channels];
@@ -556,6 +590,8 @@ pub fn simulate_run(
         horizon,
         account_steps,
         capped: r.capped,
+        cohort_conversions: r.cohort_conversions,
+        cohort_departures: r.cohort_departures,
     }
 }
 
