@@ -1,1 +1,39 @@
-fn main() {}
+//! Engine throughput: simulated account-months per second and runs per
+//! second, on a fixed scenario (`benches/bench.toml`, a frozen copy of the
+//! Trackly example, so that figures stay comparable as the examples change).
+//!
+//! `cargo bench --bench engine`; figures are recorded in BENCHMARKS.md.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use plgsim::Scenario;
+use plgsim::engine;
+
+fn scenario() -> Scenario {
+    Scenario::from_str("bench.toml", include_str!("bench.toml"), &[]).expect("the bench scenario is valid")
+}
+
+fn engine_throughput(c: &mut Criterion) {
+    let s = scenario();
+    let params = s.sample(0);
+    let steps_per_run = engine::run_one(&s, &params, 0).account_steps;
+
+    let mut g = c.benchmark_group("one_run");
+    g.throughput(Throughput::Elements(steps_per_run));
+    g.bench_function("trackly_24_months", |b| b.iter(|| black_box(engine::run_one(&s, &params, 0))));
+    g.finish();
+
+    // The whole pipeline on all cores: sampling, runs in parallel, collection.
+    let mut s64 = s.clone();
+    s64.runs = 64;
+    let total: u64 = engine::simulate(&s64, &|| {}).account_steps();
+    let mut g = c.benchmark_group("simulate");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(total));
+    g.bench_function("trackly_64_runs_all_threads", |b| b.iter(|| black_box(engine::simulate(&s64, &|| {}))));
+    g.finish();
+}
+
+criterion_group!(benches, engine_throughput);
+criterion_main!(benches);

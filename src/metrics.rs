@@ -165,21 +165,13 @@ pub fn monthly_names(channels: &[String]) -> Vec<String> {
 
 /// Kinds matching [`monthly_names`].
 pub fn monthly_kinds(channels: usize) -> Vec<Kind> {
-    Monthly::ALL
-        .iter()
-        .map(|m| m.kind())
-        .chain(std::iter::repeat_n(Kind::Flow, channels))
-        .collect()
+    Monthly::ALL.iter().map(|m| m.kind()).chain(std::iter::repeat_n(Kind::Flow, channels)).collect()
 }
 
 /// `a / b`, or `None` when `b` is zero (an undefined ratio is reported as
 /// null, never as NaN or infinity).
 pub fn ratio(a: f64, b: f64) -> Option<f64> {
-    if b != 0.0 && (a / b).is_finite() {
-        Some(a / b)
-    } else {
-        None
-    }
+    if b != 0.0 && (a / b).is_finite() { Some(a / b) } else { None }
 }
 
 /// How a figure reads: the unit used when it is printed or plotted.
@@ -200,8 +192,9 @@ impl Horizon {
     pub fn unit(self) -> Unit {
         use Horizon::*;
         match self {
-            MrrFinal | ArrFinal | RevenueTotal | Arpa | CacBlended | CacPaid | Ltv
-            | CostToServeFreeTotal => Unit::Money,
+            MrrFinal | ArrFinal | RevenueTotal | Arpa | CacBlended | CacPaid | Ltv | CostToServeFreeTotal => {
+                Unit::Money
+            }
             ActivationRate | FreeToPaidConversion | PaidChurnMonthly | GrossMargin => Unit::Share,
             PaidAccountsFinal | SignupsTotal => Unit::Count,
             KFactor | LtvToCac => Unit::Ratio,
@@ -213,9 +206,8 @@ impl Horizon {
 /// The unit of a monthly metric, by name.
 pub fn monthly_unit(name: &str) -> Unit {
     match name {
-        "mrr" | "arr" | "new_mrr" | "churned_mrr" | "net_new_mrr" | "revenue"
-        | "marketing_spend" | "cost_to_serve_free" | "cost_to_serve_paid" | "cost_to_serve"
-        | "cash_flow" => Unit::Money,
+        "mrr" | "arr" | "new_mrr" | "churned_mrr" | "net_new_mrr" | "revenue" | "marketing_spend"
+        | "cost_to_serve_free" | "cost_to_serve_paid" | "cost_to_serve" | "cash_flow" => Unit::Money,
         _ => Unit::Count,
     }
 }

@@ -30,15 +30,11 @@ const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
 
 /// FNV-1a, for turning a label into a stream key.
 fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 fn stream(seed: u64, run: u64, label: u64) -> SimRng {
-    let mut state = mix64(seed.wrapping_add(GOLDEN))
-        ^ mix64(run.wrapping_add(GOLDEN.wrapping_mul(2)))
-        ^ mix64(label);
+    let mut state = mix64(seed.wrapping_add(GOLDEN)) ^ mix64(run.wrapping_add(GOLDEN.wrapping_mul(2))) ^ mix64(label);
     let mut bytes = [0u8; 32];
     for chunk in bytes.chunks_exact_mut(8) {
         state = state.wrapping_add(GOLDEN);
@@ -68,11 +64,8 @@ mod tests {
     #[test]
     fn streams_are_value_stable() {
         assert_eq!(process_rng(1, 0).next_u64(), process_rng(1, 0).next_u64());
-        let got: Vec<u64> = vec![
-            process_rng(1, 0).next_u64(),
-            acquisition_rng(1, 0).next_u64(),
-            param_rng(1, 0, "a").next_u64(),
-        ];
+        let got: Vec<u64> =
+            vec![process_rng(1, 0).next_u64(), acquisition_rng(1, 0).next_u64(), param_rng(1, 0, "a").next_u64()];
         insta::assert_debug_snapshot!(got);
     }
 
@@ -82,9 +75,6 @@ mod tests {
         assert_ne!(a, process_rng(7, 1).next_u64());
         assert_ne!(a, process_rng(8, 0).next_u64());
         assert_ne!(a, acquisition_rng(7, 0).next_u64());
-        assert_ne!(
-            param_rng(7, 0, "x").next_u64(),
-            param_rng(7, 0, "y").next_u64()
-        );
+        assert_ne!(param_rng(7, 0, "x").next_u64(), param_rng(7, 0, "y").next_u64());
     }
 }

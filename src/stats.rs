@@ -27,19 +27,11 @@ pub struct Stat {
 
 impl Stat {
     pub fn of(values: impl IntoIterator<Item = Option<f64>>) -> Stat {
-        let mut xs: Vec<f64> = values
-            .into_iter()
-            .flatten()
-            .filter(|x| x.is_finite())
-            .collect();
+        let mut xs: Vec<f64> = values.into_iter().flatten().filter(|x| x.is_finite()).collect();
         xs.sort_by(f64::total_cmp);
         let n = xs.len();
         if n == 0 {
-            return Stat {
-                mean: None,
-                p: [None; 7],
-                defined_runs: 0,
-            };
+            return Stat { mean: None, p: [None; 7], defined_runs: 0 };
         }
         // Kahan-free but order-fixed: the sum runs over sorted values.
         let mean = xs.iter().sum::<f64>() / n as f64;
@@ -47,19 +39,12 @@ impl Stat {
         for (slot, q) in p.iter_mut().zip(PERCENTILES) {
             *slot = Some(percentile_sorted(&xs, q as f64));
         }
-        Stat {
-            mean: Some(mean),
-            p,
-            defined_runs: n,
-        }
+        Stat { mean: Some(mean), p, defined_runs: n }
     }
 
     /// The q-th percentile, if q is one of [`PERCENTILES`].
     pub fn percentile(&self, q: u32) -> Option<f64> {
-        PERCENTILES
-            .iter()
-            .position(|&x| x == q)
-            .and_then(|i| self.p[i])
+        PERCENTILES.iter().position(|&x| x == q).and_then(|i| self.p[i])
     }
 
     pub fn p10(&self) -> Option<f64> {
@@ -80,11 +65,7 @@ pub fn percentile_sorted(xs: &[f64], q: f64) -> f64 {
     let h = (xs.len() - 1) as f64 * q / 100.0;
     let i = h.floor() as usize;
     let f = h - i as f64;
-    if i + 1 < xs.len() {
-        xs[i] + f * (xs[i + 1] - xs[i])
-    } else {
-        xs[i]
-    }
+    if i + 1 < xs.len() { xs[i] + f * (xs[i + 1] - xs[i]) } else { xs[i] }
 }
 
 /// Sample mean and standard error of the mean.

@@ -42,11 +42,7 @@ pub struct CohortTable {
 impl CohortTable {
     fn new(sim: &Simulation) -> CohortTable {
         let months = sim.months as usize;
-        let signups_col = sim
-            .monthly_names
-            .iter()
-            .position(|n| n == "signups_total")
-            .expect("signups_total exists");
+        let signups_col = sim.monthly_names.iter().position(|n| n == "signups_total").expect("signups_total exists");
         let mut signups = Vec::with_capacity(months);
         let mut converted = Vec::with_capacity(months);
         let mut retained = Vec::with_capacity(months);
@@ -66,11 +62,7 @@ impl CohortTable {
             converted.push(conv_row);
             retained.push(ret_row);
         }
-        CohortTable {
-            signups,
-            converted,
-            retained,
-        }
+        CohortTable { signups, converted, retained }
     }
 }
 
@@ -78,28 +70,16 @@ impl Summary {
     pub fn new(scenario: &Scenario, sim: &Simulation) -> Summary {
         let horizon = Horizon::ALL
             .iter()
-            .map(|&h| {
-                (
-                    h,
-                    Stat::of(sim.runs.iter().map(|r| r.output.horizon[h as usize])),
-                )
-            })
+            .map(|&h| (h, Stat::of(sim.runs.iter().map(|r| r.output.horizon[h as usize]))))
             .collect();
         let monthly = (0..sim.months as usize)
             .map(|month| {
-                (0..sim.monthly_names.len())
-                    .map(|m| Stat::of(sim.monthly_values(month, m).map(Some)))
-                    .collect()
+                (0..sim.monthly_names.len()).map(|m| Stat::of(sim.monthly_values(month, m).map(Some))).collect()
             })
             .collect();
         let uncertain = scenario
             .uncertain_params()
-            .map(|(id, spec)| {
-                (
-                    spec.clone(),
-                    Stat::of(sim.runs.iter().map(|r| Some(r.params[id.0]))),
-                )
-            })
+            .map(|(id, spec)| (spec.clone(), Stat::of(sim.runs.iter().map(|r| Some(r.params[id.0])))))
             .collect();
         let cohorts = CohortTable::new(sim);
         let mut warnings = Vec::new();

@@ -13,11 +13,7 @@ use clap::{Parser, Subcommand};
 use plgsim::scenario::{LoadError, Override, Scenario, ScenarioError};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "plgsim",
-    version,
-    about = "Product-led growth simulator and pricing what-if modeler"
-)]
+#[command(name = "plgsim", version, about = "Product-led growth simulator and pricing what-if modeler")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -74,10 +70,7 @@ pub fn main() -> ExitCode {
         Err(CliError::Scenario(e)) => {
             eprintln!("{e}");
             let n = e.problems.len();
-            eprintln!(
-                "{n} problem{} found; nothing was run",
-                if n == 1 { "" } else { "s" }
-            );
+            eprintln!("{n} problem{} found; nothing was run", if n == 1 { "" } else { "s" });
             ExitCode::from(2)
         }
         Err(CliError::Other(e)) => {
@@ -89,9 +82,7 @@ pub fn main() -> ExitCode {
 
 /// Parses `--set` arguments.
 pub fn overrides(set: &[String]) -> Result<Vec<Override>, CliError> {
-    set.iter()
-        .map(|s| Override::parse(s).map_err(CliError::Usage))
-        .collect()
+    set.iter().map(|s| Override::parse(s).map_err(CliError::Usage)).collect()
 }
 
 /// Loads a scenario, mapping failures to exit codes.
@@ -119,17 +110,10 @@ fn validate(path: &Path, set: &[String]) -> Result<(), CliError> {
 
 fn new(file: &Path) -> Result<(), CliError> {
     if file.exists() {
-        return Err(CliError::Usage(format!(
-            "{} already exists; choose another name",
-            file.display()
-        )));
+        return Err(CliError::Usage(format!("{} already exists; choose another name", file.display())));
     }
     std::fs::write(file, plgsim::scenario::STARTER)
         .map_err(|e| CliError::Other(anyhow::anyhow!("cannot write {}: {e}", file.display())))?;
-    println!(
-        "wrote {}; run it with: plgsim run {}",
-        file.display(),
-        file.display()
-    );
+    println!("wrote {}; run it with: plgsim run {}", file.display(), file.display());
     Ok(())
 }

@@ -45,16 +45,9 @@ pub struct RunArgs {
 
 pub fn run(args: RunArgs) -> Result<(), CliError> {
     let mut ovr = overrides(&args.set)?;
-    for (key, v) in [
-        ("scenario.runs", args.runs),
-        ("scenario.months", args.months),
-        ("scenario.seed", args.seed),
-    ] {
+    for (key, v) in [("scenario.runs", args.runs), ("scenario.months", args.months), ("scenario.seed", args.seed)] {
         if let Some(v) = v {
-            ovr.push(Override {
-                key: key.into(),
-                value: v.to_string(),
-            });
+            ovr.push(Override { key: key.into(), value: v.to_string() });
         }
     }
     if args.threads == Some(0) {
@@ -62,10 +55,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     }
     let scenario = load(&args.scenario, &ovr)?;
     let out_dir = args.out.clone().unwrap_or_else(|| {
-        let stem = args
-            .scenario
-            .file_stem()
-            .map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+        let stem = args.scenario.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
         PathBuf::from("output").join(stem)
     });
 
@@ -97,8 +87,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         OutputFile::new("monthly.csv", output::monthly_csv(&summary)),
         OutputFile::new("runs.csv", output::runs_csv(&scenario, &sim)),
     ];
-    output::write_folder(&out_dir, &files)
-        .with_context(|| format!("cannot write {}", out_dir.display()))?;
+    output::write_folder(&out_dir, &files).with_context(|| format!("cannot write {}", out_dir.display()))?;
 
     if !args.quiet {
         print_table(&summary);
@@ -120,14 +109,8 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
 
 /// The short summary on stdout.
 fn print_table(s: &Summary) {
-    println!(
-        "{}: {} runs, {} months, seed {}",
-        s.scenario, s.runs, s.months, s.seed
-    );
-    println!(
-        "{:<26} {:>11} {:>11} {:>11} {:>11}",
-        "metric", "P10", "P50", "P90", "mean"
-    );
+    println!("{}: {} runs, {} months, seed {}", s.scenario, s.runs, s.months, s.seed);
+    println!("{:<26} {:>11} {:>11} {:>11} {:>11}", "metric", "P10", "P50", "P90", "mean");
     for (h, st) in &s.horizon {
         let u = h.unit();
         println!(

@@ -56,9 +56,7 @@ impl Simulation {
     /// The values of monthly metric `metric` in `month`, one per run.
     pub fn monthly_values(&self, month: usize, metric: usize) -> impl Iterator<Item = f64> + '_ {
         let width = self.monthly_names.len();
-        self.runs
-            .iter()
-            .map(move |r| r.output.monthly[month * width + metric])
+        self.runs.iter().map(move |r| r.output.monthly[month * width + metric])
     }
 }
 
@@ -105,14 +103,8 @@ pub fn simulate(scenario: &Scenario, on_run_done: &(dyn Fn() + Sync)) -> Simulat
             RunRecord { params, output }
         })
         .collect();
-    let (cohort_conversions, cohort_departures) =
-        cohorts.into_inner().unwrap_or_else(|e| e.into_inner());
-    let channels: Vec<String> = scenario
-        .model
-        .channels
-        .iter()
-        .map(|c| c.name.clone())
-        .collect();
+    let (cohort_conversions, cohort_departures) = cohorts.into_inner().unwrap_or_else(|e| e.into_inner());
+    let channels: Vec<String> = scenario.model.channels.iter().map(|c| c.name.clone()).collect();
     Simulation {
         monthly_names: metrics::monthly_names(&channels),
         monthly_kinds: metrics::monthly_kinds(channels.len()),

@@ -86,6 +86,58 @@ pub struct Account {
 /// is flagged (`capped`) so the summary can say results understate growth.
 pub const MAX_LIVE_ACCOUNTS: usize = 20_000_000;
 
+/// The live accounts, one vector per state, so that each state's loop is
+/// free of state dispatch. Order within a vector is deterministic: survivors
+/// keep their order, accounts that changed state during a step are appended
+/// to their new state's vector after every state has been stepped (so no
+/// account is stepped twice in a step), and arrivals come last.
+#[derive(Debug, Default)]
+struct Population {
+    by_state: [Vec<Account>; STATES],
+    /// Accounts that changed state this step, by new state.
+    moved: [Vec<Account>; STATES],
+}
+
+impl Population {
+    fn push(&mut self, a: Account) {
+        self.by_state[a.state as usize].push(a);
+    }
+
+    fn len(&self) -> usize {
+        self.by_state.iter().map(Vec::len).sum()
+    }
+
+    /// Steps every account of `state` with `f`, dropping those that leave
+    /// and setting aside those that change state.
+    #[inline(always)]
+    fn sweep<'m>(&mut self, state: State, run: &mut Run<'m>, mut f: impl FnMut(&mut Run<'m>, &mut Account) -> bool) {
+        let v = &mut self.by_state[state as usize];
+        let n = v.len();
+        let mut w = 0;
+        for i in 0..n {
+            // In place: copying the record out and back stalls store forwarding.
+            if f(run, &mut v[i]) {
+                if v[i].state == state {
+                    if w != i {
+                        v[w] = v[i];
+                    }
+                    w += 1;
+                } else {
+                    self.moved[v[i].state as usize].push(v[i]);
+                }
+            }
+        }
+        v.truncate(w);
+    }
+
+    /// Appends the accounts that changed state to their new state's vector.
+    fn settle(&mut self) {
+        for (v, moved) in self.by_state.iter_mut().zip(self.moved.iter_mut()) {
+            v.append(moved);
+        }
+    }
+}
+
 /// What a run produces.
 #[derive(Debug, Clone)]
 pub struct RunOutput {
@@ -182,24 +234,16 @@ impl Run<'_> {
     fn new_account(&mut self, source: u8) -> Account {
         let m = self.m;
         let s = self.step;
-        let z: f64 = if m.usage_sigma > 0.0 {
-            self.rng.sample(StandardNormal)
-        } else {
-            0.0
-        };
-        let intensity = m.usage_median_per_step * libm::exp(m.usage_sigma * z);
+        let z: f64 = if m.usage.is_degenerate() { 0.0 } else { self.rng.sample(StandardNormal) };
+        let intensity = m.usage.at(z);
         let will = self.rng.random::<f64>() < m.activation_probability;
         let mut offset = m.window_steps;
         let mut flags = 0;
         if will {
-            let z: f64 = if m.ttv_sigma > 0.0 {
-                self.rng.sample(StandardNormal)
-            } else {
-                0.0
-            };
-            let ttv = m.ttv_median_steps * libm::exp(m.ttv_sigma * z);
+            let z: f64 = if m.time_to_value.is_degenerate() { 0.0 } else { self.rng.sample(StandardNormal) };
+            let ttv = m.time_to_value.at(z);
             if ttv < m.window_steps as f64 {
-                offset = ttv.floor() as u32;
+                offset = ttv as u32; // floor: ttv >= 0
                 flags = flag::WILL_ACTIVATE;
             }
         }
@@ -258,18 +302,12 @@ impl Run<'_> {
             table.count(bits)
         } else {
             let lambda = table.lambda * a.seats as f64;
-            if lambda > 0.0 {
-                Poisson::new(lambda).map_or(0, |p| self.rng.sample(p) as u32)
-            } else {
-                0
-            }
+            if lambda > 0.0 { Poisson::new(lambda).map_or(0, |p| self.rng.sample(p) as u32) } else { 0 }
         };
         if sent == 0 {
             return;
         }
-        a.invites_sent = a
-            .invites_sent
-            .saturating_add(sent.min(u16::MAX as u32) as u16);
+        a.invites_sent = a.invites_sent.saturating_add(sent.min(u16::MAX as u32) as u16);
         self.flows.invites_sent += sent as u64;
         let m = self.m;
         for _ in 0..sent {
@@ -285,80 +323,94 @@ impl Run<'_> {
         }
     }
 
-    /// Steps one account; returns whether it stays.
+    // The per-state mechanics. Each returns whether the account stays; an
+    // account that changes state sets `a.state` and is moved by `sweep`.
+
     #[inline(always)]
-    fn step_account(&mut self, a: &mut Account) -> bool {
-        let m = self.m;
-        match a.state {
-            State::SignedUp => {
-                if a.event_step as u32 == self.step {
-                    if a.flags & flag::WILL_ACTIVATE != 0 {
-                        self.activate(a);
-                    } else {
-                        self.flows.abandoned += 1;
-                        self.leave(a);
-                        return false;
-                    }
-                }
-                true
-            }
-            State::ActiveFree => {
-                let r = self.rng.next_u64();
-                self.invite(a, &m.invites_active, r & 0xffff_ffff);
-                a.usage += a.intensity;
-                if a.usage >= a.limit {
-                    self.flows.limit_hits += 1;
-                    let u = self.rng.next_u64() >> 32;
-                    if u < m.hit_convert {
-                        self.convert(a);
-                    } else if u < m.hit_leave {
-                        self.flows.churned_free += 1;
-                        self.leave(a);
-                        return false;
-                    } else {
-                        a.state = State::Blocked;
-                        a.usage = a.limit;
-                        a.since_step = self.step as u16;
-                    }
-                    return true;
-                }
-                let u = r >> 32;
-                if u < m.free_convert {
-                    self.convert(a);
-                } else if u < m.free_leave {
-                    self.flows.churned_free += 1;
-                    self.leave(a);
-                    return false;
-                }
-                true
-            }
-            State::Blocked => {
-                let r = self.rng.next_u64();
-                self.invite(a, &m.invites_blocked, r & 0xffff_ffff);
-                let u = r >> 32;
-                if u < m.blocked_convert {
-                    self.convert(a);
-                } else if u < m.blocked_leave {
-                    self.flows.churned_free += 1;
-                    self.leave(a);
-                    return false;
-                }
-                true
-            }
-            State::Paid => {
-                let r = self.rng.next_u64();
-                self.invite(a, &m.invites_active, r & 0xffff_ffff);
-                self.totals.paid_at_risk += 1;
-                if (r >> 32) < m.paid_churn {
-                    self.flows.churned_paid += 1;
-                    self.flows.churned_mrr += a.mrr as f64;
-                    self.totals.churned_paid += 1;
-                    self.leave(a);
-                    return false;
-                }
-                true
-            }
+    fn step_signed_up(&mut self, a: &mut Account) -> bool {
+        if a.event_step as u32 != self.step {
+            return true;
         }
+        if a.flags & flag::WILL_ACTIVATE != 0 {
+            self.activate(a);
+            true
+        } else {
+            self.flows.abandoned += 1;
+            self.leave(a);
+            false
+        }
+    }
+
+    #[inline(always)]
+    fn step_free(&mut self, a: &mut Account) -> bool {
+        let m = self.m;
+        let r = self.rng.next_u64();
+        self.invite(a, &m.invites_active, r & 0xffff_ffff);
+        a.usage += a.intensity;
+        if a.usage >= a.limit {
+            return self.hit_limit(a);
+        }
+        let u = r >> 32;
+        if u < m.free_convert {
+            self.convert(a);
+        } else if u < m.free_leave {
+            self.flows.churned_free += 1;
+            self.leave(a);
+            return false;
+        }
+        true
+    }
+
+    /// The first limit hit: convert, leave or stay blocked.
+    #[cold]
+    fn hit_limit(&mut self, a: &mut Account) -> bool {
+        let m = self.m;
+        self.flows.limit_hits += 1;
+        let u = self.rng.next_u64() >> 32;
+        if u < m.hit_convert {
+            self.convert(a);
+        } else if u < m.hit_leave {
+            self.flows.churned_free += 1;
+            self.leave(a);
+            return false;
+        } else {
+            a.state = State::Blocked;
+            a.usage = a.limit;
+            a.since_step = self.step as u16;
+        }
+        true
+    }
+
+    #[inline(always)]
+    fn step_blocked(&mut self, a: &mut Account) -> bool {
+        let m = self.m;
+        let r = self.rng.next_u64();
+        self.invite(a, &m.invites_blocked, r & 0xffff_ffff);
+        let u = r >> 32;
+        if u < m.blocked_convert {
+            self.convert(a);
+        } else if u < m.blocked_leave {
+            self.flows.churned_free += 1;
+            self.leave(a);
+            return false;
+        }
+        true
+    }
+
+    #[inline(always)]
+    fn step_paid(&mut self, a: &mut Account) -> bool {
+        let m = self.m;
+        let r = self.rng.next_u64();
+        self.invite(a, &m.invites_active, r & 0xffff_ffff);
+        self.totals.paid_at_risk += 1;
+        if (r >> 32) < m.paid_churn {
+            self.flows.churned_paid += 1;
+            self.flows.churned_mrr += a.mrr as f64;
+            self.totals.churned_paid += 1;
+            self.leave(a);
+            return false;
+        }
+        true
     }
 
     /// Would-be signups that are new to the market: thins `n` by the share
@@ -369,11 +421,8 @@ impl Run<'_> {
             Some(size) => {
                 let remaining = (size - self.signed_up_ever).max(0.0);
                 let p = (remaining / size).clamp(0.0, 1.0);
-                let got = if p >= 1.0 || n == 0 {
-                    n
-                } else {
-                    Binomial::new(n, p).map_or(0, |b| b.sample(&mut self.acq_rng))
-                };
+                let got =
+                    if p >= 1.0 || n == 0 { n } else { Binomial::new(n, p).map_or(0, |b| b.sample(&mut self.acq_rng)) };
                 got.min(remaining as u64)
             }
         }
@@ -388,13 +437,7 @@ impl Run<'_> {
 }
 
 /// Simulates one run of `m` with the given streams.
-pub fn simulate_run(
-    m: &RunModel,
-    run: u64,
-    rng: SimRng,
-    acq_rng: SimRng,
-    monthly_width: usize,
-) -> RunOutput {
+pub fn simulate_run(m: &RunModel, run: u64, rng: SimRng, acq_rng: SimRng, monthly_width: usize) -> RunOutput {
     let k = m.steps_per_month as f64;
     let n_channels = m.channels.len();
     let mut r = Run {
@@ -412,13 +455,12 @@ pub fn simulate_run(
     };
     let mut monthly = vec![0.0; m.months as usize * monthly_width];
     let mut channel_signups = vec![0u64; n_channels];
-    let mut accounts: Vec<Account> = Vec::new();
+    let mut pop = Population::default();
     let mut account_steps = 0u64;
 
     // Accounts present at the start: activated free accounts part-way to
     // their limit (uniformly), and paying accounts on the entry plan.
     let n_initial = (m.initial_free_accounts + m.initial_paid_accounts) as usize;
-    accounts.reserve(n_initial.min(MAX_LIVE_ACCOUNTS));
     for i in 0..n_initial.min(MAX_LIVE_ACCOUNTS) {
         let mut a = r.new_account(source::INITIAL);
         a.flags = flag::ACTIVATED;
@@ -430,7 +472,7 @@ pub fn simulate_run(
             a.state = State::Paid;
             a.mrr = (m.price_per_month * a.seats as f64) as f32;
         }
-        accounts.push(a);
+        pop.push(a);
     }
     r.totals.ever_active = n_initial as u64;
     r.signed_up_ever = n_initial as f64;
@@ -439,30 +481,18 @@ pub fn simulate_run(
     for step in 0..m.steps {
         r.step = step;
         let t_months = step as f64 / k;
-        let mut count = [0u64; STATES];
-        let mut seats = [0u64; STATES];
-        let mut mrr = 0.0f64;
 
         // 1. Accounts.
-        let n = accounts.len();
-        account_steps += n as u64;
-        let mut w = 0;
-        for i in 0..n {
-            let mut a = accounts[i];
-            if r.step_account(&mut a) {
-                count[a.state as usize] += 1;
-                seats[a.state as usize] += a.seats as u64;
-                mrr += a.mrr as f64;
-                accounts[w] = a;
-                w += 1;
-            }
-        }
-        accounts.truncate(w);
+        account_steps += pop.len() as u64;
+        pop.sweep(State::Paid, &mut r, Run::step_paid);
+        pop.sweep(State::Blocked, &mut r, Run::step_blocked);
+        pop.sweep(State::ActiveFree, &mut r, Run::step_free);
+        pop.sweep(State::SignedUp, &mut r, Run::step_signed_up);
+        pop.settle();
 
         // 2. Arrivals.
         let mut arrivals: Vec<(u8, u64)> = Vec::with_capacity(2 + n_channels);
-        let organic_lambda =
-            m.organic_signups_per_month * libm::pow(1.0 + m.organic_growth_per_month, t_months) / k;
+        let organic_lambda = m.organic_signups_per_month * libm::pow(1.0 + m.organic_growth_per_month, t_months) / k;
         let mut organic = r.poisson(organic_lambda);
         organic = r.market_filter(organic);
         if let Some(size) = m.market_size {
@@ -487,7 +517,7 @@ pub fn simulate_run(
         arrivals.push((source::INVITE, invited));
 
         for (src, n) in arrivals {
-            let room = MAX_LIVE_ACCOUNTS.saturating_sub(accounts.len()) as u64;
+            let room = MAX_LIVE_ACCOUNTS.saturating_sub(pop.len()) as u64;
             if n > room {
                 r.capped = true;
             }
@@ -509,16 +539,20 @@ pub fn simulate_run(
                 if a.event_step as u32 == step && a.flags & flag::WILL_ACTIVATE != 0 {
                     r.activate(&mut a);
                 }
-                count[a.state as usize] += 1;
-                seats[a.state as usize] += a.seats as u64;
-                accounts.push(a);
+                pop.push(a);
             }
         }
 
         // 3. Books.
-        let free_seats = seats[State::SignedUp as usize]
-            + seats[State::ActiveFree as usize]
-            + seats[State::Blocked as usize];
+        let mut count = [0u64; STATES];
+        let mut seats = [0u64; STATES];
+        for (i, v) in pop.by_state.iter().enumerate() {
+            count[i] = v.len() as u64;
+            seats[i] = v.iter().map(|a| a.seats as u64).sum();
+        }
+        let mrr: f64 = pop.by_state[State::Paid as usize].iter().map(|a| a.mrr as f64).sum();
+        let free_seats =
+            seats[State::SignedUp as usize] + seats[State::ActiveFree as usize] + seats[State::Blocked as usize];
         let paid_seats = seats[State::Paid as usize];
         r.flows.revenue += mrr / k;
         r.flows.cost_free += free_seats as f64 * m.serve_free_seat_per_step;
@@ -538,16 +572,8 @@ pub fn simulate_run(
             set(row, Monthly::SignupsInvite, f.signups_invite as f64);
             set(row, Monthly::Activated, f.activated as f64);
             set(row, Monthly::Abandoned, f.abandoned as f64);
-            set(
-                row,
-                Monthly::SignedUp,
-                count[State::SignedUp as usize] as f64,
-            );
-            set(
-                row,
-                Monthly::ActiveFree,
-                count[State::ActiveFree as usize] as f64,
-            );
+            set(row, Monthly::SignedUp, count[State::SignedUp as usize] as f64);
+            set(row, Monthly::ActiveFree, count[State::ActiveFree as usize] as f64);
             set(row, Monthly::Blocked, count[State::Blocked as usize] as f64);
             set(row, Monthly::PaidAccounts, paid as f64);
             set(row, Monthly::LimitHits, f.limit_hits as f64);
@@ -595,12 +621,7 @@ pub fn simulate_run(
     }
 }
 
-fn horizon_metrics(
-    t: &Totals,
-    mrr_final: f64,
-    paid_final: f64,
-    steps_per_month: u32,
-) -> Vec<Option<f64>> {
+fn horizon_metrics(t: &Totals, mrr_final: f64, paid_final: f64, steps_per_month: u32) -> Vec<Option<f64>> {
     let mut h = vec![None; Horizon::COUNT];
     let mut set = |m: Horizon, x: Option<f64>| h[m as usize] = x;
     // Per-step hazard -> monthly rate: 1 - (1 - h)^k.
@@ -617,27 +638,15 @@ fn horizon_metrics(
     set(Horizon::ArrFinal, Some(12.0 * mrr_final));
     set(Horizon::PaidAccountsFinal, Some(paid_final));
     set(Horizon::SignupsTotal, Some(t.signups as f64));
-    set(
-        Horizon::ActivationRate,
-        ratio(t.matured_activated as f64, t.matured_signups as f64),
-    );
-    set(
-        Horizon::FreeToPaidConversion,
-        ratio(t.converted_signups as f64, t.signups as f64),
-    );
-    set(
-        Horizon::KFactor,
-        ratio(t.viral_signups as f64, t.ever_active as f64),
-    );
+    set(Horizon::ActivationRate, ratio(t.matured_activated as f64, t.matured_signups as f64));
+    set(Horizon::FreeToPaidConversion, ratio(t.converted_signups as f64, t.signups as f64));
+    set(Horizon::KFactor, ratio(t.viral_signups as f64, t.ever_active as f64));
     set(Horizon::RevenueTotal, Some(t.revenue));
     set(Horizon::PaidChurnMonthly, churn);
     set(Horizon::Arpa, arpa);
     set(Horizon::GrossMargin, margin);
     set(Horizon::CacBlended, cac);
-    set(
-        Horizon::CacPaid,
-        ratio(t.marketing_spend, t.channel_conversions as f64),
-    );
+    set(Horizon::CacPaid, ratio(t.marketing_spend, t.channel_conversions as f64));
     set(Horizon::Ltv, ltv);
     set(
         Horizon::LtvToCac,

@@ -35,9 +35,7 @@ pub fn summary_json(summary: &Summary) -> Vec<u8> {
     let mut params = Map::new();
     for (spec, s) in &summary.uncertain {
         let mut v = stat_json(s);
-        v.as_object_mut()
-            .expect("object")
-            .insert("distribution".into(), json!(spec.dist.describe()));
+        v.as_object_mut().expect("object").insert("distribution".into(), json!(spec.dist.describe()));
         params.insert(spec.key.clone(), v);
     }
     let doc = json!({

@@ -21,9 +21,6 @@ pub struct OutputFile {
 
 impl OutputFile {
     pub fn new(path: impl Into<String>, bytes: Vec<u8>) -> OutputFile {
-        OutputFile {
-            path: path.into(),
-            bytes,
-        }
+        OutputFile { path: path.into(), bytes }
     }
 }

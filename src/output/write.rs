@@ -18,9 +18,7 @@ pub fn write_folder(dir: &Path, files: &[OutputFile]) -> io::Result<()> {
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent)?;
-    let name = dir
-        .file_name()
-        .ok_or_else(|| io::Error::other(format!("{} is not a folder name", dir.display())))?;
+    let name = dir.file_name().ok_or_else(|| io::Error::other(format!("{} is not a folder name", dir.display())))?;
     let pid = std::process::id();
     let tmp = parent.join(format!(".{}.tmp-{pid}", name.to_string_lossy()));
     let old = parent.join(format!(".{}.old-{pid}", name.to_string_lossy()));
@@ -72,21 +70,12 @@ mod tests {
     fn replaces_a_folder_whole() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("out");
-        write_folder(
-            &dir,
-            &[
-                OutputFile::new("a.txt", b"1".to_vec()),
-                OutputFile::new("sub/b.txt", b"2".to_vec()),
-            ],
-        )
-        .unwrap();
+        write_folder(&dir, &[OutputFile::new("a.txt", b"1".to_vec()), OutputFile::new("sub/b.txt", b"2".to_vec())])
+            .unwrap();
         write_folder(&dir, &[OutputFile::new("c.txt", b"3".to_vec())]).unwrap();
         assert!(!dir.join("a.txt").exists());
         assert_eq!(fs::read(dir.join("c.txt")).unwrap(), b"3");
-        let leftovers: Vec<_> = fs::read_dir(root.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let leftovers: Vec<_> = fs::read_dir(root.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("out")]);
     }
 
@@ -96,13 +85,8 @@ mod tests {
         let dir = root.path().join("out");
         write_folder(&dir, &[OutputFile::new("a.txt", b"1".to_vec())]).unwrap();
         // A file path that cannot be created ("a.txt" is a file, not a folder).
-        let err = write_folder(
-            &dir,
-            &[
-                OutputFile::new("x.txt", b"2".to_vec()),
-                OutputFile::new("x.txt/y", b"3".to_vec()),
-            ],
-        );
+        let err =
+            write_folder(&dir, &[OutputFile::new("x.txt", b"2".to_vec()), OutputFile::new("x.txt/y", b"3".to_vec())]);
         assert!(err.is_err());
         assert_eq!(fs::read(dir.join("a.txt")).unwrap(), b"1");
         assert_eq!(fs::read_dir(root.path()).unwrap().count(), 1);

@@ -89,12 +89,7 @@ pub struct Source {
 
 impl Source {
     pub fn new(file_name: &str, text: &str) -> Source {
-        Source {
-            text: text.to_string(),
-            file_name: file_name.to_string(),
-            file_len: text.len(),
-            overrides: Vec::new(),
-        }
+        Source { text: text.to_string(), file_name: file_name.to_string(), file_len: text.len(), overrides: Vec::new() }
     }
 
     /// Appends an override's value text; returns the offset at which it
@@ -103,8 +98,7 @@ impl Source {
         self.text.push('\n');
         let start = self.text.len();
         self.text.push_str(value);
-        self.overrides
-            .push((start..self.text.len(), format!("--set {arg}")));
+        self.overrides.push((start..self.text.len(), format!("--set {arg}")));
         start
     }
 
@@ -113,28 +107,19 @@ impl Source {
     }
 
     pub fn locate(&self, span: Range<usize>) -> Location {
-        let (origin, base, text) =
-            match self.overrides.iter().find(|(r, _)| r.contains(&span.start)) {
-                Some((r, label)) => (label.clone(), r.start, &self.text[r.clone()]),
-                None => (self.file_name.clone(), 0, self.file_text()),
-            };
+        let (origin, base, text) = match self.overrides.iter().find(|(r, _)| r.contains(&span.start)) {
+            Some((r, label)) => (label.clone(), r.start, &self.text[r.clone()]),
+            None => (self.file_name.clone(), 0, self.file_text()),
+        };
         let start = (span.start - base).min(text.len());
         let end = (span.end.saturating_sub(base)).clamp(start, text.len());
         let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-        let line_text = text[line_start..line_end]
-            .trim_end_matches('\r')
-            .to_string();
+        let line_text = text[line_start..line_end].trim_end_matches('\r').to_string();
         let line = text[..start].matches('\n').count() + 1;
         let column = text[line_start..start].chars().count() + 1;
         let width = text[start..end.min(line_end)].chars().count();
-        Location {
-            origin,
-            line,
-            column,
-            line_text,
-            width,
-        }
+        Location { origin, line, column, line_text, width }
     }
 }
 
@@ -145,15 +130,9 @@ mod tests {
     #[test]
     fn renders_line_column_and_caret() {
         let src = Source::new("x.toml", "[a]\nb = 1.3\n");
-        let p = Problem {
-            key: "a.b".into(),
-            message: "expected a probability".into(),
-            location: Some(src.locate(8..11)),
-        };
-        assert_eq!(
-            p.to_string(),
-            "error: x.toml:2:5: a.b: expected a probability\n  |\n2 | b = 1.3\n  |     ^^^"
-        );
+        let p =
+            Problem { key: "a.b".into(), message: "expected a probability".into(), location: Some(src.locate(8..11)) };
+        assert_eq!(p.to_string(), "error: x.toml:2:5: a.b: expected a probability\n  |\n2 | b = 1.3\n  |     ^^^");
     }
 
     #[test]
@@ -161,9 +140,6 @@ mod tests {
         let mut src = Source::new("x.toml", "a = 1\n");
         let at = src.push_override("b.c=oops", "oops");
         let loc = src.locate(at..at + 4);
-        assert_eq!(
-            (loc.origin.as_str(), loc.line, loc.column, loc.width),
-            ("--set b.c=oops", 1, 1, 4)
-        );
+        assert_eq!((loc.origin.as_str(), loc.line, loc.column, loc.width), ("--set b.c=oops", 1, 1, 4));
     }
 }

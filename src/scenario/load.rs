@@ -28,13 +28,10 @@ impl Override {
     /// `{ dist = "beta", alpha = 2, beta = 50 }`), or else taken as a string.
     pub fn parse(arg: &str) -> Result<Override, String> {
         match arg.split_once('=') {
-            Some((k, v)) if !k.trim().is_empty() => Ok(Override {
-                key: k.trim().to_string(),
-                value: v.trim().to_string(),
-            }),
-            _ => Err(format!(
-                "`{arg}` is not of the form KEY=VALUE (e.g. paid.churn_per_month=0.03)"
-            )),
+            Some((k, v)) if !k.trim().is_empty() => {
+                Ok(Override { key: k.trim().to_string(), value: v.trim().to_string() })
+            }
+            _ => Err(format!("`{arg}` is not of the form KEY=VALUE (e.g. paid.churn_per_month=0.03)")),
         }
     }
 
@@ -66,21 +63,13 @@ fn render(path: &[Seg]) -> String {
 /// Parses the scenario text and the overrides into the raw structs. Problems
 /// are appended to `problems`; the returned value holds whatever could be
 /// read (a default scenario after a syntax error).
-pub fn load_raw(
-    source: &mut Source,
-    overrides: &[Override],
-    problems: &mut Vec<Problem>,
-) -> RawScenario {
+pub fn load_raw(source: &mut Source, overrides: &[Override], problems: &mut Vec<Problem>) -> RawScenario {
     let file_text = source.file_text().to_string();
     let (mut table, errors) = DeTable::parse_recoverable(&file_text);
     if !errors.is_empty() {
         for e in errors {
             let location = e.span().map(|s| source.locate(s));
-            problems.push(Problem {
-                key: String::new(),
-                message: syntax_message(e.message()),
-                location,
-            });
+            problems.push(Problem { key: String::new(), message: syntax_message(e.message()), location });
         }
         return RawScenario::default();
     }
@@ -89,17 +78,10 @@ pub fn load_raw(
         let value = match DeValue::parse(&o.value) {
             Ok(v) => shift(v, at),
             // Not a TOML value: take it as a string, so `--set scenario.time_step=week` works.
-            Err(_) => Spanned::new(
-                at..at + o.value.len(),
-                DeValue::String(o.value.clone().into()),
-            ),
+            Err(_) => Spanned::new(at..at + o.value.len(), DeValue::String(o.value.clone().into())),
         };
         if let Err(message) = set_path(table.get_mut(), &o.key, value, at..at + o.value.len()) {
-            problems.push(Problem {
-                key: o.key.clone(),
-                message,
-                location: None,
-            });
+            problems.push(Problem { key: o.key.clone(), message, location: None });
         }
     }
 
@@ -156,10 +138,7 @@ fn shift<'i>(v: Spanned<DeValue<'i>>, by: usize) -> Spanned<DeValue<'i>> {
             t.into_iter()
                 .map(|(k, v)| {
                     let ks = k.span();
-                    (
-                        Spanned::new(ks.start + by..ks.end + by, k.into_inner()),
-                        shift(v, by),
-                    )
+                    (Spanned::new(ks.start + by..ks.end + by, k.into_inner()), shift(v, by))
                 })
                 .collect(),
         ),
@@ -179,9 +158,7 @@ fn set_path<'i>(
 ) -> Result<(), String> {
     let parts: Vec<&str> = key.split('.').map(str::trim).collect();
     if parts.iter().any(|p| p.is_empty()) {
-        return Err(format!(
-            "`{key}` is not a key path (expected words joined by dots)"
-        ));
+        return Err(format!("`{key}` is not a key path (expected words joined by dots)"));
     }
     let mut current = table;
     for (depth, part) in parts.iter().enumerate() {
@@ -198,23 +175,14 @@ fn set_path<'i>(
             DeValue::Table(t) => t,
             DeValue::Array(items) => {
                 let next = parts[depth + 1];
-                let pos = next
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|i| *i < items.len())
-                    .or_else(|| {
-                        items.iter().position(|it| {
-                            it.get_ref()
-                                .as_table()
-                                .and_then(|t| t.get("name"))
-                                .and_then(|n| n.get_ref().as_str())
-                                == Some(next)
-                        })
-                    });
+                let pos = next.parse::<usize>().ok().filter(|i| *i < items.len()).or_else(|| {
+                    items.iter().position(|it| {
+                        it.get_ref().as_table().and_then(|t| t.get("name")).and_then(|n| n.get_ref().as_str())
+                            == Some(next)
+                    })
+                });
                 let Some(pos) = pos else {
-                    return Err(format!(
-                        "`{here}` has no element `{next}` (give its index or its name)"
-                    ));
+                    return Err(format!("`{here}` has no element `{next}` (give its index or its name)"));
                 };
                 if depth + 2 == parts.len() {
                     return Err(format!("`{key}` names a whole table; set one of its keys"));
@@ -257,11 +225,7 @@ fn find_in_value(v: &DeValue<'_>, span: &Range<usize>, path: &mut Vec<Seg>) {
         DeValue::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 if contains(&item.span(), span) || item_holds(item.get_ref(), span) {
-                    let name = item
-                        .get_ref()
-                        .as_table()
-                        .and_then(|t| t.get("name"))
-                        .and_then(|n| n.get_ref().as_str());
+                    let name = item.get_ref().as_table().and_then(|t| t.get("name")).and_then(|n| n.get_ref().as_str());
                     path.push(Seg::Index(i, name.map(str::to_string)));
                     find_in_value(item.get_ref(), span, path);
                     return;
@@ -276,9 +240,7 @@ fn find_in_value(v: &DeValue<'_>, span: &Range<usize>, path: &mut Vec<Seg>) {
 /// under a `[[header]]`), so look inside.
 fn item_holds(v: &DeValue<'_>, span: &Range<usize>) -> bool {
     match v {
-        DeValue::Table(t) => t
-            .iter()
-            .any(|(k, v)| contains(&k.span(), span) || contains(&v.span(), span)),
+        DeValue::Table(t) => t.iter().any(|(k, v)| contains(&k.span(), span) || contains(&v.span(), span)),
         _ => false,
     }
 }

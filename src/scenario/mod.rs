@@ -179,30 +179,18 @@ pub struct CostsSpec {
 impl Scenario {
     /// Reads and validates a scenario file, applying `overrides` on top.
     pub fn from_file(path: &Path, overrides: &[Override]) -> Result<Scenario, LoadError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| LoadError::Io(path.display().to_string(), e))?;
-        Scenario::from_str(&path.display().to_string(), &text, overrides)
-            .map_err(LoadError::Invalid)
+        let text = std::fs::read_to_string(path).map_err(|e| LoadError::Io(path.display().to_string(), e))?;
+        Scenario::from_str(&path.display().to_string(), &text, overrides).map_err(LoadError::Invalid)
     }
 
     /// Reads and validates scenario text. `file_name` is used in messages.
-    pub fn from_str(
-        file_name: &str,
-        text: &str,
-        overrides: &[Override],
-    ) -> Result<Scenario, ScenarioError> {
+    pub fn from_str(file_name: &str, text: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
         let mut source = diagnostic::Source::new(file_name, text);
         let mut problems = Vec::new();
         let raw = load::load_raw(&mut source, overrides, &mut problems);
-        let syntax_failed = problems
-            .iter()
-            .any(|p| p.key.is_empty() && p.message.starts_with("invalid TOML"));
+        let syntax_failed = problems.iter().any(|p| p.key.is_empty() && p.message.starts_with("invalid TOML"));
         let scenario = validate::validate(raw, &source, &mut problems);
-        if problems.is_empty() && !syntax_failed {
-            Ok(scenario)
-        } else {
-            Err(ScenarioError { problems })
-        }
+        if problems.is_empty() && !syntax_failed { Ok(scenario) } else { Err(ScenarioError { problems }) }
     }
 
     pub fn param(&self, id: ParamId) -> &ParamSpec {
@@ -216,11 +204,7 @@ impl Scenario {
 
     /// Parameters whose value varies across runs.
     pub fn uncertain_params(&self) -> impl Iterator<Item = (ParamId, &ParamSpec)> {
-        self.params
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| !p.dist.is_fixed())
-            .map(|(i, p)| (ParamId(i), p))
+        self.params.iter().enumerate().filter(|(_, p)| !p.dist.is_fixed()).map(|(i, p)| (ParamId(i), p))
     }
 
     pub fn steps_per_month(&self) -> u32 {

@@ -110,38 +110,26 @@ impl Dist {
     pub fn check(&self, domain: Domain) -> Result<(), String> {
         let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
         let in_dom = |x: f64, what: &str| {
-            if domain.contains(x) {
-                Ok(())
-            } else {
-                Err(format!("expected {}, got {what} = {x}", domain.expected()))
-            }
+            if domain.contains(x) { Ok(()) } else { Err(format!("expected {}, got {what} = {x}", domain.expected())) }
         };
         match *self {
             Dist::Fixed(x) => {
                 if domain.contains(x) {
                     Ok(())
                 } else {
-                    Err(format!(
-                        "expected {}, got {}",
-                        domain.expected(),
-                        fmt_num(x)
-                    ))
+                    Err(format!("expected {}, got {}", domain.expected(), fmt_num(x)))
                 }
             }
             Dist::Uniform { low, high } => {
                 if !finite(&[low, high]) || low > high {
-                    return Err(format!(
-                        "a uniform distribution needs low <= high, got low = {low}, high = {high}"
-                    ));
+                    return Err(format!("a uniform distribution needs low <= high, got low = {low}, high = {high}"));
                 }
                 in_dom(low, "low")?;
                 in_dom(high, "high")
             }
             Dist::Normal { mean, sd } => {
                 if !finite(&[mean, sd]) || sd < 0.0 {
-                    return Err(format!(
-                        "a normal distribution needs sd >= 0, got sd = {sd}"
-                    ));
+                    return Err(format!("a normal distribution needs sd >= 0, got sd = {sd}"));
                 }
                 in_dom(mean, "mean")
             }
@@ -152,7 +140,10 @@ impl Dist {
                     ));
                 }
                 if domain == Domain::Probability {
-                    return Err("a lognormal can exceed 1; for a probability use beta, uniform or a [low, high] interval".into());
+                    return Err(
+                        "a lognormal can exceed 1; for a probability use beta, uniform or a [low, high] interval"
+                            .into(),
+                    );
                 }
                 Ok(())
             }
@@ -164,9 +155,7 @@ impl Dist {
                 }
                 match domain {
                     Domain::Probability | Domain::NonNegative | Domain::Growth => Ok(()),
-                    Domain::Positive => Err(
-                        "a beta distribution can be 0; this value must be greater than 0".into(),
-                    ),
+                    Domain::Positive => Err("a beta distribution can be 0; this value must be greater than 0".into()),
                 }
             }
             Dist::Triangular { min, mode, max } => {
@@ -180,9 +169,7 @@ impl Dist {
             }
             Dist::Interval90 { low, high } => {
                 if !finite(&[low, high]) || low > high {
-                    return Err(format!(
-                        "a [low, high] interval needs low <= high, got [{low}, {high}]"
-                    ));
+                    return Err(format!("a [low, high] interval needs low <= high, got [{low}, {high}]"));
                 }
                 in_dom(low, "low")?;
                 in_dom(high, "high")?;
@@ -257,20 +244,11 @@ impl Dist {
                 format!("normal(mean {}, sd {})", fmt_num(mean), fmt_num(sd))
             }
             Dist::LogNormal { median, sigma } => {
-                format!(
-                    "lognormal(median {}, sigma {})",
-                    fmt_num(median),
-                    fmt_num(sigma)
-                )
+                format!("lognormal(median {}, sigma {})", fmt_num(median), fmt_num(sigma))
             }
             Dist::Beta { alpha, beta } => format!("beta({}, {})", fmt_num(alpha), fmt_num(beta)),
             Dist::Triangular { min, mode, max } => {
-                format!(
-                    "triangular({}, {}, {})",
-                    fmt_num(min),
-                    fmt_num(mode),
-                    fmt_num(max)
-                )
+                format!("triangular({}, {}, {})", fmt_num(min), fmt_num(mode), fmt_num(max))
             }
             Dist::Interval90 { low, high } => {
                 format!("90% in [{}, {}]", fmt_num(low), fmt_num(high))
@@ -289,22 +267,13 @@ fn interval_family(domain: Domain, low: f64, high: f64) -> Family {
     match domain {
         Domain::Probability if low > 0.0 && high < 1.0 => {
             let (a, b) = (logit(low), logit(high));
-            Family::LogitNormal {
-                mu: 0.5 * (a + b),
-                sigma: (b - a) / (2.0 * Z95),
-            }
+            Family::LogitNormal { mu: 0.5 * (a + b), sigma: (b - a) / (2.0 * Z95) }
         }
         Domain::Positive | Domain::NonNegative if low > 0.0 => {
             let (a, b) = (libm::log(low), libm::log(high));
-            Family::LogNormal {
-                mu: 0.5 * (a + b),
-                sigma: (b - a) / (2.0 * Z95),
-            }
+            Family::LogNormal { mu: 0.5 * (a + b), sigma: (b - a) / (2.0 * Z95) }
         }
-        _ => Family::Normal {
-            mu: 0.5 * (low + high),
-            sigma: (high - low) / (2.0 * Z95),
-        },
+        _ => Family::Normal { mu: 0.5 * (low + high), sigma: (high - low) / (2.0 * Z95) },
     }
 }
 
@@ -335,11 +304,7 @@ fn truncated_normal<R: Rng + ?Sized>(mean: f64, sd: f64, domain: Domain, rng: &m
 
 /// Formats a number the way a person writes it in a scenario file.
 pub fn fmt_num(x: f64) -> String {
-    if x.is_finite() && x == x.trunc() && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
-    }
+    if x.is_finite() && x == x.trunc() && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
 }
 
 const DIST_KINDS: &str = "fixed, uniform, normal, lognormal, beta, triangular";
@@ -378,10 +343,9 @@ impl<'de> Visitor<'de> for DistVisitor {
         }
         match xs[..] {
             [low, high] => Ok(Dist::Interval90 { low, high }),
-            _ => Err(de::Error::custom(format!(
-                "a [low, high] 90% interval needs exactly 2 numbers, got {}",
-                xs.len()
-            ))),
+            _ => {
+                Err(de::Error::custom(format!("a [low, high] 90% interval needs exactly 2 numbers, got {}", xs.len())))
+            }
         }
     }
 
@@ -397,9 +361,7 @@ impl<'de> Visitor<'de> for DistVisitor {
             }
         }
         let Some(kind) = kind else {
-            return Err(de::Error::custom(format!(
-                "a distribution table needs `dist`, one of {DIST_KINDS}"
-            )));
+            return Err(de::Error::custom(format!("a distribution table needs `dist`, one of {DIST_KINDS}")));
         };
         let names: &[&str] = match kind.as_str() {
             "fixed" => &["value"],
@@ -409,9 +371,7 @@ impl<'de> Visitor<'de> for DistVisitor {
             "beta" => &["alpha", "beta"],
             "triangular" => &["min", "mode", "max"],
             other => {
-                return Err(de::Error::custom(format!(
-                    "unknown distribution `{other}`, expected one of {DIST_KINDS}"
-                )));
+                return Err(de::Error::custom(format!("unknown distribution `{other}`, expected one of {DIST_KINDS}")));
             }
         };
         for (key, _) in &fields {
@@ -427,33 +387,15 @@ impl<'de> Visitor<'de> for DistVisitor {
                 .iter()
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| *v)
-                .ok_or_else(|| {
-                    de::Error::custom(format!("a {kind} distribution needs {}", list(names)))
-                })
+                .ok_or_else(|| de::Error::custom(format!("a {kind} distribution needs {}", list(names))))
         };
         Ok(match kind.as_str() {
             "fixed" => Dist::Fixed(get("value")?),
-            "uniform" => Dist::Uniform {
-                low: get("low")?,
-                high: get("high")?,
-            },
-            "normal" => Dist::Normal {
-                mean: get("mean")?,
-                sd: get("sd")?,
-            },
-            "lognormal" => Dist::LogNormal {
-                median: get("median")?,
-                sigma: get("sigma")?,
-            },
-            "beta" => Dist::Beta {
-                alpha: get("alpha")?,
-                beta: get("beta")?,
-            },
-            _ => Dist::Triangular {
-                min: get("min")?,
-                mode: get("mode")?,
-                max: get("max")?,
-            },
+            "uniform" => Dist::Uniform { low: get("low")?, high: get("high")? },
+            "normal" => Dist::Normal { mean: get("mean")?, sd: get("sd")? },
+            "lognormal" => Dist::LogNormal { median: get("median")?, sigma: get("sigma")? },
+            "beta" => Dist::Beta { alpha: get("alpha")?, beta: get("beta")? },
+            _ => Dist::Triangular { min: get("min")?, mode: get("mode")?, max: get("max")? },
         })
     }
 }
@@ -502,33 +444,18 @@ mod tests {
         struct W {
             x: Dist,
         }
-        toml::from_str::<W>(&format!("x = {s}"))
-            .map(|w| w.x)
-            .map_err(|e| e.message().to_string())
+        toml::from_str::<W>(&format!("x = {s}")).map(|w| w.x).map_err(|e| e.message().to_string())
     }
 
     #[test]
     fn parses_every_form() {
         assert_eq!(parse("3").unwrap(), Dist::Fixed(3.0));
         assert_eq!(parse("0.5").unwrap(), Dist::Fixed(0.5));
-        assert_eq!(
-            parse("[1, 2.5]").unwrap(),
-            Dist::Interval90 {
-                low: 1.0,
-                high: 2.5
-            }
-        );
-        assert_eq!(
-            parse("{ dist = \"normal\", mean = 1, sd = 0.5 }").unwrap(),
-            Dist::Normal { mean: 1.0, sd: 0.5 }
-        );
+        assert_eq!(parse("[1, 2.5]").unwrap(), Dist::Interval90 { low: 1.0, high: 2.5 });
+        assert_eq!(parse("{ dist = \"normal\", mean = 1, sd = 0.5 }").unwrap(), Dist::Normal { mean: 1.0, sd: 0.5 });
         assert_eq!(
             parse("{ dist = \"triangular\", min = 1, mode = 2, max = 4 }").unwrap(),
-            Dist::Triangular {
-                min: 1.0,
-                mode: 2.0,
-                max: 4.0
-            }
+            Dist::Triangular { min: 1.0, mode: 2.0, max: 4.0 }
         );
     }
 
@@ -546,25 +473,19 @@ mod tests {
             parse("{ dist = \"cauchy\" }").unwrap_err(),
             "unknown distribution `cauchy`, expected one of fixed, uniform, normal, lognormal, beta, triangular"
         );
-        assert_eq!(
-            parse("[1, 2, 3]").unwrap_err(),
-            "a [low, high] 90% interval needs exactly 2 numbers, got 3"
-        );
+        assert_eq!(parse("[1, 2, 3]").unwrap_err(), "a [low, high] 90% interval needs exactly 2 numbers, got 3");
     }
 
     #[test]
     fn interval_shorthand_hits_its_percentiles() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(7);
-        for (domain, low, high) in [
-            (Domain::Probability, 0.02, 0.05),
-            (Domain::Positive, 10.0, 40.0),
-            (Domain::Growth, -0.1, 0.3),
-        ] {
+        for (domain, low, high) in
+            [(Domain::Probability, 0.02, 0.05), (Domain::Positive, 10.0, 40.0), (Domain::Growth, -0.1, 0.3)]
+        {
             let d = Dist::Interval90 { low, high };
             d.check(domain).unwrap();
             let n = 200_000;
-            let below =
-                (0..n).filter(|_| d.sample(domain, &mut rng) < low).count() as f64 / n as f64;
+            let below = (0..n).filter(|_| d.sample(domain, &mut rng) < low).count() as f64 / n as f64;
             // Binomial standard error of a 5% share over n draws is ~0.0005.
             assert!((below - 0.05).abs() < 0.003, "{domain:?}: {below}");
         }
@@ -573,14 +494,8 @@ mod tests {
     #[test]
     fn samples_stay_in_domain() {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
-        let d = Dist::Normal {
-            mean: 0.02,
-            sd: 0.05,
-        };
-        assert!(
-            (0..10_000)
-                .all(|_| Domain::Probability.contains(d.sample(Domain::Probability, &mut rng)))
-        );
+        let d = Dist::Normal { mean: 0.02, sd: 0.05 };
+        assert!((0..10_000).all(|_| Domain::Probability.contains(d.sample(Domain::Probability, &mut rng))));
     }
 
     #[test]
@@ -589,13 +504,6 @@ mod tests {
             Dist::Fixed(1.3).check(Domain::Probability).unwrap_err(),
             "expected a probability between 0 and 1, got 1.3"
         );
-        assert!(
-            Dist::LogNormal {
-                median: 0.1,
-                sigma: 0.2
-            }
-            .check(Domain::Probability)
-            .is_err()
-        );
+        assert!(Dist::LogNormal { median: 0.1, sigma: 0.2 }.check(Domain::Probability).is_err());
     }
 }

@@ -32,28 +32,11 @@ struct Checker<'a> {
 impl Checker<'_> {
     fn problem(&mut self, key: &str, span: Option<Range<usize>>, message: String) {
         let location = span.map(|s| self.source.locate(s));
-        self.problems.push(Problem {
-            key: key.to_string(),
-            message,
-            location,
-        });
+        self.problems.push(Problem { key: key.to_string(), message, location });
     }
 
-    fn register(
-        &mut self,
-        key: &str,
-        dist: Dist,
-        domain: Domain,
-        max: f64,
-        integer: bool,
-    ) -> ParamId {
-        self.params.push(ParamSpec {
-            key: key.to_string(),
-            dist,
-            domain,
-            max,
-            integer,
-        });
+    fn register(&mut self, key: &str, dist: Dist, domain: Domain, max: f64, integer: bool) -> ParamId {
+        self.params.push(ParamSpec { key: key.to_string(), dist, domain, max, integer });
         ParamId(self.params.len() - 1)
     }
 
@@ -79,29 +62,17 @@ impl Checker<'_> {
 
     /// A parameter whose absence means "none" (no limit, no market bound).
     fn optional(&mut self, raw: &P, key: &str, domain: Domain, max: f64) -> Option<ParamId> {
-        raw.as_ref()
-            .map(|v| self.checked(v, key, domain, max, false))
+        raw.as_ref().map(|v| self.checked(v, key, domain, max, false))
     }
 
-    fn checked(
-        &mut self,
-        v: &Spanned<Dist>,
-        key: &str,
-        domain: Domain,
-        max: f64,
-        integer: bool,
-    ) -> ParamId {
+    fn checked(&mut self, v: &Spanned<Dist>, key: &str, domain: Domain, max: f64, integer: bool) -> ParamId {
         let dist = v.get_ref().clone();
         if let Err(msg) = dist.check(domain) {
             self.problem(key, Some(v.span()), msg);
         } else if let Some(high) = upper_end(&dist)
             && high > max
         {
-            self.problem(
-                key,
-                Some(v.span()),
-                format!("expected at most {}, got {}", fmt_num(max), fmt_num(high)),
-            );
+            self.problem(key, Some(v.span()), format!("expected at most {}, got {}", fmt_num(max), fmt_num(high)));
         }
         self.register(key, dist, domain, max, integer)
     }
@@ -128,37 +99,22 @@ fn upper_end(d: &Dist) -> Option<f64> {
 
 fn is_identifier(s: &str) -> bool {
     !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
 }
 
 pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) -> Scenario {
-    let mut c = Checker {
-        source,
-        problems,
-        params: Vec::new(),
-    };
+    let mut c = Checker { source, problems, params: Vec::new() };
 
     // [scenario]
     let meta_span = raw.scenario.as_ref().map(|m| m.span());
     let meta = raw.scenario.map(Spanned::into_inner).unwrap_or_default();
-    let int_in = |c: &mut Checker,
-                  v: &Option<Spanned<i64>>,
-                  key: &str,
-                  default: i64,
-                  lo: i64,
-                  hi: i64|
-     -> i64 {
+    let int_in = |c: &mut Checker, v: &Option<Spanned<i64>>, key: &str, default: i64, lo: i64, hi: i64| -> i64 {
         match v {
             None => default,
             Some(s) if (lo..=hi).contains(s.get_ref()) => *s.get_ref(),
             Some(s) => {
-                c.problem(
-                    key,
-                    Some(s.span()),
-                    format!("expected an integer from {lo} to {hi}, got {}", s.get_ref()),
-                );
+                c.problem(key, Some(s.span()), format!("expected an integer from {lo} to {hi}, got {}", s.get_ref()));
                 default
             }
         }
@@ -183,9 +139,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         },
     };
     let name = meta.name.unwrap_or_else(|| {
-        std::path::Path::new(&source.file_name)
-            .file_stem()
-            .map_or("scenario".into(), |s| s.to_string_lossy().into())
+        std::path::Path::new(&source.file_name).file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into())
     });
     let _ = meta_span;
 
@@ -193,18 +147,8 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
     let market = raw.market.unwrap_or_default();
     let market_size = c.optional(&market.size, "market.size", Domain::Positive, MAX_MARKET);
     let initial = raw.initial.unwrap_or_default();
-    let initial_free_accounts = c.count(
-        &initial.free_accounts,
-        "initial.free_accounts",
-        0.0,
-        MAX_ACCOUNTS,
-    );
-    let initial_paid_accounts = c.count(
-        &initial.paid_accounts,
-        "initial.paid_accounts",
-        0.0,
-        MAX_ACCOUNTS,
-    );
+    let initial_free_accounts = c.count(&initial.free_accounts, "initial.free_accounts", 0.0, MAX_ACCOUNTS);
+    let initial_paid_accounts = c.count(&initial.paid_accounts, "initial.paid_accounts", 0.0, MAX_ACCOUNTS);
 
     // [acquisition]
     let acquisition = raw.acquisition.unwrap_or_default();
@@ -242,12 +186,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
     }
 
     let mut channels: Vec<ChannelSpec> = Vec::new();
-    for (i, ch) in acquisition
-        .channels
-        .unwrap_or_default()
-        .into_iter()
-        .enumerate()
-    {
+    for (i, ch) in acquisition.channels.unwrap_or_default().into_iter().enumerate() {
         let span = ch.span();
         let ch = ch.into_inner();
         let name = match &ch.name {
@@ -256,10 +195,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
                 c.problem(
                     &format!("acquisition.channels.{i}.name"),
                     Some(n.span()),
-                    format!(
-                        "expected a name of lowercase letters, digits and _, got \"{}\"",
-                        n.get_ref()
-                    ),
+                    format!("expected a name of lowercase letters, digits and _, got \"{}\"", n.get_ref()),
                 );
                 format!("channel_{i}")
             }
@@ -288,26 +224,14 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             );
         }
         channels.push(ChannelSpec {
-            spend_per_month: c.bounded(
-                &ch.spend_per_month,
-                &k("spend_per_month"),
-                Domain::NonNegative,
-                0.0,
-                MAX_MONEY,
-            ),
+            spend_per_month: c.bounded(&ch.spend_per_month, &k("spend_per_month"), Domain::NonNegative, 0.0, MAX_MONEY),
             spend_growth_per_month: c.param(
                 &ch.spend_growth_per_month,
                 &k("spend_growth_per_month"),
                 Domain::Growth,
                 0.0,
             ),
-            cost_per_signup: c.bounded(
-                &ch.cost_per_signup,
-                &k("cost_per_signup"),
-                Domain::Positive,
-                1.0,
-                MAX_MONEY,
-            ),
+            cost_per_signup: c.bounded(&ch.cost_per_signup, &k("cost_per_signup"), Domain::Positive, 1.0, MAX_MONEY),
             max_signups_per_month: c.optional(
                 &ch.max_signups_per_month,
                 &k("max_signups_per_month"),
@@ -321,12 +245,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
     // [activation], [usage]
     let a = raw.activation.unwrap_or_default();
     let activation = ActivationSpec {
-        probability: c.param(
-            &a.probability,
-            "activation.probability",
-            Domain::Probability,
-            1.0,
-        ),
+        probability: c.param(&a.probability, "activation.probability", Domain::Probability, 1.0),
         time_to_value_median_months: c.param(
             &a.time_to_value_median_months,
             "activation.time_to_value_median_months",
@@ -339,46 +258,21 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             Domain::NonNegative,
             0.0,
         ),
-        window_months: c.param(
-            &a.window_months,
-            "activation.window_months",
-            Domain::Positive,
-            1.0,
-        ),
+        window_months: c.param(&a.window_months, "activation.window_months", Domain::Positive, 1.0),
     };
     let u = raw.usage.unwrap_or_default();
     let usage_unit = u.unit.clone().unwrap_or_else(|| "units".into());
     let usage = UsageSpec {
-        median_per_month: c.param(
-            &u.median_per_month,
-            "usage.median_per_month",
-            Domain::NonNegative,
-            1.0,
-        ),
+        median_per_month: c.param(&u.median_per_month, "usage.median_per_month", Domain::NonNegative, 1.0),
         sigma: c.param(&u.sigma, "usage.sigma", Domain::NonNegative, 0.0),
     };
 
     // [free], [limit_hit]
     let f = raw.free.unwrap_or_default();
     let free = FreeSpec {
-        usage_limit: c.optional(
-            &f.usage_limit,
-            "free.usage_limit",
-            Domain::Positive,
-            f64::INFINITY,
-        ),
-        conversion_per_month: c.param(
-            &f.conversion_per_month,
-            "free.conversion_per_month",
-            Domain::Probability,
-            0.0,
-        ),
-        churn_per_month: c.param(
-            &f.churn_per_month,
-            "free.churn_per_month",
-            Domain::Probability,
-            0.0,
-        ),
+        usage_limit: c.optional(&f.usage_limit, "free.usage_limit", Domain::Positive, f64::INFINITY),
+        conversion_per_month: c.param(&f.conversion_per_month, "free.conversion_per_month", Domain::Probability, 0.0),
+        churn_per_month: c.param(&f.churn_per_month, "free.churn_per_month", Domain::Probability, 0.0),
     };
     let l = raw.limit_hit.unwrap_or_default();
     let limit_hit = LimitHitSpec {
@@ -391,22 +285,13 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             0.0,
         ),
         blocked_churn_per_month: match &l.blocked_churn_per_month {
-            Some(_) => c.param(
-                &l.blocked_churn_per_month,
-                "limit_hit.blocked_churn_per_month",
-                Domain::Probability,
-                0.0,
-            ),
+            Some(_) => {
+                c.param(&l.blocked_churn_per_month, "limit_hit.blocked_churn_per_month", Domain::Probability, 0.0)
+            }
             // Defaults to the free churn: the same distribution, under its own key.
             None => {
                 let d = c.params[free.churn_per_month.0].dist.clone();
-                c.register(
-                    "limit_hit.blocked_churn_per_month",
-                    d,
-                    Domain::Probability,
-                    f64::INFINITY,
-                    false,
-                )
+                c.register("limit_hit.blocked_churn_per_month", d, Domain::Probability, f64::INFINITY, false)
             }
         },
         blocked_invite_factor: c.param(
@@ -430,18 +315,11 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         );
     }
     if free.usage_limit.is_none() {
-        for (key, v) in [
-            ("limit_hit.convert", &l.convert),
-            ("limit_hit.churn", &l.churn),
-        ] {
+        for (key, v) in [("limit_hit.convert", &l.convert), ("limit_hit.churn", &l.churn)] {
             if let Some(v) = v
                 && *v.get_ref() != Dist::Fixed(0.0)
             {
-                c.problem(
-                    key,
-                    Some(v.span()),
-                    "has no effect without a limit: set free.usage_limit".into(),
-                );
+                c.problem(key, Some(v.span()), "has no effect without a limit: set free.usage_limit".into());
             }
         }
     }
@@ -456,31 +334,15 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             0.0,
             1000.0,
         ),
-        acceptance: c.param(
-            &inv.acceptance,
-            "invites.acceptance",
-            Domain::Probability,
-            0.0,
-        ),
-        cycle_months: c.bounded(
-            &inv.cycle_months,
-            "invites.cycle_months",
-            Domain::NonNegative,
-            1.0,
-            60.0,
-        ),
+        acceptance: c.param(&inv.acceptance, "invites.acceptance", Domain::Probability, 0.0),
+        cycle_months: c.bounded(&inv.cycle_months, "invites.cycle_months", Domain::NonNegative, 1.0, 60.0),
     };
 
     // [[plans]], [paid], [costs]
     let mut plans: Vec<PlanSpec> = Vec::new();
     let plans_raw = raw.plans;
     let plans_span = plans_raw.as_ref().map(|p| p.span());
-    for (i, p) in plans_raw
-        .map(Spanned::into_inner)
-        .unwrap_or_default()
-        .into_iter()
-        .enumerate()
-    {
+    for (i, p) in plans_raw.map(Spanned::into_inner).unwrap_or_default().into_iter().enumerate() {
         let span = p.span();
         let p = p.into_inner();
         let name = match &p.name {
@@ -489,10 +351,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
                 c.problem(
                     &format!("plans.{i}.name"),
                     Some(n.span()),
-                    format!(
-                        "expected a name of lowercase letters, digits and _, got \"{}\"",
-                        n.get_ref()
-                    ),
+                    format!("expected a name of lowercase letters, digits and _, got \"{}\"", n.get_ref()),
                 );
                 format!("plan_{i}")
             }
@@ -514,20 +373,10 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         }
         let k = |f: &str| format!("plans.{name}.{f}");
         if p.price_per_month.is_none() {
-            c.problem(
-                &k("price_per_month"),
-                Some(span.clone()),
-                "a plan needs `price_per_month`".into(),
-            );
+            c.problem(&k("price_per_month"), Some(span.clone()), "a plan needs `price_per_month`".into());
         }
         plans.push(PlanSpec {
-            price_per_month: c.bounded(
-                &p.price_per_month,
-                &k("price_per_month"),
-                Domain::NonNegative,
-                0.0,
-                MAX_MONEY,
-            ),
+            price_per_month: c.bounded(&p.price_per_month, &k("price_per_month"), Domain::NonNegative, 0.0, MAX_MONEY),
             name,
         });
     }
@@ -539,14 +388,8 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         );
     }
     let pd = raw.paid.unwrap_or_default();
-    let paid = PaidSpec {
-        churn_per_month: c.param(
-            &pd.churn_per_month,
-            "paid.churn_per_month",
-            Domain::Probability,
-            0.0,
-        ),
-    };
+    let paid =
+        PaidSpec { churn_per_month: c.param(&pd.churn_per_month, "paid.churn_per_month", Domain::Probability, 0.0) };
     let co = raw.costs.unwrap_or_default();
     let costs = CostsSpec {
         serve_free_seat_per_month: c.bounded(
@@ -570,10 +413,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         c.problem(
             "scenario.months",
             meta.months.as_ref().map(|m| m.span()),
-            format!(
-                "with time_step = \"{}\", at most {max_steps} months",
-                time_step.name()
-            ),
+            format!("with time_step = \"{}\", at most {max_steps} months", time_step.name()),
         );
     }
 
