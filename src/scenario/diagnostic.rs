@@ -54,8 +54,11 @@ impl fmt::Display for ScenarioError {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("error: ")?;
-        if let Some(loc) = &self.location {
-            write!(f, "{}:{}:{}: ", loc.origin, loc.line, loc.column)?;
+        match &self.location {
+            // A command-line value has no lines: name the argument.
+            Some(loc) if loc.origin.starts_with("--set") => write!(f, "{}: ", loc.origin)?,
+            Some(loc) => write!(f, "{}:{}:{}: ", loc.origin, loc.line, loc.column)?,
+            None => {}
         }
         if !self.key.is_empty() {
             write!(f, "{}: ", self.key)?;
@@ -100,6 +103,11 @@ impl Source {
         self.text.push_str(value);
         self.overrides.push((start..self.text.len(), format!("--set {arg}")));
         start
+    }
+
+    /// The position of the override labelled `origin` among the overrides.
+    pub fn override_index(&self, origin: &str) -> usize {
+        self.overrides.iter().position(|(_, label)| label == origin).unwrap_or(usize::MAX)
     }
 
     pub fn file_text(&self) -> &str {

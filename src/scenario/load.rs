@@ -62,8 +62,9 @@ fn render(path: &[Seg]) -> String {
 
 /// Parses the scenario text and the overrides into the raw structs. Problems
 /// are appended to `problems`; the returned value holds whatever could be
-/// read (a default scenario after a syntax error).
-pub fn load_raw(source: &mut Source, overrides: &[Override], problems: &mut Vec<Problem>) -> RawScenario {
+/// read, or `None` when nothing more can be checked (a syntax error, or a
+/// structural error that cannot be set aside).
+pub fn load_raw(source: &mut Source, overrides: &[Override], problems: &mut Vec<Problem>) -> Option<RawScenario> {
     let file_text = source.file_text().to_string();
     let (mut table, errors) = DeTable::parse_recoverable(&file_text);
     if !errors.is_empty() {
@@ -71,7 +72,7 @@ pub fn load_raw(source: &mut Source, overrides: &[Override], problems: &mut Vec<
             let location = e.span().map(|s| source.locate(s));
             problems.push(Problem { key: String::new(), message: syntax_message(e.message()), location });
         }
-        return RawScenario::default();
+        return None;
     }
     for o in overrides {
         let at = source.push_override(&o.arg(), &o.value);
@@ -81,13 +82,13 @@ pub fn load_raw(source: &mut Source, overrides: &[Override], problems: &mut Vec<
             Err(_) => Spanned::new(at..at + o.value.len(), DeValue::String(o.value.clone().into())),
         };
         if let Err(message) = set_path(table.get_mut(), &o.key, value, at..at + o.value.len()) {
-            problems.push(Problem { key: o.key.clone(), message, location: None });
+            problems.push(Problem { key: format!("--set {}", o.arg()), message, location: None });
         }
     }
 
     for _ in 0..64 {
         match RawScenario::deserialize(toml::de::Deserializer::from(table.clone())) {
-            Ok(raw) => return raw,
+            Ok(raw) => return Some(raw),
             Err(e) => {
                 let span = e.span();
                 let mut path = Vec::new();
@@ -100,13 +101,17 @@ pub fn load_raw(source: &mut Source, overrides: &[Override], problems: &mut Vec<
                     location: span.map(|s| source.locate(s)),
                 });
                 if !remove_path(table.get_mut(), &path) {
-                    return RawScenario::default();
+                    return None;
                 }
             }
         }
     }
-    RawScenario::default()
+    None
 }
+
+/// Keys that hold arrays of tables: `--set` enters them by element name or
+/// index and cannot create them.
+const ARRAYS_OF_TABLES: &[&str] = &["acquisition.channels", "plans"];
 
 fn syntax_message(m: &str) -> String {
     format!("invalid TOML: {}", m.trim())
@@ -164,6 +169,9 @@ fn set_path<'i>(
     for (depth, part) in parts.iter().enumerate() {
         let last = depth + 1 == parts.len();
         let here = parts[..=depth].join(".");
+        if !last && ARRAYS_OF_TABLES.contains(&here.as_str()) && current.get(*part).is_none() {
+            return Err(format!("the scenario has no `{here}`, so it has no element `{}` to set", parts[depth + 1]));
+        }
         if last {
             current.insert(Spanned::new(span.clone(), part.to_string().into()), value);
             return Ok(());
@@ -205,42 +213,35 @@ fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
     outer.start <= inner.start && inner.end <= outer.end && outer.start < outer.end
 }
 
-/// Finds the deepest entry whose key or value span holds `span`.
+/// Finds the deepest entry whose key or value span holds `span`. A table's
+/// own span need not cover its keys (a `[header]` table's keys follow the
+/// header), so every table is searched.
 fn find_path(table: &DeTable<'_>, span: &Range<usize>, path: &mut Vec<Seg>) -> bool {
     for (k, v) in table.iter() {
-        if contains(&k.span(), span) || contains(&v.span(), span) {
-            path.push(Seg::Key(k.get_ref().to_string()));
-            find_in_value(v.get_ref(), span, path);
+        path.push(Seg::Key(k.get_ref().to_string()));
+        if find_in_value(v.get_ref(), span, path) || contains(&k.span(), span) || contains(&v.span(), span) {
             return true;
         }
+        path.pop();
     }
     false
 }
 
-fn find_in_value(v: &DeValue<'_>, span: &Range<usize>, path: &mut Vec<Seg>) {
+/// Searches inside a table or array value.
+fn find_in_value(v: &DeValue<'_>, span: &Range<usize>, path: &mut Vec<Seg>) -> bool {
     match v {
-        DeValue::Table(t) => {
-            find_path(t, span, path);
-        }
+        DeValue::Table(t) => find_path(t, span, path),
         DeValue::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                if contains(&item.span(), span) || item_holds(item.get_ref(), span) {
-                    let name = item.get_ref().as_table().and_then(|t| t.get("name")).and_then(|n| n.get_ref().as_str());
-                    path.push(Seg::Index(i, name.map(str::to_string)));
-                    find_in_value(item.get_ref(), span, path);
-                    return;
+                let name = item.get_ref().as_table().and_then(|t| t.get("name")).and_then(|n| n.get_ref().as_str());
+                path.push(Seg::Index(i, name.map(str::to_string)));
+                if find_in_value(item.get_ref(), span, path) || contains(&item.span(), span) {
+                    return true;
                 }
+                path.pop();
             }
+            false
         }
-        _ => {}
-    }
-}
-
-/// An array-of-tables element's own span may not cover its keys (they sit
-/// under a `[[header]]`), so look inside.
-fn item_holds(v: &DeValue<'_>, span: &Range<usize>) -> bool {
-    match v {
-        DeValue::Table(t) => t.iter().any(|(k, v)| contains(&k.span(), span) || contains(&v.span(), span)),
         _ => false,
     }
 }

@@ -187,10 +187,17 @@ impl Scenario {
     pub fn from_str(file_name: &str, text: &str, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
         let mut source = diagnostic::Source::new(file_name, text);
         let mut problems = Vec::new();
-        let raw = load::load_raw(&mut source, overrides, &mut problems);
-        let syntax_failed = problems.iter().any(|p| p.key.is_empty() && p.message.starts_with("invalid TOML"));
+        let Some(raw) = load::load_raw(&mut source, overrides, &mut problems) else {
+            return Err(ScenarioError { problems });
+        };
         let scenario = validate::validate(raw, &source, &mut problems);
-        if problems.is_empty() && !syntax_failed { Ok(scenario) } else { Err(ScenarioError { problems }) }
+        // File problems in file order, then command-line ones.
+        problems.sort_by_key(|p| match &p.location {
+            Some(l) if !l.origin.starts_with("--set") => (0, l.line, l.column),
+            Some(l) => (1, source.override_index(&l.origin), 0),
+            None => (2, 0, 0),
+        });
+        if problems.is_empty() { Ok(scenario) } else { Err(ScenarioError { problems }) }
     }
 
     pub fn param(&self, id: ParamId) -> &ParamSpec {

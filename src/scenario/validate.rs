@@ -197,7 +197,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
                     Some(n.span()),
                     format!("expected a name of lowercase letters, digits and _, got \"{}\"", n.get_ref()),
                 );
-                format!("channel_{i}")
+                i.to_string()
             }
             None => {
                 c.problem(
@@ -205,7 +205,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
                     Some(span.clone()),
                     "a channel needs a `name` (e.g. name = \"search_ads\")".into(),
                 );
-                format!("channel_{i}")
+                i.to_string()
             }
         };
         if channels.iter().any(|o| o.name == name) {
@@ -353,7 +353,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
                     Some(n.span()),
                     format!("expected a name of lowercase letters, digits and _, got \"{}\"", n.get_ref()),
                 );
-                format!("plan_{i}")
+                i.to_string()
             }
             None => {
                 c.problem(
@@ -361,7 +361,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
                     Some(span.clone()),
                     "a plan needs a `name` (e.g. name = \"pro\")".into(),
                 );
-                format!("plan_{i}")
+                i.to_string()
             }
         };
         if plans.iter().any(|o| o.name == name) {

@@ -1,0 +1,187 @@
+//! The command line: exit codes, determinism across thread counts, and
+//! output folders that are written whole or not at all.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn plgsim() -> Command {
+    Command::cargo_bin("plgsim").expect("the binary is built")
+}
+
+const TINY: &str = r#"
+[scenario]
+name = "Tiny"
+months = 6
+runs = 40
+seed = 7
+[market]
+size = 20000
+[acquisition.organic]
+signups_per_month = 300
+growth_per_month = 0.05
+[[acquisition.channels]]
+name = "ads"
+spend_per_month = 2000
+cost_per_signup = 10
+max_signups_per_month = 300
+[activation]
+probability = 0.6
+time_to_value_median_months = 0.3
+time_to_value_sigma = 1.0
+[usage]
+median_per_month = 1.0
+sigma = 0.7
+[free]
+usage_limit = 3
+conversion_per_month = [0.002, 0.01]
+churn_per_month = 0.08
+[limit_hit]
+convert = 0.3
+churn = 0.2
+blocked_conversion_per_month = 0.05
+[invites]
+per_active_seat_per_month = 0.4
+acceptance = 0.3
+cycle_months = 0.5
+[[plans]]
+name = "pro"
+price_per_month = { dist = "triangular", min = 10, mode = 12, max = 15 }
+[paid]
+churn_per_month = 0.04
+[costs]
+serve_free_seat_per_month = 0.1
+serve_paid_seat_per_month = 0.5
+"#;
+
+fn write_tiny(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("tiny.toml");
+    fs::write(&path, TINY).unwrap();
+    path
+}
+
+const FILES: [&str; 3] = ["summary.json", "monthly.csv", "runs.csv"];
+
+#[test]
+fn same_seed_gives_identical_files_at_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_tiny(dir.path());
+    let mut outs = Vec::new();
+    for threads in ["1", "2", "5"] {
+        let out = dir.path().join(format!("out{threads}"));
+        plgsim()
+            .args(["run", scenario.to_str().unwrap(), "--quiet", "--threads", threads, "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        outs.push(out);
+    }
+    for f in FILES {
+        let first = fs::read(outs[0].join(f)).unwrap();
+        for o in &outs[1..] {
+            assert!(first == fs::read(o.join(f)).unwrap(), "{f} differs between thread counts");
+        }
+    }
+}
+
+/// Pins the numbers of a tiny scenario: any change to the engine's draws or
+/// formulas shows up here and must be deliberate.
+#[test]
+fn value_stability() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_tiny(dir.path());
+    let out = dir.path().join("out");
+    plgsim()
+        .args(["run", scenario.to_str().unwrap(), "--quiet", "--threads", "2", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let summary = fs::read_to_string(out.join("summary.json")).unwrap();
+    let summary = summary.replace(env!("CARGO_PKG_VERSION"), "[version]");
+    insta::assert_snapshot!("tiny_summary_json", summary);
+    let monthly = fs::read_to_string(out.join("monthly.csv")).unwrap();
+    let month6: String =
+        monthly.lines().filter(|l| l.starts_with("month") || l.starts_with("6,")).collect::<Vec<_>>().join("\n");
+    insta::assert_snapshot!("tiny_monthly_csv_month_6", month6);
+}
+
+#[test]
+fn a_bad_scenario_exits_2_and_keeps_earlier_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_tiny(dir.path());
+    let out = dir.path().join("out");
+    plgsim().args(["run", scenario.to_str().unwrap(), "--quiet", "--out"]).arg(&out).assert().success();
+    let before = fs::read(out.join("summary.json")).unwrap();
+
+    let bad = dir.path().join("bad.toml");
+    fs::write(&bad, TINY.replace("churn_per_month = 0.04", "churn_per_month = 1.3")).unwrap();
+    let assert = plgsim().args(["run", bad.to_str().unwrap(), "--quiet", "--out"]).arg(&out).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("paid.churn_per_month: expected a probability between 0 and 1, got 1.3"), "{stderr}");
+    assert!(stderr.contains(":40:19:"), "the line and column are named: {stderr}");
+    assert_eq!(fs::read(out.join("summary.json")).unwrap(), before);
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_tiny(dir.path());
+    plgsim().args(["run", scenario.to_str().unwrap(), "--runs", "0"]).assert().code(2);
+    plgsim().args(["run", scenario.to_str().unwrap(), "--set", "nonsense"]).assert().code(2);
+    plgsim().args(["run", scenario.to_str().unwrap(), "--threads", "0"]).assert().code(2);
+    plgsim().args(["run", "does/not/exist.toml"]).assert().code(2);
+    plgsim().args(["frobnicate"]).assert().code(2);
+}
+
+#[test]
+fn overrides_change_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_tiny(dir.path());
+    let out = dir.path().join("out");
+    plgsim()
+        .args([
+            "run",
+            scenario.to_str().unwrap(),
+            "--quiet",
+            "--runs",
+            "3",
+            "--months",
+            "4",
+            "--set",
+            "plans.pro.price_per_month=20",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let summary: serde_json::Value = serde_json::from_slice(&fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["runs"], 3);
+    assert_eq!(summary["months"], 4);
+    assert_eq!(summary["metrics"]["arpa"]["p50"], 20.0);
+    let runs_csv = fs::read_to_string(out.join("runs.csv")).unwrap();
+    assert_eq!(runs_csv.lines().count(), 4);
+    // The price is fixed now: only the uncertain conversion remains a column.
+    assert!(runs_csv.starts_with("run,free.conversion_per_month,mrr_final,"), "{runs_csv}");
+}
+
+#[test]
+fn stdout_has_a_summary_table_and_stderr_no_progress_when_piped() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_tiny(dir.path());
+    let out = dir.path().join("out");
+    let assert = plgsim().args(["run", scenario.to_str().unwrap(), "--out"]).arg(&out).assert().success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(stdout.contains("mrr_final") && stdout.contains("P50"), "{stdout}");
+    assert!(assert.get_output().stderr.is_empty(), "stderr is not a terminal: no progress bar");
+}
+
+#[test]
+fn validate_and_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mine.toml");
+    plgsim().args(["new", file.to_str().unwrap()]).assert().success();
+    plgsim().args(["validate", file.to_str().unwrap()]).assert().success();
+    // `new` does not overwrite.
+    plgsim().args(["new", file.to_str().unwrap()]).assert().code(2);
+}

@@ -1,0 +1,203 @@
+//! The engine against closed forms, within the Monte Carlo error.
+
+use plgsim::metrics::{Horizon, Monthly};
+
+use crate::util::{assert_close, per_run, per_run_total, run};
+
+/// A cohort of `n` free accounts that all convert in month 0 and then churn
+/// at a constant monthly rate.
+fn paid_cohort(n: u32, churn: f64, months: u32, time_step: &str, runs: u32) -> String {
+    format!(
+        r#"
+        [scenario]
+        months = {months}
+        runs = {runs}
+        seed = 11
+        time_step = "{time_step}"
+        [initial]
+        free_accounts = {n}
+        [free]
+        conversion_per_month = 1.0
+        [[plans]]
+        name = "pro"
+        price_per_month = 10
+        [paid]
+        churn_per_month = {churn}
+        [costs]
+        serve_paid_seat_per_month = 2.5
+        "#
+    )
+}
+
+/// Constant churn c: a paying account pays for 1/c months on average, so
+/// the realised revenue per customer is price / c, and the formula LTV,
+/// ARPA x gross margin / churn, is price x (1 - cost/price) / c.
+#[test]
+fn constant_churn_gives_mean_lifetime_one_over_c_and_formula_ltv() {
+    let (n, c, price, cost) = (2000.0, 0.1, 10.0, 2.5);
+    // 0.9^240 ~ 1e-11: every account has churned by the end.
+    let (_, sim) = run(&paid_cohort(n as u32, c, 240, "month", 40));
+
+    // Months paid per account = sum over months of paying accounts / n.
+    let lifetimes: Vec<f64> = per_run_total(&sim, Monthly::PaidAccounts).iter().map(|t| t / n).collect();
+    assert_close("mean paid lifetime (months)", &lifetimes, 1.0 / c, 0.01);
+
+    let realised: Vec<f64> = per_run_total(&sim, Monthly::Revenue).iter().map(|r| r / n).collect();
+    assert_close("realised revenue per customer", &realised, price / c, 0.01);
+
+    let ltv: Vec<f64> = sim.runs.iter().map(|r| r.output.horizon[Horizon::Ltv as usize].unwrap()).collect();
+    assert_close("formula LTV", &ltv, price * (1.0 - cost / price) / c, 0.01);
+
+    let churn: Vec<f64> =
+        sim.runs.iter().map(|r| r.output.horizon[Horizon::PaidChurnMonthly as usize].unwrap()).collect();
+    assert_close("measured monthly churn", &churn, c, 0.01);
+}
+
+/// Rates are monthly in the scenario and converted exactly per step: with
+/// weekly or daily steps the measured monthly churn is still c.
+#[test]
+fn finer_steps_keep_monthly_rates() {
+    for step in ["week", "day"] {
+        let (_, sim) = run(&paid_cohort(2000, 0.1, 60, step, 20));
+        let churn: Vec<f64> =
+            sim.runs.iter().map(|r| r.output.horizon[Horizon::PaidChurnMonthly as usize].unwrap()).collect();
+        assert_close(&format!("monthly churn with {step} steps"), &churn, 0.1, 0.01);
+        // After t months, a share (1 - c)^t of the cohort still pays (it
+        // converted in the first step, so it is exposed for t months less
+        // one step).
+        let k = if step == "week" { 4.0 } else { 30.0 };
+        let t = 12.0 - 1.0 / k;
+        let paying: Vec<f64> = per_run(&sim, 11, Monthly::PaidAccounts);
+        assert_close(&format!("survivors after 12 months ({step})"), &paying, 2000.0 * 0.9f64.powf(t), 0.01);
+    }
+}
+
+/// A one-off seed of N0 active accounts with an invitation loop of K < 1 and
+/// no market limit: every account brings K new accounts on average, so the
+/// accounts ever created total N0 / (1 - K), i.e. N0 K / (1 - K) signups.
+/// Here K = invites per month x acceptance / free churn (an account sends
+/// invitations in each month it is active, 1/c months on average).
+#[test]
+fn subcritical_viral_loop_converges_to_the_geometric_series() {
+    let (n0, lambda, q, c) = (4000.0, 0.6, 0.5, 0.5);
+    let k = lambda * q / c;
+    let (_, sim) = run(&format!(
+        r#"
+        [scenario]
+        months = 120
+        runs = 100
+        seed = 5
+        [initial]
+        free_accounts = {n0}
+        [free]
+        churn_per_month = {c}
+        [invites]
+        per_active_seat_per_month = {lambda}
+        acceptance = {q}
+        cycle_months = 1
+        [[plans]]
+        name = "pro"
+        price_per_month = 10
+        "#
+    ));
+    let signups = per_run_total(&sim, Monthly::SignupsTotal);
+    assert_close("viral signups", &signups, n0 * k / (1.0 - k), 0.01);
+    // Every signup came through an invitation.
+    assert_eq!(per_run_total(&sim, Monthly::SignupsInvite), signups);
+    let measured: Vec<f64> = sim.runs.iter().map(|r| r.output.horizon[Horizon::KFactor as usize].unwrap()).collect();
+    // Measured K = viral signups / accounts ever active = (N0 K/(1-K)) / (N0/(1-K)) = K.
+    assert_close("measured k_factor", &measured, k, 0.01);
+}
+
+/// Constant signups s a month, instant activation and constant free churn
+/// c: active accounts follow the annuity A_t = s (1 - (1 - c)^(t+1)) / c.
+#[test]
+fn constant_signups_with_constant_churn_follow_the_annuity() {
+    let (s, c): (f64, f64) = (500.0, 0.08);
+    let (_, sim) = run(&format!(
+        r#"
+        [scenario]
+        months = 48
+        runs = 200
+        seed = 3
+        [acquisition.organic]
+        signups_per_month = {s}
+        [free]
+        churn_per_month = {c}
+        [[plans]]
+        name = "pro"
+        price_per_month = 10
+        "#
+    ));
+    for t in [0usize, 5, 11, 23, 47] {
+        let expected = s * (1.0 - (1.0 - c).powi(t as i32 + 1)) / c;
+        assert_close(
+            &format!("active free accounts in month {t}"),
+            &per_run(&sim, t, Monthly::ActiveFree),
+            expected,
+            0.01,
+        );
+    }
+}
+
+/// Paid channels: expected signups are spend / cost per signup, or the
+/// saturating response with a ceiling, and spend is booked as marketing.
+#[test]
+fn paid_channel_signups_follow_the_response_curve() {
+    let (_, sim) = run(r#"
+        [scenario]
+        months = 6
+        runs = 300
+        seed = 9
+        [[acquisition.channels]]
+        name = "linear"
+        spend_per_month = 5000
+        cost_per_signup = 25
+        [[acquisition.channels]]
+        name = "capped"
+        spend_per_month = 5000
+        cost_per_signup = 10
+        max_signups_per_month = 400
+        [[plans]]
+        name = "pro"
+        price_per_month = 10
+        "#);
+    let width = sim.monthly_names.len();
+    let col = |name: &str| sim.monthly_names.iter().position(|n| n == name).unwrap();
+    let (lin, cap) = (col("signups_channel_linear"), col("signups_channel_capped"));
+    let month0 = |c: usize| sim.runs.iter().map(|r| r.output.monthly[c]).collect::<Vec<f64>>();
+    assert_close("linear channel signups", &month0(lin), 5000.0 / 25.0, 0.02);
+    let saturating = 400.0 * (1.0 - (-5000.0f64 / (10.0 * 400.0)).exp());
+    assert_close("saturating channel signups", &month0(cap), saturating, 0.02);
+    let spend = sim.runs[0].output.monthly[Monthly::MarketingSpend as usize];
+    assert_eq!(spend, 10_000.0);
+    let _ = width;
+}
+
+/// A finite market: signups saturate at the market size and never exceed it.
+#[test]
+fn a_finite_market_saturates() {
+    let (_, sim) = run(r#"
+        [scenario]
+        months = 60
+        runs = 20
+        seed = 4
+        [market]
+        size = 5000
+        [acquisition.organic]
+        signups_per_month = 2000
+        [[plans]]
+        name = "pro"
+        price_per_month = 10
+        "#);
+    for total in per_run_total(&sim, Monthly::SignupsTotal) {
+        assert!(total <= 5000.0, "{total}");
+        assert!(total >= 4990.0, "the market should be nearly exhausted after 60 months: {total}");
+    }
+    // Organic discovery at rate r draws from the untouched share: month 0
+    // expects 2000 signups, month 1 expects 2000 x (1 - 2000/5000).
+    let m1 = per_run(&sim, 1, Monthly::SignupsTotal);
+    let m0 = per_run(&sim, 0, Monthly::SignupsTotal);
+    let expected_m1: f64 = m0.iter().map(|x| 2000.0 * (1.0 - x / 5000.0)).sum::<f64>() / m0.len() as f64;
+    assert_close("signups in month 1 of a finite market", &m1, expected_m1, 0.02);
+}

@@ -1,0 +1,12 @@
+//! The integration test binary (one binary: faster to build and link).
+//!
+//! Statistical tests compare Monte Carlo means with closed forms; their
+//! tolerance is a multiple of the standard error measured across runs
+//! (see `util::assert_close`), never a constant picked to pass.
+
+mod bad_input;
+mod cli;
+mod closed_forms;
+mod invariants;
+mod scenarios;
+mod util;
