@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 
 pub use model::RunModel;
-pub use run::{Account, MAX_LIVE_ACCOUNTS, RunOutput, State};
+pub use run::{Account, MAX_LIVE_ACCOUNTS, RunOutput, State, Workspace};
 
 use crate::metrics;
 use crate::rng;
@@ -62,6 +62,11 @@ impl Simulation {
 
 /// Runs one run with the given parameter values.
 pub fn run_one(scenario: &Scenario, params: &[f64], run: u64) -> RunOutput {
+    run_one_in(scenario, params, run, &mut Workspace::default())
+}
+
+/// [`run_one`] reusing a worker's memory.
+pub fn run_one_in(scenario: &Scenario, params: &[f64], run: u64, ws: &mut Workspace) -> RunOutput {
     let model = RunModel::new(scenario, params);
     let width = monthly_width(scenario);
     run::simulate_run(
@@ -70,6 +75,7 @@ pub fn run_one(scenario: &Scenario, params: &[f64], run: u64) -> RunOutput {
         rng::process_rng(scenario.seed, run),
         rng::acquisition_rng(scenario.seed, run),
         width,
+        ws,
     )
 }
 
@@ -84,9 +90,9 @@ pub fn simulate(scenario: &Scenario, on_run_done: &(dyn Fn() + Sync)) -> Simulat
     let cohorts = Mutex::new((vec![0u64; cells], vec![0u64; cells]));
     let runs: Vec<RunRecord> = (0..scenario.runs as u64)
         .into_par_iter()
-        .map(|run| {
+        .map_init(Workspace::default, |ws, run| {
             let params = scenario.sample(run);
-            let mut output = run_one(scenario, &params, run);
+            let mut output = run_one_in(scenario, &params, run, ws);
             {
                 let mut sums = cohorts.lock().unwrap_or_else(|e| e.into_inner());
                 let (conv, left) = &mut *sums;

@@ -87,12 +87,13 @@ pub struct Account {
 pub const MAX_LIVE_ACCOUNTS: usize = 20_000_000;
 
 /// The live accounts, one vector per state, so that each state's loop is
-/// free of state dispatch. Order within a vector is deterministic: survivors
-/// keep their order, accounts that changed state during a step are appended
-/// to their new state's vector after every state has been stepped (so no
-/// account is stepped twice in a step), and arrivals come last.
+/// free of state dispatch. Order within a vector is deterministic (it
+/// depends only on the run's draws): departures are filled by the last
+/// account, accounts that changed state during a step are appended to their
+/// new state's vector after every state has been stepped (so no account is
+/// stepped twice in a step), and arrivals come last.
 #[derive(Debug, Default)]
-struct Population {
+pub struct Population {
     by_state: [Vec<Account>; STATES],
     /// Accounts that changed state this step, by new state.
     moved: [Vec<Account>; STATES],
@@ -112,22 +113,22 @@ impl Population {
     #[inline(always)]
     fn sweep<'m>(&mut self, state: State, run: &mut Run<'m>, mut f: impl FnMut(&mut Run<'m>, &mut Account) -> bool) {
         let v = &mut self.by_state[state as usize];
-        let n = v.len();
-        let mut w = 0;
-        for i in 0..n {
-            // In place: copying the record out and back stalls store forwarding.
-            if f(run, &mut v[i]) {
-                if v[i].state == state {
-                    if w != i {
-                        v[w] = v[i];
-                    }
-                    w += 1;
-                } else {
-                    self.moved[v[i].state as usize].push(v[i]);
-                }
+        // Stepped in place; an account that leaves or changes state is
+        // replaced by the last one, which is then stepped at the same index.
+        // Survivors are never copied (copying a record just written stalls
+        // store forwarding), and the order stays deterministic.
+        let mut i = 0;
+        while i < v.len() {
+            let stays = f(run, &mut v[i]);
+            if stays && v[i].state == state {
+                i += 1;
+                continue;
+            }
+            let a = v.swap_remove(i);
+            if stays {
+                self.moved[a.state as usize].push(a);
             }
         }
-        v.truncate(w);
     }
 
     /// Appends the accounts that changed state to their new state's vector.
@@ -231,6 +232,7 @@ impl Run<'_> {
     }
 
     /// Draws a new account's traits.
+    #[inline(always)]
     fn new_account(&mut self, source: u8) -> Account {
         let m = self.m;
         let s = self.step;
@@ -436,8 +438,23 @@ impl Run<'_> {
     }
 }
 
+/// Memory a worker thread reuses from run to run (cleared before use, so
+/// it never carries anything from one run into the next): allocating the
+/// account vectors afresh for every run costs page faults.
+#[derive(Debug, Default)]
+pub struct Workspace {
+    pop: Population,
+}
+
 /// Simulates one run of `m` with the given streams.
-pub fn simulate_run(m: &RunModel, run: u64, rng: SimRng, acq_rng: SimRng, monthly_width: usize) -> RunOutput {
+pub fn simulate_run(
+    m: &RunModel,
+    run: u64,
+    rng: SimRng,
+    acq_rng: SimRng,
+    monthly_width: usize,
+    ws: &mut Workspace,
+) -> RunOutput {
     let k = m.steps_per_month as f64;
     let n_channels = m.channels.len();
     let mut r = Run {
@@ -455,7 +472,10 @@ pub fn simulate_run(m: &RunModel, run: u64, rng: SimRng, acq_rng: SimRng, monthl
     };
     let mut monthly = vec![0.0; m.months as usize * monthly_width];
     let mut channel_signups = vec![0u64; n_channels];
-    let mut pop = Population::default();
+    let pop = &mut ws.pop;
+    for v in pop.by_state.iter_mut().chain(pop.moved.iter_mut()) {
+        v.clear();
+    }
     let mut account_steps = 0u64;
 
     // Accounts present at the start: activated free accounts part-way to
