@@ -63,6 +63,7 @@ pub fn value(x: f64, unit: Unit) -> String {
         Unit::Count => count(x),
         Unit::Ratio => format!("{x:.2}"),
         Unit::Months => format!("{x:.1} mo"),
+        Unit::Days => format!("{x:.1} d"),
     }
 }
 

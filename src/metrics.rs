@@ -46,51 +46,101 @@ monthly! {
     SignupsPaid = "signups_paid", Flow;
     /// New accounts from accepted external invitations.
     SignupsInvite = "signups_invite", Flow;
+    /// New accounts from exposure (booking links, badges, shared documents).
+    SignupsExposure = "signups_exposure", Flow;
     /// Accounts that reached the activation ("aha") moment.
     Activated = "activated", Flow;
-    /// Accounts that left without activating (their window closed).
+    /// Accounts that left without activating.
     Abandoned = "abandoned", Flow;
     /// Accounts signed up but not yet activated, at month end.
     SignedUp = "signed_up", Stock;
-    /// Activated free accounts under their limit, at month end.
+    /// Activated free accounts under their limits, at month end.
     ActiveFree = "active_free", Stock;
-    /// Free accounts stopped at the plan limit, at month end.
+    /// Free accounts stopped at a plan limit, at month end.
     Blocked = "blocked", Stock;
+    /// Accounts on a trial, at month end.
+    Trial = "trial", Stock;
     /// Paying accounts at month end.
     PaidAccounts = "paid_accounts", Stock;
-    /// First limit hits of free accounts.
+    /// Free accounts gone inactive (dormant), at month end.
+    Dormant = "dormant", Stock;
+    /// Seats of free accounts (signed up, active, blocked), at month end.
+    FreeSeats = "free_seats", Stock;
+    /// Seats of paying accounts, at month end.
+    PaidSeats = "paid_seats", Stock;
+    /// First limit hits of free accounts (usage or seats).
     LimitHits = "limit_hits", Flow;
+    /// Accounts newly marked product-qualified leads.
+    Pqls = "pqls", Flow;
+    /// Trials started.
+    TrialStarts = "trial_starts", Flow;
+    /// Trials that ended in a payment.
+    TrialConversions = "trial_conversions", Flow;
+    /// PQLs contacted by sales.
+    SalesContacts = "sales_contacts", Flow;
+    /// Contacts that bought (a conversion or an upgrade to the sales plan).
+    SalesConversions = "sales_conversions", Flow;
     /// Accounts that became paying (new customers).
     Conversions = "conversions", Flow;
-    /// Free accounts (active or blocked) that left.
+    /// Paying accounts moved to a higher tier.
+    Upgrades = "upgrades", Flow;
+    /// Free accounts (active or blocked) that went dormant or left.
     ChurnedFree = "churned_free", Flow;
-    /// Paying accounts that left.
+    /// Dormant free accounts that came back.
+    ReactivatedFree = "reactivated_free", Flow;
+    /// Paying accounts that left (voluntary and involuntary).
     ChurnedPaid = "churned_paid", Flow;
+    /// Paying accounts lost to a failed payment.
+    InvoluntaryChurn = "involuntary_churn", Flow;
+    /// Lapsed paying accounts won back.
+    WonBack = "won_back", Flow;
     /// Invitations sent by active seats.
     InvitesSent = "invites_sent", Flow;
-    /// Invitations accepted (they become signups after the cycle time, if the invitee is new).
+    /// Invitations accepted (internal ones add a seat; external ones become signups after the cycle time if the invitee is new).
     InvitesAccepted = "invites_accepted", Flow;
+    /// Seats added by internal invitations.
+    SeatsAdded = "seats_added", Flow;
+    /// Seats removed.
+    SeatsRemoved = "seats_removed", Flow;
     /// Monthly recurring revenue at month end.
     Mrr = "mrr", Stock;
     /// MRR x 12.
     Arr = "arr", Stock;
     /// MRR of accounts that became paying this month.
     NewMrr = "new_mrr", Flow;
+    /// MRR added by paying accounts (seats, tier upgrades).
+    ExpansionMrr = "expansion_mrr", Flow;
+    /// MRR removed from paying accounts that stay (seats removed).
+    ContractionMrr = "contraction_mrr", Flow;
     /// MRR lost with paying accounts that left this month.
     ChurnedMrr = "churned_mrr", Flow;
-    /// new_mrr - churned_mrr.
+    /// MRR of lapsed accounts won back.
+    ReactivationMrr = "reactivation_mrr", Flow;
+    /// new + expansion + reactivation - contraction - churned: the change in MRR.
     NetNewMrr = "net_new_mrr", Flow;
+    /// Average revenue per paying account: MRR / paying accounts at month end (0 with none).
+    Arpa = "arpa", Stock;
     /// Revenue recognised in the month: each step's MRR / steps per month.
     Revenue = "revenue", Flow;
+    /// Payments collected (annual plans pay 12 months up front).
+    CashIn = "cash_in", Flow;
     /// Spend on paid channels.
     MarketingSpend = "marketing_spend", Flow;
-    /// Cost to serve free seats.
+    /// Sales contacts and the sales team's fixed cost.
+    SalesCost = "sales_cost", Flow;
+    /// Card fees on payments.
+    PaymentFees = "payment_fees", Flow;
+    /// Fixed monthly costs.
+    FixedCosts = "fixed_costs", Flow;
+    /// Cost to serve non-paying seats (free, and trial at the paid rate).
     CostToServeFree = "cost_to_serve_free", Flow;
     /// Cost to serve paying seats.
     CostToServePaid = "cost_to_serve_paid", Flow;
     /// cost_to_serve_free + cost_to_serve_paid.
     CostToServe = "cost_to_serve", Flow;
-    /// revenue - cost_to_serve - marketing_spend.
+    /// revenue - cost_to_serve_paid - payment_fees.
+    GrossProfit = "gross_profit", Flow;
+    /// cash_in - cost_to_serve - marketing_spend - sales_cost - payment_fees - fixed_costs.
     CashFlow = "cash_flow", Flow;
 }
 
@@ -123,34 +173,66 @@ horizon! {
     ArrFinal = "arr_final";
     /// Paying accounts at the end of the last month.
     PaidAccountsFinal = "paid_accounts_final";
+    /// Paying seats at the end of the last month.
+    PaidSeatsFinal = "paid_seats_final";
+    /// mrr_final / paid_accounts_final.
+    ArpaFinal = "arpa_final";
     /// Signups during the horizon, from every source (initial accounts excluded).
     SignupsTotal = "signups_total";
     /// Activated / signups whose activation window closed within the horizon.
     ActivationRate = "activation_rate";
+    /// Median time from signup to activation of the accounts that activated, in days.
+    MedianTimeToValueDays = "median_time_to_value_days";
     /// Signups of the horizon that were paying by its end / signups of the horizon.
     FreeToPaidConversion = "free_to_paid_conversion";
-    /// Viral signups / accounts active at some point in the horizon.
+    /// Share of signups converted within 30 days (signups with 30 days in the horizon).
+    Conversion30d = "conversion_30d";
+    /// The same within 90 days.
+    Conversion90d = "conversion_90d";
+    /// The same within 365 days.
+    Conversion365d = "conversion_365d";
+    /// Viral signups (invitations and exposure) / accounts active at some point in the horizon.
     KFactor = "k_factor";
+    /// Product-qualified leads over the horizon.
+    PqlsTotal = "pqls_total";
+    /// Conversions of PQLs / PQLs.
+    PqlConversion = "pql_conversion";
+    /// Trials started over the horizon.
+    TrialStartsTotal = "trial_starts_total";
+    /// Trial conversions / trial starts.
+    TrialConversion = "trial_conversion";
     /// Revenue summed over the horizon.
     RevenueTotal = "revenue_total";
-    /// Paid churn: paying accounts lost / paying account-months at risk (monthly rate).
-    PaidChurnMonthly = "paid_churn_monthly";
+    /// Logo churn of paying accounts: accounts lost / account-months at risk (monthly rate).
+    LogoChurnMonthly = "logo_churn_monthly";
     /// Average revenue per paying account per month: sum of MRR / sum of paying accounts, over month ends.
     Arpa = "arpa";
-    /// (revenue - cost to serve paying seats) / revenue.
+    /// (revenue - cost to serve paying seats - payment fees) / revenue.
     GrossMargin = "gross_margin";
-    /// (marketing spend) / new paying accounts.
+    /// Net revenue retention over the last 12 months.
+    Nrr12m = "nrr_12m";
+    /// Gross revenue retention over the last 12 months.
+    Grr12m = "grr_12m";
+    /// (marketing spend + sales cost) / new paying accounts.
     CacBlended = "cac_blended";
     /// Paid-channel spend / new paying accounts acquired by paid channels.
     CacPaid = "cac_paid";
-    /// arpa x gross_margin / paid_churn_monthly.
+    /// arpa x gross_margin / logo_churn_monthly.
     Ltv = "ltv";
+    /// Gross profit collected per customer from the customers of the first half of the horizon.
+    LtvRealized = "ltv_realized";
     /// ltv / cac_blended.
     LtvToCac = "ltv_to_cac";
     /// cac_blended / (arpa x gross_margin).
     CacPaybackMonths = "cac_payback_months";
     /// Cost to serve free seats, summed over the horizon.
     CostToServeFreeTotal = "cost_to_serve_free_total";
+    /// cost_to_serve_free_total / new paying accounts: the freemium cost of a customer.
+    CostToServeFreePerConversion = "cost_to_serve_free_per_conversion";
+    /// Cash flow summed over the horizon.
+    CashFlowTotal = "cash_flow_total";
+    /// First month (from 1) with a non-negative cash flow.
+    BreakEvenMonth = "break_even_month";
 }
 
 /// The names of the monthly metrics of a scenario with these channels, in
@@ -186,19 +268,31 @@ pub enum Unit {
     /// A plain ratio (K-factor, LTV:CAC).
     Ratio,
     Months,
+    Days,
 }
 
 impl Horizon {
     pub fn unit(self) -> Unit {
         use Horizon::*;
         match self {
-            MrrFinal | ArrFinal | RevenueTotal | Arpa | CacBlended | CacPaid | Ltv | CostToServeFreeTotal => {
-                Unit::Money
-            }
-            ActivationRate | FreeToPaidConversion | PaidChurnMonthly | GrossMargin => Unit::Share,
-            PaidAccountsFinal | SignupsTotal => Unit::Count,
+            MrrFinal
+            | ArrFinal
+            | ArpaFinal
+            | RevenueTotal
+            | Arpa
+            | CacBlended
+            | CacPaid
+            | Ltv
+            | LtvRealized
+            | CostToServeFreeTotal
+            | CostToServeFreePerConversion
+            | CashFlowTotal => Unit::Money,
+            ActivationRate | FreeToPaidConversion | Conversion30d | Conversion90d | Conversion365d | PqlConversion
+            | TrialConversion | LogoChurnMonthly | GrossMargin | Nrr12m | Grr12m => Unit::Share,
+            PaidAccountsFinal | PaidSeatsFinal | SignupsTotal | PqlsTotal | TrialStartsTotal => Unit::Count,
             KFactor | LtvToCac => Unit::Ratio,
-            CacPaybackMonths => Unit::Months,
+            CacPaybackMonths | BreakEvenMonth => Unit::Months,
+            MedianTimeToValueDays => Unit::Days,
         }
     }
 }
@@ -206,8 +300,10 @@ impl Horizon {
 /// The unit of a monthly metric, by name.
 pub fn monthly_unit(name: &str) -> Unit {
     match name {
-        "mrr" | "arr" | "new_mrr" | "churned_mrr" | "net_new_mrr" | "revenue" | "marketing_spend"
-        | "cost_to_serve_free" | "cost_to_serve_paid" | "cost_to_serve" | "cash_flow" => Unit::Money,
+        "mrr" | "arr" | "new_mrr" | "expansion_mrr" | "contraction_mrr" | "churned_mrr" | "reactivation_mrr"
+        | "net_new_mrr" | "arpa" | "revenue" | "cash_in" | "marketing_spend" | "sales_cost" | "payment_fees"
+        | "fixed_costs" | "cost_to_serve_free" | "cost_to_serve_paid" | "cost_to_serve" | "gross_profit"
+        | "cash_flow" => Unit::Money,
         _ => Unit::Count,
     }
 }

@@ -34,7 +34,7 @@ fn unknown_key_names_the_valid_ones() {
     check(
         &format!("[free]\nchurn_per_mnth = 0.1\n{PLAN}"),
         r#"
-error: bad.toml:2:1: free.churn_per_mnth: unknown field `churn_per_mnth`, expected one of `usage_limit`, `conversion_per_month`, `churn_per_month`
+error: bad.toml:2:1: free.churn_per_mnth: unknown field `churn_per_mnth`, expected one of `usage_limit`, `seat_limit`, `conversion_per_month`, `churn_per_month`, `reactivation_per_month`
   |
 2 | churn_per_mnth = 0.1
   | ^^^^^^^^^^^^^^"#,
@@ -145,11 +145,11 @@ churn = 0.6
             "error: bad.toml:2:8: scenario.runs: expected an integer from 1 to 1000000, got 0",
             "error: bad.toml:3:1: scenario.mnths: unknown field `mnths`, expected one of `name`, `description`, `months`, `runs`, `seed`, `time_step`",
             "error: bad.toml:5:19: paid.churn_per_month: expected a probability between 0 and 1, got 1.3",
-            "error: bad.toml:6:2: foo: unknown field `foo`, expected one of `scenario`, `market`, `initial`, `acquisition`, `activation`, `usage`, `free`, `limit_hit`, `invites`, `plans`, `paid`, `costs`",
+            "error: bad.toml:6:2: foo: unknown field `foo`, expected one of `scenario`, `market`, `initial`, `acquisition`, `activation`, `usage`, `free`, `limit_hit`, `invites`, `plans`, `paid`, `costs`, `teams`, `exposure`, `referral`, `trial`, `pql`, `sales`, `pricing`",
             "error: bad.toml:10:19: plans.pro.price_per_month: expected a number of 0 or more, got -1",
-            "error: bad.toml:12:11: limit_hit.convert: has no effect without a limit: set free.usage_limit",
+            "error: bad.toml:12:11: limit_hit.convert: has no effect without a limit: set free.usage_limit or free.seat_limit",
             "error: bad.toml:13:9: limit_hit.churn: limit_hit.convert + limit_hit.churn must be at most 1 (they are shares of the accounts that hit the limit), got 0.7 + 0.6",
-            "error: bad.toml:13:9: limit_hit.churn: has no effect without a limit: set free.usage_limit",
+            "error: bad.toml:13:9: limit_hit.churn: has no effect without a limit: set free.usage_limit or free.seat_limit",
         ]
     );
 }
@@ -170,7 +170,7 @@ fn overrides_are_checked_like_the_file() {
   |
 1 | 2
   | ^
-error: --set free.nope=1: free.nope: unknown field `nope`, expected one of `usage_limit`, `conversion_per_month`, `churn_per_month`
+error: --set free.nope=1: free.nope: unknown field `nope`, expected one of `usage_limit`, `seat_limit`, `conversion_per_month`, `churn_per_month`, `reactivation_per_month`
   |
 1 | 1
   | ^

@@ -49,7 +49,7 @@ fn constant_churn_gives_mean_lifetime_one_over_c_and_formula_ltv() {
     assert_close("formula LTV", &ltv, price * (1.0 - cost / price) / c, 0.01);
 
     let churn: Vec<f64> =
-        sim.runs.iter().map(|r| r.output.horizon[Horizon::PaidChurnMonthly as usize].unwrap()).collect();
+        sim.runs.iter().map(|r| r.output.horizon[Horizon::LogoChurnMonthly as usize].unwrap()).collect();
     assert_close("measured monthly churn", &churn, c, 0.01);
 }
 
@@ -60,7 +60,7 @@ fn finer_steps_keep_monthly_rates() {
     for step in ["week", "day"] {
         let (_, sim) = run(&paid_cohort(2000, 0.1, 60, step, 20));
         let churn: Vec<f64> =
-            sim.runs.iter().map(|r| r.output.horizon[Horizon::PaidChurnMonthly as usize].unwrap()).collect();
+            sim.runs.iter().map(|r| r.output.horizon[Horizon::LogoChurnMonthly as usize].unwrap()).collect();
         assert_close(&format!("monthly churn with {step} steps"), &churn, 0.1, 0.01);
         // After t months, a share (1 - c)^t of the cohort still pays (it
         // converted in the first step, so it is exposed for t months less

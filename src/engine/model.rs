@@ -165,6 +165,82 @@ impl Channel {
     }
 }
 
+/// A paid plan, per run.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub price_per_month: f64,
+    pub per_seat: bool,
+    /// Usage limit of the tier (infinite: none).
+    pub usage_limit: f32,
+    /// Seat limit of the tier (`u16::MAX`: none).
+    pub seat_limit: u16,
+    /// New customers pay annually below this threshold.
+    pub annual: u64,
+    pub annual_discount: f64,
+    /// Voluntary churn threshold per step by tenure month, for monthly billing.
+    pub churn_by_tenure: Vec<u64>,
+    /// Churn threshold at the renewal after tenure year `y` (index `y - 1`),
+    /// for annual billing: the year's monthly churn compounded.
+    pub annual_churn_by_year: Vec<u64>,
+}
+
+impl Plan {
+    /// MRR in cents of an account with `seats` seats.
+    pub fn mrr_cents(&self, seats: u16, annual: bool) -> u32 {
+        let seats = if self.per_seat { seats as f64 } else { 1.0 };
+        let discount = if annual { 1.0 - self.annual_discount } else { 1.0 };
+        (self.price_per_month * 100.0 * seats * discount).round().min(u32::MAX as f64) as u32
+    }
+}
+
+pub use crate::scenario::{TrialAfter, TrialStart};
+
+#[derive(Debug, Clone)]
+pub struct Trial {
+    pub start: TrialStart,
+    pub start_share: u64,
+    pub steps: u32,
+    pub plan: u8,
+    pub card_required: bool,
+    pub card_dropoff: u64,
+    pub conversion: u64,
+    pub after: TrialAfter,
+}
+
+#[derive(Debug, Clone)]
+pub struct Pql {
+    pub on_limit_hit: bool,
+    pub min_seats: Option<u16>,
+    pub min_invites_sent: Option<u16>,
+    pub min_usage: Option<f32>,
+    pub all: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Sales {
+    pub contacts_per_month: u64,
+    pub cost_per_contact: f64,
+    pub conversion: u64,
+    pub plan: u8,
+    pub fixed_cost_per_step: f64,
+}
+
+/// A delay in steps with an exact mean: `steps`, or one more with
+/// probability `extra`.
+#[derive(Debug, Clone, Copy)]
+pub struct Delay {
+    pub steps: u32,
+    pub extra: u64,
+}
+
+impl Delay {
+    /// A delay of `months`, at least one step.
+    fn new(months: f64, k: f64) -> Delay {
+        let d = (months * k).max(1.0);
+        Delay { steps: d.floor() as u32, extra: threshold(d - d.floor()) }
+    }
+}
+
 /// Per-step quantities of one run.
 #[derive(Debug, Clone)]
 pub struct RunModel {
@@ -190,30 +266,61 @@ pub struct RunModel {
     pub usage: LogNormal,
     /// The free plan's usage limit (infinite when the plan has none).
     pub usage_limit: f32,
+    /// The free plan's seat limit (`u16::MAX`: none).
+    pub seat_limit: u16,
 
-    /// Free (active) accounts: convert below `free_convert`, churn below `free_leave`.
+    /// Free (active) accounts: convert below `free_convert`, go dormant below `free_leave`.
     pub free_convert: u64,
     pub free_leave: u64,
     pub blocked_convert: u64,
     pub blocked_leave: u64,
-    /// At the first limit hit: convert below `hit_convert`, churn below `hit_leave`.
+    /// At the first limit hit of an activated account: convert below
+    /// `hit_convert`, leave below `hit_leave`, else blocked.
     pub hit_convert: u64,
     pub hit_leave: u64,
-    pub paid_churn: u64,
+    /// The same for an account that hits the limit before activating.
+    pub hit_convert_early: u64,
+    pub hit_leave_early: u64,
+    /// Dormant free accounts come back below this (per step).
+    pub reactivation: u64,
 
     pub invites_active: PoissonTable,
     pub invites_blocked: PoissonTable,
     pub invite_acceptance: u64,
-    /// Accepted invitations arrive `invite_delay` steps later, or one step
-    /// later still with probability `invite_delay_extra` (so the mean delay
-    /// is the cycle time exactly, and at least one step).
-    pub invite_delay: u32,
-    pub invite_delay_extra: u64,
+    /// Accepted invitations that join the inviter's account as a seat.
+    pub internal_share: u64,
+    pub invite_delay: Delay,
+    /// Each seat beyond the first leaves below this, per step.
+    pub seat_churn: u64,
+    /// Blocked accounts share at this fraction of the active rate.
+    pub blocked_sharing: f64,
 
-    /// MRR of an account on the entry plan.
-    pub price_per_month: f64,
+    /// Expected exposure signups per exposing account per step.
+    pub exposure_per_step: f64,
+    pub exposure_delay: Delay,
+    /// Usage added to the referrer's free limit per referred signup, and the most it can add.
+    pub referral_bonus: f32,
+    pub referral_max: f32,
+
+    pub plans: Vec<Plan>,
+    pub entry_plan: u8,
+    /// Failed payment probability per payment, and recovery probability.
+    pub payment_failure: u64,
+    pub payment_recovery: u64,
+    /// Lapsed (churned paying) accounts come back below this, per step.
+    pub win_back: u64,
+    /// A paying account over its tier's limit upgrades below this, per step.
+    pub upgrade: u64,
+
+    pub trial: Option<Trial>,
+    pub pql: Option<Pql>,
+    pub sales: Option<Sales>,
+
     pub serve_free_seat_per_step: f64,
     pub serve_paid_seat_per_step: f64,
+    pub payment_fee_rate: f64,
+    pub payment_fee_fixed: f64,
+    pub fixed_cost_per_step: f64,
 }
 
 impl RunModel {
@@ -223,22 +330,100 @@ impl RunModel {
         let m = &scenario.model;
         let k = scenario.steps_per_month();
         let kf = k as f64;
-        let step_p = |id: ParamId| per_step(v(id), k);
+        let step_p = |p: f64| per_step(p.clamp(0.0, 1.0), k);
+        let count16 =
+            |id: Option<ParamId>| id.map_or(u16::MAX, |id| v(id).round().clamp(1.0, u16::MAX as f64 - 1.0) as u16);
+
+        // Price response: a plan's conversion probabilities are multiplied by
+        // (price / reference)^-e_conv and its churn by (price / reference)^e_churn.
+        let reference = m.pricing.reference_price.map(v);
+        let response = |price: f64, e: f64| match reference {
+            Some(r) if e != 0.0 && r > 0.0 => libm::pow(price.max(1e-9) / r, e),
+            _ => 1.0,
+        };
+        let e_conv = v(m.pricing.conversion_elasticity);
+        let e_churn = v(m.pricing.churn_elasticity);
+        let entry = m.paid.entry_plan;
+        let entry_price = v(m.plans[entry].price_per_month);
+        let conv_factor = response(entry_price, -e_conv);
+        let conv = |p: f64| (p * conv_factor).min(1.0);
 
         let ttv_median_steps = v(m.activation.time_to_value_median_months) * kf;
         let window_steps = ((v(m.activation.window_months) * kf).round() as u32).max(1);
 
-        let free_c = step_p(m.free.conversion_per_month);
-        let free_ch = step_p(m.free.churn_per_month);
-        let blk_c = step_p(m.limit_hit.blocked_conversion_per_month);
-        let blk_ch = step_p(m.limit_hit.blocked_churn_per_month);
-        let hit_c = v(m.limit_hit.convert);
-        // Shares of the accounts that hit the limit; an uncertain pair whose
-        // draws sum above 1 leaves no one blocked.
+        let free_c = step_p(conv(v(m.free.conversion_per_month)));
+        let free_ch = step_p(v(m.free.churn_per_month));
+        let blk_c = step_p(conv(v(m.limit_hit.blocked_conversion_per_month)));
+        let blk_ch = step_p(v(m.limit_hit.blocked_churn_per_month));
+        // Shares of the accounts that hit the limit; when a run's draws sum
+        // above 1, no one is left blocked.
+        let hit_c = conv(v(m.limit_hit.convert));
         let hit_ch = v(m.limit_hit.churn).min(1.0 - hit_c);
+        let early_c = conv(v(m.limit_hit.convert_before_activation));
+        let early_ch = v(m.limit_hit.churn_before_activation).min(1.0 - early_c);
 
         let invite_rate = v(m.invites.per_active_seat_per_month) / kf;
-        let delay = (v(m.invites.cycle_months) * kf).max(1.0);
+        let blocked_sharing = v(m.limit_hit.blocked_invite_factor);
+
+        // Paid churn by tenure: c(t) = floor + (c0 - floor) 2^(-t / halving).
+        let c0 = v(m.paid.churn_per_month);
+        let floor = v(m.paid.churn_floor_per_month);
+        let halving = m.paid.churn_halving_months.map(v);
+        let churn_at = |t: u32| match halving {
+            Some(h) => floor + (c0 - floor) * libm::pow(2.0, -(t as f64) / h),
+            None => c0,
+        };
+        let plans = m
+            .plans
+            .iter()
+            .map(|p| {
+                let price = v(p.price_per_month);
+                let f = response(price, e_churn);
+                let monthly: Vec<f64> = (0..=scenario.months).map(|t| (churn_at(t) * f).clamp(0.0, 1.0)).collect();
+                Plan {
+                    price_per_month: price,
+                    per_seat: p.per_seat,
+                    usage_limit: p.usage_limit.map_or(f32::INFINITY, |id| v(id) as f32),
+                    seat_limit: count16(p.seat_limit),
+                    annual: threshold(v(p.annual_share)),
+                    annual_discount: v(p.annual_discount),
+                    churn_by_tenure: monthly.iter().map(|&c| threshold(per_step(c, k))).collect(),
+                    annual_churn_by_year: (1..=scenario.months.div_ceil(12).max(1))
+                        .map(|y| {
+                            let survive: f64 = (12 * (y - 1)..12 * y)
+                                .map(|t| 1.0 - monthly[(t as usize).min(monthly.len() - 1)])
+                                .product();
+                            threshold(1.0 - survive)
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+
+        let trial = m.trial.as_ref().map(|t| Trial {
+            start: t.start,
+            start_share: threshold(v(t.start_probability)),
+            steps: ((v(t.length_months) * kf).round() as u32).max(1),
+            plan: t.plan as u8,
+            card_required: t.card_required,
+            card_dropoff: threshold(v(t.card_dropoff)),
+            conversion: threshold((v(t.conversion) * response(v(m.plans[t.plan].price_per_month), -e_conv)).min(1.0)),
+            after: t.after,
+        });
+        let pql = m.pql.as_ref().map(|q| Pql {
+            on_limit_hit: q.on_limit_hit,
+            min_seats: q.min_seats.map(|id| count16(Some(id))),
+            min_invites_sent: q.min_invites_sent.map(|id| count16(Some(id))),
+            min_usage: q.min_usage.map(|id| v(id) as f32),
+            all: q.all,
+        });
+        let sales = m.sales.as_ref().map(|s| Sales {
+            contacts_per_month: v(s.contacts_per_month).round() as u64,
+            cost_per_contact: v(s.cost_per_contact),
+            conversion: threshold(v(s.conversion)),
+            plan: s.plan as u8,
+            fixed_cost_per_step: v(s.fixed_cost_per_month) / kf,
+        });
 
         RunModel {
             steps_per_month: k,
@@ -249,7 +434,7 @@ impl RunModel {
             initial_paid_accounts: v(m.initial_paid_accounts) as u64,
             organic_signups_per_month: v(m.organic.signups_per_month),
             organic_growth_per_month: v(m.organic.growth_per_month),
-            organic_share_per_step: step_p(m.organic.share_of_remaining_market_per_month),
+            organic_share_per_step: step_p(v(m.organic.share_of_remaining_market_per_month)),
             channels: m
                 .channels
                 .iter()
@@ -265,22 +450,52 @@ impl RunModel {
             window_steps,
             usage: LogNormal::new(v(m.usage.median_per_month) / kf, v(m.usage.sigma)),
             usage_limit: m.free.usage_limit.map_or(f32::INFINITY, |id| v(id) as f32),
+            seat_limit: count16(m.free.seat_limit),
             free_convert: threshold(free_c),
             free_leave: threshold(free_c + (1.0 - free_c) * free_ch),
             blocked_convert: threshold(blk_c),
             blocked_leave: threshold(blk_c + (1.0 - blk_c) * blk_ch),
             hit_convert: threshold(hit_c),
             hit_leave: threshold(hit_c + hit_ch),
-            paid_churn: threshold(step_p(m.paid.churn_per_month)),
+            hit_convert_early: threshold(early_c),
+            hit_leave_early: threshold(early_c + early_ch),
+            reactivation: threshold(step_p(v(m.free.reactivation_per_month))),
             invites_active: PoissonTable::new(invite_rate),
-            invites_blocked: PoissonTable::new(invite_rate * v(m.limit_hit.blocked_invite_factor)),
+            invites_blocked: PoissonTable::new(invite_rate * blocked_sharing),
             invite_acceptance: threshold(v(m.invites.acceptance)),
-            invite_delay: delay.floor() as u32,
-            invite_delay_extra: threshold(delay - delay.floor()),
-            price_per_month: v(m.plans[0].price_per_month),
+            internal_share: threshold(v(m.teams.internal_share)),
+            invite_delay: Delay::new(v(m.invites.cycle_months), kf),
+            seat_churn: threshold(step_p(v(m.teams.seat_churn_per_month))),
+            blocked_sharing,
+            exposure_per_step: v(m.exposure.per_active_account_per_month) * v(m.exposure.signup_rate) / kf,
+            exposure_delay: Delay::new(v(m.exposure.cycle_months), kf),
+            referral_bonus: v(m.referral.limit_bonus) as f32,
+            referral_max: m.referral.max_bonus.map_or(f32::INFINITY, |id| v(id) as f32),
+            plans,
+            entry_plan: entry as u8,
+            payment_failure: threshold(v(m.paid.involuntary_churn_per_month)),
+            payment_recovery: threshold(v(m.paid.payment_recovery)),
+            win_back: threshold(step_p(v(m.paid.win_back_per_month))),
+            upgrade: threshold(step_p(v(m.paid.upgrade_per_month))),
+            trial,
+            pql,
+            sales,
             serve_free_seat_per_step: v(m.costs.serve_free_seat_per_month) / kf,
             serve_paid_seat_per_step: v(m.costs.serve_paid_seat_per_month) / kf,
+            payment_fee_rate: v(m.costs.payment_fee_rate),
+            payment_fee_fixed: v(m.costs.payment_fee_fixed),
+            fixed_cost_per_step: v(m.costs.fixed_per_month) / kf,
         }
+    }
+
+    /// Whether dormant free accounts can come back (else they need not be kept).
+    pub fn keeps_dormant(&self) -> bool {
+        self.reactivation > 0
+    }
+
+    /// Whether lapsed paying accounts can come back.
+    pub fn keeps_lapsed(&self) -> bool {
+        self.win_back > 0
     }
 }
 

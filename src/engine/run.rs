@@ -3,50 +3,77 @@
 //! A step has three phases, in this order:
 //!
 //! 1. **Accounts.** Every account that existed at the start of the step goes
-//!    through its state's mechanics (activation, invitations, usage and the
-//!    limit, conversion, churn). Accounts that leave are dropped; the others
-//!    are compacted in place, in their original order.
-//! 2. **Arrivals.** New accounts from organic discovery, each paid channel and
-//!    the invitations whose cycle time ends now; in a finite market each
-//!    would-be signup succeeds with probability (market not yet signed up) /
-//!    (market size). An account's signup step only decides its activation:
-//!    its other mechanics start the step after.
-//! 3. **Books.** Revenue (MRR / steps per month), cost to serve, spend; at the
-//!    end of a month, the month's row of metrics.
+//!    through its state's mechanics. Accounts that leave are dropped (or kept
+//!    as dormant / lapsed when they can come back); accounts that change
+//!    state join their new state's vector after every state has been stepped,
+//!    so no account is stepped twice in a step.
+//! 2. **Arrivals.** New accounts from organic discovery, each paid channel,
+//!    the invitations and exposures whose cycle time ends now. In a finite
+//!    market each would-be signup is new with probability (market not yet
+//!    signed up) / (market size); an invitation is checked when it is
+//!    accepted (so the inviter can be credited a referral), an exposure when
+//!    it arrives. A new account's signup step only decides its activation
+//!    and its trial; its other mechanics start the step after.
+//! 3. **Books.** Revenue (MRR / steps per month), costs, exposures sent, and,
+//!    at the end of a month, the month's row of metrics.
 //!
-//! Within phase 1 an account, in a step: sends invitations (active seats),
-//! accumulates usage (checking the free limit), then converts or churns.
+//! Within phase 1, an account in a step, by state:
 //!
-//! Invariant: accounts are conserved: initial + signups = live accounts +
-//! departures, at every step (`tests/` checks it on random scenarios).
+//! - `SignedUp`: accumulates usage (a free limit reached before activation is
+//!   an early limit hit); activates or abandons at its event step.
+//! - `ActiveFree`: sends invitations; accumulates usage, a limit hit at the
+//!   free limit; PQL signals and sales contact; converts or goes dormant;
+//!   accepted internal invitations add seats (a seat over the free seat limit
+//!   is a limit hit); extra seats may leave.
+//! - `Blocked`: invitations at the reduced rate; sales; converts or goes dormant.
+//! - `Trial`: invitations; usage; activation; at the end of the trial, a
+//!   converted account pays, the others drop to free or leave.
+//! - `Paid`: invitations and seats; usage against the tier's limits (an
+//!   upgrade to the next tier, with a probability, when over); sales
+//!   expansion to the sales plan; payment on each billing anniversary (with
+//!   failures and recovery); voluntary churn by tenure (at renewal for annual
+//!   billing).
+//! - `Dormant`, `Lapsed`: come back at their rate.
+//!
+//! Money is kept in integer cents per account, so MRR movements reconcile
+//! exactly: new + expansion - contraction - churned + reactivation = change
+//! in MRR, every month.
 
 use rand::{Rng, RngExt};
 use rand_distr::{Binomial, Distribution, Poisson, StandardNormal};
 
-use super::model::{PoissonTable, RunModel};
+use super::model::{Delay, PoissonTable, RunModel, TrialAfter, TrialStart};
 use crate::metrics::{Horizon, Monthly, ratio};
 use crate::rng::SimRng;
 
-/// Account states; departed accounts are removed, not kept.
+/// Account states. Departed accounts are removed, except dormant free
+/// accounts and lapsed paying accounts when they can come back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum State {
     /// Signed up, not yet activated.
     SignedUp = 0,
-    /// Activated, free, under the limit.
+    /// Activated, free, under its limits.
     ActiveFree = 1,
-    /// Free, stopped at the plan limit.
+    /// Free, stopped at a plan limit.
     Blocked = 2,
-    Paid = 3,
+    /// On a time-limited trial of a paid plan.
+    Trial = 3,
+    Paid = 4,
+    /// A free account that went inactive (kept only if it can come back).
+    Dormant = 5,
+    /// A paying account that churned (kept only if it can be won back).
+    Lapsed = 6,
 }
 
-const STATES: usize = 4;
+const STATES: usize = 7;
 
 /// Where an account came from.
 pub mod source {
     pub const INITIAL: u8 = 0;
     pub const ORGANIC: u8 = 1;
     pub const INVITE: u8 = 2;
+    pub const EXPOSURE: u8 = 3;
     /// Paid channel `i` is `CHANNEL + i`.
     pub const CHANNEL: u8 = 8;
 }
@@ -57,6 +84,16 @@ mod flag {
     pub const ACTIVATED: u8 = 2;
     /// Has been a paying account (first conversions are counted once).
     pub const CONVERTED: u8 = 4;
+    /// A product-qualified lead.
+    pub const PQL: u8 = 8;
+    /// Contacted by sales (once).
+    pub const CONTACTED: u8 = 16;
+    /// Billed annually.
+    pub const ANNUAL: u8 = 32;
+    /// Paying at the start of the trailing-12-month retention window.
+    pub const BASE: u8 = 64;
+    /// Has hit a free limit.
+    pub const HIT: u8 = 128;
 }
 
 /// One account (a paying workspace), 32 bytes.
@@ -64,15 +101,19 @@ mod flag {
 pub struct Account {
     /// Accumulated usage of the plan-limited quantity.
     pub usage: f32,
-    /// Usage added per active step.
+    /// Usage added per step.
     pub intensity: f32,
-    /// This account's free limit.
+    /// This account's free usage limit (plan limit + referral bonus).
     pub limit: f32,
-    pub mrr: f32,
+    /// Monthly recurring revenue, in cents (0 unless paying or lapsed).
+    pub mrr_cents: u32,
     pub signup_step: u16,
-    /// SignedUp: the step it activates or, failing that, abandons.
+    /// SignedUp and Trial: the step it activates or, failing that, abandons.
     pub event_step: u16,
-    /// The step it entered its current state.
+    /// The step it entered its current state (paying: since it started
+    /// paying; trial: since the trial started). While signed up, its time to
+    /// value as a share of the activation window (in 1/65535), kept for the
+    /// time-to-value statistics.
     pub since_step: u16,
     pub seats: u16,
     pub invites_sent: u16,
@@ -85,6 +126,836 @@ pub struct Account {
 /// Live accounts a run may hold; beyond it arrivals are refused and the run
 /// is flagged (`capped`) so the summary can say results understate growth.
 pub const MAX_LIVE_ACCOUNTS: usize = 20_000_000;
+
+/// What a run produces.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    pub run: u64,
+    /// `months x n_monthly` values, month-major.
+    pub monthly: Vec<f64>,
+    pub horizon: Vec<Option<f64>>,
+    /// Account-steps simulated (for throughput figures).
+    pub account_steps: u64,
+    /// The run hit [`MAX_LIVE_ACCOUNTS`].
+    pub capped: bool,
+    /// Cohort counts, `months x months`, indexed `[signup month][months
+    /// since signup]`: first conversions to paid, and departures.
+    pub cohort_conversions: Vec<u32>,
+    pub cohort_departures: Vec<u32>,
+}
+
+/// Flows of the current month.
+#[derive(Debug, Default, Clone)]
+struct Flows {
+    signups_organic: u64,
+    signups_paid: u64,
+    signups_invite: u64,
+    signups_exposure: u64,
+    activated: u64,
+    abandoned: u64,
+    limit_hits: u64,
+    pqls: u64,
+    trial_starts: u64,
+    trial_conversions: u64,
+    sales_contacts: u64,
+    sales_conversions: u64,
+    conversions: u64,
+    upgrades: u64,
+    churned_free: u64,
+    reactivated_free: u64,
+    churned_paid: u64,
+    involuntary_churn: u64,
+    won_back: u64,
+    invites_sent: u64,
+    invites_accepted: u64,
+    seats_added: u64,
+    seats_removed: u64,
+    new_mrr: u64,
+    expansion_mrr: u64,
+    contraction_mrr: u64,
+    churned_mrr: u64,
+    reactivation_mrr: u64,
+    revenue: f64,
+    cash_in: f64,
+    marketing_spend: f64,
+    sales_cost: f64,
+    payment_fees: f64,
+    fixed_costs: f64,
+    cost_free: f64,
+    cost_paid: f64,
+}
+
+/// Counters over the whole horizon.
+#[derive(Debug, Default, Clone)]
+struct Totals {
+    signups: u64,
+    matured_signups: u64,
+    matured_activated: u64,
+    converted_signups: u64,
+    ever_active: u64,
+    viral_signups: u64,
+    conversions: u64,
+    channel_conversions: u64,
+    pqls: u64,
+    pql_conversions: u64,
+    trial_starts: u64,
+    trial_conversions: u64,
+    /// Conversions within 30, 90 and 365 days of signup, among signups
+    /// whose window ends within the horizon, and those signups.
+    converted_within: [u64; 3],
+    eligible_within: [u64; 3],
+    paid_at_risk: u64,
+    churned_paid: u64,
+    revenue: f64,
+    cost_paid: f64,
+    cost_free: f64,
+    payment_fees: f64,
+    marketing_spend: f64,
+    sales_cost: f64,
+    cash_flow: f64,
+    mrr_month_ends: f64,
+    paid_month_ends: f64,
+    /// Trailing-12-month retention: MRR of the base at the window start and
+    /// the base's movements since, in cents.
+    base_mrr: u64,
+    base_contraction: u64,
+    base_churn: u64,
+}
+
+/// Windows of the cohort conversion figures, in months (30, 90, 365 days).
+const WITHIN_MONTHS: [u32; 3] = [1, 3, 12];
+
+struct Run<'m> {
+    m: &'m RunModel,
+    rng: SimRng,
+    acq_rng: SimRng,
+    step: u32,
+    /// Signups from accepted invitations and from exposures, by the step they arrive.
+    pending_invites: Vec<u64>,
+    pending_exposure: Vec<u64>,
+    signed_up_ever: f64,
+    /// `round(p * 2^32)` of the probability that a would-be signup is new.
+    new_to_market: u64,
+    /// Sales contacts left this month.
+    sales_budget: u64,
+    /// Dormant accounts not kept in memory (they cannot come back).
+    dormant_uncounted: u64,
+    flows: Flows,
+    totals: Totals,
+    capped: bool,
+    cohort_conversions: Vec<u32>,
+    cohort_departures: Vec<u32>,
+    /// Revenue (cents x steps) and customers by month of conversion, for the realised LTV.
+    revenue_by_conversion_month: Vec<f64>,
+    customers_by_conversion_month: Vec<u64>,
+    /// Activations by time to value, in days.
+    ttv_days: Vec<u64>,
+}
+
+/// 32 random bits as the low half of a u64.
+const LOW: u64 = 0xffff_ffff;
+
+impl Run<'_> {
+    fn month(&self) -> u32 {
+        self.step / self.m.steps_per_month
+    }
+
+    /// Index of (the account's signup month, months since) in the cohort matrices.
+    fn cohort_cell(&self, a: &Account) -> usize {
+        let k = self.m.steps_per_month;
+        let cohort = a.signup_step as u32 / k;
+        (cohort * self.m.months + self.month() - cohort) as usize
+    }
+
+    /// Books an account's departure (the caller drops or parks it).
+    fn leave(&mut self, a: &Account) {
+        if a.source != source::INITIAL {
+            let cell = self.cohort_cell(a);
+            self.cohort_departures[cell] += 1;
+        }
+    }
+
+    /// A bernoulli draw from 32 fresh bits.
+    #[inline(always)]
+    fn chance(&mut self, threshold: u64) -> bool {
+        threshold > 0 && (self.rng.next_u64() >> 32) < threshold
+    }
+
+    /// Draws a new account's traits.
+    #[inline(always)]
+    fn new_account(&mut self, source: u8) -> Account {
+        let m = self.m;
+        let s = self.step;
+        let z: f64 = if m.usage.is_degenerate() { 0.0 } else { self.rng.sample(StandardNormal) };
+        let intensity = m.usage.at(z);
+        let will = self.rng.random::<f64>() < m.activation_probability;
+        let mut offset = m.window_steps;
+        let mut flags = 0;
+        let mut ttv_share = 0;
+        if will {
+            let z: f64 = if m.time_to_value.is_degenerate() { 0.0 } else { self.rng.sample(StandardNormal) };
+            let ttv = m.time_to_value.at(z);
+            if ttv < m.window_steps as f64 {
+                offset = ttv as u32; // floor: ttv >= 0
+                flags = flag::WILL_ACTIVATE;
+                ttv_share = (ttv / m.window_steps as f64 * 65535.0) as u16;
+            }
+        }
+        Account {
+            usage: 0.0,
+            intensity: intensity as f32,
+            limit: m.usage_limit,
+            mrr_cents: 0,
+            signup_step: s as u16,
+            event_step: (s + offset).min(u16::MAX as u32) as u16,
+            since_step: ttv_share,
+            seats: 1,
+            invites_sent: 0,
+            state: State::SignedUp,
+            plan: 0,
+            source,
+            flags,
+        }
+    }
+
+    /// Activation; returns whether the account stays (it leaves if it
+    /// declines a card-required trial with no free plan to stay on).
+    fn activate(&mut self, a: &mut Account) -> bool {
+        let m = self.m;
+        // Time to value, from the share of the window kept while signed up.
+        let days = a.since_step as f64 / 65535.0 * m.window_steps as f64 / m.steps_per_month as f64 * 30.4375;
+        let bin = (days as usize).min(self.ttv_days.len() - 1);
+        self.ttv_days[bin] += 1;
+        a.flags |= flag::ACTIVATED;
+        a.since_step = self.step as u16;
+        self.flows.activated += 1;
+        self.totals.ever_active += 1;
+        if (a.signup_step as u32 + m.window_steps) <= m.steps {
+            self.totals.matured_activated += 1;
+        }
+        if a.state == State::Trial {
+            return true;
+        }
+        a.state = State::ActiveFree;
+        if let Some(t) = &m.trial
+            && t.start == TrialStart::Activation
+            && !self.maybe_start_trial(a)
+        {
+            self.flows.churned_free += 1;
+            self.leave(a);
+            return false;
+        }
+        true
+    }
+
+    /// Offers the trial; returns false when the account leaves instead (a
+    /// card was required, it declined, and there is no free plan to stay on).
+    fn maybe_start_trial(&mut self, a: &mut Account) -> bool {
+        let Some(t) = &self.m.trial else { return true };
+        if !self.chance(t.start_share) {
+            return true;
+        }
+        if t.card_required && self.chance(t.card_dropoff) {
+            return t.after == TrialAfter::Free;
+        }
+        a.state = State::Trial;
+        a.plan = t.plan;
+        if t.start == TrialStart::Activation {
+            a.since_step = self.step as u16;
+        }
+        self.flows.trial_starts += 1;
+        self.totals.trial_starts += 1;
+        true
+    }
+
+    /// The step a trial ends.
+    fn trial_end(&self, a: &Account) -> u32 {
+        let t = self.m.trial.as_ref().expect("trial accounts exist only with a trial");
+        let start = if t.start == TrialStart::Signup { a.signup_step } else { a.since_step };
+        start as u32 + t.steps
+    }
+
+    /// Makes `a` a paying account on `plan`.
+    fn convert(&mut self, a: &mut Account, plan: u8) {
+        let m = self.m;
+        let p = &m.plans[plan as usize];
+        a.state = State::Paid;
+        a.plan = plan;
+        a.flags &= !flag::ANNUAL;
+        if self.chance(p.annual) {
+            a.flags |= flag::ANNUAL;
+        }
+        a.mrr_cents = p.mrr_cents(a.seats, a.flags & flag::ANNUAL != 0);
+        a.since_step = self.step as u16;
+        self.flows.conversions += 1;
+        self.flows.new_mrr += a.mrr_cents as u64;
+        self.totals.conversions += 1;
+        let month = self.month() as usize;
+        self.customers_by_conversion_month[month] += 1;
+        if a.flags & flag::PQL != 0 {
+            self.totals.pql_conversions += 1;
+        }
+        if a.source != source::INITIAL && a.flags & flag::CONVERTED == 0 {
+            self.totals.converted_signups += 1;
+            let cell = self.cohort_cell(a);
+            self.cohort_conversions[cell] += 1;
+            let age = self.step - a.signup_step as u32;
+            for (i, w) in WITHIN_MONTHS.iter().enumerate() {
+                let window = w * m.steps_per_month;
+                if age < window && a.signup_step as u32 + window <= m.steps {
+                    self.totals.converted_within[i] += 1;
+                }
+            }
+        }
+        if a.source >= source::CHANNEL {
+            self.totals.channel_conversions += 1;
+        }
+        a.flags |= flag::CONVERTED;
+        self.pay(a);
+    }
+
+    /// A payment of the account's billing period (a month, or a year for
+    /// annual billing), with the card fees.
+    fn pay(&mut self, a: &Account) {
+        let months = if a.flags & flag::ANNUAL != 0 { 12.0 } else { 1.0 };
+        let amount = a.mrr_cents as f64 / 100.0 * months;
+        self.flows.cash_in += amount;
+        if amount > 0.0 {
+            self.flows.payment_fees += amount * self.m.payment_fee_rate + self.m.payment_fee_fixed;
+        }
+    }
+
+    /// Changes a paying account's MRR, booking expansion or contraction.
+    fn reprice(&mut self, a: &mut Account) {
+        let p = &self.m.plans[a.plan as usize];
+        let new = p.mrr_cents(a.seats, a.flags & flag::ANNUAL != 0);
+        if new > a.mrr_cents {
+            self.flows.expansion_mrr += (new - a.mrr_cents) as u64;
+        } else {
+            let cut = (a.mrr_cents - new) as u64;
+            self.flows.contraction_mrr += cut;
+            if a.flags & flag::BASE != 0 {
+                self.totals.base_contraction += cut;
+            }
+        }
+        a.mrr_cents = new;
+    }
+
+    fn upgrade_to(&mut self, a: &mut Account, plan: u8) {
+        a.plan = plan;
+        self.flows.upgrades += 1;
+        self.reprice(a);
+    }
+
+    /// Free account goes dormant; returns whether it stays in memory.
+    fn go_dormant(&mut self, a: &mut Account) -> bool {
+        self.flows.churned_free += 1;
+        self.leave(a);
+        if self.m.keeps_dormant() {
+            a.state = State::Dormant;
+            a.since_step = self.step as u16;
+            true
+        } else {
+            self.dormant_uncounted += 1;
+            false
+        }
+    }
+
+    /// Paying account churns; returns whether it stays in memory (lapsed).
+    fn churn_paid(&mut self, a: &mut Account, involuntary: bool) -> bool {
+        self.flows.churned_paid += 1;
+        self.totals.churned_paid += 1;
+        if involuntary {
+            self.flows.involuntary_churn += 1;
+        }
+        self.flows.churned_mrr += a.mrr_cents as u64;
+        if a.flags & flag::BASE != 0 {
+            self.totals.base_churn += a.mrr_cents as u64;
+        }
+        self.leave(a);
+        if self.m.keeps_lapsed() {
+            a.state = State::Lapsed;
+            a.since_step = self.step as u16;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Marks an account a PQL when its signals say so.
+    #[inline(always)]
+    fn check_pql(&mut self, a: &mut Account) {
+        let Some(q) = &self.m.pql else { return };
+        if a.flags & flag::PQL != 0 {
+            return;
+        }
+        let signals = [
+            q.on_limit_hit.then_some(a.flags & flag::HIT != 0),
+            q.min_seats.map(|n| a.seats >= n),
+            q.min_invites_sent.map(|n| a.invites_sent >= n),
+            q.min_usage.map(|u| a.usage >= u),
+        ];
+        let mut named = signals.iter().flatten();
+        let qualified = if q.all { named.all(|x| *x) } else { named.any(|x| *x) };
+        if qualified {
+            a.flags |= flag::PQL;
+            self.flows.pqls += 1;
+            self.totals.pqls += 1;
+        }
+    }
+
+    /// Sales contacts a PQL while it has capacity this month; a won deal
+    /// converts a free account to the sales plan or upgrades a paying
+    /// account on a lower tier. Returns whether the account changed state.
+    #[inline(always)]
+    fn sales_contact(&mut self, a: &mut Account) -> bool {
+        let Some(s) = &self.m.sales else { return false };
+        if a.flags & (flag::PQL | flag::CONTACTED) != flag::PQL || self.sales_budget == 0 {
+            return false;
+        }
+        if a.state == State::Paid && a.plan >= s.plan {
+            return false;
+        }
+        self.sales_budget -= 1;
+        a.flags |= flag::CONTACTED;
+        self.flows.sales_contacts += 1;
+        self.flows.sales_cost += s.cost_per_contact;
+        if !self.chance(s.conversion) {
+            return false;
+        }
+        self.flows.sales_conversions += 1;
+        if a.state == State::Paid {
+            self.upgrade_to(a, s.plan);
+            false
+        } else {
+            self.convert(a, s.plan);
+            true
+        }
+    }
+
+    /// Sends a Poisson number of invitations. Accepted external ones that
+    /// reach someone new are queued to sign up after the cycle time (and
+    /// credit the inviter's referral bonus); returns the accepted internal
+    /// ones (new seats for the inviter's account).
+    #[inline(always)]
+    fn invite(&mut self, a: &mut Account, table: &PoissonTable, bits: u64) -> u32 {
+        let sent = if a.seats == 1 && table.tabulated() {
+            table.count(bits)
+        } else {
+            let lambda = table.lambda * a.seats as f64;
+            if lambda > 0.0 { Poisson::new(lambda).map_or(0, |p| self.rng.sample(p) as u32) } else { 0 }
+        };
+        if sent == 0 {
+            return 0;
+        }
+        self.invite_slow(a, sent)
+    }
+
+    #[cold]
+    fn invite_slow(&mut self, a: &mut Account, sent: u32) -> u32 {
+        let m = self.m;
+        a.invites_sent = a.invites_sent.saturating_add(sent.min(u16::MAX as u32) as u16);
+        self.flows.invites_sent += sent as u64;
+        let mut internal = 0;
+        for _ in 0..sent {
+            let r = self.rng.next_u64();
+            if (r >> 32) >= m.invite_acceptance {
+                continue;
+            }
+            self.flows.invites_accepted += 1;
+            if (r & LOW) < m.internal_share {
+                internal += 1;
+                continue;
+            }
+            let r = self.rng.next_u64();
+            if (r >> 32) >= self.new_to_market {
+                continue;
+            }
+            let at = (self.step + m.invite_delay.steps + ((r & LOW) < m.invite_delay.extra) as u32) as usize;
+            if at < self.pending_invites.len() {
+                self.pending_invites[at] += 1;
+            }
+            if m.referral_bonus > 0.0 && matches!(a.state, State::ActiveFree | State::Blocked) {
+                let cap = m.usage_limit + m.referral_max;
+                a.limit = (a.limit + m.referral_bonus).min(cap);
+                if a.state == State::Blocked && a.usage < a.limit {
+                    // The bonus lifts the block.
+                    a.state = State::ActiveFree;
+                }
+            }
+        }
+        internal
+    }
+
+    /// Adds `n` seats from internal invitations. A seat over the free seat
+    /// limit is a limit hit (the seat joins only if the account converts); a
+    /// seat over a paid tier's limit joins only if the account upgrades.
+    /// Returns whether the account stays.
+    #[cold]
+    fn add_seats(&mut self, a: &mut Account, n: u32) -> bool {
+        let m = self.m;
+        for _ in 0..n {
+            if a.state == State::ActiveFree && a.seats >= m.seat_limit {
+                if a.flags & flag::HIT != 0 {
+                    return true;
+                }
+                let stays = self.hit_limit(a);
+                if !stays || a.state != State::Paid {
+                    return stays;
+                }
+            }
+            match a.state {
+                State::ActiveFree | State::Trial => {}
+                State::Paid => {
+                    if a.seats >= m.plans[a.plan as usize].seat_limit {
+                        let next = a.plan as usize + 1;
+                        if next < m.plans.len() && self.chance(m.upgrade) {
+                            self.upgrade_to(a, next as u8);
+                        } else {
+                            return true;
+                        }
+                    }
+                }
+                _ => return true,
+            }
+            a.seats = a.seats.saturating_add(1);
+            self.flows.seats_added += 1;
+            if a.state == State::Paid {
+                self.reprice(a);
+            }
+        }
+        true
+    }
+
+    /// Seats beyond the first may leave (contraction on per-seat plans).
+    #[cold]
+    fn seat_churn(&mut self, a: &mut Account) {
+        let extra = a.seats - 1;
+        let mut gone = 0;
+        for _ in 0..extra {
+            if self.chance(self.m.seat_churn) {
+                gone += 1;
+            }
+        }
+        if gone > 0 {
+            a.seats -= gone;
+            self.flows.seats_removed += gone as u64;
+            if a.state == State::Paid {
+                self.reprice(a);
+            }
+        }
+    }
+
+    /// The first limit hit of a free account (usage or seats): convert,
+    /// leave or stay blocked. Returns whether the account stays.
+    #[cold]
+    fn hit_limit(&mut self, a: &mut Account) -> bool {
+        let m = self.m;
+        self.flows.limit_hits += 1;
+        a.flags |= flag::HIT;
+        self.check_pql(a);
+        let early = a.flags & flag::ACTIVATED == 0;
+        let (convert, leave) =
+            if early { (m.hit_convert_early, m.hit_leave_early) } else { (m.hit_convert, m.hit_leave) };
+        let u = self.rng.next_u64() >> 32;
+        if u < convert {
+            self.convert(a, m.entry_plan);
+            true
+        } else if u < leave {
+            if early {
+                self.flows.abandoned += 1;
+                self.leave(a);
+                false
+            } else {
+                self.go_dormant(a)
+            }
+        } else {
+            a.usage = a.usage.min(a.limit);
+            if early {
+                // Blocked before reaching value: it will not activate, and
+                // abandons when its window closes.
+                a.flags &= !flag::WILL_ACTIVATE;
+                a.event_step = (a.signup_step as u32 + m.window_steps).min(u16::MAX as u32) as u16;
+            } else {
+                a.state = State::Blocked;
+                a.since_step = self.step as u16;
+            }
+            true
+        }
+    }
+
+    // The per-state mechanics. Each returns whether the account stays; an
+    // account that changes state sets `a.state` and is moved by `sweep`.
+
+    #[inline(always)]
+    fn step_signed_up(&mut self, a: &mut Account) -> bool {
+        if a.flags & flag::HIT == 0 {
+            a.usage += a.intensity;
+            if a.usage >= a.limit {
+                let stays = self.hit_limit(a);
+                if !stays || a.state != State::SignedUp {
+                    return stays;
+                }
+            }
+        }
+        if a.event_step as u32 != self.step {
+            return true;
+        }
+        if a.flags & flag::WILL_ACTIVATE != 0 {
+            self.activate(a)
+        } else {
+            self.flows.abandoned += 1;
+            self.leave(a);
+            false
+        }
+    }
+
+    #[inline(always)]
+    fn step_free(&mut self, a: &mut Account) -> bool {
+        let m = self.m;
+        let r = self.rng.next_u64();
+        let internal = self.invite(a, &m.invites_active, r & LOW);
+        a.usage += a.intensity;
+        if a.usage >= a.limit {
+            let stays = self.hit_limit(a);
+            if !stays || a.state != State::ActiveFree {
+                return stays;
+            }
+        }
+        if m.pql.is_some() {
+            self.check_pql(a);
+            if self.sales_contact(a) {
+                return true;
+            }
+        }
+        let u = r >> 32;
+        if u < m.free_convert {
+            self.convert(a, m.entry_plan);
+        } else if u < m.free_leave {
+            return self.go_dormant(a);
+        }
+        self.seat_changes(a, internal)
+    }
+
+    /// Internal invitations and seat churn, at the end of an account's step.
+    #[inline(always)]
+    fn seat_changes(&mut self, a: &mut Account, internal: u32) -> bool {
+        if a.seats > 1 && self.m.seat_churn > 0 {
+            self.seat_churn(a);
+        }
+        if internal > 0 { self.add_seats(a, internal) } else { true }
+    }
+
+    #[inline(always)]
+    fn step_blocked(&mut self, a: &mut Account) -> bool {
+        let m = self.m;
+        let r = self.rng.next_u64();
+        let internal = self.invite(a, &m.invites_blocked, r & LOW);
+        if a.state == State::ActiveFree {
+            // A referral bonus lifted the block.
+            return true;
+        }
+        if m.pql.is_some() {
+            self.check_pql(a);
+            if self.sales_contact(a) {
+                return true;
+            }
+        }
+        let u = r >> 32;
+        if u < m.blocked_convert {
+            self.convert(a, m.entry_plan);
+        } else if u < m.blocked_leave {
+            return self.go_dormant(a);
+        }
+        // A blocked account adds no seats: its invitations bring none.
+        let _ = internal;
+        if a.seats > 1 && m.seat_churn > 0 {
+            self.seat_churn(a);
+        }
+        true
+    }
+
+    fn step_trial(&mut self, a: &mut Account) -> bool {
+        let m = self.m;
+        let r = self.rng.next_u64();
+        let internal = self.invite(a, &m.invites_active, r & LOW);
+        a.usage += a.intensity;
+        if a.event_step as u32 == self.step && a.flags & flag::WILL_ACTIVATE != 0 && a.flags & flag::ACTIVATED == 0 {
+            self.activate(a); // stays in the trial
+        }
+        if m.pql.is_some() {
+            self.check_pql(a);
+            if self.sales_contact(a) {
+                return true;
+            }
+        }
+        if self.step < self.trial_end(a) {
+            return self.seat_changes(a, internal);
+        }
+        let t = m.trial.as_ref().expect("trial accounts exist only with a trial");
+        // Only an account that reached value converts at the end of its trial.
+        if a.flags & flag::ACTIVATED != 0 && (r >> 32) < t.conversion {
+            self.flows.trial_conversions += 1;
+            self.totals.trial_conversions += 1;
+            self.convert(a, t.plan);
+            return self.seat_changes(a, internal);
+        }
+        a.plan = 0;
+        let activated = a.flags & flag::ACTIVATED != 0;
+        match t.after {
+            TrialAfter::Free if activated => {
+                a.state = State::ActiveFree;
+                self.seat_changes(a, internal)
+            }
+            TrialAfter::Free if (a.event_step as u32) > self.step => {
+                // Back to waiting for its activation (or its window to close).
+                a.state = State::SignedUp;
+                true
+            }
+            _ if activated => self.go_dormant_from_trial(a),
+            _ => {
+                self.flows.abandoned += 1;
+                self.leave(a);
+                false
+            }
+        }
+    }
+
+    /// An activated account leaves at the end of a trial with no free plan.
+    fn go_dormant_from_trial(&mut self, a: &mut Account) -> bool {
+        self.flows.churned_free += 1;
+        self.leave(a);
+        false
+    }
+
+    #[inline(always)]
+    fn step_paid(&mut self, a: &mut Account) -> bool {
+        let m = self.m;
+        let r = self.rng.next_u64();
+        let internal = self.invite(a, &m.invites_active, r & LOW);
+        self.totals.paid_at_risk += 1;
+        let plan = &m.plans[a.plan as usize];
+        a.usage += a.intensity;
+        if a.usage >= plan.usage_limit {
+            // Outgrown its tier: upgrade, or stay capped at the limit.
+            a.usage = plan.usage_limit;
+            let next = a.plan as usize + 1;
+            if next < m.plans.len() && self.chance(m.upgrade) {
+                self.upgrade_to(a, next as u8);
+            }
+        }
+        if m.pql.is_some() {
+            self.check_pql(a);
+            self.sales_contact(a);
+        }
+        let tenure = self.step - a.since_step as u32;
+        let k = m.steps_per_month;
+        let annual = a.flags & flag::ANNUAL != 0;
+        let period = if annual { 12 * k } else { k };
+        let plan = &m.plans[a.plan as usize];
+        if annual {
+            if tenure > 0 && tenure % period == 0 {
+                let year = (tenure / period) as usize;
+                let t = plan.annual_churn_by_year[(year - 1).min(plan.annual_churn_by_year.len() - 1)];
+                if (r >> 32) < t {
+                    return self.churn_paid(a, false);
+                }
+            }
+        } else {
+            let month = ((tenure / k) as usize).min(plan.churn_by_tenure.len() - 1);
+            if (r >> 32) < plan.churn_by_tenure[month] {
+                return self.churn_paid(a, false);
+            }
+        }
+        if tenure % period == 0 {
+            // A billing anniversary: the payment may fail and not be recovered.
+            if self.chance(m.payment_failure) && !self.chance(m.payment_recovery) {
+                return self.churn_paid(a, true);
+            }
+            self.pay(a);
+        }
+        self.seat_changes(a, internal)
+    }
+
+    fn step_dormant(&mut self, a: &mut Account) -> bool {
+        if self.chance(self.m.reactivation) {
+            self.flows.reactivated_free += 1;
+            a.state = if a.usage >= a.limit { State::Blocked } else { State::ActiveFree };
+            a.since_step = self.step as u16;
+        }
+        true
+    }
+
+    fn step_lapsed(&mut self, a: &mut Account) -> bool {
+        if self.chance(self.m.win_back) {
+            self.flows.won_back += 1;
+            let month = self.month() as usize;
+            self.customers_by_conversion_month[month] += 1;
+            a.state = State::Paid;
+            a.since_step = self.step as u16;
+            a.mrr_cents = self.m.plans[a.plan as usize].mrr_cents(a.seats, a.flags & flag::ANNUAL != 0);
+            self.flows.reactivation_mrr += a.mrr_cents as u64;
+            self.pay(a);
+        }
+        true
+    }
+
+    /// Would-be signups that are new to the market: thins `n` by the share
+    /// of the market not yet signed up.
+    fn market_filter(&mut self, n: u64) -> u64 {
+        match self.m.market_size {
+            None => n,
+            Some(size) => {
+                let remaining = (size - self.signed_up_ever).max(0.0);
+                let p = (remaining / size).clamp(0.0, 1.0);
+                let got =
+                    if p >= 1.0 || n == 0 { n } else { Binomial::new(n, p).map_or(0, |b| b.sample(&mut self.acq_rng)) };
+                got.min(remaining as u64)
+            }
+        }
+    }
+
+    /// Arrivals that were already checked against the market (accepted
+    /// invitations): only capped by what is left of it.
+    fn market_cap(&self, n: u64) -> u64 {
+        match self.m.market_size {
+            None => n,
+            Some(size) => n.min((size - self.signed_up_ever).max(0.0) as u64),
+        }
+    }
+
+    fn poisson(&mut self, lambda: f64) -> u64 {
+        if lambda <= 0.0 || !lambda.is_finite() {
+            return 0;
+        }
+        Poisson::new(lambda).map_or(0, |p| p.sample(&mut self.acq_rng) as u64)
+    }
+
+    /// Queues `n` signups `delay` after this step.
+    fn schedule(&mut self, n: u64, delay: Delay, exposure: bool) {
+        if n == 0 {
+            return;
+        }
+        let late = if delay.extra == 0 {
+            0
+        } else {
+            Binomial::new(n, delay.extra as f64 / 4_294_967_296.0).map_or(0, |b| b.sample(&mut self.acq_rng))
+        };
+        let queue = if exposure { &mut self.pending_exposure } else { &mut self.pending_invites };
+        for (at, count) in [(self.step + delay.steps, n - late), (self.step + delay.steps + 1, late)] {
+            if let Some(slot) = queue.get_mut(at as usize) {
+                *slot += count;
+            }
+        }
+    }
+
+    fn update_market_share(&mut self) {
+        self.new_to_market = match self.m.market_size {
+            None => 1 << 32,
+            Some(size) => super::model::threshold(((size - self.signed_up_ever) / size).clamp(0.0, 1.0)),
+        };
+    }
+}
 
 /// The live accounts, one vector per state, so that each state's loop is
 /// free of state dispatch. Order within a vector is deterministic (it
@@ -106,6 +977,10 @@ impl Population {
 
     fn len(&self) -> usize {
         self.by_state.iter().map(Vec::len).sum()
+    }
+
+    fn of(&self, s: State) -> &[Account] {
+        &self.by_state[s as usize]
     }
 
     /// Steps every account of `state` with `f`, dropping those that leave
@@ -139,305 +1014,6 @@ impl Population {
     }
 }
 
-/// What a run produces.
-#[derive(Debug, Clone)]
-pub struct RunOutput {
-    pub run: u64,
-    /// `months x n_monthly` values, month-major.
-    pub monthly: Vec<f64>,
-    pub horizon: Vec<Option<f64>>,
-    /// Account-steps simulated (for throughput figures).
-    pub account_steps: u64,
-    /// The run hit [`MAX_LIVE_ACCOUNTS`].
-    pub capped: bool,
-    /// Cohort counts, `months x months`, indexed `[signup month][months
-    /// since signup]`: first conversions to paid, and departures.
-    pub cohort_conversions: Vec<u32>,
-    pub cohort_departures: Vec<u32>,
-}
-
-/// Flows of the current month.
-#[derive(Debug, Default, Clone)]
-struct Flows {
-    signups_organic: u64,
-    signups_paid: u64,
-    signups_invite: u64,
-    activated: u64,
-    abandoned: u64,
-    limit_hits: u64,
-    conversions: u64,
-    churned_free: u64,
-    churned_paid: u64,
-    invites_sent: u64,
-    invites_accepted: u64,
-    new_mrr: f64,
-    churned_mrr: f64,
-    revenue: f64,
-    marketing_spend: f64,
-    cost_free: f64,
-    cost_paid: f64,
-}
-
-/// Counters over the whole horizon.
-#[derive(Debug, Default, Clone)]
-struct Totals {
-    signups: u64,
-    matured_signups: u64,
-    matured_activated: u64,
-    converted_signups: u64,
-    ever_active: u64,
-    viral_signups: u64,
-    conversions: u64,
-    channel_conversions: u64,
-    paid_at_risk: u64,
-    churned_paid: u64,
-    revenue: f64,
-    cost_paid: f64,
-    cost_free: f64,
-    marketing_spend: f64,
-    mrr_month_ends: f64,
-    paid_month_ends: f64,
-}
-
-struct Run<'m> {
-    m: &'m RunModel,
-    rng: SimRng,
-    acq_rng: SimRng,
-    step: u32,
-    /// Accepted invitations by the step they arrive.
-    pending: Vec<u64>,
-    signed_up_ever: f64,
-    flows: Flows,
-    totals: Totals,
-    capped: bool,
-    cohort_conversions: Vec<u32>,
-    cohort_departures: Vec<u32>,
-}
-
-impl Run<'_> {
-    /// Index of (the account's signup month, months since) in the cohort matrices.
-    fn cohort_cell(&self, a: &Account) -> usize {
-        let k = self.m.steps_per_month;
-        let cohort = a.signup_step as u32 / k;
-        let age = self.step / k - cohort;
-        (cohort * self.m.months + age) as usize
-    }
-
-    /// Books an account's departure (the caller drops it).
-    fn leave(&mut self, a: &Account) {
-        if a.source != source::INITIAL {
-            let cell = self.cohort_cell(a);
-            self.cohort_departures[cell] += 1;
-        }
-    }
-
-    /// Draws a new account's traits.
-    #[inline(always)]
-    fn new_account(&mut self, source: u8) -> Account {
-        let m = self.m;
-        let s = self.step;
-        let z: f64 = if m.usage.is_degenerate() { 0.0 } else { self.rng.sample(StandardNormal) };
-        let intensity = m.usage.at(z);
-        let will = self.rng.random::<f64>() < m.activation_probability;
-        let mut offset = m.window_steps;
-        let mut flags = 0;
-        if will {
-            let z: f64 = if m.time_to_value.is_degenerate() { 0.0 } else { self.rng.sample(StandardNormal) };
-            let ttv = m.time_to_value.at(z);
-            if ttv < m.window_steps as f64 {
-                offset = ttv as u32; // floor: ttv >= 0
-                flags = flag::WILL_ACTIVATE;
-            }
-        }
-        Account {
-            usage: 0.0,
-            intensity: intensity as f32,
-            limit: m.usage_limit,
-            mrr: 0.0,
-            signup_step: s as u16,
-            event_step: (s + offset).min(u16::MAX as u32) as u16,
-            since_step: s as u16,
-            seats: 1,
-            invites_sent: 0,
-            state: State::SignedUp,
-            plan: 0,
-            source,
-            flags,
-        }
-    }
-
-    fn activate(&mut self, a: &mut Account) {
-        a.state = State::ActiveFree;
-        a.flags |= flag::ACTIVATED;
-        a.since_step = self.step as u16;
-        self.flows.activated += 1;
-        self.totals.ever_active += 1;
-        if (a.signup_step as u32 + self.m.window_steps) <= self.m.steps {
-            self.totals.matured_activated += 1;
-        }
-    }
-
-    fn convert(&mut self, a: &mut Account) {
-        a.state = State::Paid;
-        a.plan = 0;
-        a.mrr = (self.m.price_per_month * a.seats as f64) as f32;
-        a.since_step = self.step as u16;
-        self.flows.conversions += 1;
-        self.flows.new_mrr += a.mrr as f64;
-        self.totals.conversions += 1;
-        if a.source != source::INITIAL && a.flags & flag::CONVERTED == 0 {
-            self.totals.converted_signups += 1;
-            let cell = self.cohort_cell(a);
-            self.cohort_conversions[cell] += 1;
-        }
-        a.flags |= flag::CONVERTED;
-        if a.source >= source::CHANNEL {
-            self.totals.channel_conversions += 1;
-        }
-    }
-
-    /// Sends a Poisson number of invitations; accepted ones are queued to
-    /// arrive after the cycle time.
-    #[inline(always)]
-    fn invite(&mut self, a: &mut Account, table: &PoissonTable, bits: u64) {
-        let sent = if a.seats == 1 && table.tabulated() {
-            table.count(bits)
-        } else {
-            let lambda = table.lambda * a.seats as f64;
-            if lambda > 0.0 { Poisson::new(lambda).map_or(0, |p| self.rng.sample(p) as u32) } else { 0 }
-        };
-        if sent == 0 {
-            return;
-        }
-        a.invites_sent = a.invites_sent.saturating_add(sent.min(u16::MAX as u32) as u16);
-        self.flows.invites_sent += sent as u64;
-        let m = self.m;
-        for _ in 0..sent {
-            let r = self.rng.next_u64();
-            if (r >> 32) < m.invite_acceptance {
-                let extra = ((r & 0xffff_ffff) < m.invite_delay_extra) as u32;
-                let at = (self.step + m.invite_delay + extra) as usize;
-                if at < self.pending.len() {
-                    self.pending[at] += 1;
-                }
-                self.flows.invites_accepted += 1;
-            }
-        }
-    }
-
-    // The per-state mechanics. Each returns whether the account stays; an
-    // account that changes state sets `a.state` and is moved by `sweep`.
-
-    #[inline(always)]
-    fn step_signed_up(&mut self, a: &mut Account) -> bool {
-        if a.event_step as u32 != self.step {
-            return true;
-        }
-        if a.flags & flag::WILL_ACTIVATE != 0 {
-            self.activate(a);
-            true
-        } else {
-            self.flows.abandoned += 1;
-            self.leave(a);
-            false
-        }
-    }
-
-    #[inline(always)]
-    fn step_free(&mut self, a: &mut Account) -> bool {
-        let m = self.m;
-        let r = self.rng.next_u64();
-        self.invite(a, &m.invites_active, r & 0xffff_ffff);
-        a.usage += a.intensity;
-        if a.usage >= a.limit {
-            return self.hit_limit(a);
-        }
-        let u = r >> 32;
-        if u < m.free_convert {
-            self.convert(a);
-        } else if u < m.free_leave {
-            self.flows.churned_free += 1;
-            self.leave(a);
-            return false;
-        }
-        true
-    }
-
-    /// The first limit hit: convert, leave or stay blocked.
-    #[cold]
-    fn hit_limit(&mut self, a: &mut Account) -> bool {
-        let m = self.m;
-        self.flows.limit_hits += 1;
-        let u = self.rng.next_u64() >> 32;
-        if u < m.hit_convert {
-            self.convert(a);
-        } else if u < m.hit_leave {
-            self.flows.churned_free += 1;
-            self.leave(a);
-            return false;
-        } else {
-            a.state = State::Blocked;
-            a.usage = a.limit;
-            a.since_step = self.step as u16;
-        }
-        true
-    }
-
-    #[inline(always)]
-    fn step_blocked(&mut self, a: &mut Account) -> bool {
-        let m = self.m;
-        let r = self.rng.next_u64();
-        self.invite(a, &m.invites_blocked, r & 0xffff_ffff);
-        let u = r >> 32;
-        if u < m.blocked_convert {
-            self.convert(a);
-        } else if u < m.blocked_leave {
-            self.flows.churned_free += 1;
-            self.leave(a);
-            return false;
-        }
-        true
-    }
-
-    #[inline(always)]
-    fn step_paid(&mut self, a: &mut Account) -> bool {
-        let m = self.m;
-        let r = self.rng.next_u64();
-        self.invite(a, &m.invites_active, r & 0xffff_ffff);
-        self.totals.paid_at_risk += 1;
-        if (r >> 32) < m.paid_churn {
-            self.flows.churned_paid += 1;
-            self.flows.churned_mrr += a.mrr as f64;
-            self.totals.churned_paid += 1;
-            self.leave(a);
-            return false;
-        }
-        true
-    }
-
-    /// Would-be signups that are new to the market: thins `n` by the share
-    /// of the market not yet signed up.
-    fn market_filter(&mut self, n: u64) -> u64 {
-        match self.m.market_size {
-            None => n,
-            Some(size) => {
-                let remaining = (size - self.signed_up_ever).max(0.0);
-                let p = (remaining / size).clamp(0.0, 1.0);
-                let got =
-                    if p >= 1.0 || n == 0 { n } else { Binomial::new(n, p).map_or(0, |b| b.sample(&mut self.acq_rng)) };
-                got.min(remaining as u64)
-            }
-        }
-    }
-
-    fn poisson(&mut self, lambda: f64) -> u64 {
-        if lambda <= 0.0 || !lambda.is_finite() {
-            return 0;
-        }
-        Poisson::new(lambda).map_or(0, |p| p.sample(&mut self.acq_rng) as u64)
-    }
-}
-
 /// Memory a worker thread reuses from run to run (cleared before use, so
 /// it never carries anything from one run into the next): allocating the
 /// account vectors afresh for every run costs page faults.
@@ -457,26 +1033,38 @@ pub fn simulate_run(
 ) -> RunOutput {
     let k = m.steps_per_month as f64;
     let n_channels = m.channels.len();
+    let months = m.months as usize;
+    let max_delay = m.invite_delay.steps.max(m.exposure_delay.steps) + 2;
+    let ttv_bins = (m.window_steps as f64 / k * 30.4375) as usize + 2;
     let mut r = Run {
         m,
         rng,
         acq_rng,
         step: 0,
-        pending: vec![0; (m.steps + m.invite_delay + 2) as usize],
+        pending_invites: vec![0; (m.steps + max_delay) as usize],
+        pending_exposure: vec![0; (m.steps + max_delay) as usize],
         signed_up_ever: 0.0,
+        new_to_market: 1 << 32,
+        sales_budget: 0,
+        dormant_uncounted: 0,
         flows: Flows::default(),
         totals: Totals::default(),
         capped: false,
-        cohort_conversions: vec![0; (m.months * m.months) as usize],
-        cohort_departures: vec![0; (m.months * m.months) as usize],
+        cohort_conversions: vec![0; months * months],
+        cohort_departures: vec![0; months * months],
+        revenue_by_conversion_month: vec![0.0; months],
+        customers_by_conversion_month: vec![0; months],
+        ttv_days: vec![0; ttv_bins],
     };
-    let mut monthly = vec![0.0; m.months as usize * monthly_width];
+    let mut monthly = vec![0.0; months * monthly_width];
     let mut channel_signups = vec![0u64; n_channels];
     let pop = &mut ws.pop;
     for v in pop.by_state.iter_mut().chain(pop.moved.iter_mut()) {
         v.clear();
     }
     let mut account_steps = 0u64;
+    // Trailing-12-month retention: the base is set at the end of month T-12.
+    let base_step = (m.months >= 12).then(|| (m.months - 12) * m.steps_per_month);
 
     // Accounts present at the start: activated free accounts part-way to
     // their limit (uniformly), and paying accounts on the entry plan.
@@ -485,33 +1073,55 @@ pub fn simulate_run(
         let mut a = r.new_account(source::INITIAL);
         a.flags = flag::ACTIVATED;
         a.state = State::ActiveFree;
+        a.since_step = 0;
         if a.limit.is_finite() {
             a.usage = a.limit * r.rng.random::<f32>();
         }
         if (i as u64) >= m.initial_free_accounts {
+            let p = &m.plans[m.entry_plan as usize];
             a.state = State::Paid;
-            a.mrr = (m.price_per_month * a.seats as f64) as f32;
+            a.plan = m.entry_plan;
+            a.flags |= flag::CONVERTED;
+            if r.chance(p.annual) {
+                a.flags |= flag::ANNUAL;
+            }
+            a.mrr_cents = p.mrr_cents(a.seats, a.flags & flag::ANNUAL != 0);
+            a.usage = a.usage.min(p.usage_limit);
         }
         pop.push(a);
     }
     r.totals.ever_active = n_initial as u64;
     r.signed_up_ever = n_initial as f64;
     r.capped = n_initial > MAX_LIVE_ACCOUNTS;
+    r.update_market_share();
+    if base_step == Some(0) {
+        mark_base(pop, &mut r.totals);
+    }
 
     for step in 0..m.steps {
         r.step = step;
         let t_months = step as f64 / k;
+        if step % m.steps_per_month == 0 {
+            r.sales_budget = m.sales.as_ref().map_or(0, |s| s.contacts_per_month);
+        }
 
         // 1. Accounts.
         account_steps += pop.len() as u64;
-        pop.sweep(State::Paid, &mut r, Run::step_paid);
-        pop.sweep(State::Blocked, &mut r, Run::step_blocked);
-        pop.sweep(State::ActiveFree, &mut r, Run::step_free);
         pop.sweep(State::SignedUp, &mut r, Run::step_signed_up);
+        pop.sweep(State::ActiveFree, &mut r, Run::step_free);
+        pop.sweep(State::Blocked, &mut r, Run::step_blocked);
+        pop.sweep(State::Trial, &mut r, Run::step_trial);
+        pop.sweep(State::Paid, &mut r, Run::step_paid);
+        if m.keeps_dormant() {
+            pop.sweep(State::Dormant, &mut r, Run::step_dormant);
+        }
+        if m.keeps_lapsed() {
+            pop.sweep(State::Lapsed, &mut r, Run::step_lapsed);
+        }
         pop.settle();
 
         // 2. Arrivals.
-        let mut arrivals: Vec<(u8, u64)> = Vec::with_capacity(2 + n_channels);
+        let mut arrivals: Vec<(u8, u64)> = Vec::with_capacity(3 + n_channels);
         let organic_lambda = m.organic_signups_per_month * libm::pow(1.0 + m.organic_growth_per_month, t_months) / k;
         let mut organic = r.poisson(organic_lambda);
         organic = r.market_filter(organic);
@@ -531,10 +1141,14 @@ pub fn simulate_run(
             channel_signups[ci] += n;
             arrivals.push((source::CHANNEL + ci as u8, n));
         }
-        let invited = std::mem::take(&mut r.pending[step as usize]);
-        let invited = r.market_filter(invited);
+        let invited = std::mem::take(&mut r.pending_invites[step as usize]);
+        let invited = r.market_cap(invited);
         r.signed_up_ever += invited as f64;
         arrivals.push((source::INVITE, invited));
+        let exposed = std::mem::take(&mut r.pending_exposure[step as usize]);
+        let exposed = r.market_filter(exposed);
+        r.signed_up_ever += exposed as f64;
+        arrivals.push((source::EXPOSURE, exposed));
 
         for (src, n) in arrivals {
             let room = MAX_LIVE_ACCOUNTS.saturating_sub(pop.len()) as u64;
@@ -548,6 +1162,10 @@ pub fn simulate_run(
                     r.flows.signups_invite += n;
                     r.totals.viral_signups += n;
                 }
+                source::EXPOSURE => {
+                    r.flows.signups_exposure += n;
+                    r.totals.viral_signups += n;
+                }
                 _ => r.flows.signups_paid += n,
             }
             r.totals.signups += n;
@@ -556,63 +1174,139 @@ pub fn simulate_run(
                 if a.signup_step as u32 + m.window_steps <= m.steps {
                     r.totals.matured_signups += 1;
                 }
-                if a.event_step as u32 == step && a.flags & flag::WILL_ACTIVATE != 0 {
-                    r.activate(&mut a);
+                for (i, w) in WITHIN_MONTHS.iter().enumerate() {
+                    if step + w * m.steps_per_month <= m.steps {
+                        r.totals.eligible_within[i] += 1;
+                    }
+                }
+                let mut stays = true;
+                if let Some(t) = &m.trial
+                    && t.start == TrialStart::Signup
+                {
+                    stays = r.maybe_start_trial(&mut a);
+                    if a.state == State::Trial {
+                        a.plan = t.plan;
+                    }
+                }
+                if !stays {
+                    r.flows.abandoned += 1;
+                    r.leave(&a);
+                    continue;
+                }
+                if a.event_step as u32 == step && a.flags & flag::WILL_ACTIVATE != 0 && !r.activate(&mut a) {
+                    continue;
                 }
                 pop.push(a);
             }
         }
+        r.update_market_share();
 
         // 3. Books.
-        let mut count = [0u64; STATES];
-        let mut seats = [0u64; STATES];
-        for (i, v) in pop.by_state.iter().enumerate() {
-            count[i] = v.len() as u64;
-            seats[i] = v.iter().map(|a| a.seats as u64).sum();
+        let seats = |s: State| pop.of(s).iter().map(|a| a.seats as u64).sum::<u64>();
+        let free_seats = seats(State::SignedUp) + seats(State::ActiveFree) + seats(State::Blocked);
+        let trial_seats = seats(State::Trial);
+        let paid_seats = seats(State::Paid);
+        let mut mrr_cents = 0u64;
+        let month = (step / m.steps_per_month) as usize;
+        for a in pop.of(State::Paid) {
+            mrr_cents += a.mrr_cents as u64;
+            if a.source != source::INITIAL {
+                let conv_month = (a.since_step as u32 / m.steps_per_month) as usize;
+                r.revenue_by_conversion_month[conv_month.min(months - 1)] += a.mrr_cents as f64;
+            }
         }
-        let mrr: f64 = pop.by_state[State::Paid as usize].iter().map(|a| a.mrr as f64).sum();
-        let free_seats =
-            seats[State::SignedUp as usize] + seats[State::ActiveFree as usize] + seats[State::Blocked as usize];
-        let paid_seats = seats[State::Paid as usize];
+        let mrr = mrr_cents as f64 / 100.0;
         r.flows.revenue += mrr / k;
-        r.flows.cost_free += free_seats as f64 * m.serve_free_seat_per_step;
+        r.flows.cost_free +=
+            free_seats as f64 * m.serve_free_seat_per_step + trial_seats as f64 * m.serve_paid_seat_per_step;
         r.flows.cost_paid += paid_seats as f64 * m.serve_paid_seat_per_step;
+        r.flows.fixed_costs += m.fixed_cost_per_step;
+        if let Some(s) = &m.sales {
+            r.flows.sales_cost += s.fixed_cost_per_step;
+        }
+        // Exposures: active, trial and paying accounts, blocked ones at the
+        // reduced rate; a share signs up after the cycle time.
+        if m.exposure_per_step > 0.0 {
+            let exposing = (pop.of(State::ActiveFree).len() + pop.of(State::Trial).len() + pop.of(State::Paid).len())
+                as f64
+                + m.blocked_sharing * pop.of(State::Blocked).len() as f64;
+            let n = r.poisson(exposing * m.exposure_per_step);
+            r.schedule(n, m.exposure_delay, true);
+        }
+        if base_step == Some(step + 1) {
+            mark_base(pop, &mut r.totals);
+        }
 
         if (step + 1) % m.steps_per_month == 0 {
-            let month = (step / m.steps_per_month) as usize;
             let row = &mut monthly[month * monthly_width..(month + 1) * monthly_width];
             let f = std::mem::take(&mut r.flows);
-            let signups = f.signups_organic + f.signups_paid + f.signups_invite;
+            let count = |s: State| pop.of(s).len() as f64;
+            let dormant = count(State::Dormant) + r.dormant_uncounted as f64;
+            let cents = |c: u64| c as f64 / 100.0;
             let cost = f.cost_free + f.cost_paid;
-            let paid = count[State::Paid as usize];
-            let set = |row: &mut [f64], m: Monthly, x: f64| row[m as usize] = x;
-            set(row, Monthly::SignupsTotal, signups as f64);
-            set(row, Monthly::SignupsOrganic, f.signups_organic as f64);
-            set(row, Monthly::SignupsPaid, f.signups_paid as f64);
-            set(row, Monthly::SignupsInvite, f.signups_invite as f64);
-            set(row, Monthly::Activated, f.activated as f64);
-            set(row, Monthly::Abandoned, f.abandoned as f64);
-            set(row, Monthly::SignedUp, count[State::SignedUp as usize] as f64);
-            set(row, Monthly::ActiveFree, count[State::ActiveFree as usize] as f64);
-            set(row, Monthly::Blocked, count[State::Blocked as usize] as f64);
-            set(row, Monthly::PaidAccounts, paid as f64);
-            set(row, Monthly::LimitHits, f.limit_hits as f64);
-            set(row, Monthly::Conversions, f.conversions as f64);
-            set(row, Monthly::ChurnedFree, f.churned_free as f64);
-            set(row, Monthly::ChurnedPaid, f.churned_paid as f64);
-            set(row, Monthly::InvitesSent, f.invites_sent as f64);
-            set(row, Monthly::InvitesAccepted, f.invites_accepted as f64);
-            set(row, Monthly::Mrr, mrr);
-            set(row, Monthly::Arr, 12.0 * mrr);
-            set(row, Monthly::NewMrr, f.new_mrr);
-            set(row, Monthly::ChurnedMrr, f.churned_mrr);
-            set(row, Monthly::NetNewMrr, f.new_mrr - f.churned_mrr);
-            set(row, Monthly::Revenue, f.revenue);
-            set(row, Monthly::MarketingSpend, f.marketing_spend);
-            set(row, Monthly::CostToServeFree, f.cost_free);
-            set(row, Monthly::CostToServePaid, f.cost_paid);
-            set(row, Monthly::CostToServe, cost);
-            set(row, Monthly::CashFlow, f.revenue - cost - f.marketing_spend);
+            let outflow = cost + f.marketing_spend + f.sales_cost + f.payment_fees + f.fixed_costs;
+            let paid = count(State::Paid);
+            use Monthly::*;
+            let values: [(Monthly, f64); Monthly::COUNT] = [
+                (SignupsTotal, (f.signups_organic + f.signups_paid + f.signups_invite + f.signups_exposure) as f64),
+                (SignupsOrganic, f.signups_organic as f64),
+                (SignupsPaid, f.signups_paid as f64),
+                (SignupsInvite, f.signups_invite as f64),
+                (SignupsExposure, f.signups_exposure as f64),
+                (Activated, f.activated as f64),
+                (Abandoned, f.abandoned as f64),
+                (SignedUp, count(State::SignedUp)),
+                (ActiveFree, count(State::ActiveFree)),
+                (Blocked, count(State::Blocked)),
+                (Trial, count(State::Trial)),
+                (PaidAccounts, paid),
+                (Dormant, dormant),
+                (FreeSeats, free_seats as f64),
+                (PaidSeats, paid_seats as f64),
+                (LimitHits, f.limit_hits as f64),
+                (Pqls, f.pqls as f64),
+                (TrialStarts, f.trial_starts as f64),
+                (TrialConversions, f.trial_conversions as f64),
+                (SalesContacts, f.sales_contacts as f64),
+                (SalesConversions, f.sales_conversions as f64),
+                (Conversions, f.conversions as f64),
+                (Upgrades, f.upgrades as f64),
+                (ChurnedFree, f.churned_free as f64),
+                (ReactivatedFree, f.reactivated_free as f64),
+                (ChurnedPaid, f.churned_paid as f64),
+                (InvoluntaryChurn, f.involuntary_churn as f64),
+                (WonBack, f.won_back as f64),
+                (InvitesSent, f.invites_sent as f64),
+                (InvitesAccepted, f.invites_accepted as f64),
+                (SeatsAdded, f.seats_added as f64),
+                (SeatsRemoved, f.seats_removed as f64),
+                (Mrr, mrr),
+                (Arr, 12.0 * mrr),
+                (NewMrr, cents(f.new_mrr)),
+                (ExpansionMrr, cents(f.expansion_mrr)),
+                (ContractionMrr, cents(f.contraction_mrr)),
+                (ChurnedMrr, cents(f.churned_mrr)),
+                (ReactivationMrr, cents(f.reactivation_mrr)),
+                (
+                    NetNewMrr,
+                    cents(f.new_mrr + f.expansion_mrr + f.reactivation_mrr) - cents(f.contraction_mrr + f.churned_mrr),
+                ),
+                (Arpa, ratio(mrr, paid).unwrap_or(0.0)),
+                (Revenue, f.revenue),
+                (CashIn, f.cash_in),
+                (MarketingSpend, f.marketing_spend),
+                (SalesCost, f.sales_cost),
+                (PaymentFees, f.payment_fees),
+                (FixedCosts, f.fixed_costs),
+                (CostToServeFree, f.cost_free),
+                (CostToServePaid, f.cost_paid),
+                (CostToServe, cost),
+                (GrossProfit, f.revenue - f.cost_paid - f.payment_fees),
+                (CashFlow, f.cash_in - outflow),
+            ];
+            for (metric, x) in values {
+                row[metric as usize] = x;
+            }
             for (ci, n) in channel_signups.iter_mut().enumerate() {
                 row[Monthly::COUNT + ci] = std::mem::take(n) as f64;
             }
@@ -620,16 +1314,18 @@ pub fn simulate_run(
             t.revenue += f.revenue;
             t.cost_paid += f.cost_paid;
             t.cost_free += f.cost_free;
+            t.payment_fees += f.payment_fees;
             t.marketing_spend += f.marketing_spend;
+            t.sales_cost += f.sales_cost;
+            t.cash_flow += f.cash_in - outflow;
             t.mrr_month_ends += mrr;
-            t.paid_month_ends += paid as f64;
+            t.paid_month_ends += paid;
         }
     }
 
-    let last = (m.months as usize - 1) * monthly_width;
-    let mrr_final = monthly[last + Monthly::Mrr as usize];
-    let paid_final = monthly[last + Monthly::PaidAccounts as usize];
-    let horizon = horizon_metrics(&r.totals, mrr_final, paid_final, m.steps_per_month);
+    let base_now: u64 =
+        pop.of(State::Paid).iter().filter(|a| a.flags & flag::BASE != 0).map(|a| a.mrr_cents as u64).sum();
+    let horizon = horizon_metrics(&r, &monthly, monthly_width, base_step.map(|_| base_now));
     RunOutput {
         run,
         monthly,
@@ -641,33 +1337,95 @@ pub fn simulate_run(
     }
 }
 
-fn horizon_metrics(t: &Totals, mrr_final: f64, paid_final: f64, steps_per_month: u32) -> Vec<Option<f64>> {
+/// Marks the paying accounts as the base of the trailing-12-month retention window.
+fn mark_base(pop: &mut Population, t: &mut Totals) {
+    for a in pop.by_state[State::Paid as usize].iter_mut() {
+        a.flags |= flag::BASE;
+        t.base_mrr += a.mrr_cents as u64;
+    }
+}
+
+/// The median of a histogram of whole days, as days.
+fn histogram_median(h: &[u64]) -> Option<f64> {
+    let n: u64 = h.iter().sum();
+    if n == 0 {
+        return None;
+    }
+    let mut seen = 0;
+    for (day, &c) in h.iter().enumerate() {
+        seen += c;
+        if 2 * seen >= n {
+            return Some(day as f64 + 0.5);
+        }
+    }
+    None
+}
+
+fn horizon_metrics(r: &Run, monthly: &[f64], width: usize, base_now: Option<u64>) -> Vec<Option<f64>> {
+    let t = &r.totals;
+    let k = r.m.steps_per_month;
+    let months = r.m.months as usize;
+    let last = (months - 1) * width;
+    let at = |month: usize, m: Monthly| monthly[month * width + m as usize];
+    let mrr_final = at(months - 1, Monthly::Mrr);
+    let paid_final = at(months - 1, Monthly::PaidAccounts);
+    let _ = last;
+
     let mut h = vec![None; Horizon::COUNT];
     let mut set = |m: Horizon, x: Option<f64>| h[m as usize] = x;
     // Per-step hazard -> monthly rate: 1 - (1 - h)^k.
     let churn_step = ratio(t.churned_paid as f64, t.paid_at_risk as f64);
-    let churn = churn_step.map(|c| 1.0 - libm::pow(1.0 - c, steps_per_month as f64));
+    let churn = churn_step.map(|c| 1.0 - libm::pow(1.0 - c, k as f64));
     let arpa = ratio(t.mrr_month_ends, t.paid_month_ends);
-    let margin = ratio(t.revenue - t.cost_paid, t.revenue);
-    let cac = ratio(t.marketing_spend, t.conversions as f64);
+    let margin = ratio(t.revenue - t.cost_paid - t.payment_fees, t.revenue);
+    let acquisition_cost = t.marketing_spend + t.sales_cost;
+    let cac = ratio(acquisition_cost, t.conversions as f64);
     let ltv = match (arpa, margin, churn) {
         (Some(a), Some(g), Some(c)) => ratio(a * g, c),
         _ => None,
     };
+    // Realised LTV: gross profit actually collected, per customer, from the
+    // customers of the first half of the horizon (revenue counted to its end).
+    let half = (months / 2).max(1);
+    let early_revenue: f64 = r.revenue_by_conversion_month[..half].iter().sum::<f64>() / 100.0 / k as f64;
+    let early_customers: u64 = r.customers_by_conversion_month[..half].iter().sum();
+    let ltv_realized = match margin {
+        Some(g) => ratio(early_revenue * g, early_customers as f64),
+        None => None,
+    };
+    let nrr = base_now.and_then(|now| ratio(now as f64, t.base_mrr as f64));
+    let grr = base_now.and_then(|_| {
+        ratio((t.base_mrr as f64 - t.base_churn as f64 - t.base_contraction as f64).max(0.0), t.base_mrr as f64)
+    });
+    let break_even = (0..months).find(|&mo| at(mo, Monthly::CashFlow) >= 0.0).map(|mo| (mo + 1) as f64);
+
     set(Horizon::MrrFinal, Some(mrr_final));
     set(Horizon::ArrFinal, Some(12.0 * mrr_final));
     set(Horizon::PaidAccountsFinal, Some(paid_final));
+    set(Horizon::PaidSeatsFinal, Some(at(months - 1, Monthly::PaidSeats)));
+    set(Horizon::ArpaFinal, ratio(mrr_final, paid_final));
     set(Horizon::SignupsTotal, Some(t.signups as f64));
     set(Horizon::ActivationRate, ratio(t.matured_activated as f64, t.matured_signups as f64));
+    set(Horizon::MedianTimeToValueDays, histogram_median(&r.ttv_days));
     set(Horizon::FreeToPaidConversion, ratio(t.converted_signups as f64, t.signups as f64));
+    set(Horizon::Conversion30d, ratio(t.converted_within[0] as f64, t.eligible_within[0] as f64));
+    set(Horizon::Conversion90d, ratio(t.converted_within[1] as f64, t.eligible_within[1] as f64));
+    set(Horizon::Conversion365d, ratio(t.converted_within[2] as f64, t.eligible_within[2] as f64));
     set(Horizon::KFactor, ratio(t.viral_signups as f64, t.ever_active as f64));
+    set(Horizon::PqlsTotal, Some(t.pqls as f64));
+    set(Horizon::PqlConversion, ratio(t.pql_conversions as f64, t.pqls as f64));
+    set(Horizon::TrialStartsTotal, Some(t.trial_starts as f64));
+    set(Horizon::TrialConversion, ratio(t.trial_conversions as f64, t.trial_starts as f64));
     set(Horizon::RevenueTotal, Some(t.revenue));
-    set(Horizon::PaidChurnMonthly, churn);
+    set(Horizon::LogoChurnMonthly, churn);
     set(Horizon::Arpa, arpa);
     set(Horizon::GrossMargin, margin);
+    set(Horizon::Nrr12m, nrr);
+    set(Horizon::Grr12m, grr);
     set(Horizon::CacBlended, cac);
     set(Horizon::CacPaid, ratio(t.marketing_spend, t.channel_conversions as f64));
     set(Horizon::Ltv, ltv);
+    set(Horizon::LtvRealized, ltv_realized);
     set(
         Horizon::LtvToCac,
         match (ltv, cac) {
@@ -683,5 +1441,8 @@ fn horizon_metrics(t: &Totals, mrr_final: f64, paid_final: f64, steps_per_month:
         },
     );
     set(Horizon::CostToServeFreeTotal, Some(t.cost_free));
+    set(Horizon::CostToServeFreePerConversion, ratio(t.cost_free, t.conversions as f64));
+    set(Horizon::CashFlowTotal, Some(t.cash_flow));
+    set(Horizon::BreakEvenMonth, break_even);
     h
 }

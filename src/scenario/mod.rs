@@ -104,6 +104,13 @@ pub struct ModelSpec {
     pub plans: Vec<PlanSpec>,
     pub paid: PaidSpec,
     pub costs: CostsSpec,
+    pub teams: TeamsSpec,
+    pub exposure: ExposureSpec,
+    pub referral: ReferralSpec,
+    pub trial: Option<TrialSpec>,
+    pub pql: Option<PqlSpec>,
+    pub sales: Option<SalesSpec>,
+    pub pricing: PricingSpec,
 }
 
 #[derive(Debug, Clone)]
@@ -139,14 +146,18 @@ pub struct UsageSpec {
 #[derive(Debug, Clone)]
 pub struct FreeSpec {
     pub usage_limit: Option<ParamId>,
+    pub seat_limit: Option<ParamId>,
     pub conversion_per_month: ParamId,
     pub churn_per_month: ParamId,
+    pub reactivation_per_month: ParamId,
 }
 
 #[derive(Debug, Clone)]
 pub struct LimitHitSpec {
     pub convert: ParamId,
     pub churn: ParamId,
+    pub convert_before_activation: ParamId,
+    pub churn_before_activation: ParamId,
     pub blocked_conversion_per_month: ParamId,
     pub blocked_churn_per_month: ParamId,
     pub blocked_invite_factor: ParamId,
@@ -163,17 +174,111 @@ pub struct InvitesSpec {
 pub struct PlanSpec {
     pub name: String,
     pub price_per_month: ParamId,
+    pub per_seat: bool,
+    pub usage_limit: Option<ParamId>,
+    pub seat_limit: Option<ParamId>,
+    pub annual_share: ParamId,
+    pub annual_discount: ParamId,
 }
 
 #[derive(Debug, Clone)]
 pub struct PaidSpec {
+    /// Index in `plans` of the plan self-serve conversions join.
+    pub entry_plan: usize,
     pub churn_per_month: ParamId,
+    pub churn_floor_per_month: ParamId,
+    pub churn_halving_months: Option<ParamId>,
+    pub involuntary_churn_per_month: ParamId,
+    pub payment_recovery: ParamId,
+    pub win_back_per_month: ParamId,
+    pub upgrade_per_month: ParamId,
 }
 
 #[derive(Debug, Clone)]
 pub struct CostsSpec {
     pub serve_free_seat_per_month: ParamId,
     pub serve_paid_seat_per_month: ParamId,
+    pub payment_fee_rate: ParamId,
+    pub payment_fee_fixed: ParamId,
+    pub fixed_per_month: ParamId,
+}
+
+#[derive(Debug, Clone)]
+pub struct TeamsSpec {
+    pub internal_share: ParamId,
+    pub seat_churn_per_month: ParamId,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExposureSpec {
+    pub per_active_account_per_month: ParamId,
+    pub signup_rate: ParamId,
+    pub cycle_months: ParamId,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReferralSpec {
+    pub limit_bonus: ParamId,
+    pub max_bonus: Option<ParamId>,
+}
+
+/// Who is offered a trial.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrialStart {
+    /// Every signup starts on the trial (with `start_probability`).
+    Signup,
+    /// Accounts start it when they activate.
+    Activation,
+}
+
+/// What happens to a trial that does not convert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrialAfter {
+    /// Drop to the free plan (a reverse trial when trials start at signup).
+    Free,
+    /// Leave (no free plan to fall back to).
+    Leave,
+}
+
+#[derive(Debug, Clone)]
+pub struct TrialSpec {
+    pub start: TrialStart,
+    pub start_probability: ParamId,
+    pub length_months: ParamId,
+    /// Index in `plans` of the plan on trial.
+    pub plan: usize,
+    pub card_required: bool,
+    pub card_dropoff: ParamId,
+    pub conversion: ParamId,
+    pub after: TrialAfter,
+}
+
+#[derive(Debug, Clone)]
+pub struct PqlSpec {
+    pub on_limit_hit: bool,
+    pub min_seats: Option<ParamId>,
+    pub min_invites_sent: Option<ParamId>,
+    pub min_usage: Option<ParamId>,
+    /// All named signals must hold (else any one is enough).
+    pub all: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SalesSpec {
+    pub contacts_per_month: ParamId,
+    pub cost_per_contact: ParamId,
+    pub conversion: ParamId,
+    /// Index in `plans` of the plan sales sells.
+    pub plan: usize,
+    pub fixed_cost_per_month: ParamId,
+}
+
+#[derive(Debug, Clone)]
+pub struct PricingSpec {
+    /// `None`: the entry plan's own price (no price response).
+    pub reference_price: Option<ParamId>,
+    pub conversion_elasticity: ParamId,
+    pub churn_elasticity: ParamId,
 }
 
 impl Scenario {

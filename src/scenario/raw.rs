@@ -29,6 +29,13 @@ pub struct RawScenario {
     pub plans: Option<Spanned<Vec<Spanned<RawPlan>>>>,
     pub paid: Option<RawPaid>,
     pub costs: Option<RawCosts>,
+    pub teams: Option<RawTeams>,
+    pub exposure: Option<RawExposure>,
+    pub referral: Option<RawReferral>,
+    pub trial: Option<Spanned<RawTrial>>,
+    pub pql: Option<Spanned<RawPql>>,
+    pub sales: Option<Spanned<RawSales>>,
+    pub pricing: Option<RawPricing>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -101,8 +108,10 @@ pub struct RawUsage {
 #[serde(deny_unknown_fields)]
 pub struct RawFree {
     pub usage_limit: P,
+    pub seat_limit: P,
     pub conversion_per_month: P,
     pub churn_per_month: P,
+    pub reactivation_per_month: P,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -110,6 +119,8 @@ pub struct RawFree {
 pub struct RawLimitHit {
     pub convert: P,
     pub churn: P,
+    pub convert_before_activation: P,
+    pub churn_before_activation: P,
     pub blocked_conversion_per_month: P,
     pub blocked_churn_per_month: P,
     pub blocked_invite_factor: P,
@@ -128,12 +139,24 @@ pub struct RawInvites {
 pub struct RawPlan {
     pub name: Option<Spanned<String>>,
     pub price_per_month: P,
+    pub per_seat: Option<bool>,
+    pub usage_limit: P,
+    pub seat_limit: P,
+    pub annual_share: P,
+    pub annual_discount: P,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPaid {
+    pub entry_plan: Option<Spanned<String>>,
     pub churn_per_month: P,
+    pub churn_floor_per_month: P,
+    pub churn_halving_months: P,
+    pub involuntary_churn_per_month: P,
+    pub payment_recovery: P,
+    pub win_back_per_month: P,
+    pub upgrade_per_month: P,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -141,4 +164,70 @@ pub struct RawPaid {
 pub struct RawCosts {
     pub serve_free_seat_per_month: P,
     pub serve_paid_seat_per_month: P,
+    pub payment_fee_rate: P,
+    pub payment_fee_fixed: P,
+    pub fixed_per_month: P,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTeams {
+    pub internal_share: P,
+    pub seat_churn_per_month: P,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExposure {
+    pub per_active_account_per_month: P,
+    pub signup_rate: P,
+    pub cycle_months: P,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReferral {
+    pub limit_bonus: P,
+    pub max_bonus: P,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTrial {
+    pub start: Option<Spanned<String>>,
+    pub start_probability: P,
+    pub length_months: P,
+    pub plan: Option<Spanned<String>>,
+    pub card_required: Option<bool>,
+    pub card_dropoff: P,
+    pub conversion: P,
+    pub after: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPql {
+    pub on_limit_hit: Option<bool>,
+    pub min_seats: P,
+    pub min_invites_sent: P,
+    pub min_usage: P,
+    pub combine: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSales {
+    pub contacts_per_month: P,
+    pub cost_per_contact: P,
+    pub conversion: P,
+    pub plan: Option<Spanned<String>>,
+    pub fixed_cost_per_month: P,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPricing {
+    pub reference_price: P,
+    pub conversion_elasticity: P,
+    pub churn_elasticity: P,
 }

@@ -22,6 +22,8 @@ pub const MAX_MARKET: f64 = 1e9;
 pub const MAX_ACCOUNTS: f64 = 1e7;
 /// Largest monthly money amount (spend, price, cost).
 pub const MAX_MONEY: f64 = 1e12;
+/// Most seats an account may have (the record keeps seats in 16 bits).
+pub const MAX_SEATS: f64 = 60_000.0;
 
 struct Checker<'a> {
     source: &'a Source,
@@ -58,6 +60,11 @@ impl Checker<'_> {
             Some(v) => self.checked(v, key, Domain::NonNegative, max, true),
             None => self.register(key, Dist::Fixed(default), Domain::NonNegative, max, true),
         }
+    }
+
+    /// A whole number whose absence means "none".
+    fn optional_count(&mut self, raw: &P, key: &str, max: f64) -> Option<ParamId> {
+        raw.as_ref().map(|v| self.checked(v, key, Domain::Positive, max, true))
     }
 
     /// A parameter whose absence means "none" (no limit, no market bound).
@@ -271,13 +278,32 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
     let f = raw.free.unwrap_or_default();
     let free = FreeSpec {
         usage_limit: c.optional(&f.usage_limit, "free.usage_limit", Domain::Positive, f64::INFINITY),
+        seat_limit: c.optional_count(&f.seat_limit, "free.seat_limit", MAX_SEATS),
         conversion_per_month: c.param(&f.conversion_per_month, "free.conversion_per_month", Domain::Probability, 0.0),
         churn_per_month: c.param(&f.churn_per_month, "free.churn_per_month", Domain::Probability, 0.0),
+        reactivation_per_month: c.param(
+            &f.reactivation_per_month,
+            "free.reactivation_per_month",
+            Domain::Probability,
+            0.0,
+        ),
     };
     let l = raw.limit_hit.unwrap_or_default();
     let limit_hit = LimitHitSpec {
         convert: c.param(&l.convert, "limit_hit.convert", Domain::Probability, 0.0),
         churn: c.param(&l.churn, "limit_hit.churn", Domain::Probability, 0.0),
+        convert_before_activation: c.param(
+            &l.convert_before_activation,
+            "limit_hit.convert_before_activation",
+            Domain::Probability,
+            0.0,
+        ),
+        churn_before_activation: c.param(
+            &l.churn_before_activation,
+            "limit_hit.churn_before_activation",
+            Domain::Probability,
+            0.0,
+        ),
         blocked_conversion_per_month: c.param(
             &l.blocked_conversion_per_month,
             "limit_hit.blocked_conversion_per_month",
@@ -314,12 +340,30 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             ),
         );
     }
-    if free.usage_limit.is_none() {
+    if let (Some(cv), Some(ch)) =
+        (c.fixed(limit_hit.convert_before_activation), c.fixed(limit_hit.churn_before_activation))
+        && cv + ch > 1.0 + 1e-12
+    {
+        c.problem(
+            "limit_hit.churn_before_activation",
+            l.churn_before_activation.as_ref().map(|s| s.span()),
+            format!(
+                "limit_hit.convert_before_activation + limit_hit.churn_before_activation must be at most 1, got {} + {}",
+                fmt_num(cv),
+                fmt_num(ch)
+            ),
+        );
+    }
+    if free.usage_limit.is_none() && free.seat_limit.is_none() {
         for (key, v) in [("limit_hit.convert", &l.convert), ("limit_hit.churn", &l.churn)] {
             if let Some(v) = v
                 && *v.get_ref() != Dist::Fixed(0.0)
             {
-                c.problem(key, Some(v.span()), "has no effect without a limit: set free.usage_limit".into());
+                c.problem(
+                    key,
+                    Some(v.span()),
+                    "has no effect without a limit: set free.usage_limit or free.seat_limit".into(),
+                );
             }
         }
     }
@@ -377,6 +421,11 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         }
         plans.push(PlanSpec {
             price_per_month: c.bounded(&p.price_per_month, &k("price_per_month"), Domain::NonNegative, 0.0, MAX_MONEY),
+            per_seat: p.per_seat.unwrap_or(false),
+            usage_limit: c.optional(&p.usage_limit, &k("usage_limit"), Domain::Positive, f64::INFINITY),
+            seat_limit: c.optional_count(&p.seat_limit, &k("seat_limit"), MAX_SEATS),
+            annual_share: c.param(&p.annual_share, &k("annual_share"), Domain::Probability, 0.0),
+            annual_discount: c.param(&p.annual_discount, &k("annual_discount"), Domain::Probability, 0.0),
             name,
         });
     }
@@ -387,26 +436,224 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             "a scenario needs at least one paid plan, e.g.\n[[plans]]\nname = \"pro\"\nprice_per_month = 12".into(),
         );
     }
-    let pd = raw.paid.unwrap_or_default();
-    let paid =
-        PaidSpec { churn_per_month: c.param(&pd.churn_per_month, "paid.churn_per_month", Domain::Probability, 0.0) };
-    let co = raw.costs.unwrap_or_default();
-    let costs = CostsSpec {
-        serve_free_seat_per_month: c.bounded(
-            &co.serve_free_seat_per_month,
-            "costs.serve_free_seat_per_month",
-            Domain::NonNegative,
-            0.0,
-            MAX_MONEY,
-        ),
-        serve_paid_seat_per_month: c.bounded(
-            &co.serve_paid_seat_per_month,
-            "costs.serve_paid_seat_per_month",
-            Domain::NonNegative,
-            0.0,
-            MAX_MONEY,
-        ),
+    let plan_index = |c: &mut Checker, v: &Option<Spanned<String>>, key: &str, default: usize| -> usize {
+        match v {
+            None => default,
+            Some(n) => match plans.iter().position(|p| &p.name == n.get_ref()) {
+                Some(i) => i,
+                None => {
+                    let names: Vec<String> = plans.iter().map(|p| format!("\"{}\"", p.name)).collect();
+                    c.problem(
+                        key,
+                        Some(n.span()),
+                        format!("no plan is named \"{}\"; the plans are {}", n.get_ref(), names.join(", ")),
+                    );
+                    default
+                }
+            },
+        }
     };
+
+    let pd = raw.paid.unwrap_or_default();
+    let paid = PaidSpec {
+        entry_plan: plan_index(&mut c, &pd.entry_plan, "paid.entry_plan", 0),
+        churn_per_month: c.param(&pd.churn_per_month, "paid.churn_per_month", Domain::Probability, 0.0),
+        churn_floor_per_month: match &pd.churn_floor_per_month {
+            Some(_) => c.param(&pd.churn_floor_per_month, "paid.churn_floor_per_month", Domain::Probability, 0.0),
+            None => {
+                let d = c.params[c.params.len() - 1].dist.clone();
+                c.register("paid.churn_floor_per_month", d, Domain::Probability, f64::INFINITY, false)
+            }
+        },
+        churn_halving_months: c.optional(
+            &pd.churn_halving_months,
+            "paid.churn_halving_months",
+            Domain::Positive,
+            1200.0,
+        ),
+        involuntary_churn_per_month: c.param(
+            &pd.involuntary_churn_per_month,
+            "paid.involuntary_churn_per_month",
+            Domain::Probability,
+            0.0,
+        ),
+        payment_recovery: c.param(&pd.payment_recovery, "paid.payment_recovery", Domain::Probability, 0.0),
+        win_back_per_month: c.param(&pd.win_back_per_month, "paid.win_back_per_month", Domain::Probability, 0.0),
+        upgrade_per_month: c.param(&pd.upgrade_per_month, "paid.upgrade_per_month", Domain::Probability, 0.0),
+    };
+    if pd.churn_floor_per_month.is_some() && pd.churn_halving_months.is_none() {
+        c.problem(
+            "paid.churn_floor_per_month",
+            pd.churn_floor_per_month.as_ref().map(|s| s.span()),
+            "a churn floor needs paid.churn_halving_months (how fast churn falls to it with tenure)".into(),
+        );
+    }
+
+    let co = raw.costs.unwrap_or_default();
+    let money = |c: &mut Checker, v: &P, key: &str| c.bounded(v, key, Domain::NonNegative, 0.0, MAX_MONEY);
+    let costs = CostsSpec {
+        serve_free_seat_per_month: money(&mut c, &co.serve_free_seat_per_month, "costs.serve_free_seat_per_month"),
+        serve_paid_seat_per_month: money(&mut c, &co.serve_paid_seat_per_month, "costs.serve_paid_seat_per_month"),
+        payment_fee_rate: c.param(&co.payment_fee_rate, "costs.payment_fee_rate", Domain::Probability, 0.0),
+        payment_fee_fixed: money(&mut c, &co.payment_fee_fixed, "costs.payment_fee_fixed"),
+        fixed_per_month: money(&mut c, &co.fixed_per_month, "costs.fixed_per_month"),
+    };
+
+    // [teams], [exposure], [referral]
+    let t = raw.teams.unwrap_or_default();
+    let teams = TeamsSpec {
+        internal_share: c.param(&t.internal_share, "teams.internal_share", Domain::Probability, 0.0),
+        seat_churn_per_month: c.param(&t.seat_churn_per_month, "teams.seat_churn_per_month", Domain::Probability, 0.0),
+    };
+    let e = raw.exposure.unwrap_or_default();
+    let exposure = ExposureSpec {
+        per_active_account_per_month: c.bounded(
+            &e.per_active_account_per_month,
+            "exposure.per_active_account_per_month",
+            Domain::NonNegative,
+            0.0,
+            1e6,
+        ),
+        signup_rate: c.param(&e.signup_rate, "exposure.signup_rate", Domain::Probability, 0.0),
+        cycle_months: c.bounded(&e.cycle_months, "exposure.cycle_months", Domain::NonNegative, 1.0, 60.0),
+    };
+    let rf = raw.referral.unwrap_or_default();
+    let referral = ReferralSpec {
+        limit_bonus: c.param(&rf.limit_bonus, "referral.limit_bonus", Domain::NonNegative, 0.0),
+        max_bonus: c.optional(&rf.max_bonus, "referral.max_bonus", Domain::NonNegative, f64::INFINITY),
+    };
+    if rf.limit_bonus.is_some() && free.usage_limit.is_none() {
+        c.problem(
+            "referral.limit_bonus",
+            rf.limit_bonus.as_ref().map(|s| s.span()),
+            "raises the free usage limit, so it needs free.usage_limit".into(),
+        );
+    }
+
+    // [trial]
+    let trial = raw.trial.map(|tr| {
+        let span = tr.span();
+        let tr = tr.into_inner();
+        let start = match tr.start.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+            None | Some(("signup", _)) => TrialStart::Signup,
+            Some(("activation", _)) => TrialStart::Activation,
+            Some((other, sp)) => {
+                c.problem("trial.start", Some(sp), format!("expected \"signup\" or \"activation\", got \"{other}\""));
+                TrialStart::Signup
+            }
+        };
+        let after = match tr.after.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+            None | Some(("free", _)) => TrialAfter::Free,
+            Some(("leave", _)) => TrialAfter::Leave,
+            Some((other, sp)) => {
+                c.problem("trial.after", Some(sp), format!("expected \"free\" or \"leave\", got \"{other}\""));
+                TrialAfter::Free
+            }
+        };
+        for (key, v) in [("trial.length_months", &tr.length_months), ("trial.conversion", &tr.conversion)] {
+            if v.is_none() {
+                c.problem(key, Some(span.clone()), format!("a trial needs `{}`", &key[6..]));
+            }
+        }
+        let card_required = tr.card_required.unwrap_or(false);
+        if !card_required && tr.card_dropoff.is_some() {
+            c.problem(
+                "trial.card_dropoff",
+                tr.card_dropoff.as_ref().map(|s| s.span()),
+                "only applies with card_required = true".into(),
+            );
+        }
+        TrialSpec {
+            start,
+            start_probability: c.param(&tr.start_probability, "trial.start_probability", Domain::Probability, 1.0),
+            length_months: c.bounded(&tr.length_months, "trial.length_months", Domain::Positive, 0.5, 24.0),
+            plan: plan_index(&mut c, &tr.plan, "trial.plan", 0),
+            card_required,
+            card_dropoff: c.param(&tr.card_dropoff, "trial.card_dropoff", Domain::Probability, 0.0),
+            conversion: c.param(&tr.conversion, "trial.conversion", Domain::Probability, 0.0),
+            after,
+        }
+    });
+
+    // [pql], [sales]
+    let pql = raw.pql.map(|q| {
+        let span = q.span();
+        let q = q.into_inner();
+        let all = match q.combine.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+            None | Some(("any", _)) => false,
+            Some(("all", _)) => true,
+            Some((other, sp)) => {
+                c.problem("pql.combine", Some(sp), format!("expected \"any\" or \"all\", got \"{other}\""));
+                false
+            }
+        };
+        let spec = PqlSpec {
+            on_limit_hit: q.on_limit_hit.unwrap_or(false),
+            min_seats: c.optional_count(&q.min_seats, "pql.min_seats", MAX_SEATS),
+            min_invites_sent: c.optional_count(&q.min_invites_sent, "pql.min_invites_sent", 60_000.0),
+            min_usage: c.optional(&q.min_usage, "pql.min_usage", Domain::NonNegative, f64::INFINITY),
+            all,
+        };
+        if !spec.on_limit_hit && spec.min_seats.is_none() && spec.min_invites_sent.is_none() && spec.min_usage.is_none()
+        {
+            c.problem(
+                "pql",
+                Some(span),
+                "name at least one signal: on_limit_hit = true, min_seats, min_invites_sent or min_usage".into(),
+            );
+        }
+        spec
+    });
+    let sales = raw.sales.map(|sl| {
+        let span = sl.span();
+        let sl = sl.into_inner();
+        if pql.is_none() {
+            c.problem(
+                "sales",
+                Some(span.clone()),
+                "sales contacts PQLs: add a [pql] section naming the signals".into(),
+            );
+        }
+        for (key, v) in [("sales.contacts_per_month", &sl.contacts_per_month), ("sales.conversion", &sl.conversion)] {
+            if v.is_none() {
+                c.problem(key, Some(span.clone()), format!("a sales team needs `{}`", &key[6..]));
+            }
+        }
+        SalesSpec {
+            contacts_per_month: c.count(&sl.contacts_per_month, "sales.contacts_per_month", 0.0, MAX_ACCOUNTS),
+            cost_per_contact: money(&mut c, &sl.cost_per_contact, "sales.cost_per_contact"),
+            conversion: c.param(&sl.conversion, "sales.conversion", Domain::Probability, 0.0),
+            plan: plan_index(&mut c, &sl.plan, "sales.plan", plans.len().saturating_sub(1)),
+            fixed_cost_per_month: money(&mut c, &sl.fixed_cost_per_month, "sales.fixed_cost_per_month"),
+        }
+    });
+
+    // [pricing]
+    let pr = raw.pricing.unwrap_or_default();
+    let pricing = PricingSpec {
+        reference_price: c.optional(&pr.reference_price, "pricing.reference_price", Domain::Positive, MAX_MONEY),
+        conversion_elasticity: c.param(
+            &pr.conversion_elasticity,
+            "pricing.conversion_elasticity",
+            Domain::NonNegative,
+            0.0,
+        ),
+        churn_elasticity: c.param(&pr.churn_elasticity, "pricing.churn_elasticity", Domain::NonNegative, 0.0),
+    };
+    if pr.reference_price.is_none() {
+        for (key, v) in [
+            ("pricing.conversion_elasticity", &pr.conversion_elasticity),
+            ("pricing.churn_elasticity", &pr.churn_elasticity),
+        ] {
+            if let Some(v) = v {
+                c.problem(
+                    key,
+                    Some(v.span()),
+                    "an elasticity needs pricing.reference_price (the price it is measured around)".into(),
+                );
+            }
+        }
+    }
 
     let max_steps = 65_000 / time_step.steps_per_month() as i64;
     if months as i64 > max_steps {
@@ -440,6 +687,13 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             plans,
             paid,
             costs,
+            teams,
+            exposure,
+            referral,
+            trial,
+            pql,
+            sales,
+            pricing,
         },
     }
 }
