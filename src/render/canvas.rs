@@ -5,18 +5,19 @@
 //! Text is drawn with DejaVu Sans compiled into the binary and registered
 //! with plotters' `ab_glyph` font table, so charts render the same on a
 //! machine with no system fonts (plotters' default `ttf` feature asks
-//! fontconfig for fonts and fails there). The PNG backend rasterises the
-//! glyphs itself; the SVG backend writes `<text font-family="sans-serif">`
-//! and uses the embedded font only to measure text, so an SVG viewer draws
-//! it with its own sans-serif.
+//! fontconfig for fonts and fails there). PNGs are drawn by [`Raster`],
+//! which rasterises the glyphs itself; the SVG backend writes
+//! `<text font-family="sans-serif">` and uses the embedded font only to
+//! measure text, so an SVG viewer draws it with its own sans-serif.
 
-use std::sync::Once;
+use std::sync::OnceLock;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{FontStyle, register_font};
 
+use super::raster::{Faces, Raster};
 use crate::format;
 use crate::metrics::Unit;
 
@@ -29,16 +30,21 @@ const FAMILY: &str = "sans-serif";
 static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
-/// Registers the embedded font with plotters (once per process).
-fn register_fonts() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
+/// The embedded faces, parsed and registered with plotters (which measures
+/// text with them) once per process.
+fn faces() -> &'static Faces {
+    static FACES: OnceLock<Faces> = OnceLock::new();
+    FACES.get_or_init(|| {
         for (style, bytes) in [(FontStyle::Normal, REGULAR), (FontStyle::Bold, BOLD)] {
             if register_font(FAMILY, style, bytes).is_err() {
-                panic!("the embedded DejaVu Sans ({}) does not parse", style.as_str());
+                panic!(
+                    "the embedded DejaVu Sans ({}) does not parse",
+                    style.as_str()
+                );
             }
         }
-    });
+        Faces::parse(REGULAR, BOLD).expect("the embedded DejaVu Sans parses")
+    })
 }
 
 /// The result of drawing on backend `DB`.
@@ -62,7 +68,7 @@ const DRAW_FAILED: &str = "drawing a chart into memory cannot fail";
 
 /// The chart as an SVG document.
 pub fn svg(chart: &impl Chart) -> String {
-    register_fonts();
+    faces();
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
@@ -74,11 +80,11 @@ pub fn svg(chart: &impl Chart) -> String {
 
 /// The chart as a PNG image (8-bit RGB).
 pub fn png(chart: &impl Chart) -> Vec<u8> {
-    register_fonts();
+    let faces = faces();
     let (w, h) = SIZE;
     let mut rgb = vec![0u8; (w * h * 3) as usize];
     {
-        let root = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+        let root = Raster::new(&mut rgb, SIZE, faces).into_drawing_area();
         chart.draw(&root).expect(DRAW_FAILED);
         root.present().expect(DRAW_FAILED);
     }
@@ -141,7 +147,11 @@ const VIRIDIS: [(u8, u8, u8); 11] = [
 
 /// The viridis colour at `t` in [0, 1] (clamped), linearly interpolated.
 pub fn viridis(t: f64) -> RGBColor {
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let h = t * (VIRIDIS.len() - 1) as f64;
     let i = (h.floor() as usize).min(VIRIDIS.len() - 2);
     let f = h - i as f64;
@@ -165,12 +175,12 @@ pub fn bold(size: u32, color: RGBColor) -> TextStyle<'static> {
 
 /// Tick labels.
 pub fn tick_style() -> TextStyle<'static> {
-    text(15, INK)
+    text(16, INK)
 }
 
 /// Axis descriptions.
 pub fn desc_style() -> TextStyle<'static> {
-    text(16, INK)
+    text(17, INK)
 }
 
 /// Left edge of titles and legends.
@@ -184,7 +194,7 @@ pub fn header<DB: DrawingBackend>(
     subtitle: &str,
 ) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
     root.draw_text(title, &bold(26, INK), (INSET, 16))?;
-    root.draw_text(subtitle, &text(16, MUTED), (INSET, 52))?;
+    root.draw_text(subtitle, &text(17, MUTED), (INSET, 52))?;
     Ok(root.split_vertically(84).1)
 }
 
@@ -208,7 +218,7 @@ pub fn legend<DB: DrawingBackend>(
     entries: &[(Mark, String)],
 ) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
     const ROW: i32 = 28;
-    let style = text(15, INK).pos(Pos::new(HPos::Left, VPos::Center));
+    let style = text(16, INK).pos(Pos::new(HPos::Left, VPos::Center));
     let width = area.dim_in_pixel().0 as i32;
     let (mut x, mut y) = (INSET, ROW / 2);
     for (mark, label) in entries {
@@ -230,7 +240,10 @@ pub fn legend<DB: DrawingBackend>(
             }
             Mark::Dashed(c) => {
                 for s in [x - 2, x + 7, x + 16] {
-                    area.draw(&PathElement::new(vec![(s, y), (s + 5, y)], c.stroke_width(2)))?;
+                    area.draw(&PathElement::new(
+                        vec![(s, y), (s + 5, y)],
+                        c.stroke_width(2),
+                    ))?;
                 }
             }
             Mark::LineDot(c) => {
@@ -253,7 +266,7 @@ pub fn tick(x: f64, unit: Unit) -> String {
     let x = if x == 0.0 { 0.0 } else { x }; // no "-0"
     let s = match unit {
         Unit::Ratio => format!("{x:.2}"),
-        Unit::Months => format!("{x:.1}"),
+        Unit::Months => format!("{x:.2}"),
         _ => format::value(x, unit),
     };
     trim_zeros(&s)
@@ -290,6 +303,25 @@ pub fn padded(lo: f64, hi: f64) -> (f64, f64) {
     (lo, hi + 0.05 * span)
 }
 
+/// Round tick values from 0 to at most `max`, about `n` of them, with a step
+/// of 1, 2, 2.5 or 5 times a power of ten.
+pub fn nice_ticks(max: f64, n: usize) -> Vec<f64> {
+    if !(max > 0.0 && max.is_finite()) || n == 0 {
+        return vec![0.0];
+    }
+    let rough = max / n as f64;
+    let power = 10f64.powf(rough.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|s| *s >= rough)
+        .unwrap_or(10.0 * power);
+    (0..)
+        .map(|k| k as f64 * step)
+        .take_while(|v| *v <= max * (1.0 + 1e-9))
+        .collect()
+}
+
 /// How many month ticks to ask plotters for: at most one per month, at most
 /// twelve.
 pub fn month_labels(months: usize) -> usize {
@@ -322,6 +354,7 @@ mod tests {
         assert_eq!(tick(2_000.0, Unit::Count), "2000");
         assert_eq!(tick(19.5, Unit::Ratio), "19.5");
         assert_eq!(tick(3.0, Unit::Months), "3");
+        assert_eq!(tick(1.35, Unit::Months), "1.35");
         assert_eq!(tick(-0.0, Unit::Count), "0");
     }
 
@@ -339,6 +372,13 @@ mod tests {
         assert_eq!(viridis(1.0), RGBColor(0xfd, 0xe7, 0x25));
         assert_eq!(viridis(7.0), viridis(1.0));
         assert_eq!(viridis(f64::NAN), viridis(0.0));
+    }
+
+    #[test]
+    fn nice_ticks_are_round() {
+        assert_eq!(nice_ticks(0.158, 4), [0.0, 0.05, 0.1, 0.15]);
+        assert_eq!(nice_ticks(1.0, 4), [0.0, 0.25, 0.5, 0.75, 1.0]);
+        assert_eq!(nice_ticks(0.0, 4), [0.0]);
     }
 
     #[test]

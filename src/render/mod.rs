@@ -14,6 +14,7 @@
 
 pub mod canvas;
 pub mod charts;
+mod raster;
 pub mod report;
 
 use crate::engine::Simulation;
@@ -65,7 +66,10 @@ pub fn render(scenario: &Scenario, summary: &Summary, sim: &Simulation) -> Vec<O
     let report = report::html(scenario, summary, &charts);
     let mut files = Vec::with_capacity(2 * charts.len() + 1);
     for c in charts {
-        files.push(OutputFile::new(format!("charts/{}.svg", c.name), c.svg.into_bytes()));
+        files.push(OutputFile::new(
+            format!("charts/{}.svg", c.name),
+            c.svg.into_bytes(),
+        ));
         files.push(OutputFile::new(format!("charts/{}.png", c.name), c.png));
     }
     files.push(OutputFile::new("report.html", report.into_bytes()));

@@ -35,23 +35,87 @@ pub fn escape(s: &str) -> String {
 /// Figures not listed (added to the engine later) show under their metric
 /// name.
 const FIGURES: &[(Horizon, &str, &str)] = &[
-    (Horizon::ArrFinal, "ARR", "12 x MRR at the end of the last month"),
-    (Horizon::MrrFinal, "MRR", "recurring revenue per month at the end of the last month"),
-    (Horizon::PaidAccountsFinal, "Paying accounts", "at the end of the last month"),
-    (Horizon::SignupsTotal, "Signups", "new accounts over the horizon, from every source"),
-    (Horizon::ActivationRate, "Activation rate", "activated / signups whose activation window closed"),
-    (Horizon::FreeToPaidConversion, "Free-to-paid conversion", "signups that were paying by the end / signups"),
-    (Horizon::KFactor, "K-factor", "viral signups / accounts active at some point"),
-    (Horizon::RevenueTotal, "Revenue", "recognised over the horizon"),
-    (Horizon::CacBlended, "CAC, blended", "marketing spend / new paying accounts"),
-    (Horizon::CacPaid, "CAC, paid channels", "paid-channel spend / new paying accounts from paid channels"),
-    (Horizon::Ltv, "LTV", "ARPA x gross margin / monthly paid churn"),
+    (
+        Horizon::ArrFinal,
+        "ARR",
+        "12 x MRR at the end of the last month",
+    ),
+    (
+        Horizon::MrrFinal,
+        "MRR",
+        "recurring revenue per month at the end of the last month",
+    ),
+    (
+        Horizon::PaidAccountsFinal,
+        "Paying accounts",
+        "at the end of the last month",
+    ),
+    (
+        Horizon::SignupsTotal,
+        "Signups",
+        "new accounts over the horizon, from every source",
+    ),
+    (
+        Horizon::ActivationRate,
+        "Activation rate",
+        "activated / signups whose activation window closed",
+    ),
+    (
+        Horizon::FreeToPaidConversion,
+        "Free-to-paid conversion",
+        "signups that were paying by the end / signups",
+    ),
+    (
+        Horizon::KFactor,
+        "K-factor",
+        "viral signups / accounts active at some point",
+    ),
+    (
+        Horizon::RevenueTotal,
+        "Revenue",
+        "recognised over the horizon",
+    ),
+    (
+        Horizon::CacBlended,
+        "CAC, blended",
+        "marketing spend / new paying accounts",
+    ),
+    (
+        Horizon::CacPaid,
+        "CAC, paid channels",
+        "paid-channel spend / new paying accounts from paid channels",
+    ),
+    (
+        Horizon::Ltv,
+        "LTV",
+        "ARPA x gross margin / monthly paid churn",
+    ),
     (Horizon::LtvToCac, "LTV:CAC", "LTV / blended CAC"),
-    (Horizon::CacPaybackMonths, "CAC payback", "blended CAC / (ARPA x gross margin), in months"),
-    (Horizon::Arpa, "ARPA", "average revenue per paying account per month"),
-    (Horizon::GrossMargin, "Gross margin", "(revenue - cost to serve paying accounts) / revenue"),
-    (Horizon::PaidChurnMonthly, "Paid churn", "paying accounts lost / paying account-months (monthly rate)"),
-    (Horizon::CostToServeFreeTotal, "Cost to serve free accounts", "summed over the horizon"),
+    (
+        Horizon::CacPaybackMonths,
+        "CAC payback",
+        "blended CAC / (ARPA x gross margin), in months",
+    ),
+    (
+        Horizon::Arpa,
+        "ARPA",
+        "average revenue per paying account per month",
+    ),
+    (
+        Horizon::GrossMargin,
+        "Gross margin",
+        "(revenue - cost to serve paying accounts) / revenue",
+    ),
+    (
+        Horizon::PaidChurnMonthly,
+        "Paid churn",
+        "paying accounts lost / paying account-months (monthly rate)",
+    ),
+    (
+        Horizon::CostToServeFreeTotal,
+        "Cost to serve free accounts",
+        "summed over the horizon",
+    ),
 ];
 
 /// The figures shown as cards at the top.
@@ -150,11 +214,7 @@ pub fn html(scenario: &Scenario, summary: &Summary, charts: &[RenderedChart]) ->
 }
 
 fn header(h: &mut String, s: &Summary) {
-    let _ = write!(
-        h,
-        "<header>\n<h1>{}</h1>\n",
-        escape(&s.scenario)
-    );
+    let _ = write!(h, "<header>\n<h1>{}</h1>\n", escape(&s.scenario));
     if !s.description.is_empty() {
         let _ = writeln!(h, "<p class=\"description\">{}</p>", escape(&s.description));
     }
@@ -275,23 +335,45 @@ fn sampled(x: Option<f64>, integer: bool) -> String {
 }
 
 fn parameters(h: &mut String, scenario: &Scenario, s: &Summary) {
+    h.push_str("<section id=\"parameters\">\n<h2>Parameters</h2>\n");
+    if s.uncertain.is_empty() {
+        h.push_str(
+            "<p>Every parameter has a fixed value: the runs differ only by chance events.</p>\n",
+        );
+    } else {
+        h.push_str(
+            "<h3>Uncertain parameters</h3>\n\
+             <p class=\"note\">Drawn once per run from the distribution in the scenario; the \
+             sampled columns show the values the runs actually used.</p>\n\
+             <table>\n<thead><tr><th>Parameter</th><th>Distribution</th><th class=\"num\">Sampled P5</th>\
+             <th class=\"num\">P50</th><th class=\"num\">P95</th></tr></thead>\n<tbody>\n",
+        );
+        for (p, st) in &s.uncertain {
+            let cells = [5, 50, 95]
+                .map(|q| {
+                    format!(
+                        "<td class=\"num\">{}</td>",
+                        sampled(st.percentile(q), p.integer)
+                    )
+                })
+                .concat();
+            let _ = writeln!(
+                h,
+                "<tr><td><code>{}</code></td><td>{}</td>{cells}</tr>",
+                escape(&p.key),
+                escape(&p.dist.describe())
+            );
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
     h.push_str(
-        "<section id=\"parameters\">\n<h2>Parameters</h2>\n\
-         <p class=\"note\">Every numeric input of the scenario, defaults included. Uncertain ones \
-         are drawn once per run; the sampled columns show the values the runs actually used.</p>\n\
-         <table>\n<thead><tr><th>Parameter</th><th>In the scenario</th><th class=\"num\">Sampled P5</th>\
-         <th class=\"num\">P50</th><th class=\"num\">P95</th></tr></thead>\n<tbody>\n",
+        "<h3>Fixed parameters</h3>\n<p class=\"note\">Defaults included.</p>\n\
+         <table>\n<thead><tr><th>Parameter</th><th>Value</th></tr></thead>\n<tbody>\n",
     );
-    for p in &scenario.params {
-        let cells = match s.uncertain.iter().find(|(u, _)| u.key == p.key) {
-            Some((_, st)) => [5, 50, 95]
-                .map(|q| format!("<td class=\"num\">{}</td>", sampled(st.percentile(q), p.integer)))
-                .concat(),
-            None => "<td class=\"num note\" colspan=\"3\">fixed</td>".to_string(),
-        };
+    for p in scenario.params.iter().filter(|p| p.dist.is_fixed()) {
         let _ = writeln!(
             h,
-            "<tr><td><code>{}</code></td><td>{}</td>{cells}</tr>",
+            "<tr><td><code>{}</code></td><td>{}</td></tr>",
             escape(&p.key),
             escape(&p.dist.describe())
         );

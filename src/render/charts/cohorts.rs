@@ -6,7 +6,11 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::runs_phrase;
 use crate::metrics::Unit;
-use crate::render::canvas::{self, Chart, DrawResult, palette::{INK, MUTED}, viridis};
+use crate::render::canvas::{
+    self, Chart, DrawResult,
+    palette::{INK, MUTED},
+    viridis,
+};
 use crate::summary::Summary;
 
 /// Which share of a cohort a heatmap shows.
@@ -92,8 +96,12 @@ impl Chart for CohortHeatmap {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
         let subtitle = match self.measure {
-            CohortMeasure::Conversion => "Share of each signup month's accounts that had become paying, by months since signup",
-            CohortMeasure::Retention => "Share of each signup month's accounts still present, by months since signup",
+            CohortMeasure::Conversion => {
+                "Share of each signup month's accounts that had become paying, by months since signup"
+            }
+            CohortMeasure::Retention => {
+                "Share of each signup month's accounts still present, by months since signup"
+            }
         };
         let area = canvas::header(
             root,
@@ -137,7 +145,7 @@ impl Chart for CohortHeatmap {
 
         let (w, h) = chart.plotting_area().dim_in_pixel();
         let (cell_w, cell_h) = (w as f64 / nf, h as f64 / nf);
-        let show_values = cell_w >= 40.0 && cell_h >= 18.0;
+        let show_values = cell_w >= 36.0 && cell_h >= 18.0;
         let t = |v: f64| v / self.scale_max;
         chart.draw_series(self.cells.iter().enumerate().flat_map(|(c, ages)| {
             ages.iter().enumerate().map(move |(a, v)| {
@@ -156,7 +164,7 @@ impl Chart for CohortHeatmap {
             })
         }))?;
         if show_values {
-            let size = if cell_w >= 48.0 { 13 } else { 12 };
+            let size = if cell_w >= 48.0 { 14 } else { 13 };
             let centered = Pos::new(HPos::Center, VPos::Center);
             chart.draw_series(self.cells.iter().enumerate().flat_map(|(c, ages)| {
                 ages.iter().enumerate().map(move |(a, v)| {
@@ -180,7 +188,7 @@ fn color_scale<DB: DrawingBackend>(
     height: i32,
 ) -> DrawResult<DB> {
     let (x0, x1) = (10, 34);
-    let (top, bottom) = (10, 10 + height - 16);
+    let (top, bottom) = (0, height);
     let steps = 100;
     for i in 0..steps {
         let y_hi = bottom - (bottom - top) * (i + 1) / steps;
@@ -190,9 +198,8 @@ fn color_scale<DB: DrawingBackend>(
     }
     area.draw(&Rectangle::new([(x0, top), (x1, bottom)], MUTED))?;
     let style = canvas::tick_style().pos(Pos::new(HPos::Left, VPos::Center));
-    for k in 0..=4 {
-        let v = max * k as f64 / 4.0;
-        let y = bottom - (bottom - top) * k / 4;
+    for v in canvas::nice_ticks(max, 4) {
+        let y = bottom - ((bottom - top) as f64 * v / max).round() as i32;
         area.draw(&PathElement::new(vec![(x1, y), (x1 + 5, y)], MUTED))?;
         area.draw_text(&canvas::tick(v, Unit::Share), &style, (x1 + 9, y))?;
     }

@@ -7,7 +7,10 @@ use super::runs_phrase;
 use crate::engine::Simulation;
 use crate::format;
 use crate::metrics::{Horizon, Unit};
-use crate::render::canvas::{self, Chart, DrawResult, Mark, palette::{BLACK, SKY_BLUE, VERMILLION, INK, MUTED, GRID}};
+use crate::render::canvas::{
+    self, Chart, DrawResult, Mark,
+    palette::{BLACK, GRID, INK, MUTED, SKY_BLUE, VERMILLION},
+};
 use crate::stats::percentile_sorted;
 
 /// The distribution of one horizon figure across runs.
@@ -72,12 +75,15 @@ impl Histogram {
         let (p1, p99) = (percentile_sorted(&xs, 1.0), percentile_sorted(&xs, 99.0));
         let tail = 0.25 * (p99 - p1);
         let mut lo = *xs.iter().find(|&&x| x >= p1 - tail).expect("P1 is a value");
-        let mut hi = *xs.iter().rev().find(|&&x| x <= p99 + tail).expect("P99 is a value");
+        let mut hi = *xs
+            .iter()
+            .rev()
+            .find(|&&x| x <= p99 + tail)
+            .expect("P99 is a value");
         let resolution = match unit {
             Unit::Money | Unit::Count => 1.0,
             Unit::Share => 0.001,
-            Unit::Ratio => 0.01,
-            Unit::Months => 0.1,
+            Unit::Ratio | Unit::Months => 0.01,
         };
         let min_span = (0.05 * (0.5 * (lo + hi)).abs()).max(5.0 * resolution);
         if hi - lo < min_span {
@@ -112,7 +118,13 @@ impl Histogram {
 
     /// What is not in the bars: undefined runs and cut-off tails.
     fn notes(&self) -> Vec<String> {
-        let runs = |k: usize| if k == 1 { "1 run".into() } else { format!("{k} runs") };
+        let runs = |k: usize| {
+            if k == 1 {
+                "1 run".into()
+            } else {
+                format!("{k} runs")
+            }
+        };
         let mut notes = Vec::new();
         if self.undefined > 0 {
             notes.push(format!("undefined in {}", runs(self.undefined)));
@@ -193,7 +205,10 @@ impl Chart for HorizonDistributions {
         let area = canvas::header(
             root,
             &self.title(),
-            &format!("Runs per range of values, across {}", runs_phrase(self.runs)),
+            &format!(
+                "Runs per range of values, across {}",
+                runs_phrase(self.runs)
+            ),
         )?;
         let area = canvas::legend(
             &area,
@@ -214,21 +229,26 @@ impl Chart for HorizonDistributions {
 fn draw_panel<DB: DrawingBackend>(h: &Histogram, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
     let left = 16;
     area.draw_text(&h.title, &canvas::bold(18, INK), (left, 4))?;
+    // Paybacks of a month or two need two decimals to tell P10 from P90.
+    let value = |x: f64| match h.unit {
+        Unit::Months => format!("{} mo", canvas::tick(x, Unit::Months)),
+        u => format::value(x, u),
+    };
     let summary = match h.p10_50_90 {
         Some([p10, p50, p90]) => format!(
             "median {}, P10 {}, P90 {}",
-            format::value(p50, h.unit),
-            format::value(p10, h.unit),
-            format::value(p90, h.unit)
+            value(p50),
+            value(p10),
+            value(p90)
         ),
         None => "undefined in every run".into(),
     };
-    area.draw_text(&summary, &canvas::text(14, MUTED), (left, 30))?;
+    area.draw_text(&summary, &canvas::text(16, MUTED), (left, 32))?;
     let notes = h.notes();
     if !notes.is_empty() && h.defined > 0 {
-        area.draw_text(&notes.join("; "), &canvas::text(14, MUTED), (left, 50))?;
+        area.draw_text(&notes.join("; "), &canvas::text(16, MUTED), (left, 54))?;
     }
-    let area = area.split_vertically(74).1;
+    let area = area.split_vertically(80).1;
     if h.defined == 0 {
         return Ok(());
     }
@@ -282,7 +302,10 @@ fn draw_panel<DB: DrawingBackend>(h: &Histogram, area: &DrawingArea<DB, Shift>) 
             ))?;
         }
         if (lo..=hi).contains(&p50) {
-            chart.draw_series(LineSeries::new([(p50, 0.0), (p50, y1)], BLACK.stroke_width(2)))?;
+            chart.draw_series(LineSeries::new(
+                [(p50, 0.0), (p50, y1)],
+                BLACK.stroke_width(2),
+            ))?;
         }
     }
     Ok(())
@@ -319,7 +342,8 @@ mod tests {
 
     #[test]
     fn a_long_tail_is_cut_off_and_reported() {
-        let mut values: Vec<Option<f64>> = (0..199).map(|i| Some(10.0 + i as f64 / 100.0)).collect();
+        let mut values: Vec<Option<f64>> =
+            (0..199).map(|i| Some(10.0 + i as f64 / 100.0)).collect();
         values.push(Some(1000.0));
         let h = hist(&values, Unit::Ratio);
         assert_eq!(h.outside, (0, 1));

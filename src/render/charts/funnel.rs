@@ -1,5 +1,7 @@
 //! The conversion funnel.
 
+use std::fmt::Write;
+
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -7,7 +9,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::{mean, monthly, runs_phrase};
 use crate::format;
 use crate::metrics::{Unit, ratio};
-use crate::render::canvas::{self, Chart, DrawResult, palette::{GREEN, BLUE, INK, MUTED, GRID}};
+use crate::render::canvas::{
+    self, Chart, DrawResult,
+    palette::{BLUE, GREEN, GRID, INK, MUTED},
+};
 use crate::summary::Summary;
 
 /// One step of the funnel.
@@ -71,17 +76,30 @@ impl Funnel {
         ratio(self.steps.get(i)?.accounts, prev.accounts)
     }
 
-    /// The text beside bar `i`: its count and the rate from the step before.
+    /// The text beside bar `i`: its count, the rate from the step before
+    /// and, from the third step on, the share of signups.
     fn bar_label(&self, i: usize) -> String {
-        let n = format::count(self.steps[i].accounts);
-        match self.rate(i) {
-            Some(r) => format!(
-                "{n}  ({} of {})",
+        let mut label = format::count(self.steps[i].accounts);
+        if let Some(r) = self.rate(i) {
+            let _ = write!(
+                label,
+                "  ({} of {}",
                 format::percent(r),
                 self.steps[i - 1].short
-            ),
-            None => n,
+            );
+            if i >= 2
+                && let Some(r0) = ratio(self.steps[i].accounts, self.steps[0].accounts)
+            {
+                let _ = write!(
+                    label,
+                    ", {} of {}",
+                    format::percent(r0),
+                    self.steps[0].short
+                );
+            }
+            label.push(')');
         }
+        label
     }
 }
 
@@ -141,13 +159,7 @@ impl Chart for Funnel {
             .axis_style(MUTED)
             .x_labels(8)
             .y_labels(n)
-            .x_label_formatter(&|x| {
-                if *x <= widest * 1.05 {
-                    canvas::tick(*x, Unit::Count)
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|x| canvas::tick(*x, Unit::Count))
             .y_label_formatter(&y_tick)
             .x_desc(format!(
                 "Accounts over the {} months (mean per run)",
@@ -190,7 +202,12 @@ mod tests {
         // No "pqls" metric (yet): the step is left out.
         assert_eq!(
             labels,
-            ["Signups", "Activated", "Hit the free limit", "Became paying"]
+            [
+                "Signups",
+                "Activated",
+                "Hit the free limit",
+                "Became paying"
+            ]
         );
         // The mean per run of the horizon total, straight from the runs.
         let col = sim
@@ -207,6 +224,7 @@ mod tests {
         assert!((r - funnel.steps[1].accounts / funnel.steps[0].accounts).abs() < 1e-12);
         assert!(r > 0.0 && r < 1.0);
         assert_eq!(funnel.rate(0), None);
-        assert!(funnel.bar_label(1).contains("% of signups"));
+        assert!(funnel.bar_label(1).ends_with("% of signups)"));
+        assert!(funnel.bar_label(3).contains("% of limit hits, "));
     }
 }

@@ -5,7 +5,10 @@ use plotters::prelude::*;
 
 use super::{mean, monthly, runs_phrase};
 use crate::metrics::Unit;
-use crate::render::canvas::{self, Chart, DrawResult, Mark, palette::{BLACK, ORANGE, SKY_BLUE, GREEN, BLUE, VERMILLION, MUTED, GRID}};
+use crate::render::canvas::{
+    self, Chart, DrawResult, Mark,
+    palette::{BLACK, BLUE, GREEN, GRID, MUTED, ORANGE, SKY_BLUE, VERMILLION},
+};
 use crate::summary::Summary;
 
 /// One kind of MRR movement.

@@ -5,7 +5,10 @@ use plotters::prelude::*;
 
 use super::runs_phrase;
 use crate::metrics::Unit;
-use crate::render::canvas::{self, Chart, DrawResult, Mark, palette::{BLUE, MUTED, GRID}};
+use crate::render::canvas::{
+    self, Chart, DrawResult, Mark,
+    palette::{BLUE, GRID, MUTED},
+};
 use crate::summary::Summary;
 
 /// MRR month by month across runs: the median as a line, the middle half of
@@ -119,7 +122,10 @@ impl Chart for MrrFan {
                         .map(|(i, b)| (month(i), b[lo])),
                 )
                 .collect();
-            chart.draw_series(std::iter::once(Polygon::new(band, BLUE.mix(alpha).filled())))?;
+            chart.draw_series(std::iter::once(Polygon::new(
+                band,
+                BLUE.mix(alpha).filled(),
+            )))?;
         }
         chart.draw_series(LineSeries::new(
             self.bands.iter().enumerate().map(|(i, b)| (month(i), b[2])),

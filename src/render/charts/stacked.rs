@@ -5,7 +5,10 @@ use plotters::prelude::*;
 
 use super::{median, monthly, runs_phrase};
 use crate::metrics::Unit;
-use crate::render::canvas::{self, Chart, DrawResult, Mark, palette::{ORANGE, SKY_BLUE, GREEN, YELLOW, BLUE, VERMILLION, PURPLE, GREY, MUTED, GRID}};
+use crate::render::canvas::{
+    self, Chart, DrawResult, Mark,
+    palette::{BLUE, GREEN, GREY, GRID, MUTED, ORANGE, PURPLE, SKY_BLUE, VERMILLION, YELLOW},
+};
 use crate::summary::Summary;
 
 /// One layer of a stacked chart.
