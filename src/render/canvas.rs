@@ -376,8 +376,12 @@ mod tests {
 
     #[test]
     fn nice_ticks_are_round() {
-        assert_eq!(nice_ticks(0.158, 4), [0.0, 0.05, 0.1, 0.15]);
-        assert_eq!(nice_ticks(1.0, 4), [0.0, 0.25, 0.5, 0.75, 1.0]);
+        let close = |got: Vec<f64>, want: &[f64]| {
+            got.len() == want.len() && got.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-12)
+        };
+        assert!(close(nice_ticks(0.158, 4), &[0.0, 0.05, 0.1, 0.15]));
+        assert!(close(nice_ticks(1.0, 4), &[0.0, 0.25, 0.5, 0.75, 1.0]));
+        assert!(close(nice_ticks(37.0, 5), &[0.0, 10.0, 20.0, 30.0]));
         assert_eq!(nice_ticks(0.0, 4), [0.0]);
     }
 

@@ -222,7 +222,7 @@ mod tests {
         assert!((funnel.steps[0].accounts - want).abs() < 1e-6 * want);
         let r = funnel.rate(1).unwrap();
         assert!((r - funnel.steps[1].accounts / funnel.steps[0].accounts).abs() < 1e-12);
-        assert!(r > 0.0 && r < 1.0);
+        assert!(r > 0.0 && r < 1.0, "{funnel:?}");
         assert_eq!(funnel.rate(0), None);
         assert!(funnel.bar_label(1).ends_with("% of signups)"));
         assert!(funnel.bar_label(3).contains("% of limit hits, "));

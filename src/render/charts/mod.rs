@@ -77,6 +77,9 @@ name = "ads"
 spend_per_month = 2000
 cost_per_signup = 10
 
+[activation]
+probability = 0.6
+
 [usage]
 unit = "projects"
 median_per_month = 1.5

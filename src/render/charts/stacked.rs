@@ -251,9 +251,20 @@ mod tests {
         }
         let chart = StackedMonthly::acquisition_mix(&summary);
         let labels: Vec<&str> = chart.layers.iter().map(|l| l.label.as_str()).collect();
-        assert_eq!(labels.len(), 1 + 4 + 1, "{labels:?}");
-        assert_eq!(labels[4], "Paid: 3 other channels");
-        let colors: Vec<RGBColor> = chart.layers[1..4].iter().map(|l| l.color).collect();
-        assert_eq!(colors, [ORANGE, PURPLE, VERMILLION]);
+        assert_eq!(
+            labels,
+            [
+                "Organic",
+                "Paid: ads",
+                "Paid: c0",
+                "Paid: c1",
+                "Paid: 3 other channels"
+            ]
+        );
+        let colors: Vec<RGBColor> = chart.layers[1..5].iter().map(|l| l.color).collect();
+        assert_eq!(colors, [ORANGE, PURPLE, VERMILLION, GREY]);
+        let merged: f64 = chart.layers[4].values.iter().sum();
+        let one: f64 = chart.layers[1].values.iter().sum();
+        assert!((merged - 3.0 * one).abs() < 1e-9 * merged);
     }
 }

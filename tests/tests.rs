@@ -1,0 +1,3 @@
+//! plgsim's integration tests: one test binary, one module per area.
+
+mod render;
