@@ -447,6 +447,19 @@ mod tests {
     }
 
     #[test]
+    fn warnings_are_listed_escaped_and_absent_when_none() {
+        let (scenario, _, mut summary) = crate::render::charts::testing::run();
+        let page = html(&scenario, &summary, &[]);
+        assert!(!page.contains("id=\"warnings\""));
+        summary.warnings.push("runs <capped> & growth understated".into());
+        let page = html(&scenario, &summary, &[]);
+        assert!(page.contains(
+            "<section id=\"warnings\" class=\"warnings\">\n<h2>Warnings</h2>\n<ul>\n\
+             <li>runs &lt;capped&gt; &amp; growth understated</li>"
+        ));
+    }
+
+    #[test]
     fn shown_figures_have_names_and_definitions() {
         for &h in KEY_FIGURES.iter().chain(UNIT_ECONOMICS) {
             assert!(FIGURES.iter().any(|f| f.0 == h), "{h:?} has no label");

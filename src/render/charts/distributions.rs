@@ -268,7 +268,8 @@ fn draw_panel<DB: DrawingBackend>(h: &Histogram, area: &DrawingArea<DB, Shift>) 
         .bold_line_style(GRID)
         .axis_style(MUTED)
         .x_labels(5)
-        .y_labels(6)
+        // Whole runs only: no more labels than counts.
+        .y_labels((top as usize + 1).min(6))
         .x_label_formatter(&|x| canvas::tick(*x, unit))
         .y_label_formatter(&|y| {
             if (y - y.round()).abs() < 1e-9 {

@@ -56,20 +56,18 @@ impl Chart for MrrFan {
             &self.title(),
             &format!("Median and spread across {}", runs_phrase(self.runs)),
         )?;
-        let area = canvas::legend(
-            &area,
-            &[
-                (Mark::Line(BLUE, 3), "Median".into()),
-                (
-                    Mark::Fill(BLUE.mix(0.45)),
-                    "P25 to P75 (half of the runs)".into(),
-                ),
-                (
-                    Mark::Fill(BLUE.mix(0.18)),
-                    "P5 to P95 (90% of the runs)".into(),
-                ),
-            ],
-        )?;
+        let mut entries = vec![(Mark::Line(BLUE, 3), "Median".to_string())];
+        if self.runs > 1 {
+            entries.push((
+                Mark::Fill(BLUE.mix(0.45)),
+                "P25 to P75 (half of the runs)".into(),
+            ));
+            entries.push((
+                Mark::Fill(BLUE.mix(0.18)),
+                "P5 to P95 (90% of the runs)".into(),
+            ));
+        }
+        let area = canvas::legend(&area, &entries)?;
         let months = self.bands.len().max(1) as f64;
         let top = self.bands.iter().map(|b| b[4]).fold(0.0, f64::max);
         let (y0, y1) = canvas::padded(0.0, top);
