@@ -451,7 +451,9 @@ mod tests {
         let (scenario, _, mut summary) = crate::render::charts::testing::run();
         let page = html(&scenario, &summary, &[]);
         assert!(!page.contains("id=\"warnings\""));
-        summary.warnings.push("runs <capped> & growth understated".into());
+        summary
+            .warnings
+            .push("runs <capped> & growth understated".into());
         let page = html(&scenario, &summary, &[]);
         assert!(page.contains(
             "<section id=\"warnings\" class=\"warnings\">\n<h2>Warnings</h2>\n<ul>\n\

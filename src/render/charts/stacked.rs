@@ -53,7 +53,7 @@ impl StackedMonthly {
         StackedMonthly {
             name: "accounts_by_state",
             title: "Accounts by state",
-            caption: "Accounts at the end of each month by state, stacked: paying accounts at the bottom, then trials, free accounts stopped at the plan limit, active free accounts, and signups that have not reached the activation moment yet. Each layer is the median run's count for that state.",
+            caption: "Accounts at the end of each month by state, stacked: paying accounts at the bottom, then trials (when the model has them), free accounts stopped at the plan limit, active free accounts, and signups that have not reached the activation moment yet. Each layer is the median run's count for that state.",
             y_desc: "Accounts at month end",
             runs: summary.runs,
             months: summary.monthly.len(),
@@ -98,8 +98,8 @@ impl StackedMonthly {
             .into_iter()
             .collect();
         layers.extend(channels);
-        layers.extend(layer(summary, "signups_invite", "Invitations", SKY_BLUE));
-        layers.extend(layer(summary, "signups_exposure", "Exposure", GREEN));
+        layers.extend(layer(summary, "signups_invite", "Invitations", GREEN));
+        layers.extend(layer(summary, "signups_exposure", "Exposure", SKY_BLUE));
         StackedMonthly {
             name: "acquisition_mix",
             title: "Signups by source",
