@@ -6,11 +6,12 @@ use crate::metrics::Unit;
 pub fn money(x: f64) -> String {
     let sign = if x < 0.0 { "-" } else { "" };
     let a = x.abs();
-    let (v, suffix) = if a >= 1e9 {
+    // Thresholds just below 1000 of a unit, so that 999.6k reads $1.00M, not $1000k.
+    let (v, suffix) = if a >= 999.5e6 {
         (a / 1e9, "B")
-    } else if a >= 1e6 {
+    } else if a >= 999.5e3 {
         (a / 1e6, "M")
-    } else if a >= 1e3 {
+    } else if a >= 999.5 {
         (a / 1e3, "k")
     } else {
         (a, "")
@@ -22,7 +23,7 @@ pub fn money(x: f64) -> String {
 pub fn count(x: f64) -> String {
     let a = x.abs();
     let sign = if x < 0.0 { "-" } else { "" };
-    if a >= 1e6 {
+    if a >= 999.5e3 {
         format!("{sign}{}M", sig3(a / 1e6, false))
     } else if a >= 1e4 {
         format!("{sign}{}k", sig3(a / 1e3, false))
@@ -84,6 +85,8 @@ mod tests {
         assert_eq!(money(-4_200.0), "-$4.20k");
         assert_eq!(money(12.0), "$12");
         assert_eq!(money(9.5), "$9.50");
+        assert_eq!(money(999_600.0), "$1.00M");
+        assert_eq!(money(999.7), "$1.00k");
     }
 
     #[test]
@@ -93,5 +96,6 @@ mod tests {
         assert_eq!(count(12_345.0), "12.3k");
         assert_eq!(count(950.0), "950");
         assert_eq!(count(2.5), "2.50");
+        assert_eq!(count(999_700.0), "1.00M");
     }
 }

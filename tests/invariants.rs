@@ -194,7 +194,7 @@ fn params() -> impl Strategy<Value = Params> {
 fn extras() -> impl Strategy<Value = String> {
     let teams = (0.0..=1.0f64, 0.0..0.3f64)
         .prop_map(|(share, churn)| format!("[teams]\ninternal_share = {share}\nseat_churn_per_month = {churn}\n"));
-    let exposure = (0.0..20.0f64, 0.0..0.2f64, 0.0..2.0f64).prop_map(|(n, rate, cycle)| {
+    let exposure = (0.0..5.0f64, 0.0..0.1f64, 0.0..2.0f64).prop_map(|(n, rate, cycle)| {
         format!("[exposure]\nper_active_account_per_month = {n}\nsignup_rate = {rate}\ncycle_months = {cycle}\n")
     });
     let referral = (0.0..5.0f64, 0.0..20.0f64)
@@ -263,7 +263,14 @@ fn paid_extra() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+    // A fixed seed: CI explores the same 64 scenarios every time (set
+    // PROPTEST_RNG_SEED to explore others).
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20261123),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn accounts_are_conserved_and_money_is_consistent(p in params()) {

@@ -1,4 +1,5 @@
-//! The integration test binary (one binary: faster to build and link).
+//! The integration test binary (one binary: faster to build and link), one
+//! module per area.
 //!
 //! Statistical tests compare Monte Carlo means with closed forms; their
 //! tolerance is a multiple of the standard error measured across runs
@@ -8,5 +9,6 @@ mod bad_input;
 mod cli;
 mod closed_forms;
 mod invariants;
+mod render;
 mod scenarios;
 mod util;

@@ -21,7 +21,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Simulate a scenario and write summary.json, monthly.csv and runs.csv.
+    /// Simulate a scenario and write summary.json, monthly.csv, runs.csv, charts/ and report.html.
     Run(run::RunArgs),
     /// Check a scenario and report every problem in it.
     Validate {

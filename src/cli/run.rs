@@ -11,7 +11,7 @@ use plgsim::metrics::Horizon;
 use plgsim::output::{self, OutputFile};
 use plgsim::scenario::Override;
 use plgsim::summary::Summary;
-use plgsim::{engine, format};
+use plgsim::{engine, format, render};
 
 use super::{CliError, load, overrides};
 
@@ -38,6 +38,9 @@ pub struct RunArgs {
     /// (a distribution works too: --set 'free.conversion_per_month=[0.002, 0.006]').
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    /// Skip the charts (charts/*.png, charts/*.svg) and report.html.
+    #[arg(long)]
+    no_charts: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -82,11 +85,14 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     bar.finish_and_clear();
 
     let summary = Summary::new(&scenario, &sim);
-    let files = vec![
+    let mut files = vec![
         OutputFile::new("summary.json", output::summary_json(&summary)),
         OutputFile::new("monthly.csv", output::monthly_csv(&summary)),
         OutputFile::new("runs.csv", output::runs_csv(&scenario, &sim)),
     ];
+    if !args.no_charts {
+        files.extend(render::render(&scenario, &summary, &sim));
+    }
     output::write_folder(&out_dir, &files).with_context(|| format!("cannot write {}", out_dir.display()))?;
 
     if !args.quiet {

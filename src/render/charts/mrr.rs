@@ -1,0 +1,132 @@
+//! The MRR fan chart.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::runs_phrase;
+use crate::metrics::Unit;
+use crate::render::canvas::{
+    self, Chart, DrawResult, Mark,
+    palette::{BLUE, GRID, MUTED},
+};
+use crate::summary::Summary;
+
+/// MRR month by month across runs: the median as a line, the middle half of
+/// the runs (P25-P75) as a dark band and 90% of them (P5-P95) as a light
+/// band. The right axis reads the same curve as ARR (12 x MRR).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MrrFan {
+    pub runs: u32,
+    /// One entry per month: `[p5, p25, p50, p75, p95]` of MRR.
+    pub bands: Vec<[f64; 5]>,
+}
+
+impl MrrFan {
+    pub fn new(summary: &Summary) -> MrrFan {
+        let bands = summary
+            .series("mrr")
+            .unwrap_or_default()
+            .into_iter()
+            .map(|s| [5, 25, 50, 75, 95].map(|q| s.percentile(q).unwrap_or(0.0)))
+            .collect();
+        MrrFan { runs: summary.runs, bands }
+    }
+}
+
+impl Chart for MrrFan {
+    fn name(&self) -> &'static str {
+        "mrr_fan"
+    }
+
+    fn title(&self) -> String {
+        "Monthly recurring revenue (MRR) and ARR".into()
+    }
+
+    fn caption(&self) -> String {
+        "MRR at the end of each month. The line is the median run; the dark band holds the middle half of the runs (P25 to P75), the light band 90% of them (P5 to P95). The right axis reads the same curve as ARR (12 x MRR).".into()
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        root.fill(&WHITE)?;
+        let area =
+            canvas::header(root, &self.title(), &format!("Median and spread across {}", runs_phrase(self.runs)))?;
+        let mut entries = vec![(Mark::Line(BLUE, 3), "Median".to_string())];
+        if self.runs > 1 {
+            entries.push((Mark::Fill(BLUE.mix(0.45)), "P25 to P75 (half of the runs)".into()));
+            entries.push((Mark::Fill(BLUE.mix(0.18)), "P5 to P95 (90% of the runs)".into()));
+        }
+        let area = canvas::legend(&area, &entries)?;
+        let months = self.bands.len().max(1) as f64;
+        let top = self.bands.iter().map(|b| b[4]).fold(0.0, f64::max);
+        let (y0, y1) = canvas::padded(0.0, top);
+        let x_range = 1.0..months.max(2.0);
+        let mut chart = ChartBuilder::on(&area)
+            .margin_left(12)
+            .margin_right(12)
+            .margin_bottom(8)
+            .x_label_area_size(52)
+            .y_label_area_size(96)
+            .right_y_label_area_size(96)
+            .build_cartesian_2d(x_range.clone(), y0..y1)?
+            .set_secondary_coord(x_range, 12.0 * y0..12.0 * y1);
+        chart
+            .configure_mesh()
+            .light_line_style(WHITE)
+            .bold_line_style(GRID)
+            .axis_style(MUTED)
+            .x_labels(canvas::month_labels(self.bands.len()))
+            .y_labels(8)
+            .x_label_formatter(&canvas::month_tick)
+            .y_label_formatter(&|y| canvas::tick(*y, Unit::Money))
+            .x_desc("Month")
+            .y_desc("MRR ($ per month)")
+            .label_style(canvas::tick_style())
+            .axis_desc_style(canvas::desc_style())
+            .draw()?;
+        chart
+            .configure_secondary_axes()
+            .axis_style(MUTED)
+            .y_labels(8)
+            .y_label_formatter(&|y| canvas::tick(*y, Unit::Money))
+            .y_desc("ARR ($ per year)")
+            .label_style(canvas::tick_style())
+            .axis_desc_style(canvas::desc_style())
+            .draw()?;
+
+        let month = |i: usize| (i + 1) as f64;
+        for (lo, hi, alpha) in [(0, 4, 0.18), (1, 3, 0.45)] {
+            let band: Vec<(f64, f64)> = self
+                .bands
+                .iter()
+                .enumerate()
+                .map(|(i, b)| (month(i), b[hi]))
+                .chain(self.bands.iter().enumerate().rev().map(|(i, b)| (month(i), b[lo])))
+                .collect();
+            chart.draw_series(std::iter::once(Polygon::new(band, BLUE.mix(alpha).filled())))?;
+        }
+        chart.draw_series(LineSeries::new(
+            self.bands.iter().enumerate().map(|(i, b)| (month(i), b[2])),
+            BLUE.stroke_width(3),
+        ))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::charts::testing;
+
+    #[test]
+    fn bands_are_ordered_percentiles_of_mrr() {
+        let (_, _, summary) = testing::run();
+        let fan = MrrFan::new(&summary);
+        assert_eq!(fan.bands.len(), 8);
+        for b in &fan.bands {
+            assert!(b.windows(2).all(|w| w[0] <= w[1]), "{b:?}");
+        }
+        let mrr = summary.series("mrr").unwrap();
+        assert_eq!(fan.bands[7][2], mrr[7].p50().unwrap());
+        assert!(fan.bands[7][2] > 0.0);
+    }
+}

@@ -1,0 +1,74 @@
+//! Charts and the HTML report of a run: pure functions of the results that
+//! return files ([`OutputFile`]) for the one place that writes them.
+//!
+//! ```text
+//! Summary + Simulation --charts::*::new--> chart data --Chart::draw--> PNG + SVG
+//!                                                     \--> report.html (SVGs inline)
+//! ```
+//!
+//! Every chart is drawn at [`canvas::SIZE`] with the embedded DejaVu Sans
+//! (see [`canvas`]), once into a PNG and once into an SVG. The report is one
+//! self-contained HTML file: charts inline as SVG, CSS inline, no scripts,
+//! no fonts or images to fetch, and no URL of any kind, so it can be mailed,
+//! opened offline or projected.
+
+pub mod canvas;
+pub mod charts;
+mod raster;
+pub mod report;
+
+use crate::engine::Simulation;
+use crate::output::OutputFile;
+use crate::scenario::Scenario;
+use crate::summary::Summary;
+
+use canvas::Chart;
+use charts::*;
+
+/// One chart, drawn.
+#[derive(Debug, Clone)]
+pub struct RenderedChart {
+    /// File stem (`mrr_fan`).
+    pub name: &'static str,
+    pub title: String,
+    pub caption: String,
+    pub svg: String,
+    pub png: Vec<u8>,
+}
+
+fn rendered(chart: &impl Chart) -> RenderedChart {
+    RenderedChart {
+        name: chart.name(),
+        title: chart.title(),
+        caption: chart.caption(),
+        svg: canvas::svg(chart),
+        png: canvas::png(chart),
+    }
+}
+
+/// Every chart of a run, in the order the report shows them.
+pub fn charts(summary: &Summary, sim: &Simulation) -> Vec<RenderedChart> {
+    vec![
+        rendered(&MrrFan::new(summary)),
+        rendered(&StackedMonthly::accounts_by_state(summary)),
+        rendered(&Funnel::new(summary)),
+        rendered(&StackedMonthly::acquisition_mix(summary)),
+        rendered(&MrrMovements::new(summary)),
+        rendered(&CohortHeatmap::new(summary, CohortMeasure::Conversion)),
+        rendered(&CohortHeatmap::new(summary, CohortMeasure::Retention)),
+        rendered(&HorizonDistributions::new(sim)),
+    ]
+}
+
+/// The charts (`charts/<name>.png` and `.svg`) and `report.html` of a run.
+pub fn render(scenario: &Scenario, summary: &Summary, sim: &Simulation) -> Vec<OutputFile> {
+    let charts = charts(summary, sim);
+    let report = report::html(scenario, summary, &charts);
+    let mut files = Vec::with_capacity(2 * charts.len() + 1);
+    for c in charts {
+        files.push(OutputFile::new(format!("charts/{}.svg", c.name), c.svg.into_bytes()));
+        files.push(OutputFile::new(format!("charts/{}.png", c.name), c.png));
+    }
+    files.push(OutputFile::new("report.html", report.into_bytes()));
+    files
+}

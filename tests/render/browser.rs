@@ -1,0 +1,96 @@
+//! The report in a real browser: headless Chromium opens `report.html` from
+//! disk, with networking features off, and takes a screenshot, which must
+//! show the page (not a blank or error page) with its charts drawn.
+//!
+//! Chromium is expected at `/usr/bin/chromium` (Debian's `chromium`
+//! package). Without it the test fails, unless `PLGSIM_SKIP_BROWSER=1`.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use plgsim::output::write_folder;
+use plgsim::render;
+use plgsim::summary::Summary;
+use plgsim::{Scenario, simulate};
+
+use super::{SCENARIO, decode_png, dominant_share};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const WINDOW: (u32, u32) = (1280, 2400);
+const TIME_LIMIT: Duration = Duration::from_secs(120);
+
+#[test]
+fn the_report_renders_in_chromium() {
+    if !Path::new(CHROMIUM).exists() {
+        if std::env::var("PLGSIM_SKIP_BROWSER").as_deref() == Ok("1") {
+            eprintln!("skipped: {CHROMIUM} is missing and PLGSIM_SKIP_BROWSER=1");
+            return;
+        }
+        panic!(
+            "{CHROMIUM} is missing: install it (apt-get install -y chromium) to check the report \
+             in a browser, or set PLGSIM_SKIP_BROWSER=1 to skip this test"
+        );
+    }
+    let scenario = Scenario::from_str("t.toml", SCENARIO, &[]).unwrap();
+    let sim = simulate(&scenario, &|| {});
+    let summary = Summary::new(&scenario, &sim);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    write_folder(&out, &render::render(&scenario, &summary, &sim)).unwrap();
+    let report = out.join("report.html");
+    let shot = dir.path().join("shot.png");
+
+    let mut child = Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
+        ])
+        .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
+        .arg(format!("--screenshot={}", shot.display()))
+        .arg(format!("--window-size={},{}", WINDOW.0, WINDOW.1))
+        .arg(format!("file://{}", report.display()))
+        .env("HOME", dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("chromium starts");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > TIME_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium took more than {TIME_LIMIT:?} to screenshot the report");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        status.success() && shot.is_file(),
+        "chromium failed ({status}):\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    let (w, h, pixels) = decode_png(&std::fs::read(&shot).unwrap());
+    assert_eq!((w, h), WINDOW, "screenshot size");
+    let blank = dominant_share(&pixels);
+    assert!(blank < 0.95, "the page looks blank ({:.1}% one colour)", 100.0 * blank);
+    // Dark pixels: the headings, key figures and labels were drawn.
+    let dark = pixels.iter().filter(|p| p.iter().all(|c| *c < 90)).count();
+    assert!(dark > 10_000, "little text on the page ({dark} dark pixels)");
+    // The charts' Okabe-Ito blue (0, 114, 178): the inline SVGs were drawn.
+    let blue = pixels.iter().filter(|p| p[0] < 40 && (95..135).contains(&p[1]) && (160..200).contains(&p[2])).count();
+    assert!(blue > 20_000, "no chart on the page ({blue} chart-blue pixels)");
+}
