@@ -263,8 +263,8 @@ fn paid_extra() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    // A fixed seed: CI explores the same 64 scenarios every time (set
-    // PROPTEST_RNG_SEED to explore others).
+    // A fixed seed: CI explores the same 64 scenarios every time (put
+    // another seed here to explore others).
     #![proptest_config(ProptestConfig {
         cases: 64,
         failure_persistence: None,

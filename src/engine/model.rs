@@ -91,6 +91,8 @@ impl PoissonTable {
 pub struct LogNormal {
     median: f64,
     sigma: f64,
+    /// sigma / 64: the grid step in the exponent.
+    sigma_per_step: f64,
     /// `median * exp(sigma * (j - 512) / 64)` for j in 0..=1024.
     table: Vec<f64>,
 }
@@ -107,7 +109,7 @@ impl LogNormal {
         } else {
             Vec::new()
         };
-        LogNormal { median, sigma, table }
+        LogNormal { median, sigma, sigma_per_step: sigma / Self::STEPS, table }
     }
 
     /// `median * exp(sigma * z)`.
@@ -123,7 +125,7 @@ impl LogNormal {
         // Round to the nearest grid point with a truncating conversion (a
         // call to `round` is not inlined on baseline x86-64).
         let j = (pos + Self::HALF as f64 + 0.5) as i64 - Self::HALF as i64;
-        let x = self.sigma * (pos - j as f64) / Self::STEPS;
+        let x = self.sigma_per_step * (pos - j as f64);
         // Estrin's scheme: a short dependency chain.
         let x2 = x * x;
         let x4 = x2 * x2;
@@ -132,10 +134,14 @@ impl LogNormal {
         self.table[(j as i64 + Self::HALF as i64) as usize] * poly
     }
 
-    /// Whether a draw needs a normal variate at all.
+    /// One draw (no randomness is used when sigma is 0).
     #[inline]
-    pub fn is_degenerate(&self) -> bool {
-        self.table.is_empty()
+    pub fn sample<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        if self.table.is_empty() {
+            return self.median;
+        }
+        let z: f64 = rand_distr::Distribution::sample(&rand_distr::StandardNormal, rng);
+        self.at(z)
     }
 }
 
@@ -257,7 +263,10 @@ pub struct RunModel {
     pub organic_share_per_step: f64,
     pub channels: Vec<Channel>,
 
-    pub activation_probability: f64,
+    /// Signups that would activate given time: below this threshold.
+    pub activation: u64,
+    /// 65535 / window_steps: time to value as a share of the window.
+    pub ttv_share_per_step: f64,
     /// Time to value in steps, across accounts.
     pub time_to_value: LogNormal,
     pub window_steps: u32,
@@ -304,6 +313,9 @@ pub struct RunModel {
 
     pub plans: Vec<Plan>,
     pub entry_plan: u8,
+    /// By tenure in steps: (whole months of tenure, whether the step is a
+    /// monthly anniversary).
+    pub tenure: Vec<(u32, bool)>,
     /// Failed payment probability per payment, and recovery probability.
     pub payment_failure: u64,
     pub payment_recovery: u64,
@@ -445,7 +457,8 @@ impl RunModel {
                     max_signups_per_month: c.max_signups_per_month.map(v),
                 })
                 .collect(),
-            activation_probability: v(m.activation.probability),
+            activation: threshold(v(m.activation.probability)),
+            ttv_share_per_step: 65535.0 / window_steps as f64,
             time_to_value: LogNormal::new(ttv_median_steps, v(m.activation.time_to_value_sigma)),
             window_steps,
             usage: LogNormal::new(v(m.usage.median_per_month) / kf, v(m.usage.sigma)),
@@ -473,6 +486,7 @@ impl RunModel {
             referral_max: m.referral.max_bonus.map_or(f32::INFINITY, |id| v(id) as f32),
             plans,
             entry_plan: entry as u8,
+            tenure: (0..=scenario.months * k).map(|t| (t / k, t % k == 0)).collect(),
             payment_failure: threshold(v(m.paid.involuntary_churn_per_month)),
             payment_recovery: threshold(v(m.paid.payment_recovery)),
             win_back: threshold(step_p(v(m.paid.win_back_per_month))),

@@ -40,7 +40,7 @@
 //! in MRR, every month.
 
 use rand::{Rng, RngExt};
-use rand_distr::{Binomial, Distribution, Poisson, StandardNormal};
+use rand_distr::{Binomial, Distribution, Poisson};
 
 use super::model::{Delay, PoissonTable, RunModel, TrialAfter, TrialStart};
 use crate::metrics::{Horizon, Monthly, ratio};
@@ -223,6 +223,9 @@ struct Totals {
 }
 
 /// Windows of the cohort conversion figures, in months (30, 90, 365 days).
+/// An account's mechanics start the step after its signup step, so
+/// "within w months" means within the w x k steps that follow it; a signup
+/// counts when those steps all lie within the horizon.
 const WITHIN_MONTHS: [u32; 3] = [1, 3, 12];
 
 struct Run<'m> {
@@ -250,6 +253,12 @@ struct Run<'m> {
     customers_by_conversion_month: Vec<u64>,
     /// Activations by time to value, in days.
     ttv_days: Vec<u64>,
+    /// Days of time to value per 1/65535 of the activation window.
+    days_per_ttv_unit: f64,
+    /// Seats by state and MRR (cents) of the accounts present at the end of
+    /// the step, tallied as they are stepped or arrive.
+    tally_seats: [u64; STATES],
+    tally_mrr: u64,
 }
 
 /// 32 random bits as the low half of a u64.
@@ -275,6 +284,27 @@ impl Run<'_> {
         }
     }
 
+    /// Counts an account present at the end of the step (one that moved or
+    /// arrived; `sweep` sums the others).
+    #[inline(always)]
+    fn tally(&mut self, a: &Account) {
+        self.tally_seats[a.state as usize] += a.seats as u64;
+        if a.state == State::Paid {
+            self.tally_mrr += a.mrr_cents as u64;
+            self.book_revenue(a);
+        }
+    }
+
+    /// A paying account's revenue this step, by its month of conversion.
+    #[inline(always)]
+    fn book_revenue(&mut self, a: &Account) {
+        if a.source != source::INITIAL {
+            let month = (self.m.tenure[(a.since_step as usize).min(self.m.tenure.len() - 1)].0 as usize)
+                .min(self.revenue_by_conversion_month.len() - 1);
+            self.revenue_by_conversion_month[month] += a.mrr_cents as f64;
+        }
+    }
+
     /// A bernoulli draw from 32 fresh bits.
     #[inline(always)]
     fn chance(&mut self, threshold: u64) -> bool {
@@ -286,19 +316,17 @@ impl Run<'_> {
     fn new_account(&mut self, source: u8) -> Account {
         let m = self.m;
         let s = self.step;
-        let z: f64 = if m.usage.is_degenerate() { 0.0 } else { self.rng.sample(StandardNormal) };
-        let intensity = m.usage.at(z);
-        let will = self.rng.random::<f64>() < m.activation_probability;
+        let intensity = m.usage.sample(&mut self.rng);
+        let will = (self.rng.next_u64() >> 32) < m.activation;
         let mut offset = m.window_steps;
         let mut flags = 0;
         let mut ttv_share = 0;
         if will {
-            let z: f64 = if m.time_to_value.is_degenerate() { 0.0 } else { self.rng.sample(StandardNormal) };
-            let ttv = m.time_to_value.at(z);
+            let ttv = m.time_to_value.sample(&mut self.rng);
             if ttv < m.window_steps as f64 {
                 offset = ttv as u32; // floor: ttv >= 0
                 flags = flag::WILL_ACTIVATE;
-                ttv_share = (ttv / m.window_steps as f64 * 65535.0) as u16;
+                ttv_share = (ttv * m.ttv_share_per_step) as u16;
             }
         }
         Account {
@@ -323,7 +351,7 @@ impl Run<'_> {
     fn activate(&mut self, a: &mut Account) -> bool {
         let m = self.m;
         // Time to value, from the share of the window kept while signed up.
-        let days = a.since_step as f64 / 65535.0 * m.window_steps as f64 / m.steps_per_month as f64 * 30.4375;
+        let days = a.since_step as f64 * self.days_per_ttv_unit;
         let bin = (days as usize).min(self.ttv_days.len() - 1);
         self.ttv_days[bin] += 1;
         a.flags |= flag::ACTIVATED;
@@ -402,7 +430,7 @@ impl Run<'_> {
             let age = self.step - a.signup_step as u32;
             for (i, w) in WITHIN_MONTHS.iter().enumerate() {
                 let window = w * m.steps_per_month;
-                if age < window && a.signup_step as u32 + window <= m.steps {
+                if age <= window && a.signup_step as u32 + window < m.steps {
                     self.totals.converted_within[i] += 1;
                 }
             }
@@ -418,7 +446,7 @@ impl Run<'_> {
     /// annual billing), with the card fees.
     fn pay(&mut self, a: &Account) {
         let months = if a.flags & flag::ANNUAL != 0 { 12.0 } else { 1.0 };
-        let amount = a.mrr_cents as f64 / 100.0 * months;
+        let amount = a.mrr_cents as f64 * (0.01 * months);
         self.flows.cash_in += amount;
         if amount > 0.0 {
             self.flows.payment_fees += amount * self.m.payment_fee_rate + self.m.payment_fee_fixed;
@@ -848,26 +876,25 @@ impl Run<'_> {
             self.check_pql(a);
             self.sales_contact(a);
         }
-        let tenure = self.step - a.since_step as u32;
-        let k = m.steps_per_month;
+        let tenure = (self.step - a.since_step as u32) as usize;
+        // Months of tenure, and whether this step is a monthly anniversary
+        // (a table lookup: a division by the steps per month is slow here).
+        let (month, anniversary) = m.tenure[tenure.min(m.tenure.len() - 1)];
         let annual = a.flags & flag::ANNUAL != 0;
-        let period = if annual { 12 * k } else { k };
         let plan = &m.plans[a.plan as usize];
+        let billing_day = anniversary && (!annual || month % 12 == 0);
         if annual {
-            if tenure > 0 && tenure % period == 0 {
-                let year = (tenure / period) as usize;
+            if billing_day && month > 0 {
+                let year = (month / 12) as usize;
                 let t = plan.annual_churn_by_year[(year - 1).min(plan.annual_churn_by_year.len() - 1)];
                 if (r >> 32) < t {
                     return self.churn_paid(a, false);
                 }
             }
-        } else {
-            let month = ((tenure / k) as usize).min(plan.churn_by_tenure.len() - 1);
-            if (r >> 32) < plan.churn_by_tenure[month] {
-                return self.churn_paid(a, false);
-            }
+        } else if (r >> 32) < plan.churn_by_tenure[(month as usize).min(plan.churn_by_tenure.len() - 1)] {
+            return self.churn_paid(a, false);
         }
-        if tenure % period == 0 {
+        if billing_day {
             // A billing anniversary: the payment may fail and not be recovered.
             if self.chance(m.payment_failure) && !self.chance(m.payment_recovery) {
                 return self.churn_paid(a, true);
@@ -992,18 +1019,30 @@ impl Population {
         // replaced by the last one, which is then stepped at the same index.
         // Survivors are never copied (copying a record just written stalls
         // store forwarding), and the order stays deterministic.
+        // Seats and MRR of the accounts that stay are summed in registers
+        // (a counter in memory, bumped for every account, would be a chain
+        // of dependent loads and stores).
+        let (mut seats, mut mrr) = (0u64, 0u64);
         let mut i = 0;
         while i < v.len() {
             let stays = f(run, &mut v[i]);
             if stays && v[i].state == state {
+                seats += v[i].seats as u64;
+                if state == State::Paid {
+                    mrr += v[i].mrr_cents as u64;
+                    run.book_revenue(&v[i]);
+                }
                 i += 1;
                 continue;
             }
             let a = v.swap_remove(i);
             if stays {
+                run.tally(&a);
                 self.moved[a.state as usize].push(a);
             }
         }
+        run.tally_seats[state as usize] += seats;
+        run.tally_mrr += mrr;
     }
 
     /// Appends the accounts that changed state to their new state's vector.
@@ -1055,6 +1094,9 @@ pub fn simulate_run(
         revenue_by_conversion_month: vec![0.0; months],
         customers_by_conversion_month: vec![0; months],
         ttv_days: vec![0; ttv_bins],
+        days_per_ttv_unit: m.window_steps as f64 / k * 30.4375 / 65535.0,
+        tally_seats: [0; STATES],
+        tally_mrr: 0,
     };
     let mut monthly = vec![0.0; months * monthly_width];
     let mut channel_signups = vec![0u64; n_channels];
@@ -1107,6 +1149,8 @@ pub fn simulate_run(
 
         // 1. Accounts.
         account_steps += pop.len() as u64;
+        r.tally_seats = [0; STATES];
+        r.tally_mrr = 0;
         pop.sweep(State::SignedUp, &mut r, Run::step_signed_up);
         pop.sweep(State::ActiveFree, &mut r, Run::step_free);
         pop.sweep(State::Blocked, &mut r, Run::step_blocked);
@@ -1175,7 +1219,7 @@ pub fn simulate_run(
                     r.totals.matured_signups += 1;
                 }
                 for (i, w) in WITHIN_MONTHS.iter().enumerate() {
-                    if step + w * m.steps_per_month <= m.steps {
+                    if step + w * m.steps_per_month < m.steps {
                         r.totals.eligible_within[i] += 1;
                     }
                 }
@@ -1196,26 +1240,19 @@ pub fn simulate_run(
                 if a.event_step as u32 == step && a.flags & flag::WILL_ACTIVATE != 0 && !r.activate(&mut a) {
                     continue;
                 }
+                r.tally(&a);
                 pop.push(a);
             }
         }
         r.update_market_share();
 
         // 3. Books.
-        let seats = |s: State| pop.of(s).iter().map(|a| a.seats as u64).sum::<u64>();
+        let seats = |s: State| r.tally_seats[s as usize];
         let free_seats = seats(State::SignedUp) + seats(State::ActiveFree) + seats(State::Blocked);
         let trial_seats = seats(State::Trial);
         let paid_seats = seats(State::Paid);
-        let mut mrr_cents = 0u64;
         let month = (step / m.steps_per_month) as usize;
-        for a in pop.of(State::Paid) {
-            mrr_cents += a.mrr_cents as u64;
-            if a.source != source::INITIAL {
-                let conv_month = (a.since_step as u32 / m.steps_per_month) as usize;
-                r.revenue_by_conversion_month[conv_month.min(months - 1)] += a.mrr_cents as f64;
-            }
-        }
-        let mrr = mrr_cents as f64 / 100.0;
+        let mrr = r.tally_mrr as f64 / 100.0;
         r.flows.revenue += mrr / k;
         r.flows.cost_free +=
             free_seats as f64 * m.serve_free_seat_per_step + trial_seats as f64 * m.serve_paid_seat_per_step;
