@@ -9,6 +9,7 @@ mod bad_input;
 mod cli;
 mod closed_forms;
 mod invariants;
+mod mechanics;
 mod render;
 mod scenarios;
 mod util;

@@ -1,0 +1,556 @@
+//! Each mechanic of the full model, isolated and checked against what it
+//! must do: exactly where the outcome is certain, within the Monte Carlo
+//! error (`util::assert_close`) where it is not.
+
+use plgsim::engine::Simulation;
+use plgsim::metrics::{Horizon, Monthly};
+
+use crate::util::{assert_close, per_run, per_run_total, run};
+
+fn horizon(sim: &Simulation, h: Horizon) -> Vec<f64> {
+    sim.runs.iter().map(|r| r.output.horizon[h as usize].expect("defined")).collect()
+}
+
+fn every_month(sim: &Simulation, m: Monthly) -> Vec<f64> {
+    (0..sim.months as usize).flat_map(|t| per_run(sim, t, m)).collect()
+}
+
+const PRO: &str = "[[plans]]\nname = \"pro\"\nprice_per_month = 10\n";
+
+/// A reverse trial whose conversion is 0 returns every trial to the free plan.
+#[test]
+fn reverse_trial_with_no_conversion_returns_everyone_to_free() {
+    let (_, sim) = run(&format!(
+        r#"
+        [scenario]
+        months = 6
+        runs = 20
+        [acquisition.organic]
+        signups_per_month = 200
+        [activation]
+        probability = 1
+        [trial]
+        start = "signup"
+        length_months = 1
+        conversion = 0
+        after = "free"
+        {PRO}
+        "#
+    ));
+    assert!(every_month(&sim, Monthly::Conversions).iter().all(|&c| c == 0.0));
+    assert!(every_month(&sim, Monthly::PaidAccounts).iter().all(|&c| c == 0.0));
+    // Every signup starts a trial; a month later it is free.
+    assert_eq!(per_run_total(&sim, Monthly::TrialStarts), per_run_total(&sim, Monthly::SignupsTotal));
+    for r in 0..sim.runs.len() {
+        let width = sim.monthly_names.len();
+        let row = |t: usize, m: Monthly| sim.runs[r].output.monthly[t * width + m as usize];
+        for t in 1..6 {
+            // The trials open at the end of month t are the month's signups.
+            assert_eq!(row(t, Monthly::Trial), row(t, Monthly::SignupsTotal), "run {r}, month {t}");
+        }
+        let signed: f64 = (0..6).map(|t| row(t, Monthly::SignupsTotal)).sum();
+        assert_eq!(row(5, Monthly::ActiveFree) + row(5, Monthly::Trial), signed);
+    }
+    assert!(horizon(&sim, Horizon::TrialConversion).iter().all(|&c| c == 0.0));
+}
+
+/// Trials convert at their rate, and only accounts that reached value.
+#[test]
+fn trials_convert_at_their_rate() {
+    let (_, sim) = run(&format!(
+        r#"
+        [scenario]
+        months = 4
+        runs = 100
+        [initial]
+        free_accounts = 0
+        [acquisition.organic]
+        signups_per_month = 500
+        [activation]
+        probability = 0.5
+        [trial]
+        start = "signup"
+        length_months = 1
+        conversion = 0.4
+        after = "leave"
+        {PRO}
+        "#
+    ));
+    // Trials of month 0 end in month 1: half activated, 40% of those convert.
+    let conv: Vec<f64> = per_run(&sim, 1, Monthly::TrialConversions);
+    let starts: Vec<f64> = per_run(&sim, 0, Monthly::TrialStarts);
+    let rate: Vec<f64> = conv.iter().zip(&starts).map(|(c, s)| c / s).collect();
+    assert_close("trial conversion of activated accounts", &rate, 0.5 * 0.4, 0.02);
+    // With no free plan, the rest leave.
+    assert!(every_month(&sim, Monthly::ActiveFree).iter().all(|&x| x == 0.0));
+}
+
+/// A card-required trial loses the share that declines to give a card.
+#[test]
+fn card_dropoff_thins_trial_starts() {
+    let (_, sim) = run(&format!(
+        r#"
+        [scenario]
+        months = 3
+        runs = 50
+        [acquisition.organic]
+        signups_per_month = 1000
+        [trial]
+        start = "signup"
+        length_months = 0.5
+        card_required = true
+        card_dropoff = 0.7
+        conversion = 0.5
+        {PRO}
+        "#
+    ));
+    let share: Vec<f64> = per_run_total(&sim, Monthly::TrialStarts)
+        .iter()
+        .zip(per_run_total(&sim, Monthly::SignupsTotal))
+        .map(|(t, s)| t / s)
+        .collect();
+    assert_close("trial starts per signup", &share, 0.3, 0.02);
+}
+
+/// Internal invitations on a per-seat plan are expansion: with no churn,
+/// net revenue retention is above 100% and gross retention is exactly 100%.
+#[test]
+fn internal_invites_on_per_seat_plans_raise_nrr_above_100_percent() {
+    let (_, sim) = run(r#"
+        [scenario]
+        months = 24
+        runs = 20
+        [initial]
+        paid_accounts = 500
+        [invites]
+        per_active_seat_per_month = 0.2
+        acceptance = 0.5
+        [teams]
+        internal_share = 1.0
+        [[plans]]
+        name = "team"
+        price_per_month = 8
+        per_seat = true
+        "#);
+    for r in &sim.runs {
+        let nrr = r.output.horizon[Horizon::Nrr12m as usize].unwrap();
+        let grr = r.output.horizon[Horizon::Grr12m as usize].unwrap();
+        assert!(nrr > 1.0, "NRR {nrr}");
+        assert_eq!(grr, 1.0);
+    }
+    // Seats compound at 1 + 0.2 x 0.5 a month: expected seats per account
+    // after 12 months of the window, relative to its start, is 1.1^12.
+    assert_close("NRR", &horizon(&sim, Horizon::Nrr12m), 1.1f64.powi(12), 0.01);
+    assert!(every_month(&sim, Monthly::ExpansionMrr).iter().all(|&x| x >= 0.0));
+    assert!(per_run_total(&sim, Monthly::SignupsInvite).iter().all(|&x| x == 0.0), "internal invitations are seats");
+}
+
+/// Seats removed from a per-seat plan are contraction.
+#[test]
+fn seat_churn_is_contraction() {
+    let (_, sim) = run(r#"
+        [scenario]
+        months = 13
+        runs = 20
+        [initial]
+        paid_accounts = 300
+        [invites]
+        per_active_seat_per_month = 1.0
+        acceptance = 1.0
+        [teams]
+        internal_share = 1.0
+        seat_churn_per_month = 0.3
+        [[plans]]
+        name = "team"
+        price_per_month = 5
+        per_seat = true
+        "#);
+    assert!(per_run_total(&sim, Monthly::ContractionMrr).iter().all(|&x| x > 0.0));
+    for r in &sim.runs {
+        assert!(r.output.horizon[Horizon::Grr12m as usize].unwrap() < 1.0);
+    }
+}
+
+/// The free seat limit: a seat over it is a limit hit, and free accounts
+/// never hold more seats than the limit.
+#[test]
+fn free_seat_limit_is_a_limit_hit() {
+    let (_, sim) = run(&format!(
+        r#"
+        [scenario]
+        months = 12
+        runs = 10
+        [initial]
+        free_accounts = 1000
+        [free]
+        seat_limit = 3
+        [limit_hit]
+        convert = 0.5
+        churn = 0.1
+        [invites]
+        per_active_seat_per_month = 0.5
+        acceptance = 1.0
+        [teams]
+        internal_share = 1.0
+        {PRO}
+        "#
+    ));
+    assert!(per_run_total(&sim, Monthly::LimitHits).iter().all(|&x| x > 0.0));
+    for t in 0..12 {
+        for (seats, accounts) in per_run(&sim, t, Monthly::FreeSeats).iter().zip(
+            per_run(&sim, t, Monthly::ActiveFree).iter().zip(per_run(&sim, t, Monthly::Blocked)).map(|(a, b)| a + b),
+        ) {
+            assert!(*seats <= 3.0 * accounts, "month {t}: {seats} seats on {accounts} free accounts");
+        }
+    }
+}
+
+/// Exposure: active accounts expose their work at a rate and a share of
+/// the people reached sign up after the cycle time.
+#[test]
+fn exposure_signups_follow_the_rate() {
+    let (_, sim) = run(&format!(
+        r#"
+        [scenario]
+        months = 3
+        runs = 200
+        [initial]
+        free_accounts = 2000
+        [exposure]
+        per_active_account_per_month = 10
+        signup_rate = 0.02
+        cycle_months = 1
+        {PRO}
+        "#
+    ));
+    assert!(per_run(&sim, 0, Monthly::SignupsExposure).iter().all(|&x| x == 0.0), "nothing arrives before a cycle");
+    assert_close(
+        "exposure signups in month 1",
+        &per_run(&sim, 1, Monthly::SignupsExposure),
+        2000.0 * 10.0 * 0.02,
+        0.02,
+    );
+}
+
+/// A referral bonus raises the referrer's free limit, so fewer accounts
+/// stay blocked.
+#[test]
+fn referral_bonus_lifts_the_limit() {
+    let base = |bonus: &str| {
+        format!(
+            r#"
+            [scenario]
+            months = 12
+            runs = 30
+            [initial]
+            free_accounts = 1000
+            [usage]
+            median_per_month = 1
+            [free]
+            usage_limit = 3
+            [limit_hit]
+            convert = 0
+            churn = 0
+            blocked_invite_factor = 1
+            [invites]
+            per_active_seat_per_month = 0.5
+            acceptance = 0.5
+            {bonus}
+            {PRO}
+            "#
+        )
+    };
+    let (_, without) = run(&base(""));
+    let (_, with) = run(&base("[referral]\nlimit_bonus = 5\nmax_bonus = 50\n"));
+    let blocked = |sim: &Simulation| per_run(sim, 11, Monthly::Blocked).iter().sum::<f64>();
+    assert!(blocked(&with) < 0.8 * blocked(&without), "{} vs {}", blocked(&with), blocked(&without));
+}
+
+/// Sales never contacts more PQLs a month than its capacity, and contacts
+/// that many when there are enough.
+#[test]
+fn sales_capacity_is_a_hard_limit() {
+    let (_, sim) = run(&format!(
+        r#"
+        [scenario]
+        months = 12
+        runs = 10
+        [initial]
+        free_accounts = 3000
+        [usage]
+        median_per_month = 2
+        sigma = 0.5
+        [pql]
+        min_usage = 4
+        [sales]
+        contacts_per_month = 25
+        cost_per_contact = 40
+        conversion = 0.3
+        plan = "business"
+        {PRO}
+        [[plans]]
+        name = "business"
+        price_per_month = 100
+        "#
+    ));
+    let contacts = every_month(&sim, Monthly::SalesContacts);
+    assert!(contacts.iter().all(|&c| c <= 25.0));
+    assert!(contacts.iter().filter(|&&c| c == 25.0).count() > contacts.len() / 2);
+    // Sales conversions land on the business plan: $100 each.
+    for r in &sim.runs {
+        let width = sim.monthly_names.len();
+        let new_mrr: f64 = (0..12).map(|t| r.output.monthly[t * width + Monthly::NewMrr as usize]).sum();
+        let sold: f64 = (0..12).map(|t| r.output.monthly[t * width + Monthly::SalesConversions as usize]).sum();
+        assert_eq!(new_mrr, 100.0 * sold, "only sales converts here");
+    }
+    // The sales cost is the contacts times the cost per contact.
+    let cost = per_run_total(&sim, Monthly::SalesCost);
+    let n = per_run_total(&sim, Monthly::SalesContacts);
+    for (c, n) in cost.iter().zip(n) {
+        assert!((c - 40.0 * n).abs() < 1e-6);
+    }
+}
+
+/// PQL signals combine with "any" or "all".
+#[test]
+fn pql_signals_combine() {
+    let scenario = |combine: &str| {
+        format!(
+            r#"
+            [scenario]
+            months = 6
+            runs = 10
+            [initial]
+            free_accounts = 2000
+            [usage]
+            median_per_month = 1
+            sigma = 1
+            [invites]
+            per_active_seat_per_month = 1
+            acceptance = 0.1
+            [pql]
+            min_usage = 3
+            min_invites_sent = 4
+            combine = "{combine}"
+            {PRO}
+            "#
+        )
+    };
+    let (_, any) = run(&scenario("any"));
+    let (_, all) = run(&scenario("all"));
+    let total = |s: &Simulation| per_run_total(s, Monthly::Pqls).iter().sum::<f64>();
+    assert!(total(&all) > 0.0 && total(&all) < total(&any), "all {} < any {}", total(&all), total(&any));
+}
+
+/// A price elasticity of 0 leaves conversion unchanged; one of 1 keeps
+/// price x conversion constant.
+#[test]
+fn price_elasticity() {
+    let scenario = |price: f64, elasticity: f64| {
+        format!(
+            r#"
+            [scenario]
+            months = 1
+            runs = 400
+            seed = 8
+            [initial]
+            free_accounts = 5000
+            [free]
+            conversion_per_month = 0.04
+            [pricing]
+            reference_price = 10
+            conversion_elasticity = {elasticity}
+            [[plans]]
+            name = "pro"
+            price_per_month = {price}
+            "#
+        )
+    };
+    let conversions = |price, e| per_run(&run(&scenario(price, e)).1, 0, Monthly::Conversions);
+    // Elasticity 0: the same conversions whatever the price (same draws).
+    assert_eq!(conversions(10.0, 0.0), conversions(25.0, 0.0));
+    // Elasticity 1: doubling the price halves conversion.
+    assert_close("conversions at 2x the reference price", &conversions(20.0, 1.0), 5000.0 * 0.02, 0.01);
+    assert_close("conversions at the reference price", &conversions(10.0, 1.0), 5000.0 * 0.04, 0.01);
+}
+
+/// Paying accounts that outgrow their tier upgrade, which is expansion.
+#[test]
+fn outgrowing_a_tier_upgrades_it() {
+    let (_, sim) = run(r#"
+        [scenario]
+        months = 6
+        runs = 10
+        [initial]
+        paid_accounts = 400
+        [usage]
+        median_per_month = 10
+        [paid]
+        upgrade_per_month = 1.0
+        [[plans]]
+        name = "starter"
+        price_per_month = 10
+        usage_limit = 15
+        [[plans]]
+        name = "growth"
+        price_per_month = 30
+        "#);
+    // Initial accounts start part-way to the limit: all are over it by month 1.
+    for r in &sim.runs {
+        let width = sim.monthly_names.len();
+        let row = |t: usize, m: Monthly| r.output.monthly[t * width + m as usize];
+        let upgrades: f64 = (0..6).map(|t| row(t, Monthly::Upgrades)).sum();
+        assert_eq!(upgrades, 400.0);
+        let expansion: f64 = (0..6).map(|t| row(t, Monthly::ExpansionMrr)).sum();
+        assert_eq!(expansion, 400.0 * 20.0);
+        assert_eq!(row(5, Monthly::Mrr), 400.0 * 30.0);
+    }
+}
+
+/// Annual billing: 12 months of cash up front at a discount, MRR recognised
+/// monthly, churn only at renewal.
+#[test]
+fn annual_billing_collects_up_front_and_churns_at_renewal() {
+    let (_, sim) = run(r#"
+        [scenario]
+        months = 14
+        runs = 20
+        [initial]
+        free_accounts = 1000
+        [free]
+        conversion_per_month = 1.0
+        [paid]
+        churn_per_month = 0.05
+        [[plans]]
+        name = "pro"
+        price_per_month = 10
+        annual_share = 1.0
+        annual_discount = 0.2
+        "#);
+    for r in &sim.runs {
+        let width = sim.monthly_names.len();
+        let row = |t: usize, m: Monthly| r.output.monthly[t * width + m as usize];
+        assert_eq!(row(0, Monthly::Mrr), 1000.0 * 8.0);
+        assert_eq!(row(0, Monthly::CashIn), 1000.0 * 8.0 * 12.0);
+        for t in 1..12 {
+            assert_eq!(row(t, Monthly::ChurnedPaid), 0.0, "no churn before the renewal (month {t})");
+            assert_eq!(row(t, Monthly::CashIn), 0.0);
+        }
+        // At the first renewal a year of monthly churn compounds.
+        assert!(row(12, Monthly::ChurnedPaid) > 0.0);
+    }
+    let renewal_churn: Vec<f64> = per_run(&sim, 12, Monthly::ChurnedPaid).iter().map(|c| c / 1000.0).collect();
+    assert_close("churn at the first renewal", &renewal_churn, 1.0 - 0.95f64.powi(12), 0.02);
+}
+
+/// Churn that falls with tenure reaches its floor; failed payments add
+/// involuntary churn net of recovery.
+#[test]
+fn churn_falls_with_tenure_and_failed_payments_add_to_it() {
+    let cohort = |extra: &str| {
+        format!(
+            r#"
+            [scenario]
+            months = 60
+            runs = 40
+            [initial]
+            free_accounts = 20000
+            [free]
+            conversion_per_month = 1.0
+            [paid]
+            churn_per_month = 0.10
+            churn_floor_per_month = 0.02
+            churn_halving_months = 3
+            {extra}
+            {PRO}
+            "#
+        )
+    };
+    let (_, sim) = run(&cohort(""));
+    // Months 40 to 59 of tenure: churn is the floor (0.02 + 0.08 x 2^-13).
+    let late: Vec<f64> = sim
+        .runs
+        .iter()
+        .map(|r| {
+            let width = sim.monthly_names.len();
+            let row = |t: usize, m: Monthly| r.output.monthly[t * width + m as usize];
+            let lost: f64 = (41..60).map(|t| row(t, Monthly::ChurnedPaid)).sum();
+            let at_risk: f64 = (40..59).map(|t| row(t, Monthly::PaidAccounts)).sum();
+            lost / at_risk
+        })
+        .collect();
+    assert_close("late-tenure churn", &late, 0.02 + 0.08 * 2f64.powf(-40.0 / 3.0), 0.05);
+
+    let (_, sim) = run(&cohort("involuntary_churn_per_month = 0.05\npayment_recovery = 0.6"));
+    let inv: Vec<f64> = per_run(&sim, 1, Monthly::InvoluntaryChurn).iter().map(|x| x / 20000.0).collect();
+    // Month 1: the voluntary churn of tenure month 1 comes first, then the
+    // payment of the survivors fails for 5% and is not recovered for 40%.
+    let voluntary = 0.02 + 0.08 * 2f64.powf(-1.0 / 3.0);
+    assert_close("involuntary churn in month 1", &inv, (1.0 - voluntary) * 0.05 * 0.4, 0.02);
+}
+
+/// Lapsed paying accounts are won back at their rate, as reactivation MRR;
+/// dormant free accounts come back at theirs.
+#[test]
+fn win_back_and_reactivation() {
+    let (_, sim) = run(&format!(
+        r#"
+        [scenario]
+        months = 12
+        runs = 20
+        [initial]
+        paid_accounts = 2000
+        free_accounts = 2000
+        [free]
+        churn_per_month = 0.2
+        reactivation_per_month = 0.1
+        [paid]
+        churn_per_month = 0.2
+        win_back_per_month = 0.1
+        {PRO}
+        "#
+    ));
+    // Month 1: the lapsed of month 0 (20% of 2000) come back at 10%.
+    assert_close("won back in month 1", &per_run(&sim, 1, Monthly::WonBack), 400.0 * 0.1, 0.05);
+    for r in &sim.runs {
+        let width = sim.monthly_names.len();
+        let row = |t: usize, m: Monthly| r.output.monthly[t * width + m as usize];
+        assert_eq!(row(1, Monthly::ReactivationMrr), 10.0 * row(1, Monthly::WonBack));
+    }
+    assert_close("free accounts back in month 1", &per_run(&sim, 1, Monthly::ReactivatedFree), 400.0 * 0.1, 0.05);
+}
+
+/// A free limit hit before activation uses the before-activation outcomes,
+/// and an account blocked before value never activates.
+#[test]
+fn limit_hits_before_activation_use_their_own_outcomes() {
+    let (_, sim) = run(&format!(
+        r#"
+        [scenario]
+        months = 3
+        runs = 50
+        [acquisition.organic]
+        signups_per_month = 2000
+        [activation]
+        probability = 1
+        time_to_value_median_months = 2.5
+        window_months = 3
+        [usage]
+        median_per_month = 5
+        [free]
+        usage_limit = 4
+        [limit_hit]
+        convert = 0.9
+        churn = 0
+        convert_before_activation = 0.1
+        churn_before_activation = 0.5
+        {PRO}
+        "#
+    ));
+    // Signups of month 0 reach 5 units in month 1, before their value at 2.5 months.
+    let hits = per_run(&sim, 1, Monthly::LimitHits);
+    let conv: Vec<f64> = per_run(&sim, 1, Monthly::Conversions).iter().zip(&hits).map(|(c, h)| c / h).collect();
+    assert_close("conversion at an early limit hit", &conv, 0.1, 0.05);
+    // Those left blocked do not activate in month 2 (their value was due then).
+    assert!(per_run(&sim, 2, Monthly::Activated).iter().all(|&x| x == 0.0));
+}
