@@ -191,7 +191,7 @@ horizon! {
     Conversion90d = "conversion_90d";
     /// The same within 365 days.
     Conversion365d = "conversion_365d";
-    /// Viral signups (invitations and exposure) / accounts active at some point in the horizon.
+    /// Viral signups caused (invitations and exposure) / ends of active lives: new users each active user brings.
     KFactor = "k_factor";
     /// Product-qualified leads over the horizon.
     PqlsTotal = "pqls_total";

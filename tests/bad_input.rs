@@ -34,7 +34,7 @@ fn unknown_key_names_the_valid_ones() {
     check(
         &format!("[free]\nchurn_per_mnth = 0.1\n{PLAN}"),
         r#"
-error: bad.toml:2:1: free.churn_per_mnth: unknown field `churn_per_mnth`, expected one of `usage_limit`, `seat_limit`, `conversion_per_month`, `churn_per_month`, `reactivation_per_month`
+error: bad.toml:2:1: free.churn_per_mnth: unknown field `churn_per_mnth`, expected one of `usage_limit`, `seat_limit`, `conversion_per_month`, `eventual_conversion`, `churn_per_month`, `reactivation_per_month`
   |
 2 | churn_per_mnth = 0.1
   | ^^^^^^^^^^^^^^"#,
@@ -170,7 +170,7 @@ fn overrides_are_checked_like_the_file() {
   |
 1 | 2
   | ^
-error: --set free.nope=1: free.nope: unknown field `nope`, expected one of `usage_limit`, `seat_limit`, `conversion_per_month`, `churn_per_month`, `reactivation_per_month`
+error: --set free.nope=1: free.nope: unknown field `nope`, expected one of `usage_limit`, `seat_limit`, `conversion_per_month`, `eventual_conversion`, `churn_per_month`, `reactivation_per_month`
   |
 1 | 1
   | ^

@@ -201,3 +201,30 @@ fn a_finite_market_saturates() {
     let expected_m1: f64 = m0.iter().map(|x| 2000.0 * (1.0 - x / 5000.0)).sum::<f64>() / m0.len() as f64;
     assert_close("signups in month 1 of a finite market", &m1, expected_m1, 0.02);
 }
+
+/// `free.eventual_conversion` p: with competing monthly churn, a share p of
+/// active free accounts converts eventually, whatever the step length.
+#[test]
+fn eventual_conversion_is_reached() {
+    for step in ["month", "week"] {
+        let (_, sim) = run(&format!(
+            r#"
+            [scenario]
+            months = 200
+            runs = 40
+            seed = 2
+            time_step = "{step}"
+            [initial]
+            free_accounts = 5000
+            [free]
+            eventual_conversion = 0.035
+            churn_per_month = 0.1
+            [[plans]]
+            name = "pro"
+            price_per_month = 10
+            "#
+        ));
+        let share: Vec<f64> = per_run_total(&sim, Monthly::Conversions).iter().map(|c| c / 5000.0).collect();
+        assert_close(&format!("eventual conversion ({step} steps)"), &share, 0.035, 0.02);
+    }
+}

@@ -287,6 +287,12 @@ pub struct RunModel {
     /// `hit_convert`, leave below `hit_leave`, else blocked.
     pub hit_convert: u64,
     pub hit_leave: u64,
+    /// The value an activated account has built up by a limit hit `t` steps
+    /// after activation is `1 - exp(-t / value_buildup_steps)` (1 at once
+    /// when 0): it scales the conversion share `hit_convert_share`.
+    pub value_buildup_steps: f64,
+    pub hit_convert_share: f64,
+    pub hit_churn_share: f64,
     /// The same for an account that hits the limit before activating.
     pub hit_convert_early: u64,
     pub hit_leave_early: u64,
@@ -363,8 +369,17 @@ impl RunModel {
         let ttv_median_steps = v(m.activation.time_to_value_median_months) * kf;
         let window_steps = ((v(m.activation.window_months) * kf).round() as u32).max(1);
 
-        let free_c = step_p(conv(v(m.free.conversion_per_month)));
         let free_ch = step_p(v(m.free.churn_per_month));
+        // An eventual conversion p: each step an account converts with
+        // probability c, else leaves with d, so p = c / (c + (1 - c) d) and
+        // c = p d / (1 - p + p d), per step, whatever the step length.
+        let free_c = match m.free.eventual_conversion {
+            Some(id) => {
+                let p = conv(v(id));
+                if free_ch > 0.0 { p * free_ch / (1.0 - p + p * free_ch) } else { 0.0 }
+            }
+            None => step_p(conv(v(m.free.conversion_per_month))),
+        };
         let blk_c = step_p(conv(v(m.limit_hit.blocked_conversion_per_month)));
         let blk_ch = step_p(v(m.limit_hit.blocked_churn_per_month));
         // Shares of the accounts that hit the limit; when a run's draws sum
@@ -470,6 +485,9 @@ impl RunModel {
             blocked_leave: threshold(blk_c + (1.0 - blk_c) * blk_ch),
             hit_convert: threshold(hit_c),
             hit_leave: threshold(hit_c + hit_ch),
+            value_buildup_steps: v(m.limit_hit.value_buildup_months) * kf,
+            hit_convert_share: hit_c,
+            hit_churn_share: hit_ch,
             hit_convert_early: threshold(early_c),
             hit_leave_early: threshold(early_c + early_ch),
             reactivation: threshold(step_p(v(m.free.reactivation_per_month))),

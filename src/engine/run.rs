@@ -42,7 +42,7 @@
 use rand::{Rng, RngExt};
 use rand_distr::{Binomial, Distribution, Poisson};
 
-use super::model::{Delay, PoissonTable, RunModel, TrialAfter, TrialStart};
+use super::model::{Delay, PoissonTable, RunModel, TrialAfter, TrialStart, threshold};
 use crate::metrics::{Horizon, Monthly, ratio};
 use crate::rng::SimRng;
 
@@ -103,7 +103,9 @@ pub struct Account {
     pub usage: f32,
     /// Usage added per step.
     pub intensity: f32,
-    /// This account's free usage limit (plan limit + referral bonus).
+    /// This account's free usage limit (plan limit + referral bonus). A
+    /// paying account of the retention base keeps its MRR at the window
+    /// start here, in cents (exact below $167k a month).
     pub limit: f32,
     /// Monthly recurring revenue, in cents (0 unless paying or lapsed).
     pub mrr_cents: u32,
@@ -192,8 +194,11 @@ struct Totals {
     matured_signups: u64,
     matured_activated: u64,
     converted_signups: u64,
-    ever_active: u64,
-    viral_signups: u64,
+    /// Viral signups caused (counted when the invitation is accepted or the
+    /// exposure happens, so none is lost to the end of the horizon), and
+    /// the ends of active lives (activated accounts that leave).
+    viral_caused: u64,
+    active_exits: u64,
     conversions: u64,
     channel_conversions: u64,
     pqls: u64,
@@ -215,11 +220,8 @@ struct Totals {
     cash_flow: f64,
     mrr_month_ends: f64,
     paid_month_ends: f64,
-    /// Trailing-12-month retention: MRR of the base at the window start and
-    /// the base's movements since, in cents.
+    /// Trailing-12-month retention: MRR of the base at the window start, in cents.
     base_mrr: u64,
-    base_contraction: u64,
-    base_churn: u64,
 }
 
 /// Windows of the cohort conversion figures, in months (30, 90, 365 days).
@@ -357,7 +359,6 @@ impl Run<'_> {
         a.flags |= flag::ACTIVATED;
         a.since_step = self.step as u16;
         self.flows.activated += 1;
-        self.totals.ever_active += 1;
         if (a.signup_step as u32 + m.window_steps) <= m.steps {
             self.totals.matured_activated += 1;
         }
@@ -370,6 +371,7 @@ impl Run<'_> {
             && !self.maybe_start_trial(a)
         {
             self.flows.churned_free += 1;
+            self.totals.active_exits += 1;
             self.leave(a);
             return false;
         }
@@ -462,9 +464,6 @@ impl Run<'_> {
         } else {
             let cut = (a.mrr_cents - new) as u64;
             self.flows.contraction_mrr += cut;
-            if a.flags & flag::BASE != 0 {
-                self.totals.base_contraction += cut;
-            }
         }
         a.mrr_cents = new;
     }
@@ -478,6 +477,7 @@ impl Run<'_> {
     /// Free account goes dormant; returns whether it stays in memory.
     fn go_dormant(&mut self, a: &mut Account) -> bool {
         self.flows.churned_free += 1;
+        self.totals.active_exits += 1;
         self.leave(a);
         if self.m.keeps_dormant() {
             a.state = State::Dormant;
@@ -492,14 +492,15 @@ impl Run<'_> {
     /// Paying account churns; returns whether it stays in memory (lapsed).
     fn churn_paid(&mut self, a: &mut Account, involuntary: bool) -> bool {
         self.flows.churned_paid += 1;
+        self.totals.active_exits += 1;
         self.totals.churned_paid += 1;
         if involuntary {
             self.flows.involuntary_churn += 1;
         }
         self.flows.churned_mrr += a.mrr_cents as u64;
-        if a.flags & flag::BASE != 0 {
-            self.totals.base_churn += a.mrr_cents as u64;
-        }
+        // A base account that churns has left the retention cohort for good,
+        // even if it is won back later (that is new business, not retention).
+        a.flags &= !flag::BASE;
         self.leave(a);
         if self.m.keeps_lapsed() {
             a.state = State::Lapsed;
@@ -603,6 +604,7 @@ impl Run<'_> {
             if at < self.pending_invites.len() {
                 self.pending_invites[at] += 1;
             }
+            self.totals.viral_caused += 1;
             if m.referral_bonus > 0.0 && matches!(a.state, State::ActiveFree | State::Blocked) {
                 let cap = m.usage_limit + m.referral_max;
                 a.limit = (a.limit + m.referral_bonus).min(cap);
@@ -683,8 +685,19 @@ impl Run<'_> {
         a.flags |= flag::HIT;
         self.check_pql(a);
         let early = a.flags & flag::ACTIVATED == 0;
-        let (convert, leave) =
-            if early { (m.hit_convert_early, m.hit_leave_early) } else { (m.hit_convert, m.hit_leave) };
+        let (convert, leave) = if early {
+            (m.hit_convert_early, m.hit_leave_early)
+        } else if m.value_buildup_steps > 0.0 && a.source != source::INITIAL {
+            // Willingness to pay at the wall grows with the value the account
+            // has had since its activation (`since_step` while active free;
+            // initial accounts are long activated).
+            let t = self.step.saturating_sub(a.since_step as u32) as f64;
+            let built = 1.0 - libm::exp(-t / m.value_buildup_steps);
+            let c = m.hit_convert_share * built;
+            (threshold(c), threshold(c + m.hit_churn_share))
+        } else {
+            (m.hit_convert, m.hit_leave)
+        };
         let u = self.rng.next_u64() >> 32;
         if u < convert {
             self.convert(a, m.entry_plan);
@@ -852,6 +865,7 @@ impl Run<'_> {
     /// An activated account leaves at the end of a trial with no free plan.
     fn go_dormant_from_trial(&mut self, a: &mut Account) -> bool {
         self.flows.churned_free += 1;
+        self.totals.active_exits += 1;
         self.leave(a);
         false
     }
@@ -938,6 +952,18 @@ impl Run<'_> {
                 let got =
                     if p >= 1.0 || n == 0 { n } else { Binomial::new(n, p).map_or(0, |b| b.sample(&mut self.acq_rng)) };
                 got.min(remaining as u64)
+            }
+        }
+    }
+
+    /// Thins would-be signups that will arrive later by the share of the
+    /// market not yet signed up now.
+    fn market_filter_pending(&mut self, n: u64) -> u64 {
+        match self.m.market_size {
+            None => n,
+            Some(_) => {
+                let p = self.new_to_market as f64 / 4_294_967_296.0;
+                if p >= 1.0 || n == 0 { n } else { Binomial::new(n, p).map_or(0, |b| b.sample(&mut self.acq_rng)) }
             }
         }
     }
@@ -1132,7 +1158,6 @@ pub fn simulate_run(
         }
         pop.push(a);
     }
-    r.totals.ever_active = n_initial as u64;
     r.signed_up_ever = n_initial as f64;
     r.capped = n_initial > MAX_LIVE_ACCOUNTS;
     r.update_market_share();
@@ -1190,7 +1215,7 @@ pub fn simulate_run(
         r.signed_up_ever += invited as f64;
         arrivals.push((source::INVITE, invited));
         let exposed = std::mem::take(&mut r.pending_exposure[step as usize]);
-        let exposed = r.market_filter(exposed);
+        let exposed = r.market_cap(exposed);
         r.signed_up_ever += exposed as f64;
         arrivals.push((source::EXPOSURE, exposed));
 
@@ -1204,11 +1229,9 @@ pub fn simulate_run(
                 source::ORGANIC => r.flows.signups_organic += n,
                 source::INVITE => {
                     r.flows.signups_invite += n;
-                    r.totals.viral_signups += n;
                 }
                 source::EXPOSURE => {
                     r.flows.signups_exposure += n;
-                    r.totals.viral_signups += n;
                 }
                 _ => r.flows.signups_paid += n,
             }
@@ -1268,6 +1291,9 @@ pub fn simulate_run(
                 as f64
                 + m.blocked_sharing * pop.of(State::Blocked).len() as f64;
             let n = r.poisson(exposing * m.exposure_per_step);
+            // Checked against the market now, like an accepted invitation.
+            let n = r.market_filter_pending(n);
+            r.totals.viral_caused += n;
             r.schedule(n, m.exposure_delay, true);
         }
         if base_step == Some(step + 1) {
@@ -1360,9 +1386,13 @@ pub fn simulate_run(
         }
     }
 
-    let base_now: u64 =
-        pop.of(State::Paid).iter().filter(|a| a.flags & flag::BASE != 0).map(|a| a.mrr_cents as u64).sum();
-    let horizon = horizon_metrics(&r, &monthly, monthly_width, base_step.map(|_| base_now));
+    // The base accounts still paying, their MRR now and (for gross
+    // retention) no more than their MRR at the window start.
+    let base = pop.of(State::Paid).iter().filter(|a| a.flags & flag::BASE != 0);
+    let (now, kept) = base.fold((0u64, 0u64), |(now, kept), a| {
+        (now + a.mrr_cents as u64, kept + (a.mrr_cents as u64).min(a.limit as u64))
+    });
+    let horizon = horizon_metrics(&r, &monthly, monthly_width, base_step.map(|_| (now, kept)));
     RunOutput {
         run,
         monthly,
@@ -1374,10 +1404,13 @@ pub fn simulate_run(
     }
 }
 
-/// Marks the paying accounts as the base of the trailing-12-month retention window.
+/// Marks the paying accounts as the base of the trailing-12-month retention
+/// window, keeping each one's MRR then (in cents) in its `limit` field, which
+/// a paying account does not use.
 fn mark_base(pop: &mut Population, t: &mut Totals) {
     for a in pop.by_state[State::Paid as usize].iter_mut() {
         a.flags |= flag::BASE;
+        a.limit = a.mrr_cents as f32;
         t.base_mrr += a.mrr_cents as u64;
     }
 }
@@ -1398,7 +1431,9 @@ fn histogram_median(h: &[u64]) -> Option<f64> {
     None
 }
 
-fn horizon_metrics(r: &Run, monthly: &[f64], width: usize, base_now: Option<u64>) -> Vec<Option<f64>> {
+/// `base`: the retention base's MRR now and its MRR capped at each
+/// account's MRR at the window start (cents), when the horizon has 12 months.
+fn horizon_metrics(r: &Run, monthly: &[f64], width: usize, base: Option<(u64, u64)>) -> Vec<Option<f64>> {
     let t = &r.totals;
     let k = r.m.steps_per_month;
     let months = r.m.months as usize;
@@ -1430,10 +1465,8 @@ fn horizon_metrics(r: &Run, monthly: &[f64], width: usize, base_now: Option<u64>
         Some(g) => ratio(early_revenue * g, early_customers as f64),
         None => None,
     };
-    let nrr = base_now.and_then(|now| ratio(now as f64, t.base_mrr as f64));
-    let grr = base_now.and_then(|_| {
-        ratio((t.base_mrr as f64 - t.base_churn as f64 - t.base_contraction as f64).max(0.0), t.base_mrr as f64)
-    });
+    let nrr = base.and_then(|(now, _)| ratio(now as f64, t.base_mrr as f64));
+    let grr = base.and_then(|(_, kept)| ratio(kept as f64, t.base_mrr as f64));
     let break_even = (0..months).find(|&mo| at(mo, Monthly::CashFlow) >= 0.0).map(|mo| (mo + 1) as f64);
 
     set(Horizon::MrrFinal, Some(mrr_final));
@@ -1448,7 +1481,10 @@ fn horizon_metrics(r: &Run, monthly: &[f64], width: usize, base_now: Option<u64>
     set(Horizon::Conversion30d, ratio(t.converted_within[0] as f64, t.eligible_within[0] as f64));
     set(Horizon::Conversion90d, ratio(t.converted_within[1] as f64, t.eligible_within[1] as f64));
     set(Horizon::Conversion365d, ratio(t.converted_within[2] as f64, t.eligible_within[2] as f64));
-    set(Horizon::KFactor, ratio(t.viral_signups as f64, t.ever_active as f64));
+    // K = (viral signups caused per active account-month) x (active months
+    // per account) = caused / exits, a ratio that does not depend on whether
+    // the population grows or shrinks.
+    set(Horizon::KFactor, ratio(t.viral_caused as f64, t.active_exits as f64));
     set(Horizon::PqlsTotal, Some(t.pqls as f64));
     set(Horizon::PqlConversion, ratio(t.pql_conversions as f64, t.pqls as f64));
     set(Horizon::TrialStartsTotal, Some(t.trial_starts as f64));

@@ -148,6 +148,9 @@ pub struct FreeSpec {
     pub usage_limit: Option<ParamId>,
     pub seat_limit: Option<ParamId>,
     pub conversion_per_month: ParamId,
+    /// Alternative to `conversion_per_month`: the share of active free
+    /// accounts that eventually convert, given the free churn.
+    pub eventual_conversion: Option<ParamId>,
     pub churn_per_month: ParamId,
     pub reactivation_per_month: ParamId,
 }
@@ -161,6 +164,7 @@ pub struct LimitHitSpec {
     pub blocked_conversion_per_month: ParamId,
     pub blocked_churn_per_month: ParamId,
     pub blocked_invite_factor: ParamId,
+    pub value_buildup_months: ParamId,
 }
 
 #[derive(Debug, Clone)]

@@ -110,6 +110,7 @@ pub struct RawFree {
     pub usage_limit: P,
     pub seat_limit: P,
     pub conversion_per_month: P,
+    pub eventual_conversion: P,
     pub churn_per_month: P,
     pub reactivation_per_month: P,
 }
@@ -124,6 +125,7 @@ pub struct RawLimitHit {
     pub blocked_conversion_per_month: P,
     pub blocked_churn_per_month: P,
     pub blocked_invite_factor: P,
+    pub value_buildup_months: P,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -280,6 +280,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         usage_limit: c.optional(&f.usage_limit, "free.usage_limit", Domain::Positive, f64::INFINITY),
         seat_limit: c.optional_count(&f.seat_limit, "free.seat_limit", MAX_SEATS),
         conversion_per_month: c.param(&f.conversion_per_month, "free.conversion_per_month", Domain::Probability, 0.0),
+        eventual_conversion: c.optional(&f.eventual_conversion, "free.eventual_conversion", Domain::Probability, 1.0),
         churn_per_month: c.param(&f.churn_per_month, "free.churn_per_month", Domain::Probability, 0.0),
         reactivation_per_month: c.param(
             &f.reactivation_per_month,
@@ -288,6 +289,22 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             0.0,
         ),
     };
+    if let Some(e) = &f.eventual_conversion {
+        if f.conversion_per_month.is_some() {
+            c.problem(
+                "free.eventual_conversion",
+                Some(e.span()),
+                "give either free.conversion_per_month or free.eventual_conversion, not both".into(),
+            );
+        }
+        if c.fixed(free.churn_per_month) == Some(0.0) {
+            c.problem(
+                "free.eventual_conversion",
+                Some(e.span()),
+                "needs free.churn_per_month > 0 (with no churn every account converts eventually)".into(),
+            );
+        }
+    }
     let l = raw.limit_hit.unwrap_or_default();
     let limit_hit = LimitHitSpec {
         convert: c.param(&l.convert, "limit_hit.convert", Domain::Probability, 0.0),
@@ -320,6 +337,13 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
                 c.register("limit_hit.blocked_churn_per_month", d, Domain::Probability, f64::INFINITY, false)
             }
         },
+        value_buildup_months: c.bounded(
+            &l.value_buildup_months,
+            "limit_hit.value_buildup_months",
+            Domain::NonNegative,
+            0.0,
+            120.0,
+        ),
         blocked_invite_factor: c.param(
             &l.blocked_invite_factor,
             "limit_hit.blocked_invite_factor",
