@@ -145,18 +145,29 @@ monthly! {
 }
 
 macro_rules! horizon {
-    ($( $(#[$doc:meta])* $var:ident = $name:literal; )*) => {
+    ($( $var:ident = $name:literal, $label:literal, $definition:literal; )*) => {
         /// Figures for a run's whole horizon.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[repr(usize)]
-        pub enum Horizon { $( $(#[$doc])* $var, )* }
+        pub enum Horizon { $( #[doc = $definition] $var, )* }
 
         impl Horizon {
             pub const ALL: &'static [Horizon] = &[ $( Horizon::$var, )* ];
             pub const COUNT: usize = Self::ALL.len();
 
+            /// The name in `summary.json` and `runs.csv`.
             pub fn name(self) -> &'static str {
                 match self { $( Horizon::$var => $name, )* }
+            }
+
+            /// A short title for people (report, charts).
+            pub fn label(self) -> &'static str {
+                match self { $( Horizon::$var => $label, )* }
+            }
+
+            /// The formula in one line (docs/metrics.md has the details).
+            pub fn definition(self) -> &'static str {
+                match self { $( Horizon::$var => $definition, )* }
             }
 
             pub fn from_name(name: &str) -> Option<Horizon> {
@@ -167,72 +178,52 @@ macro_rules! horizon {
 }
 
 horizon! {
-    /// MRR at the end of the last month.
-    MrrFinal = "mrr_final";
-    /// 12 x mrr_final.
-    ArrFinal = "arr_final";
-    /// Paying accounts at the end of the last month.
-    PaidAccountsFinal = "paid_accounts_final";
-    /// Paying seats at the end of the last month.
-    PaidSeatsFinal = "paid_seats_final";
-    /// mrr_final / paid_accounts_final.
-    ArpaFinal = "arpa_final";
-    /// Signups during the horizon, from every source (initial accounts excluded).
-    SignupsTotal = "signups_total";
-    /// Activated / signups whose activation window closed within the horizon.
-    ActivationRate = "activation_rate";
-    /// Median time from signup to activation of the accounts that activated, in days.
-    MedianTimeToValueDays = "median_time_to_value_days";
-    /// Signups of the horizon that were paying by its end / signups of the horizon.
-    FreeToPaidConversion = "free_to_paid_conversion";
-    /// Share of signups converted within 30 days (signups with 30 days in the horizon).
-    Conversion30d = "conversion_30d";
-    /// The same within 90 days.
-    Conversion90d = "conversion_90d";
-    /// The same within 365 days.
-    Conversion365d = "conversion_365d";
-    /// Viral signups caused (invitations and exposure) / ends of active lives: new users each active user brings.
-    KFactor = "k_factor";
-    /// Product-qualified leads over the horizon.
-    PqlsTotal = "pqls_total";
-    /// Conversions of PQLs / PQLs.
-    PqlConversion = "pql_conversion";
-    /// Trials started over the horizon.
-    TrialStartsTotal = "trial_starts_total";
-    /// Trial conversions / trial starts.
-    TrialConversion = "trial_conversion";
-    /// Revenue summed over the horizon.
-    RevenueTotal = "revenue_total";
-    /// Logo churn of paying accounts: accounts lost / account-months at risk (monthly rate).
-    LogoChurnMonthly = "logo_churn_monthly";
-    /// Average revenue per paying account per month: sum of MRR / sum of paying accounts, over month ends.
-    Arpa = "arpa";
-    /// (revenue - cost to serve paying seats - payment fees) / revenue.
-    GrossMargin = "gross_margin";
-    /// Net revenue retention over the last 12 months.
-    Nrr12m = "nrr_12m";
-    /// Gross revenue retention over the last 12 months.
-    Grr12m = "grr_12m";
-    /// (marketing spend + sales cost) / new paying accounts.
-    CacBlended = "cac_blended";
-    /// Paid-channel spend / new paying accounts acquired by paid channels.
-    CacPaid = "cac_paid";
-    /// arpa x gross_margin / logo_churn_monthly.
-    Ltv = "ltv";
-    /// Gross profit collected per customer from the customers of the first half of the horizon.
-    LtvRealized = "ltv_realized";
-    /// ltv / cac_blended.
-    LtvToCac = "ltv_to_cac";
-    /// cac_blended / (arpa x gross_margin).
-    CacPaybackMonths = "cac_payback_months";
-    /// Cost to serve free seats, summed over the horizon.
-    CostToServeFreeTotal = "cost_to_serve_free_total";
-    /// cost_to_serve_free_total / new paying accounts: the freemium cost of a customer.
-    CostToServeFreePerConversion = "cost_to_serve_free_per_conversion";
-    /// Cash flow summed over the horizon.
-    CashFlowTotal = "cash_flow_total";
-    /// First month (from 1) with a non-negative cash flow.
-    BreakEvenMonth = "break_even_month";
+    MrrFinal = "mrr_final", "MRR", "monthly recurring revenue at the end of the last month";
+    ArrFinal = "arr_final", "ARR", "12 x MRR at the end of the last month";
+    PaidAccountsFinal = "paid_accounts_final", "Paying accounts", "paying accounts at the end of the last month";
+    PaidSeatsFinal = "paid_seats_final", "Paying seats", "seats of paying accounts at the end of the last month";
+    ArpaFinal = "arpa_final", "ARPA at the end", "MRR / paying accounts at the end of the last month";
+    SignupsTotal = "signups_total", "Signups", "new accounts over the horizon, from every source (initial accounts excluded)";
+    ActivationRate = "activation_rate", "Activation rate",
+        "activated / signups, over the signups whose activation window closed within the horizon";
+    MedianTimeToValueDays = "median_time_to_value_days", "Median time to value",
+        "median days from signup to activation, over the accounts that activated";
+    FreeToPaidConversion = "free_to_paid_conversion", "Free-to-paid conversion",
+        "signups of the horizon that became paying by its end / signups";
+    Conversion30d = "conversion_30d", "Conversion within 30 days",
+        "signups paying within 30 days / signups with 30 days left in the horizon";
+    Conversion90d = "conversion_90d", "Conversion within 90 days",
+        "signups paying within 90 days / signups with 90 days left in the horizon";
+    Conversion365d = "conversion_365d", "Conversion within 365 days",
+        "signups paying within 365 days / signups with 365 days left in the horizon";
+    KFactor = "k_factor", "K-factor",
+        "viral signups caused (invitations, exposure) / ends of active lives: new users each active user brings";
+    PqlsTotal = "pqls_total", "PQLs", "accounts that became product-qualified leads over the horizon";
+    PqlConversion = "pql_conversion", "PQL conversion", "PQLs that became paying / PQLs";
+    TrialStartsTotal = "trial_starts_total", "Trials started", "trials started over the horizon";
+    TrialConversion = "trial_conversion", "Trial conversion", "trials that ended in a payment / trials started";
+    RevenueTotal = "revenue_total", "Revenue", "revenue recognised over the horizon (MRR month by month)";
+    LogoChurnMonthly = "logo_churn_monthly", "Logo churn",
+        "paying accounts lost / paying account-months at risk, as a monthly rate";
+    Arpa = "arpa", "ARPA", "average revenue per paying account per month: sum of MRR / sum of paying accounts, over month ends";
+    GrossMargin = "gross_margin", "Gross margin", "(revenue - cost to serve paying seats - payment fees) / revenue";
+    Nrr12m = "nrr_12m", "Net revenue retention",
+        "MRR now of the accounts paying 12 months before the end / their MRR then";
+    Grr12m = "grr_12m", "Gross revenue retention",
+        "as net retention, each account counted at no more than its MRR 12 months before";
+    CacBlended = "cac_blended", "CAC, blended", "(marketing spend + sales cost) / new paying accounts";
+    CacPaid = "cac_paid", "CAC, paid channels", "paid-channel spend / new paying accounts that came from paid channels";
+    Ltv = "ltv", "LTV (formula)", "ARPA x gross margin / logo churn";
+    LtvRealized = "ltv_realized", "LTV (realised)",
+        "gross profit collected by the end, per customer, from the customers of the first half of the horizon";
+    LtvToCac = "ltv_to_cac", "LTV:CAC", "formula LTV / blended CAC";
+    CacPaybackMonths = "cac_payback_months", "CAC payback", "blended CAC / (ARPA x gross margin), in months";
+    CostToServeFreeTotal = "cost_to_serve_free_total", "Cost to serve free users",
+        "cost of serving non-paying seats over the horizon";
+    CostToServeFreePerConversion = "cost_to_serve_free_per_conversion", "Free-user cost per new customer",
+        "cost to serve free users / new paying accounts";
+    CashFlowTotal = "cash_flow_total", "Cash flow", "payments collected - all costs, over the horizon";
+    BreakEvenMonth = "break_even_month", "Break-even month", "first month whose cash flow is zero or more";
 }
 
 /// The names of the monthly metrics of a scenario with these channels, in
@@ -305,5 +296,29 @@ pub fn monthly_unit(name: &str) -> Unit {
         | "fixed_costs" | "cost_to_serve_free" | "cost_to_serve_paid" | "cost_to_serve" | "gross_profit"
         | "cash_flow" => Unit::Money,
         _ => Unit::Count,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One vocabulary: every name is unique snake_case, every figure has a
+    /// label and a definition for people.
+    #[test]
+    fn names_are_unique_snake_case() {
+        let mut names: Vec<&str> = Monthly::ALL.iter().map(|m| m.name()).collect();
+        names.extend(Horizon::ALL.iter().map(|h| h.name()));
+        for n in &names {
+            assert!(n.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'), "{n}");
+        }
+        let monthly: std::collections::HashSet<_> = Monthly::ALL.iter().map(|m| m.name()).collect();
+        assert_eq!(monthly.len(), Monthly::COUNT);
+        let horizon: std::collections::HashSet<_> = Horizon::ALL.iter().map(|h| h.name()).collect();
+        assert_eq!(horizon.len(), Horizon::COUNT);
+        for h in Horizon::ALL {
+            assert!(!h.label().is_empty() && !h.definition().is_empty());
+            assert_eq!(Horizon::from_name(h.name()), Some(*h));
+        }
     }
 }
