@@ -17,6 +17,7 @@ pub mod rng;
 pub mod scenario;
 pub mod stats;
 pub mod summary;
+pub mod whatif;
 
 pub use engine::{Simulation, simulate};
 pub use scenario::{Override, Scenario, ScenarioError};

@@ -263,6 +263,22 @@ pub enum Unit {
 }
 
 impl Horizon {
+    /// Whether more is better (for marking the best point of a sweep).
+    pub fn higher_is_better(self) -> bool {
+        use Horizon::*;
+        !matches!(
+            self,
+            MedianTimeToValueDays
+                | LogoChurnMonthly
+                | CacBlended
+                | CacPaid
+                | CacPaybackMonths
+                | CostToServeFreeTotal
+                | CostToServeFreePerConversion
+                | BreakEvenMonth
+        )
+    }
+
     pub fn unit(self) -> Unit {
         use Horizon::*;
         match self {

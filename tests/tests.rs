@@ -13,3 +13,4 @@ mod mechanics;
 mod render;
 mod scenarios;
 mod util;
+mod whatif;

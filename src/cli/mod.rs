@@ -4,6 +4,7 @@
 //! other failure. Errors go to stderr.
 
 mod run;
+mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ struct Cli {
 enum Command {
     /// Simulate a scenario and write summary.json, monthly.csv, runs.csv, charts/ and report.html.
     Run(run::RunArgs),
+    /// Sweep one or two parameters over a grid, with common random numbers.
+    Sweep(sweep::SweepArgs),
     /// Check a scenario and report every problem in it.
     Validate {
         scenario: PathBuf,
@@ -58,6 +61,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run::run(args),
+        Command::Sweep(args) => sweep::run(args),
         Command::Validate { scenario, set } => validate(&scenario, &set),
         Command::New { file } => new(&file),
     };

@@ -86,6 +86,15 @@ pub struct Scenario {
     /// Every numeric parameter, in the order of the file's sections.
     pub params: Vec<ParamSpec>,
     pub model: ModelSpec,
+    /// A sweep declared in the file (`[sweep]`), used by `plgsim sweep`.
+    pub sweep: Option<SweepSpec>,
+}
+
+/// A sweep declared in the scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepSpec {
+    pub axes: Vec<crate::whatif::sweep::Axis>,
+    pub metrics: Vec<crate::metrics::Horizon>,
 }
 
 /// The model's structure; numbers are parameters.

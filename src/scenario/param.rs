@@ -103,6 +103,14 @@ impl Dist {
         matches!(self, Dist::Fixed(_))
     }
 
+    /// The value of a fixed parameter.
+    pub fn fixed_value(&self) -> Option<f64> {
+        match *self {
+            Dist::Fixed(x) => Some(x),
+            _ => None,
+        }
+    }
+
     /// Checks that the distribution is well formed and can only produce
     /// values in `domain` (families with unbounded support, such as the
     /// normal, are truncated to the domain when sampled). Returns what was

@@ -36,6 +36,7 @@ pub struct RawScenario {
     pub pql: Option<Spanned<RawPql>>,
     pub sales: Option<Spanned<RawSales>>,
     pub pricing: Option<RawPricing>,
+    pub sweep: Option<Spanned<crate::whatif::sweep::SweepSection>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -679,6 +679,41 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         }
     }
 
+    // [sweep]: checked here so a bad grid is reported with the rest.
+    let sweep = raw.sweep.and_then(|sw| {
+        let span = sw.span();
+        let sw = sw.into_inner();
+        let axes = match sw.axes() {
+            Ok(a) => a,
+            Err(e) => {
+                c.problem("sweep.params", Some(span.clone()), e);
+                return None;
+            }
+        };
+        if axes.is_empty() || axes.len() > 2 {
+            c.problem(
+                "sweep.params",
+                Some(span.clone()),
+                format!("a sweep takes one or two parameters, got {}", axes.len()),
+            );
+        }
+        let mut metrics = Vec::new();
+        for name in &sw.metrics {
+            match crate::metrics::Horizon::from_name(name) {
+                Some(h) => metrics.push(h),
+                None => c.problem(
+                    "sweep.metrics",
+                    Some(span.clone()),
+                    format!(
+                        "unknown metric `{name}`, expected one of {}",
+                        crate::metrics::Horizon::ALL.iter().map(|h| h.name()).collect::<Vec<_>>().join(", ")
+                    ),
+                ),
+            }
+        }
+        Some(SweepSpec { axes, metrics })
+    });
+
     let max_steps = 65_000 / time_step.steps_per_month() as i64;
     if months as i64 > max_steps {
         c.problem(
@@ -697,6 +732,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         time_step,
         usage_unit,
         params: c.params,
+        sweep,
         model: ModelSpec {
             market_size,
             initial_free_accounts,
