@@ -3,7 +3,9 @@
 //! Exit codes: 0 success, 2 invalid input (bad arguments or scenario), 1 any
 //! other failure. Errors go to stderr.
 
+mod compare;
 mod run;
+mod sensitivity;
 mod sweep;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +28,10 @@ enum Command {
     Run(run::RunArgs),
     /// Sweep one or two parameters over a grid, with common random numbers.
     Sweep(sweep::SweepArgs),
+    /// Compare scenarios side by side (paired when they share a seed).
+    Compare(compare::CompareArgs),
+    /// Rank the uncertain inputs by how much they move an output (tornado).
+    Sensitivity(sensitivity::SensitivityArgs),
     /// Check a scenario and report every problem in it.
     Validate {
         scenario: PathBuf,
@@ -62,6 +68,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run::run(args),
         Command::Sweep(args) => sweep::run(args),
+        Command::Compare(args) => compare::run(args),
+        Command::Sensitivity(args) => sensitivity::run(args),
         Command::Validate { scenario, set } => validate(&scenario, &set),
         Command::New { file } => new(&file),
     };
@@ -87,6 +95,76 @@ pub fn main() -> ExitCode {
 /// Parses `--set` arguments.
 pub fn overrides(set: &[String]) -> Result<Vec<Override>, CliError> {
     set.iter().map(|s| Override::parse(s).map_err(CliError::Usage)).collect()
+}
+
+/// A worker pool of `threads` threads (all cores by default).
+pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, CliError> {
+    if threads == Some(0) {
+        return Err(CliError::Usage("--threads must be at least 1".into()));
+    }
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        pool = pool.num_threads(n);
+    }
+    pool.build().map_err(|e| CliError::Other(anyhow::anyhow!("cannot start worker threads: {e}")))
+}
+
+/// A progress bar on stderr (drawn only when stderr is a terminal).
+pub fn progress(len: u64, what: &str, quiet: bool) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} {{msg}} [{{bar:30}}] {{pos}}/{{len}} {what} ({{eta}} left)"
+        ))
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+/// Horizon metrics by name.
+pub fn metrics(names: &[String]) -> Result<Vec<plgsim::metrics::Horizon>, CliError> {
+    use plgsim::metrics::Horizon;
+    names
+        .iter()
+        .map(|m| {
+            Horizon::from_name(m).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "unknown metric `{m}`, expected one of {}",
+                    Horizon::ALL.iter().map(|h| h.name()).collect::<Vec<_>>().join(", ")
+                ))
+            })
+        })
+        .collect()
+}
+
+/// `--runs` and `--seed` as overrides, after the `--set` ones.
+pub fn base_overrides(set: &[String], runs: Option<u64>, seed: Option<u64>) -> Result<Vec<Override>, CliError> {
+    let mut ovr = overrides(set)?;
+    for (key, v) in [("scenario.runs", runs), ("scenario.seed", seed)] {
+        if let Some(v) = v {
+            ovr.push(Override { key: key.into(), value: v.to_string() });
+        }
+    }
+    Ok(ovr)
+}
+
+/// Reads a scenario file's text.
+pub fn read(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))
+}
+
+/// `output/<stem><suffix>/` unless `--out` says otherwise.
+pub fn out_dir(out: &Option<PathBuf>, scenario: &Path, suffix: &str) -> PathBuf {
+    out.clone().unwrap_or_else(|| {
+        let stem = scenario.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+        PathBuf::from("output").join(format!("{stem}{suffix}"))
+    })
 }
 
 /// Loads a scenario, mapping failures to exit codes.

@@ -4,16 +4,14 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use plgsim::format;
 use plgsim::metrics::Horizon;
 use plgsim::output::{self, OutputFile};
-use plgsim::scenario::Override;
 use plgsim::whatif::DEFAULT_METRICS;
 use plgsim::whatif::sweep::{self, Axis, SweepError};
 
-use super::{CliError, load, overrides};
+use super::{CliError, base_overrides, load, metrics, out_dir, pool, progress, read};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -48,15 +46,8 @@ pub struct SweepArgs {
 }
 
 pub fn run(args: SweepArgs) -> Result<(), CliError> {
-    let mut base = overrides(&args.set)?;
-    for (key, v) in [("scenario.runs", args.runs), ("scenario.seed", args.seed)] {
-        if let Some(v) = v {
-            base.push(Override { key: key.into(), value: v.to_string() });
-        }
-    }
-    if args.threads == Some(0) {
-        return Err(CliError::Usage("--threads must be at least 1".into()));
-    }
+    let base = base_overrides(&args.set, args.runs, args.seed)?;
+    let pool = pool(args.threads)?;
     let scenario = load(&args.scenario, &base)?;
     let axes: Vec<Axis> = if args.params.is_empty() {
         match &scenario.sweep {
@@ -71,47 +62,19 @@ pub fn run(args: SweepArgs) -> Result<(), CliError> {
         args.params.iter().map(|p| Axis::parse(p).map_err(CliError::Usage)).collect::<Result<_, _>>()?
     };
     let metrics: Vec<Horizon> = if !args.metrics.is_empty() {
-        args.metrics
-            .iter()
-            .map(|m| {
-                Horizon::from_name(m).ok_or_else(|| {
-                    CliError::Usage(format!(
-                        "unknown metric `{m}`, expected one of {}",
-                        Horizon::ALL.iter().map(|h| h.name()).collect::<Vec<_>>().join(", ")
-                    ))
-                })
-            })
-            .collect::<Result<_, _>>()?
+        metrics(&args.metrics)?
     } else {
         match &scenario.sweep {
             Some(s) if !s.metrics.is_empty() => s.metrics.clone(),
             _ => DEFAULT_METRICS.to_vec(),
         }
     };
-    let out_dir = args.out.clone().unwrap_or_else(|| {
-        let stem = args.scenario.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
-        PathBuf::from("output").join(format!("{stem}-sweep"))
-    });
-
-    let text = std::fs::read_to_string(&args.scenario)
-        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", args.scenario.display())))?;
+    let out_dir = out_dir(&args.out, &args.scenario, "-sweep");
+    let text = read(&args.scenario)?;
     let name = args.scenario.display().to_string();
     let points: usize = axes.iter().map(|a| a.values.len()).product();
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(Some(points as u64), ProgressDrawTarget::stderr())
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} sweep [{bar:30}] {pos}/{len} points ({eta} left)")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = args.threads {
-        pool = pool.num_threads(n);
-    }
-    let pool = pool.build().context("cannot start worker threads")?;
+    let bar = progress(points as u64, "points", args.quiet);
+    bar.set_message("sweep");
     let result = pool.install(|| sweep::run(&name, &text, &base, &axes, &metrics, &|| bar.inc(1)));
     bar.finish_and_clear();
     let sweep = match result {

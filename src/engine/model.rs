@@ -381,7 +381,7 @@ impl RunModel {
             None => step_p(conv(v(m.free.conversion_per_month))),
         };
         let blk_c = step_p(conv(v(m.limit_hit.blocked_conversion_per_month)));
-        let blk_ch = step_p(v(m.limit_hit.blocked_churn_per_month));
+        let blk_ch = step_p(v(m.limit_hit.blocked_churn_per_month.unwrap_or(m.free.churn_per_month)));
         // Shares of the accounts that hit the limit; when a run's draws sum
         // above 1, no one is left blocked.
         let hit_c = conv(v(m.limit_hit.convert));
@@ -394,7 +394,7 @@ impl RunModel {
 
         // Paid churn by tenure: c(t) = floor + (c0 - floor) 2^(-t / halving).
         let c0 = v(m.paid.churn_per_month);
-        let floor = v(m.paid.churn_floor_per_month);
+        let floor = v(m.paid.churn_floor_per_month.unwrap_or(m.paid.churn_per_month));
         let halving = m.paid.churn_halving_months.map(v);
         let churn_at = |t: u32| match halving {
             Some(h) => floor + (c0 - floor) * libm::pow(2.0, -(t as f64) / h),

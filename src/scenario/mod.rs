@@ -171,7 +171,8 @@ pub struct LimitHitSpec {
     pub convert_before_activation: ParamId,
     pub churn_before_activation: ParamId,
     pub blocked_conversion_per_month: ParamId,
-    pub blocked_churn_per_month: ParamId,
+    /// `None`: the free churn.
+    pub blocked_churn_per_month: Option<ParamId>,
     pub blocked_invite_factor: ParamId,
     pub value_buildup_months: ParamId,
 }
@@ -199,7 +200,8 @@ pub struct PaidSpec {
     /// Index in `plans` of the plan self-serve conversions join.
     pub entry_plan: usize,
     pub churn_per_month: ParamId,
-    pub churn_floor_per_month: ParamId,
+    /// `None`: churn does not fall with tenure.
+    pub churn_floor_per_month: Option<ParamId>,
     pub churn_halving_months: Option<ParamId>,
     pub involuntary_churn_per_month: ParamId,
     pub payment_recovery: ParamId,

@@ -327,16 +327,13 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             Domain::Probability,
             0.0,
         ),
-        blocked_churn_per_month: match &l.blocked_churn_per_month {
-            Some(_) => {
-                c.param(&l.blocked_churn_per_month, "limit_hit.blocked_churn_per_month", Domain::Probability, 0.0)
-            }
-            // Defaults to the free churn: the same distribution, under its own key.
-            None => {
-                let d = c.params[free.churn_per_month.0].dist.clone();
-                c.register("limit_hit.blocked_churn_per_month", d, Domain::Probability, f64::INFINITY, false)
-            }
-        },
+        // Absent: the free churn itself (the same value in every run).
+        blocked_churn_per_month: c.optional(
+            &l.blocked_churn_per_month,
+            "limit_hit.blocked_churn_per_month",
+            Domain::Probability,
+            f64::INFINITY,
+        ),
         value_buildup_months: c.bounded(
             &l.value_buildup_months,
             "limit_hit.value_buildup_months",
@@ -482,13 +479,13 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
     let paid = PaidSpec {
         entry_plan: plan_index(&mut c, &pd.entry_plan, "paid.entry_plan", 0),
         churn_per_month: c.param(&pd.churn_per_month, "paid.churn_per_month", Domain::Probability, 0.0),
-        churn_floor_per_month: match &pd.churn_floor_per_month {
-            Some(_) => c.param(&pd.churn_floor_per_month, "paid.churn_floor_per_month", Domain::Probability, 0.0),
-            None => {
-                let d = c.params[c.params.len() - 1].dist.clone();
-                c.register("paid.churn_floor_per_month", d, Domain::Probability, f64::INFINITY, false)
-            }
-        },
+        // Absent: no fall with tenure (the floor is the churn itself).
+        churn_floor_per_month: c.optional(
+            &pd.churn_floor_per_month,
+            "paid.churn_floor_per_month",
+            Domain::Probability,
+            f64::INFINITY,
+        ),
         churn_halving_months: c.optional(
             &pd.churn_halving_months,
             "paid.churn_halving_months",

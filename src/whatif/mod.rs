@@ -9,6 +9,8 @@
 //! a label), so differences between variants are paired, run by run, and
 //! not drowned in noise (common random numbers).
 
+pub mod compare;
+pub mod sensitivity;
 pub mod sweep;
 
 use crate::metrics::Horizon;

@@ -1,0 +1,101 @@
+//! `plgsim sensitivity`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+
+use plgsim::format;
+use plgsim::metrics::Horizon;
+use plgsim::output::{self, OutputFile};
+use plgsim::whatif::sensitivity;
+
+use super::{CliError, base_overrides, load, metrics, out_dir, pool, progress, read};
+
+#[derive(Debug, Args)]
+pub struct SensitivityArgs {
+    /// The scenario file (TOML); it needs uncertain parameters.
+    scenario: PathBuf,
+    /// The output to explain (default: arr_final).
+    #[arg(long, value_name = "NAME", default_value = "arr_final")]
+    metric: String,
+    /// Runs of every variant (overrides scenario.runs).
+    #[arg(long)]
+    runs: Option<u64>,
+    /// Random seed (overrides scenario.seed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Output folder (default: output/<scenario file stem>-sensitivity/).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Override a scenario value.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
+    let base = base_overrides(&args.set, args.runs, args.seed)?;
+    let pool = pool(args.threads)?;
+    let scenario = load(&args.scenario, &base)?;
+    let metric: Horizon = metrics(std::slice::from_ref(&args.metric))?[0];
+    let n = scenario.uncertain_params().count();
+    if n == 0 {
+        return Err(CliError::Usage(format!(
+            "{} has no uncertain parameter: write one as a range, e.g. paid.churn_per_month = [0.02, 0.04]",
+            args.scenario.display()
+        )));
+    }
+    let text = read(&args.scenario)?;
+    let bar = progress((2 * n + 2) as u64, "simulations", args.quiet);
+    bar.set_message("sensitivity");
+    let result = pool
+        .install(|| sensitivity::run(&args.scenario.display().to_string(), &text, &base, metric, &|| bar.inc(1)))
+        .map_err(CliError::Scenario)?;
+    bar.finish_and_clear();
+
+    let out_dir = out_dir(&args.out, &args.scenario, "-sensitivity");
+    let files = vec![OutputFile::new("sensitivity.csv", result.csv()), OutputFile::new("summary.json", result.json())];
+    output::write_folder(&out_dir, &files).with_context(|| format!("cannot write {}", out_dir.display()))?;
+    if !args.quiet {
+        let u = metric.unit();
+        println!(
+            "{}: what moves {} ({} runs per variant, seed {}); at the medians: {}",
+            result.scenario,
+            metric.name(),
+            result.runs,
+            result.seed,
+            format::opt(result.base_output, u)
+        );
+        println!(
+            "{:<60} {:>12} {:>12} {:>12} {:>9}",
+            "parameter (P10 .. P90)", "at P10", "at P90", "swing", "rank rho"
+        );
+        for r in &result.rows {
+            println!(
+                "{:<60} {:>12} {:>12} {:>12} {:>9}",
+                format!("{} ({} .. {})", r.key, sig(r.p10), sig(r.p90)),
+                format::opt(r.output_at_p10, u),
+                format::opt(r.output_at_p90, u),
+                format::value(r.swing, u),
+                r.rank_correlation.map_or("n/a".into(), |x| format!("{x:.2}"))
+            );
+        }
+        println!("\nResults in {}/", out_dir.display());
+    }
+    Ok(())
+}
+
+/// Three significant digits.
+fn sig(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let digits = (2 - x.abs().log10().floor() as i32).max(0) as usize;
+    format!("{x:.digits$}")
+}
