@@ -49,7 +49,7 @@ impl CohortTable {
         for c in 0..months {
             let total: f64 = sim.monthly_values(c, signups_col).sum();
             signups.push(total / sim.runs.len().max(1) as f64);
-            let (mut conv, mut left) = (0u64, 0u64);
+            let (mut conv, mut left) = (0u64, 0i64);
             let mut conv_row = Vec::new();
             let mut ret_row = Vec::new();
             for a in 0..months - c {
@@ -57,7 +57,7 @@ impl CohortTable {
                 left += sim.cohort_departures[c * months + a];
                 let share = |x: u64| if total > 0.0 { x as f64 / total } else { 0.0 };
                 conv_row.push(share(conv));
-                ret_row.push(if total > 0.0 { 1.0 - share(left) } else { 0.0 });
+                ret_row.push(if total > 0.0 { 1.0 - left as f64 / total } else { 0.0 });
             }
             converted.push(conv_row);
             retained.push(ret_row);

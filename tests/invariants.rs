@@ -256,7 +256,7 @@ fn paid_extra() -> impl Strategy<Value = String> {
         |x| match x {
             None => String::new(),
             Some((floor, halving, invol, recovery, win_back, upgrade)) => format!(
-                "churn_floor_per_month = {floor}\nchurn_halving_months = {halving}\ninvoluntary_churn_per_month = {invol}\npayment_recovery = {recovery}\nwin_back_per_month = {win_back}\nupgrade_per_month = {upgrade}\n"
+                "churn_floor_per_month = {floor}\nchurn_halving_months = {halving}\npayment_failure = {invol}\npayment_recovery = {recovery}\nwin_back_per_month = {win_back}\nupgrade_per_month = {upgrade}\n"
             ),
         },
     )

@@ -485,7 +485,7 @@ fn churn_falls_with_tenure_and_failed_payments_add_to_it() {
         .collect();
     assert_close("late-tenure churn", &late, 0.02 + 0.08 * 2f64.powf(-40.0 / 3.0), 0.05);
 
-    let (_, sim) = run(&cohort("involuntary_churn_per_month = 0.05\npayment_recovery = 0.6"));
+    let (_, sim) = run(&cohort("payment_failure = 0.05\npayment_recovery = 0.6"));
     let inv: Vec<f64> = per_run(&sim, 1, Monthly::InvoluntaryChurn).iter().map(|x| x / 20000.0).collect();
     // Month 1: the voluntary churn of tenure month 1 comes first, then the
     // payment of the survivors fails for 5% and is not recovered for 40%.

@@ -39,7 +39,7 @@ pub struct Simulation {
     /// per-run matrices are added up as runs finish (integer sums, so the
     /// order does not matter) and not kept.
     pub cohort_conversions: Vec<u64>,
-    pub cohort_departures: Vec<u64>,
+    pub cohort_departures: Vec<i64>,
 }
 
 impl Simulation {
@@ -87,7 +87,7 @@ fn monthly_width(scenario: &Scenario) -> usize {
 /// is called after each run (for progress reporting).
 pub fn simulate(scenario: &Scenario, on_run_done: &(dyn Fn() + Sync)) -> Simulation {
     let cells = (scenario.months * scenario.months) as usize;
-    let cohorts = Mutex::new((vec![0u64; cells], vec![0u64; cells]));
+    let cohorts = Mutex::new((vec![0u64; cells], vec![0i64; cells]));
     let runs: Vec<RunRecord> = (0..scenario.runs as u64)
         .into_par_iter()
         .map_init(Workspace::default, |ws, run| {
@@ -100,7 +100,7 @@ pub fn simulate(scenario: &Scenario, on_run_done: &(dyn Fn() + Sync)) -> Simulat
                     *s += *x as u64;
                 }
                 for (s, x) in left.iter_mut().zip(&output.cohort_departures) {
-                    *s += *x as u64;
+                    *s += *x as i64;
                 }
             }
             output.cohort_conversions = Vec::new();

@@ -231,6 +231,19 @@ pub struct Sales {
     pub fixed_cost_per_step: f64,
 }
 
+/// Where a tenure of `t` steps stands.
+#[derive(Debug, Clone, Copy)]
+pub struct Tenure {
+    /// Whole months: `t / k`.
+    pub months: u32,
+    /// Whether `t` is a whole number of months (a monthly anniversary).
+    pub anniversary: bool,
+    /// The month of customer life that step `t` completes, from 0: the
+    /// steps `1..=k` are month 0, so the churn of the first month is the
+    /// tenure-0 churn whatever the step length.
+    pub life_month: u32,
+}
+
 /// A delay in steps with an exact mean: `steps`, or one more with
 /// probability `extra`.
 #[derive(Debug, Clone, Copy)]
@@ -319,9 +332,8 @@ pub struct RunModel {
 
     pub plans: Vec<Plan>,
     pub entry_plan: u8,
-    /// By tenure in steps: (whole months of tenure, whether the step is a
-    /// monthly anniversary).
-    pub tenure: Vec<(u32, bool)>,
+    /// By tenure in steps.
+    pub tenure: Vec<Tenure>,
     /// Failed payment probability per payment, and recovery probability.
     pub payment_failure: u64,
     pub payment_recovery: u64,
@@ -504,8 +516,10 @@ impl RunModel {
             referral_max: m.referral.max_bonus.map_or(f32::INFINITY, |id| v(id) as f32),
             plans,
             entry_plan: entry as u8,
-            tenure: (0..=scenario.months * k).map(|t| (t / k, t % k == 0)).collect(),
-            payment_failure: threshold(v(m.paid.involuntary_churn_per_month)),
+            tenure: (0..=scenario.months * k)
+                .map(|t| Tenure { months: t / k, anniversary: t % k == 0, life_month: t.saturating_sub(1) / k })
+                .collect(),
+            payment_failure: threshold(v(m.paid.payment_failure)),
             payment_recovery: threshold(v(m.paid.payment_recovery)),
             win_back: threshold(step_p(v(m.paid.win_back_per_month))),
             upgrade: threshold(step_p(v(m.paid.upgrade_per_month))),

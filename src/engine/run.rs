@@ -141,9 +141,11 @@ pub struct RunOutput {
     /// The run hit [`MAX_LIVE_ACCOUNTS`].
     pub capped: bool,
     /// Cohort counts, `months x months`, indexed `[signup month][months
-    /// since signup]`: first conversions to paid, and departures.
+    /// since signup]`: first conversions to paid, and net departures
+    /// (departures minus returns of dormant or lapsed accounts, so a cell
+    /// can be negative but the running sum over ages cannot).
     pub cohort_conversions: Vec<u32>,
-    pub cohort_departures: Vec<u32>,
+    pub cohort_departures: Vec<i32>,
 }
 
 /// Flows of the current month.
@@ -202,6 +204,8 @@ struct Totals {
     conversions: u64,
     channel_conversions: u64,
     pqls: u64,
+    /// PQLs marked while not paying, and those of them that became paying.
+    free_pqls: u64,
     pql_conversions: u64,
     trial_starts: u64,
     trial_conversions: u64,
@@ -249,7 +253,7 @@ struct Run<'m> {
     totals: Totals,
     capped: bool,
     cohort_conversions: Vec<u32>,
-    cohort_departures: Vec<u32>,
+    cohort_departures: Vec<i32>,
     /// Revenue (cents x steps) and customers by month of conversion, for the realised LTV.
     revenue_by_conversion_month: Vec<f64>,
     customers_by_conversion_month: Vec<u64>,
@@ -286,6 +290,14 @@ impl Run<'_> {
         }
     }
 
+    /// Books the return of a dormant or lapsed account.
+    fn come_back(&mut self, a: &Account) {
+        if a.source != source::INITIAL {
+            let cell = self.cohort_cell(a);
+            self.cohort_departures[cell] -= 1;
+        }
+    }
+
     /// Counts an account present at the end of the step (one that moved or
     /// arrived; `sweep` sums the others).
     #[inline(always)]
@@ -301,7 +313,7 @@ impl Run<'_> {
     #[inline(always)]
     fn book_revenue(&mut self, a: &Account) {
         if a.source != source::INITIAL {
-            let month = (self.m.tenure[(a.since_step as usize).min(self.m.tenure.len() - 1)].0 as usize)
+            let month = (self.m.tenure[(a.since_step as usize).min(self.m.tenure.len() - 1)].months as usize)
                 .min(self.revenue_by_conversion_month.len() - 1);
             self.revenue_by_conversion_month[month] += a.mrr_cents as f64;
         }
@@ -383,7 +395,8 @@ impl Run<'_> {
     fn maybe_start_trial(&mut self, a: &mut Account) -> bool {
         let Some(t) = &self.m.trial else { return true };
         if !self.chance(t.start_share) {
-            return true;
+            // No trial: it stays on the free plan, if there is one.
+            return t.after == TrialAfter::Free;
         }
         if t.card_required && self.chance(t.card_dropoff) {
             return t.after == TrialAfter::Free;
@@ -420,9 +433,11 @@ impl Run<'_> {
         self.flows.conversions += 1;
         self.flows.new_mrr += a.mrr_cents as u64;
         self.totals.conversions += 1;
-        let month = self.month() as usize;
-        self.customers_by_conversion_month[month] += 1;
-        if a.flags & flag::PQL != 0 {
+        if a.source != source::INITIAL {
+            let month = self.month() as usize;
+            self.customers_by_conversion_month[month] += 1;
+        }
+        if a.flags & (flag::PQL | flag::CONVERTED) == flag::PQL {
             self.totals.pql_conversions += 1;
         }
         if a.source != source::INITIAL && a.flags & flag::CONVERTED == 0 {
@@ -530,6 +545,9 @@ impl Run<'_> {
             a.flags |= flag::PQL;
             self.flows.pqls += 1;
             self.totals.pqls += 1;
+            if a.state != State::Paid {
+                self.totals.free_pqls += 1;
+            }
         }
     }
 
@@ -608,7 +626,7 @@ impl Run<'_> {
             if m.referral_bonus > 0.0 && matches!(a.state, State::ActiveFree | State::Blocked) {
                 let cap = m.usage_limit + m.referral_max;
                 a.limit = (a.limit + m.referral_bonus).min(cap);
-                if a.state == State::Blocked && a.usage < a.limit {
+                if a.state == State::Blocked && a.usage < a.limit && a.seats < m.seat_limit {
                     // The bonus lifts the block.
                     a.state = State::ActiveFree;
                 }
@@ -624,6 +642,7 @@ impl Run<'_> {
     #[cold]
     fn add_seats(&mut self, a: &mut Account, n: u32) -> bool {
         let m = self.m;
+        let mut upgrade_tried = false;
         for _ in 0..n {
             if a.state == State::ActiveFree && a.seats >= m.seat_limit {
                 if a.flags & flag::HIT != 0 {
@@ -638,8 +657,11 @@ impl Run<'_> {
                 State::ActiveFree | State::Trial => {}
                 State::Paid => {
                     if a.seats >= m.plans[a.plan as usize].seat_limit {
+                        // One chance per step, however many seats wait.
                         let next = a.plan as usize + 1;
-                        if next < m.plans.len() && self.chance(m.upgrade) {
+                        let may = !upgrade_tried && next < m.plans.len();
+                        upgrade_tried = true;
+                        if may && self.chance(m.upgrade) {
                             self.upgrade_to(a, next as u8);
                         } else {
                             return true;
@@ -718,8 +740,9 @@ impl Run<'_> {
                 a.flags &= !flag::WILL_ACTIVATE;
                 a.event_step = (a.signup_step as u32 + m.window_steps).min(u16::MAX as u32) as u16;
             } else {
+                // `since_step` keeps the activation step: if a referral lifts
+                // the block, value build-up still counts from activation.
                 a.state = State::Blocked;
-                a.since_step = self.step as u16;
             }
             true
         }
@@ -819,7 +842,8 @@ impl Run<'_> {
     fn step_trial(&mut self, a: &mut Account) -> bool {
         let m = self.m;
         let r = self.rng.next_u64();
-        let internal = self.invite(a, &m.invites_active, r & LOW);
+        // Like a free account, a trial shares only once it has reached value.
+        let internal = if a.flags & flag::ACTIVATED != 0 { self.invite(a, &m.invites_active, r & LOW) } else { 0 };
         a.usage += a.intensity;
         if a.event_step as u32 == self.step && a.flags & flag::WILL_ACTIVATE != 0 && a.flags & flag::ACTIVATED == 0 {
             self.activate(a); // stays in the trial
@@ -891,21 +915,23 @@ impl Run<'_> {
             self.sales_contact(a);
         }
         let tenure = (self.step - a.since_step as u32) as usize;
-        // Months of tenure, and whether this step is a monthly anniversary
-        // (a table lookup: a division by the steps per month is slow here).
-        let (month, anniversary) = m.tenure[tenure.min(m.tenure.len() - 1)];
+        // Whole months since it started paying, whether this step is a
+        // monthly anniversary, and the month of its life as a customer the
+        // step falls in (0 for the steps of its first month), by table
+        // lookup: a division by the steps per month is slow here.
+        let t = m.tenure[tenure.min(m.tenure.len() - 1)];
         let annual = a.flags & flag::ANNUAL != 0;
         let plan = &m.plans[a.plan as usize];
-        let billing_day = anniversary && (!annual || month % 12 == 0);
+        let billing_day = t.anniversary && (!annual || t.months % 12 == 0);
         if annual {
-            if billing_day && month > 0 {
-                let year = (month / 12) as usize;
+            if billing_day && t.months > 0 {
+                let year = (t.months / 12) as usize;
                 let t = plan.annual_churn_by_year[(year - 1).min(plan.annual_churn_by_year.len() - 1)];
                 if (r >> 32) < t {
                     return self.churn_paid(a, false);
                 }
             }
-        } else if (r >> 32) < plan.churn_by_tenure[(month as usize).min(plan.churn_by_tenure.len() - 1)] {
+        } else if (r >> 32) < plan.churn_by_tenure[(t.life_month as usize).min(plan.churn_by_tenure.len() - 1)] {
             return self.churn_paid(a, false);
         }
         if billing_day {
@@ -921,6 +947,7 @@ impl Run<'_> {
     fn step_dormant(&mut self, a: &mut Account) -> bool {
         if self.chance(self.m.reactivation) {
             self.flows.reactivated_free += 1;
+            self.come_back(a);
             a.state = if a.usage >= a.limit { State::Blocked } else { State::ActiveFree };
             a.since_step = self.step as u16;
         }
@@ -930,8 +957,11 @@ impl Run<'_> {
     fn step_lapsed(&mut self, a: &mut Account) -> bool {
         if self.chance(self.m.win_back) {
             self.flows.won_back += 1;
-            let month = self.month() as usize;
-            self.customers_by_conversion_month[month] += 1;
+            self.come_back(a);
+            if a.source != source::INITIAL {
+                let month = self.month() as usize;
+                self.customers_by_conversion_month[month] += 1;
+            }
             a.state = State::Paid;
             a.since_step = self.step as u16;
             a.mrr_cents = self.m.plans[a.plan as usize].mrr_cents(a.seats, a.flags & flag::ANNUAL != 0);
@@ -1207,7 +1237,6 @@ pub fn simulate_run(
             let n = r.poisson(ch.signups_for(spend) / k);
             let n = r.market_filter(n);
             r.signed_up_ever += n as f64;
-            channel_signups[ci] += n;
             arrivals.push((source::CHANNEL + ci as u8, n));
         }
         let invited = std::mem::take(&mut r.pending_invites[step as usize]);
@@ -1233,7 +1262,10 @@ pub fn simulate_run(
                 source::EXPOSURE => {
                     r.flows.signups_exposure += n;
                 }
-                _ => r.flows.signups_paid += n,
+                _ => {
+                    r.flows.signups_paid += n;
+                    channel_signups[(src - source::CHANNEL) as usize] += n;
+                }
             }
             r.totals.signups += n;
             for _ in 0..n {
@@ -1486,7 +1518,7 @@ fn horizon_metrics(r: &Run, monthly: &[f64], width: usize, base: Option<(u64, u6
     // the population grows or shrinks.
     set(Horizon::KFactor, ratio(t.viral_caused as f64, t.active_exits as f64));
     set(Horizon::PqlsTotal, Some(t.pqls as f64));
-    set(Horizon::PqlConversion, ratio(t.pql_conversions as f64, t.pqls as f64));
+    set(Horizon::PqlConversion, ratio(t.pql_conversions as f64, t.free_pqls as f64));
     set(Horizon::TrialStartsTotal, Some(t.trial_starts as f64));
     set(Horizon::TrialConversion, ratio(t.trial_conversions as f64, t.trial_starts as f64));
     set(Horizon::RevenueTotal, Some(t.revenue));

@@ -203,7 +203,7 @@ pub struct PaidSpec {
     /// `None`: churn does not fall with tenure.
     pub churn_floor_per_month: Option<ParamId>,
     pub churn_halving_months: Option<ParamId>,
-    pub involuntary_churn_per_month: ParamId,
+    pub payment_failure: ParamId,
     pub payment_recovery: ParamId,
     pub win_back_per_month: ParamId,
     pub upgrade_per_month: ParamId,

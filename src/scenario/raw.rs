@@ -156,7 +156,7 @@ pub struct RawPaid {
     pub churn_per_month: P,
     pub churn_floor_per_month: P,
     pub churn_halving_months: P,
-    pub involuntary_churn_per_month: P,
+    pub payment_failure: P,
     pub payment_recovery: P,
     pub win_back_per_month: P,
     pub upgrade_per_month: P,

@@ -492,12 +492,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             Domain::Positive,
             1200.0,
         ),
-        involuntary_churn_per_month: c.param(
-            &pd.involuntary_churn_per_month,
-            "paid.involuntary_churn_per_month",
-            Domain::Probability,
-            0.0,
-        ),
+        payment_failure: c.param(&pd.payment_failure, "paid.payment_failure", Domain::Probability, 0.0),
         payment_recovery: c.param(&pd.payment_recovery, "paid.payment_recovery", Domain::Probability, 0.0),
         win_back_per_month: c.param(&pd.win_back_per_month, "paid.win_back_per_month", Domain::Probability, 0.0),
         upgrade_per_month: c.param(&pd.upgrade_per_month, "paid.upgrade_per_month", Domain::Probability, 0.0),
@@ -710,15 +705,6 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         }
         Some(SweepSpec { axes, metrics })
     });
-
-    let max_steps = 65_000 / time_step.steps_per_month() as i64;
-    if months as i64 > max_steps {
-        c.problem(
-            "scenario.months",
-            meta.months.as_ref().map(|m| m.span()),
-            format!("with time_step = \"{}\", at most {max_steps} months", time_step.name()),
-        );
-    }
 
     Scenario {
         name,
