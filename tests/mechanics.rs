@@ -471,7 +471,8 @@ fn churn_falls_with_tenure_and_failed_payments_add_to_it() {
         )
     };
     let (_, sim) = run(&cohort(""));
-    // Months 40 to 59 of tenure: churn is the floor (0.02 + 0.08 x 2^-13).
+    // Customer months 40 to 58 (calendar months 41 to 59): churn is about
+    // the floor, 0.02 + 0.08 x 2^(-m/3).
     let late: Vec<f64> = sim
         .runs
         .iter()
@@ -487,9 +488,10 @@ fn churn_falls_with_tenure_and_failed_payments_add_to_it() {
 
     let (_, sim) = run(&cohort("payment_failure = 0.05\npayment_recovery = 0.6"));
     let inv: Vec<f64> = per_run(&sim, 1, Monthly::InvoluntaryChurn).iter().map(|x| x / 20000.0).collect();
-    // Month 1: the voluntary churn of tenure month 1 comes first, then the
-    // payment of the survivors fails for 5% and is not recovered for 40%.
-    let voluntary = 0.02 + 0.08 * 2f64.powf(-1.0 / 3.0);
+    // Month 1, the first month of customer life: its voluntary churn c(0)
+    // comes first, then the payment of the survivors fails for 5% and is
+    // not recovered for 40%.
+    let voluntary = 0.10;
     assert_close("involuntary churn in month 1", &inv, (1.0 - voluntary) * 0.05 * 0.4, 0.02);
 }
 
@@ -557,4 +559,43 @@ fn limit_hits_before_activation_use_their_own_outcomes() {
     assert_close("conversion at an early limit hit", &conv, 0.1, 0.05);
     // Those left blocked do not activate in month 2 (their value was due then).
     assert!(per_run(&sim, 2, Monthly::Activated).iter().all(|&x| x == 0.0));
+}
+
+/// Churn that falls with tenure is a function of the month of customer life,
+/// whatever the step length: the first month's churn is c0 with monthly
+/// and with weekly steps.
+#[test]
+fn tenure_churn_does_not_depend_on_the_step_length() {
+    for step in ["month", "week"] {
+        let (_, sim) = run(&format!(
+            r#"
+            [scenario]
+            months = 3
+            runs = 50
+            time_step = "{step}"
+            [initial]
+            free_accounts = 4000
+            [free]
+            conversion_per_month = 1.0
+            [paid]
+            churn_per_month = 0.5
+            churn_floor_per_month = 0.0
+            churn_halving_months = 1
+            {PRO}
+            "#
+        ));
+        // Everyone converts in the first step; c(0) = 0.5 and c(1) = 0.25.
+        let left: Vec<f64> = per_run(&sim, 1, Monthly::PaidAccounts).iter().map(|p| p / 4000.0).collect();
+        let first_month: Vec<f64> = per_run(&sim, 0, Monthly::PaidAccounts).iter().map(|p| p / 4000.0).collect();
+        let survive = if step == "month" {
+            assert!(first_month.iter().all(|&x| x == 1.0), "no churn in the conversion step");
+            0.5
+        } else {
+            // End of month 0: 3 steps of the first customer month.
+            assert_close("weekly survivors at the end of month 0", &first_month, 0.5f64.powf(0.75), 0.01);
+            // End of month 1: the 4th step of customer month 0, then 3 of month 1 (c = 0.25).
+            0.5 * 0.75f64.powf(0.75)
+        };
+        assert_close(&format!("survivors after the first month ({step})"), &left, survive, 0.01);
+    }
 }
