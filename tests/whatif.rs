@@ -122,3 +122,99 @@ fn comparisons_are_paired_when_seeds_match() {
     // The price does not change acquisition: identical signups, run by run.
     assert_eq!(c.variants[2].values[1], c.variants[0].values[1]);
 }
+
+/// Correlated inputs: the sampled values have the requested rank
+/// correlation (Iman-Conover reaches it up to a sampling error of order
+/// 1/sqrt(runs)) and each keeps its own distribution exactly.
+#[test]
+fn correlated_inputs_have_the_requested_rank_correlation() {
+    use plgsim::scenario::Scenario;
+    use plgsim::whatif::sensitivity::spearman;
+    let text = |with: &str| {
+        format!(
+            r#"
+            [scenario]
+            runs = 4000
+            seed = 12
+            [free]
+            conversion_per_month = [0.002, 0.008]
+            churn_per_month = {{ dist = "uniform", low = 0.03, high = 0.08 }}
+            [[plans]]
+            name = "pro"
+            price_per_month = {{ dist = "triangular", min = 8, mode = 12, max = 20 }}
+            [paid]
+            churn_per_month = {{ dist = "beta", alpha = 3, beta = 90 }}
+            {with}
+            "#
+        )
+    };
+    let pairs = r#"
+        [[correlations]]
+        a = "free.conversion_per_month"
+        b = "paid.churn_per_month"
+        rank = -0.6
+        [[correlations]]
+        a = "free.churn_per_month"
+        b = "paid.churn_per_month"
+        rank = 0.4
+    "#;
+    let plain = Scenario::from_str("c.toml", &text(""), &[]).unwrap();
+    let s = Scenario::from_str("c.toml", &text(pairs), &[]).unwrap();
+    let col = |sc: &Scenario, rows: &[Vec<f64>], key: &str| -> Vec<f64> {
+        let id = sc.param_by_key(key).unwrap();
+        rows.iter().map(|r| r[id.0]).collect()
+    };
+    let rows = s.sample_runs();
+    let tol = 3.0 / (4000f64).sqrt();
+    for (a, b, want) in [
+        ("free.conversion_per_month", "paid.churn_per_month", -0.6),
+        ("free.churn_per_month", "paid.churn_per_month", 0.4),
+        ("free.conversion_per_month", "free.churn_per_month", 0.0),
+        ("plans.pro.price_per_month", "paid.churn_per_month", 0.0),
+    ] {
+        let rho = spearman(&col(&s, &rows, a), &col(&s, &rows, b)).unwrap();
+        assert!((rho - want).abs() < tol, "{a} ~ {b}: {rho} (want {want})");
+    }
+    // The same values as without correlations, reordered.
+    let plain_rows = plain.sample_runs();
+    for key in ["free.conversion_per_month", "paid.churn_per_month"] {
+        let mut x = col(&s, &rows, key);
+        let mut y = col(&plain, &plain_rows, key);
+        x.sort_by(f64::total_cmp);
+        y.sort_by(f64::total_cmp);
+        assert_eq!(x, y, "{key} keeps its distribution");
+    }
+}
+
+#[test]
+fn impossible_correlations_are_rejected() {
+    let text = r#"
+        [free]
+        conversion_per_month = [0.002, 0.008]
+        churn_per_month = [0.03, 0.08]
+        [[plans]]
+        name = "pro"
+        price_per_month = 12
+        [paid]
+        churn_per_month = [0.02, 0.04]
+        [[correlations]]
+        a = "free.conversion_per_month"
+        b = "paid.churn_per_month"
+        rank = 0.95
+        [[correlations]]
+        a = "free.churn_per_month"
+        b = "paid.churn_per_month"
+        rank = 0.95
+        [[correlations]]
+        a = "free.conversion_per_month"
+        b = "free.churn_per_month"
+        rank = -0.95
+        [[correlations]]
+        a = "plans.pro.price_per_month"
+        b = "paid.churn_per_month"
+        rank = 0.2
+    "#;
+    let err = plgsim::Scenario::from_str("c.toml", text, &[]).unwrap_err().to_string();
+    assert!(err.contains("correlations.3.a: `plans.pro.price_per_month` is a fixed value"), "{err}");
+    assert!(err.contains("these correlations cannot hold together"), "{err}");
+}

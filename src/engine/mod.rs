@@ -88,10 +88,12 @@ fn monthly_width(scenario: &Scenario) -> usize {
 pub fn simulate(scenario: &Scenario, on_run_done: &(dyn Fn() + Sync)) -> Simulation {
     let cells = (scenario.months * scenario.months) as usize;
     let cohorts = Mutex::new((vec![0u64; cells], vec![0i64; cells]));
-    let runs: Vec<RunRecord> = (0..scenario.runs as u64)
+    let samples = scenario.sample_runs();
+    let runs: Vec<RunRecord> = samples
         .into_par_iter()
-        .map_init(Workspace::default, |ws, run| {
-            let params = scenario.sample(run);
+        .enumerate()
+        .map_init(Workspace::default, |ws, (run, params)| {
+            let run = run as u64;
             let mut output = run_one_in(scenario, &params, run, ws);
             {
                 let mut sums = cohorts.lock().unwrap_or_else(|e| e.into_inner());

@@ -12,6 +12,7 @@
 //! changing one parameter never changes the draws of another: the basis of
 //! common random numbers in sweeps and comparisons.
 
+pub mod correlation;
 mod diagnostic;
 mod load;
 pub mod param;
@@ -88,6 +89,17 @@ pub struct Scenario {
     pub model: ModelSpec,
     /// A sweep declared in the file (`[sweep]`), used by `plgsim sweep`.
     pub sweep: Option<SweepSpec>,
+    /// Rank correlations between uncertain parameters (`[[correlations]]`).
+    pub correlations: Vec<Correlation>,
+}
+
+/// A requested rank correlation between two uncertain parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correlation {
+    pub a: ParamId,
+    pub b: ParamId,
+    /// Spearman's rho, in (-1, 1).
+    pub rank: f64,
 }
 
 /// A sweep declared in the scenario file.
@@ -338,8 +350,36 @@ impl Scenario {
         self.time_step.steps_per_month()
     }
 
-    /// The value of every parameter for one run. Each parameter has its own
-    /// stream, keyed by (seed, run, key path); fixed values draw nothing.
+    /// The parameter values of every run, `[run][param]`: independent draws
+    /// ([`Scenario::sample`]), then, when the scenario declares
+    /// correlations, the correlated parameters' values reordered across the
+    /// runs to match them (Iman-Conover; see [`correlation`]).
+    pub fn sample_runs(&self) -> Vec<Vec<f64>> {
+        let mut rows: Vec<Vec<f64>> = (0..self.runs as u64).map(|r| self.sample(r)).collect();
+        if self.correlations.is_empty() {
+            return rows;
+        }
+        let (ids, target) = self.correlation_target();
+        let mut cols: Vec<Vec<f64>> = ids.iter().map(|id| rows.iter().map(|r| r[id.0]).collect()).collect();
+        let labels: Vec<String> = ids.iter().map(|id| self.params[id.0].key.clone()).collect();
+        correlation::iman_conover(&mut cols, &target, self.seed, &labels);
+        for (id, col) in ids.iter().zip(cols) {
+            for (row, x) in rows.iter_mut().zip(col) {
+                row[id.0] = x;
+            }
+        }
+        rows
+    }
+
+    /// The correlated parameters (in registry order) and their target
+    /// rank-correlation matrix.
+    pub fn correlation_target(&self) -> (Vec<ParamId>, Vec<Vec<f64>>) {
+        correlation::target(&self.correlations)
+    }
+
+    /// The value of every parameter for one run, each drawn independently
+    /// from its own stream, keyed by (seed, run, key path); fixed values draw
+    /// nothing. (With correlations, [`Scenario::sample_runs`] reorders them.)
     pub fn sample(&self, run: u64) -> Vec<f64> {
         self.params
             .iter()

@@ -37,6 +37,15 @@ pub struct RawScenario {
     pub sales: Option<Spanned<RawSales>>,
     pub pricing: Option<RawPricing>,
     pub sweep: Option<Spanned<crate::whatif::sweep::SweepSection>>,
+    pub correlations: Option<Vec<Spanned<RawCorrelation>>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCorrelation {
+    pub a: Option<Spanned<String>>,
+    pub b: Option<Spanned<String>>,
+    pub rank: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -706,6 +706,86 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         Some(SweepSpec { axes, metrics })
     });
 
+    // [[correlations]]
+    let mut correlations: Vec<Correlation> = Vec::new();
+    for (i, cr) in raw.correlations.unwrap_or_default().into_iter().enumerate() {
+        let span = cr.span();
+        let cr = cr.into_inner();
+        let key = format!("correlations.{i}");
+        let id = |c: &mut Checker, v: &Option<Spanned<String>>, field: &str| -> Option<ParamId> {
+            let Some(v) = v else {
+                c.problem(
+                    &key,
+                    Some(span.clone()),
+                    format!("a correlation needs `{field}`, the key path of an uncertain parameter"),
+                );
+                return None;
+            };
+            match c.params.iter().position(|p| &p.key == v.get_ref()) {
+                Some(j) if !c.params[j].dist.is_fixed() => Some(ParamId(j)),
+                Some(_) => {
+                    c.problem(
+                        &format!("{key}.{field}"),
+                        Some(v.span()),
+                        format!("`{}` is a fixed value; only uncertain parameters can be correlated", v.get_ref()),
+                    );
+                    None
+                }
+                None => {
+                    c.problem(
+                        &format!("{key}.{field}"),
+                        Some(v.span()),
+                        format!("`{}` is not a parameter of this scenario", v.get_ref()),
+                    );
+                    None
+                }
+            }
+        };
+        let a = id(&mut c, &cr.a, "a");
+        let b = id(&mut c, &cr.b, "b");
+        let rank = match &cr.rank {
+            Some(r) if *r.get_ref() > -1.0 && *r.get_ref() < 1.0 => Some(*r.get_ref()),
+            Some(r) => {
+                c.problem(
+                    &format!("{key}.rank"),
+                    Some(r.span()),
+                    format!("expected a rank correlation between -1 and 1 (exclusive), got {}", r.get_ref()),
+                );
+                None
+            }
+            None => {
+                c.problem(
+                    &key,
+                    Some(span.clone()),
+                    "a correlation needs `rank`, Spearman's rho between -1 and 1".into(),
+                );
+                None
+            }
+        };
+        if let (Some(a), Some(b), Some(rank)) = (a, b, rank) {
+            if a == b {
+                c.problem(&key, Some(span.clone()), "a parameter cannot be correlated with itself".into());
+            } else if correlations.iter().any(|x| (x.a == a && x.b == b) || (x.a == b && x.b == a)) {
+                c.problem(&key, Some(span.clone()), "this pair is correlated twice".into());
+            } else {
+                correlations.push(Correlation { a, b, rank });
+            }
+        }
+    }
+
+    if !correlations.is_empty()
+        && super::correlation::cholesky(&super::correlation::score_correlation(
+            &super::correlation::target(&correlations).1,
+        ))
+        .is_none()
+    {
+        c.problem(
+            "correlations",
+            None,
+            "these correlations cannot hold together (their matrix is not positive definite): loosen some".into(),
+        );
+    }
+
     Scenario {
         name,
         description: meta.description.unwrap_or_default(),
@@ -716,6 +796,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         usage_unit,
         params: c.params,
         sweep,
+        correlations,
         model: ModelSpec {
             market_size,
             initial_free_accounts,
