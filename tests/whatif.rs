@@ -218,3 +218,50 @@ fn impossible_correlations_are_rejected() {
     assert!(err.contains("correlations.3.a: `plans.pro.price_per_month` is a fixed value"), "{err}");
     assert!(err.contains("these correlations cannot hold together"), "{err}");
 }
+
+/// `explain`'s formulas against the simulation, run by run (each run's
+/// sampled parameters in the formulas), within 4 standard errors of the
+/// paired differences: K on the teaching pair, LTV and CAC payback on the
+/// finance scenario (constant churn, flat price, no limits or loops: the
+/// cases the formulas are exact for).
+#[test]
+fn explain_matches_the_simulation_where_its_formulas_are_exact() {
+    use plgsim::whatif::explain::Analytic;
+    let check = |file: &str, text: &str, runs: u32, figures: &[Horizon]| {
+        let s = plgsim::Scenario::from_str(file, text, &[Override::parse(&format!("scenario.runs={runs}")).unwrap()])
+            .unwrap();
+        let sim = plgsim::simulate(&s, &|| {});
+        for &h in figures {
+            let mut diffs = Vec::new();
+            for r in &sim.runs {
+                let a = Analytic::new(&s, &r.params);
+                let formula = match h {
+                    Horizon::KFactor => Some(a.k),
+                    Horizon::Ltv => a.ltv,
+                    Horizon::CacPaybackMonths => a.payback_months,
+                    _ => unreachable!(),
+                };
+                if let (Some(f), Some(x)) = (formula, r.output.horizon[h as usize]) {
+                    diffs.push(x - f);
+                }
+            }
+            let (mean, se) = crate::util::mean_se(&diffs);
+            let scale = sim.runs.iter().filter_map(|r| r.output.horizon[h as usize]).sum::<f64>() / diffs.len() as f64;
+            assert!(se < 0.01 * scale, "{file} {}: standard error {se} too large", h.name());
+            assert!(
+                mean.abs() <= 4.0 * se,
+                "{file} {}: simulation - formula = {mean} ({:.1} standard errors of {se})",
+                h.name(),
+                mean.abs() / se
+            );
+        }
+    };
+    check("viral_k090.toml", include_str!("../scenarios/viral_k090.toml"), 200, &[Horizon::KFactor]);
+    check("viral_k110.toml", include_str!("../scenarios/viral_k110.toml"), 100, &[Horizon::KFactor]);
+    check(
+        "finance_conversion.toml",
+        include_str!("../scenarios/finance_conversion.toml"),
+        400,
+        &[Horizon::Ltv, Horizon::CacPaybackMonths],
+    );
+}

@@ -4,6 +4,7 @@
 //! other failure. Errors go to stderr.
 
 mod compare;
+mod explain;
 mod run;
 mod sensitivity;
 mod sweep;
@@ -32,6 +33,9 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Rank the uncertain inputs by how much they move an output (tornado).
     Sensitivity(sensitivity::SensitivityArgs),
+    /// Walk through the funnel, the viral loop and the unit economics,
+    /// computed from the parameters, next to a quick simulation.
+    Explain(explain::ExplainArgs),
     /// Check a scenario and report every problem in it.
     Validate {
         scenario: PathBuf,
@@ -70,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Sensitivity(args) => sensitivity::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Validate { scenario, set } => validate(&scenario, &set),
         Command::New { file } => new(&file),
     };

@@ -257,7 +257,7 @@ struct Run<'m> {
     /// Revenue (cents x steps) and customers by month of conversion, for the realised LTV.
     revenue_by_conversion_month: Vec<f64>,
     customers_by_conversion_month: Vec<u64>,
-    /// Activations by time to value, in days.
+    /// Activations by time to value, in bins of 1/8 day.
     ttv_days: Vec<u64>,
     /// Days of time to value per 1/65535 of the activation window.
     days_per_ttv_unit: f64,
@@ -366,7 +366,7 @@ impl Run<'_> {
         let m = self.m;
         // Time to value, from the share of the window kept while signed up.
         let days = a.since_step as f64 * self.days_per_ttv_unit;
-        let bin = (days as usize).min(self.ttv_days.len() - 1);
+        let bin = ((days * TTV_BINS_PER_DAY) as usize).min(self.ttv_days.len() - 1);
         self.ttv_days[bin] += 1;
         a.flags |= flag::ACTIVATED;
         a.since_step = self.step as u16;
@@ -1130,7 +1130,7 @@ pub fn simulate_run(
     let n_channels = m.channels.len();
     let months = m.months as usize;
     let max_delay = m.invite_delay.steps.max(m.exposure_delay.steps) + 2;
-    let ttv_bins = (m.window_steps as f64 / k * 30.4375) as usize + 2;
+    let ttv_bins = (m.window_steps as f64 / k * 30.4375 * TTV_BINS_PER_DAY) as usize + 2;
     let mut r = Run {
         m,
         rng,
@@ -1447,17 +1447,21 @@ fn mark_base(pop: &mut Population, t: &mut Totals) {
     }
 }
 
-/// The median of a histogram of whole days, as days.
+/// Resolution of the time-to-value histogram.
+const TTV_BINS_PER_DAY: f64 = 8.0;
+
+/// The median of the time-to-value histogram, in days (the middle of the
+/// bin holding it: within 1/16 day).
 fn histogram_median(h: &[u64]) -> Option<f64> {
     let n: u64 = h.iter().sum();
     if n == 0 {
         return None;
     }
     let mut seen = 0;
-    for (day, &c) in h.iter().enumerate() {
+    for (bin, &c) in h.iter().enumerate() {
         seen += c;
         if 2 * seen >= n {
-            return Some(day as f64 + 0.5);
+            return Some((bin as f64 + 0.5) / TTV_BINS_PER_DAY);
         }
     }
     None

@@ -10,6 +10,7 @@
 //! not drowned in noise (common random numbers).
 
 pub mod compare;
+pub mod explain;
 pub mod sensitivity;
 pub mod sweep;
 

@@ -1,0 +1,522 @@
+//! `plgsim explain`: the funnel, the loop and the unit economics of a
+//! scenario computed analytically from its parameters, for teaching and for
+//! checking a model, next to what a quick simulation gives.
+//!
+//! The analytic figures are exact expectations for the parts of the model
+//! they cover, at the parameters' central values (medians):
+//!
+//! - **activation**: `p Φ((ln W - ln m) / σ)` for activation probability
+//!   `p`, lognormal time to value of median `m` and sigma `σ`, window `W`;
+//! - **loop**: an activated account shares (invitations accepted from
+//!   outside its account, exposures that sign up) at a rate `r` a month
+//!   while active free and while paying; with per-step conversion `c` and
+//!   departure `d` on the free plan (exit `x = c + (1 - c) d`), it is active
+//!   free `1 / x` steps and converts with probability `c / x`, then pays for
+//!   `L` months (the survival sum of its churn by tenure and failed
+//!   payments), so `K = r (1/(x k) + (c/x) L)`; a signup brings `R = K a`
+//!   others, and the loop is sub-viral when `R < 1`;
+//! - **unit economics**: ARPA of the entry plan (annual discount weighted by
+//!   the annual share), gross margin `1 - (cost to serve + card fees) /
+//!   ARPA`, `LTV = ARPA x margin x L`;
+//! - **CAC and payback over the horizon**: the expected signups of every
+//!   step (organic, channels and the market's depletion are linear in
+//!   expectation), each activating after its time to value and converting
+//!   at the baseline rate, give the expected new customers of the horizon;
+//!   blended CAC = spend / those, payback = CAC / (ARPA x margin).
+//!
+//! Usage limits, seats, trials, sales, dormancy, win-back and the viral
+//! signups themselves feed back into these figures in the simulation but not
+//! in the formulas: [`Analytic::approximations`] lists which of them a
+//! scenario has, and the simulation is the reference for those.
+
+use crate::engine;
+use crate::format;
+use crate::metrics::{Horizon, Unit};
+use crate::scenario::correlation::normal_quantile;
+use crate::scenario::{ParamId, Scenario};
+use crate::stats::Stat;
+
+/// The standard normal CDF.
+fn phi(z: f64) -> f64 {
+    0.5 * libm::erfc(-z / core::f64::consts::SQRT_2)
+}
+
+/// Per-step probability of a monthly probability.
+fn per_step(p: f64, k: f64) -> f64 {
+    1.0 - libm::pow(1.0 - p.clamp(0.0, 1.0), 1.0 / k)
+}
+
+/// The analytic figures of a scenario for given parameter values.
+#[derive(Debug, Clone)]
+pub struct Analytic {
+    /// Share of signups that activate.
+    pub activation: f64,
+    /// Median time to value of the accounts that activate, in days.
+    pub ttv_median_days: f64,
+    /// Months for the median account to reach the free usage limit.
+    pub months_to_usage_limit: Option<f64>,
+    /// Viral signups per active account and month.
+    pub sharing_per_month: f64,
+    /// Expected months an activated account is active on the free plan.
+    pub free_months: f64,
+    /// Probability that an activated free account converts (baseline).
+    pub eventual_conversion: f64,
+    /// Expected months a new customer pays (infinite with no churn).
+    pub paid_months: f64,
+    pub k: f64,
+    /// Signups each signup brings: `K x activation`.
+    pub r: f64,
+    pub cycle_months: f64,
+    pub arpa: f64,
+    pub gross_margin: f64,
+    /// `None` when customers never churn.
+    pub ltv: Option<f64>,
+    /// Expected new customers over the horizon (no viral signups, baseline conversion).
+    pub customers: f64,
+    pub spend: f64,
+    pub cac_blended: Option<f64>,
+    pub payback_months: Option<f64>,
+    /// Mechanics of the scenario the formulas leave out.
+    pub approximations: Vec<&'static str>,
+}
+
+impl Analytic {
+    /// The figures at the given parameter values (`Scenario::params` order).
+    pub fn new(s: &Scenario, values: &[f64]) -> Analytic {
+        let v = |id: ParamId| values[id.0];
+        let m = &s.model;
+        let k = s.steps_per_month() as f64;
+
+        // Activation.
+        let p = v(m.activation.probability);
+        let median = v(m.activation.time_to_value_median_months);
+        let sigma = v(m.activation.time_to_value_sigma);
+        let window = v(m.activation.window_months);
+        let window_steps = (window * k).round().max(1.0);
+        // The engine activates an account whose time to value (in steps) is
+        // below the window in steps.
+        // P(time to value, in steps, < `steps`).
+        let ttv_cdf = |steps: f64| -> f64 {
+            if steps <= 0.0 {
+                return 0.0;
+            }
+            if median <= 0.0 || sigma <= 0.0 {
+                return if median * k < steps { 1.0 } else { 0.0 };
+            }
+            phi((libm::log(steps) - libm::log(median * k)) / sigma)
+        };
+        let activation = p * ttv_cdf(window_steps);
+        let ttv_median_days = if sigma > 0.0 && median > 0.0 {
+            // Median of the lognormal truncated to the window.
+            let w = ttv_cdf(window_steps);
+            median * libm::exp(sigma * normal_quantile((0.5 * w).max(1e-300))) * 30.4375
+        } else {
+            median * 30.4375
+        };
+        let usage = v(m.usage.median_per_month);
+        let months_to_usage_limit = m.free.usage_limit.map(|id| v(id) / usage.max(1e-12));
+
+        // The free plan: per-step conversion c and departure d.
+        let d = per_step(v(m.free.churn_per_month), k);
+        let c = match m.free.eventual_conversion {
+            Some(id) => {
+                let pe = v(id);
+                if d > 0.0 { pe * d / (1.0 - pe + pe * d) } else { 0.0 }
+            }
+            None => per_step(v(m.free.conversion_per_month), k),
+        };
+        let price_factor = match m.pricing.reference_price.map(v) {
+            Some(r) if r > 0.0 => {
+                libm::pow(v(m.plans[m.paid.entry_plan].price_per_month) / r, -v(m.pricing.conversion_elasticity))
+            }
+            _ => 1.0,
+        };
+        let c = (c * price_factor).min(1.0);
+        let x = c + (1.0 - c) * d;
+        let free_months = if x > 0.0 { 1.0 / (x * k) } else { f64::INFINITY };
+        let eventual_conversion = if x > 0.0 { c / x } else { 0.0 };
+
+        // Paying life: survival over steps of the churn by tenure month and
+        // the unrecovered failed payments at each monthly anniversary.
+        let plan = &m.plans[m.paid.entry_plan];
+        let c0 = v(m.paid.churn_per_month);
+        let floor = m.paid.churn_floor_per_month.map_or(c0, v);
+        let halving = m.paid.churn_halving_months.map(v);
+        let churn_response = match m.pricing.reference_price.map(v) {
+            Some(r) if r > 0.0 => libm::pow(v(plan.price_per_month) / r, v(m.pricing.churn_elasticity)),
+            _ => 1.0,
+        };
+        let failure = v(m.paid.payment_failure) * (1.0 - v(m.paid.payment_recovery));
+        let (mut survive, mut paid_steps) = (1.0f64, 0.0f64);
+        for step in 1..=(1200.0 * k) as u64 {
+            let month = ((step - 1) as f64 / k).floor();
+            let cm = match halving {
+                Some(h) => floor + (c0 - floor) * libm::pow(2.0, -month / h),
+                None => c0,
+            };
+            survive *= 1.0 - per_step((cm * churn_response).min(1.0), k);
+            if step % k as u64 == 0 {
+                survive *= 1.0 - failure;
+            }
+            paid_steps += survive;
+            if survive < 1e-12 {
+                break;
+            }
+        }
+        // The conversion step itself is paid too. A customer still paying
+        // after a century never churns: its lifetime is unbounded.
+        let paid_months = if survive < 1e-6 { (1.0 + paid_steps) / k } else { f64::INFINITY };
+
+        // The loop.
+        let external =
+            v(m.invites.per_active_seat_per_month) * v(m.invites.acceptance) * (1.0 - v(m.teams.internal_share));
+        let exposure = v(m.exposure.per_active_account_per_month) * v(m.exposure.signup_rate);
+        let sharing_per_month = external + exposure;
+        let paying = if eventual_conversion > 0.0 { eventual_conversion * paid_months } else { 0.0 };
+        let kf = if sharing_per_month > 0.0 { sharing_per_month * (free_months + paying) } else { 0.0 };
+
+        // Unit economics of the entry plan.
+        let price = v(plan.price_per_month);
+        let annual = v(plan.annual_share);
+        let arpa = price * (1.0 - annual * v(plan.annual_discount));
+        let fee_rate = v(m.costs.payment_fee_rate);
+        let fee_fixed = v(m.costs.payment_fee_fixed);
+        let payments_per_month = (1.0 - annual) + annual / 12.0;
+        let serve = v(m.costs.serve_paid_seat_per_month);
+        let gross_margin =
+            if arpa > 0.0 { 1.0 - (serve + fee_rate * arpa + fee_fixed * payments_per_month) / arpa } else { 0.0 };
+        let ltv = paid_months.is_finite().then_some(arpa * gross_margin * paid_months);
+
+        // Expected new customers over the horizon.
+        let (customers, spend) = expected_customers(s, values, activation_offsets(p, &ttv_cdf, window_steps), c, x);
+        let cac_blended = (customers > 0.0).then(|| spend / customers);
+        let payback_months = cac_blended.and_then(|cac| {
+            let monthly = arpa * gross_margin;
+            (monthly > 0.0).then(|| cac / monthly)
+        });
+
+        let mut approximations = Vec::new();
+        if m.free.usage_limit.is_some() || m.free.seat_limit.is_some() {
+            approximations.push("free-plan limits (limit hits convert, block and churn accounts)");
+        }
+        if kf > 0.0 {
+            approximations.push("viral signups (they add customers; CAC and payback here count none)");
+        }
+        if m.teams.internal_share != m.teams.seat_churn_per_month && v(m.teams.internal_share) > 0.0 {
+            approximations.push("seats (internal invitations add seats and expansion revenue)");
+        }
+        if m.trial.is_some() {
+            approximations.push("trials");
+        }
+        if m.sales.is_some() || m.pql.is_some() {
+            approximations.push("PQLs and sales");
+        }
+        if m.plans.len() > 1 {
+            approximations.push("higher tiers (upgrades raise ARPA)");
+        }
+        if v(m.free.reactivation_per_month) > 0.0 || v(m.paid.win_back_per_month) > 0.0 {
+            approximations.push("dormant and lapsed accounts coming back");
+        }
+        if annual > 0.0 {
+            approximations.push("annual billing (churn at renewal only)");
+        }
+
+        Analytic {
+            activation,
+            ttv_median_days,
+            months_to_usage_limit,
+            sharing_per_month,
+            free_months,
+            eventual_conversion,
+            paid_months,
+            k: kf,
+            r: kf * activation,
+            cycle_months: v(m.invites.cycle_months),
+            arpa,
+            gross_margin,
+            ltv,
+            customers,
+            spend,
+            cac_blended,
+            payback_months,
+            approximations,
+        }
+    }
+}
+
+/// The probability that a signup activates `j` steps after its signup step,
+/// for `j` below the window.
+fn activation_offsets(p: f64, cdf: &dyn Fn(f64) -> f64, window_steps: f64) -> Vec<f64> {
+    (0..window_steps as usize).map(|j| p * (cdf((j + 1) as f64) - cdf(j as f64))).collect()
+}
+
+/// Expected new customers over the horizon and the spend on paid channels.
+///
+/// Steps in the engine's order: existing free accounts convert (`c`) or
+/// leave; then arrivals (organic, each channel) thinned by the market's
+/// untouched share, each activating `j` steps later with the probability of
+/// `offsets[j]` (in its signup step when `j = 0`, counting from the step
+/// after). All of it is linear in the expected counts, so it is exact in
+/// expectation.
+fn expected_customers(s: &Scenario, values: &[f64], offsets: Vec<f64>, c: f64, x: f64) -> (f64, f64) {
+    let v = |id: ParamId| values[id.0];
+    let m = &s.model;
+    let k = s.steps_per_month() as f64;
+    let steps = s.months as usize * s.steps_per_month() as usize;
+    let market = m.market_size.map(v);
+    let mut signed_up = v(m.initial_free_accounts) + v(m.initial_paid_accounts);
+    let mut active = v(m.initial_free_accounts);
+    let mut pending = vec![0.0; steps + offsets.len() + 1];
+    let (mut customers, mut spend) = (0.0, 0.0);
+    for step in 0..steps {
+        let t = step as f64 / k;
+        // Accounts whose first free step this is join, then the step's draws.
+        active += pending[step];
+        customers += active * c;
+        active *= 1.0 - x;
+        let remaining = |signed_up: f64| market.map_or(1.0, |size| ((size - signed_up) / size).max(0.0));
+        let mut arrivals = v(m.organic.signups_per_month) * libm::pow(1.0 + v(m.organic.growth_per_month), t) / k
+            * remaining(signed_up);
+        if let Some(size) = market {
+            arrivals +=
+                (size - signed_up - arrivals).max(0.0) * per_step(v(m.organic.share_of_remaining_market_per_month), k);
+        }
+        signed_up += arrivals;
+        for ch in &m.channels {
+            let spend_month = v(ch.spend_per_month) * libm::pow(1.0 + v(ch.spend_growth_per_month), t);
+            spend += spend_month / k;
+            let cps = v(ch.cost_per_signup);
+            let signups = match ch.max_signups_per_month.map(v) {
+                None => spend_month / cps,
+                Some(cap) => cap * (1.0 - libm::exp(-spend_month / (cps * cap))),
+            };
+            let n = signups / k * remaining(signed_up);
+            arrivals += n;
+            signed_up += n;
+        }
+        // An account that activates j steps after its signup step (j = 0:
+        // in it) faces its first draws the step after it activates.
+        for (j, pj) in offsets.iter().enumerate() {
+            pending[step + 1 + j] += arrivals * pj;
+        }
+    }
+    (customers, spend)
+}
+
+/// The simulated counterparts, from a quick simulation.
+#[derive(Debug, Clone)]
+pub struct Simulated {
+    pub runs: u32,
+    pub stats: Vec<(Horizon, Stat)>,
+}
+
+/// The horizon figures the explanation sets against its formulas.
+pub const COMPARED: &[Horizon] = &[
+    Horizon::ActivationRate,
+    Horizon::MedianTimeToValueDays,
+    Horizon::KFactor,
+    Horizon::FreeToPaidConversion,
+    Horizon::Arpa,
+    Horizon::GrossMargin,
+    Horizon::Ltv,
+    Horizon::CacBlended,
+    Horizon::CacPaybackMonths,
+];
+
+/// Simulates the scenario (its own runs and seed) for the comparison.
+pub fn simulate(s: &Scenario) -> Simulated {
+    let sim = engine::simulate(s, &|| {});
+    let stats =
+        COMPARED.iter().map(|&h| (h, Stat::of(sim.runs.iter().map(|r| r.output.horizon[h as usize])))).collect();
+    Simulated { runs: s.runs, stats }
+}
+
+/// The parameters' central values (medians where known), in registry order.
+pub fn central_values(s: &Scenario) -> Vec<f64> {
+    s.params
+        .iter()
+        .map(|p| {
+            let x = p.dist.center(p.domain).min(p.max);
+            if p.integer { x.round() } else { x }
+        })
+        .collect()
+}
+
+fn pct(x: f64) -> String {
+    format::percent(x)
+}
+
+/// The explanation, as text.
+pub fn text(s: &Scenario, a: &Analytic, sim: &Simulated) -> String {
+    use std::fmt::Write;
+    let mut o = String::new();
+    let m = &s.model;
+    let values = central_values(s);
+    let v = |id: ParamId| values[id.0];
+    let _ = writeln!(o, "{}", s.name);
+    if !s.description.is_empty() {
+        let _ = writeln!(o, "{}", s.description);
+    }
+    let _ = writeln!(
+        o,
+        "{} months in {} steps; uncertain inputs at their medians for the formulas.\n",
+        s.months,
+        s.time_step.name()
+    );
+
+    let _ = writeln!(o, "ACQUISITION");
+    let organic = v(m.organic.signups_per_month);
+    let growth = v(m.organic.growth_per_month);
+    if organic > 0.0 {
+        let doubling = if growth > 0.0 {
+            format!(", doubling every {:.1} months", libm::log(2.0) / libm::log(1.0 + growth))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            o,
+            "  organic: {} signups a month, growing {} a month{doubling}",
+            format::count(organic),
+            pct(growth)
+        );
+    }
+    for ch in &m.channels {
+        let spend = v(ch.spend_per_month);
+        let cps = v(ch.cost_per_signup);
+        let (signups, marginal) = match ch.max_signups_per_month.map(v) {
+            None => (spend / cps, cps),
+            Some(cap) => (cap * (1.0 - libm::exp(-spend / (cps * cap))), cps * libm::exp(spend / (cps * cap))),
+        };
+        let _ = writeln!(
+            o,
+            "  {}: {} a month buys {} signups ({} each on average, the next one costs {})",
+            ch.name,
+            format::money(spend),
+            format::count(signups),
+            format::money(spend / signups.max(1e-9)),
+            format::money(marginal)
+        );
+    }
+    if let Some(id) = m.market_size {
+        let _ = writeln!(
+            o,
+            "  market: {} accounts; every source draws from the part not signed up yet",
+            format::count(v(id))
+        );
+    }
+
+    let _ = writeln!(o, "\nACTIVATION");
+    let _ = writeln!(
+        o,
+        "  {} of signups reach value ({} would, given time; {} of those within the {}-month window); median time to value {:.0} days",
+        pct(a.activation),
+        pct(v(m.activation.probability)),
+        pct(a.activation / v(m.activation.probability).max(1e-12)),
+        crate::scenario::param::fmt_num(v(m.activation.window_months)),
+        a.ttv_median_days
+    );
+    if let Some(months) = a.months_to_usage_limit {
+        let _ = writeln!(
+            o,
+            "  the median account uses {} {} a month and reaches the free limit of {} after {:.1} months",
+            crate::scenario::param::fmt_num(v(m.usage.median_per_month)),
+            s.usage_unit,
+            crate::scenario::param::fmt_num(v(m.free.usage_limit.expect("a limit"))),
+            months
+        );
+    }
+
+    let _ = writeln!(o, "\nVIRAL LOOP");
+    let _ = writeln!(
+        o,
+        "  an active account brings {:.3} signups a month (invitations and exposure); it is active {:.1} months on the free plan,",
+        a.sharing_per_month, a.free_months
+    );
+    let _ = writeln!(
+        o,
+        "  converts with probability {} and then pays (and shares) for {}",
+        pct(a.eventual_conversion),
+        if a.paid_months.is_finite() { format!("{:.1} months", a.paid_months) } else { "ever (no churn)".into() }
+    );
+    let _ = writeln!(
+        o,
+        "  K = {:.3} signups per activated account; each signup brings R = K x activation = {:.3}",
+        a.k, a.r
+    );
+    if a.k > 0.0 {
+        if a.r < 1.0 {
+            let _ = writeln!(
+                o,
+                "  R < 1: sub-viral. Each wave of invitees is {:.0}% of the last; every organic or paid signup brings {:.2} more in all (1 / (1 - R) - 1), after cycles of {} months",
+                100.0 * a.r,
+                1.0 / (1.0 - a.r) - 1.0,
+                crate::scenario::param::fmt_num(a.cycle_months)
+            );
+        } else {
+            let _ = writeln!(
+                o,
+                "  R >= 1: super-viral. Each wave of invitees is larger than the last ({:.0}%), so growth compounds until the market runs out",
+                100.0 * a.r
+            );
+        }
+    }
+
+    let _ = writeln!(o, "\nUNIT ECONOMICS");
+    let _ = writeln!(
+        o,
+        "  ARPA {} a month, gross margin {}, paid lifetime {}: LTV = {}",
+        format::money(a.arpa),
+        pct(a.gross_margin),
+        if a.paid_months.is_finite() { format!("{:.1} months", a.paid_months) } else { "unbounded (no churn)".into() },
+        format::opt(a.ltv, Unit::Money)
+    );
+    let _ = writeln!(
+        o,
+        "  over the horizon: {} spent on channels, {} new customers expected from the baseline funnel",
+        format::money(a.spend),
+        format::count(a.customers)
+    );
+    let _ = writeln!(
+        o,
+        "  blended CAC {}, payback {}",
+        format::opt(a.cac_blended, Unit::Money),
+        format::opt(a.payback_months, Unit::Months)
+    );
+    if !a.approximations.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n  The formulas leave out: {}. The simulation below includes them and is the reference.",
+            a.approximations.join("; ")
+        );
+    }
+
+    let _ = writeln!(o, "\nFORMULAS AGAINST A SIMULATION ({} runs)", sim.runs);
+    let _ = writeln!(o, "  {:<28} {:>12} {:>12} {:>12} {:>12}", "figure", "formula", "sim P10", "sim P50", "sim P90");
+    let analytic = |h: Horizon| -> Option<f64> {
+        Some(match h {
+            Horizon::ActivationRate => a.activation,
+            Horizon::MedianTimeToValueDays => a.ttv_median_days,
+            Horizon::KFactor => a.k,
+            Horizon::FreeToPaidConversion => return None,
+            Horizon::Arpa => a.arpa,
+            Horizon::GrossMargin => a.gross_margin,
+            Horizon::Ltv => return a.ltv,
+            Horizon::CacBlended => return a.cac_blended,
+            Horizon::CacPaybackMonths => return a.payback_months,
+            _ => return None,
+        })
+    };
+    for (h, st) in &sim.stats {
+        let u = h.unit();
+        let _ = writeln!(
+            o,
+            "  {:<28} {:>12} {:>12} {:>12} {:>12}",
+            h.name(),
+            format::opt(analytic(*h), u),
+            format::opt(st.p10(), u),
+            format::opt(st.p50(), u),
+            format::opt(st.p90(), u)
+        );
+    }
+    o
+}
