@@ -63,3 +63,34 @@ fn trackly_free_limit_has_an_interior_optimum() {
         assert!(d > 4.0 * se, "limit {best} beats limit {edge} by {d} (standard error {se})");
     }
 }
+
+/// The starter's commented-out sections are valid too once uncommented.
+#[test]
+fn the_starter_scenario_is_valid_with_every_section() {
+    let uncommented: String = plgsim::scenario::STARTER
+        .lines()
+        .map(|l| match l.strip_prefix("# ") {
+            Some(rest) if is_table_header(rest) || is_assignment(rest) => rest,
+            _ => l,
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    for section in ["\n[trial]", "\n[sales]", "\n[[correlations]]", "\n[[sweep.params]]", "\npayment_failure = "] {
+        assert!(uncommented.contains(section), "{section} was not uncommented");
+    }
+    if let Err(e) = Scenario::from_str("starter.toml", &uncommented, &[]) {
+        panic!("{e}\n---\n{uncommented}");
+    }
+}
+
+/// `[name]` or `[[name.sub]]`, maybe followed by a comment.
+fn is_table_header(line: &str) -> bool {
+    let head = line.split('#').next().unwrap_or("").trim();
+    let inner = head.trim_start_matches('[').trim_end_matches(']');
+    head.starts_with('[') && !inner.is_empty() && inner.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
+}
+
+/// `key = value`.
+fn is_assignment(line: &str) -> bool {
+    line.split_once(" = ").is_some_and(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+}
