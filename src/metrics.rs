@@ -199,7 +199,8 @@ horizon! {
     KFactor = "k_factor", "K-factor",
         "viral signups caused (invitations, exposure) / ends of active lives: new users each active user brings";
     PqlsTotal = "pqls_total", "PQLs", "accounts that became product-qualified leads over the horizon";
-    PqlConversion = "pql_conversion", "PQL conversion", "PQLs that became paying / PQLs";
+    PqlConversion = "pql_conversion", "PQL conversion",
+        "PQLs marked while not paying that became paying / PQLs marked while not paying";
     TrialStartsTotal = "trial_starts_total", "Trials started", "trials started over the horizon";
     TrialConversion = "trial_conversion", "Trial conversion", "trials that ended in a payment / trials started";
     RevenueTotal = "revenue_total", "Revenue", "revenue recognised over the horizon (MRR month by month)";
