@@ -52,6 +52,10 @@ fn the_report_renders_in_chromium() {
             "--disable-component-update",
             "--disable-sync",
             "--hide-scrollbars",
+            // Wait until the page has settled (layout and paint of the inline
+            // SVGs) before the screenshot, however busy the machine is.
+            "--run-all-compositor-stages-before-draw",
+            "--virtual-time-budget=10000",
             "--force-device-scale-factor=1",
         ])
         .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
