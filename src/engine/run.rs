@@ -254,10 +254,17 @@ struct Run<'m> {
     capped: bool,
     cohort_conversions: Vec<u32>,
     cohort_departures: Vec<i32>,
-    /// Revenue (cents x steps) and customers by month of conversion, for the realised LTV.
+    /// Revenue (cents x steps) and customers by month of conversion, for
+    /// the realised LTV, and the MRR (cents) of the paying accounts by their
+    /// month of conversion, kept up to date at every conversion, repricing,
+    /// churn and win-back.
     revenue_by_conversion_month: Vec<f64>,
+    mrr_by_conversion_month: Vec<i64>,
+    /// The current step's month.
+    month: u32,
     customers_by_conversion_month: Vec<u64>,
-    /// Activations by time to value, in bins of 1/8 day.
+    /// Activations by time to value, as a share of the activation window in
+    /// 4,096 bins.
     ttv_days: Vec<u64>,
     /// Days of time to value per 1/65535 of the activation window.
     days_per_ttv_unit: f64,
@@ -272,13 +279,12 @@ const LOW: u64 = 0xffff_ffff;
 
 impl Run<'_> {
     fn month(&self) -> u32 {
-        self.step / self.m.steps_per_month
+        self.month
     }
 
     /// Index of (the account's signup month, months since) in the cohort matrices.
     fn cohort_cell(&self, a: &Account) -> usize {
-        let k = self.m.steps_per_month;
-        let cohort = a.signup_step as u32 / k;
+        let cohort = self.m.tenure[a.signup_step as usize].months;
         (cohort * self.m.months + self.month() - cohort) as usize
     }
 
@@ -305,17 +311,16 @@ impl Run<'_> {
         self.tally_seats[a.state as usize] += a.seats as u64;
         if a.state == State::Paid {
             self.tally_mrr += a.mrr_cents as u64;
-            self.book_revenue(a);
         }
     }
 
-    /// A paying account's revenue this step, by its month of conversion.
+    /// Moves the MRR (cents) of paying accounts that converted in the month
+    /// of step `since` (for the realised LTV; initial accounts excluded).
     #[inline(always)]
-    fn book_revenue(&mut self, a: &Account) {
+    fn cohort_mrr(&mut self, a: &Account, delta: i64) {
         if a.source != source::INITIAL {
-            let month = (self.m.tenure[(a.since_step as usize).min(self.m.tenure.len() - 1)].months as usize)
-                .min(self.revenue_by_conversion_month.len() - 1);
-            self.revenue_by_conversion_month[month] += a.mrr_cents as f64;
+            let month = self.m.tenure[a.since_step as usize].months as usize;
+            self.mrr_by_conversion_month[month] += delta;
         }
     }
 
@@ -365,9 +370,7 @@ impl Run<'_> {
     fn activate(&mut self, a: &mut Account) -> bool {
         let m = self.m;
         // Time to value, from the share of the window kept while signed up.
-        let days = a.since_step as f64 * self.days_per_ttv_unit;
-        let bin = ((days * TTV_BINS_PER_DAY) as usize).min(self.ttv_days.len() - 1);
-        self.ttv_days[bin] += 1;
+        self.ttv_days[(a.since_step >> TTV_SHIFT) as usize] += 1;
         a.flags |= flag::ACTIVATED;
         a.since_step = self.step as u16;
         self.flows.activated += 1;
@@ -430,6 +433,7 @@ impl Run<'_> {
         }
         a.mrr_cents = p.mrr_cents(a.seats, a.flags & flag::ANNUAL != 0);
         a.since_step = self.step as u16;
+        self.cohort_mrr(a, a.mrr_cents as i64);
         self.flows.conversions += 1;
         self.flows.new_mrr += a.mrr_cents as u64;
         self.totals.conversions += 1;
@@ -474,6 +478,7 @@ impl Run<'_> {
     fn reprice(&mut self, a: &mut Account) {
         let p = &self.m.plans[a.plan as usize];
         let new = p.mrr_cents(a.seats, a.flags & flag::ANNUAL != 0);
+        self.cohort_mrr(a, new as i64 - a.mrr_cents as i64);
         if new > a.mrr_cents {
             self.flows.expansion_mrr += (new - a.mrr_cents) as u64;
         } else {
@@ -513,6 +518,7 @@ impl Run<'_> {
             self.flows.involuntary_churn += 1;
         }
         self.flows.churned_mrr += a.mrr_cents as u64;
+        self.cohort_mrr(a, -(a.mrr_cents as i64));
         // A base account that churns has left the retention cohort for good,
         // even if it is won back later (that is new business, not retention).
         a.flags &= !flag::BASE;
@@ -965,6 +971,7 @@ impl Run<'_> {
             a.state = State::Paid;
             a.since_step = self.step as u16;
             a.mrr_cents = self.m.plans[a.plan as usize].mrr_cents(a.seats, a.flags & flag::ANNUAL != 0);
+            self.cohort_mrr(a, a.mrr_cents as i64);
             self.flows.reactivation_mrr += a.mrr_cents as u64;
             self.pay(a);
         }
@@ -1086,7 +1093,6 @@ impl Population {
                 seats += v[i].seats as u64;
                 if state == State::Paid {
                     mrr += v[i].mrr_cents as u64;
-                    run.book_revenue(&v[i]);
                 }
                 i += 1;
                 continue;
@@ -1130,7 +1136,7 @@ pub fn simulate_run(
     let n_channels = m.channels.len();
     let months = m.months as usize;
     let max_delay = m.invite_delay.steps.max(m.exposure_delay.steps) + 2;
-    let ttv_bins = (m.window_steps as f64 / k * 30.4375 * TTV_BINS_PER_DAY) as usize + 2;
+    let ttv_bins = (u16::MAX >> TTV_SHIFT) as usize + 1;
     let mut r = Run {
         m,
         rng,
@@ -1148,6 +1154,8 @@ pub fn simulate_run(
         cohort_conversions: vec![0; months * months],
         cohort_departures: vec![0; months * months],
         revenue_by_conversion_month: vec![0.0; months],
+        mrr_by_conversion_month: vec![0; months],
+        month: 0,
         customers_by_conversion_month: vec![0; months],
         ttv_days: vec![0; ttv_bins],
         days_per_ttv_unit: m.window_steps as f64 / k * 30.4375 / 65535.0,
@@ -1197,6 +1205,7 @@ pub fn simulate_run(
 
     for step in 0..m.steps {
         r.step = step;
+        r.month = m.tenure[step as usize].months;
         let t_months = step as f64 / k;
         if step % m.steps_per_month == 0 {
             r.sales_budget = m.sales.as_ref().map_or(0, |s| s.contacts_per_month);
@@ -1308,6 +1317,9 @@ pub fn simulate_run(
         let paid_seats = seats(State::Paid);
         let month = (step / m.steps_per_month) as usize;
         let mrr = r.tally_mrr as f64 / 100.0;
+        for (rev, cents) in r.revenue_by_conversion_month[..=month].iter_mut().zip(&r.mrr_by_conversion_month) {
+            *rev += *cents as f64;
+        }
         r.flows.revenue += mrr / k;
         r.flows.cost_free +=
             free_seats as f64 * m.serve_free_seat_per_step + trial_seats as f64 * m.serve_paid_seat_per_step;
@@ -1447,12 +1459,13 @@ fn mark_base(pop: &mut Population, t: &mut Totals) {
     }
 }
 
-/// Resolution of the time-to-value histogram.
-const TTV_BINS_PER_DAY: f64 = 8.0;
+/// The time-to-value histogram keeps the top 12 bits of the share of the
+/// window (4,096 bins).
+const TTV_SHIFT: u16 = 4;
 
-/// The median of the time-to-value histogram, in days (the middle of the
-/// bin holding it: within 1/16 day).
-fn histogram_median(h: &[u64]) -> Option<f64> {
+/// The median of the time-to-value histogram, in days: the middle of the
+/// bin that holds it (within 1/8,192 of the activation window).
+fn histogram_median(h: &[u64], days_per_unit: f64) -> Option<f64> {
     let n: u64 = h.iter().sum();
     if n == 0 {
         return None;
@@ -1461,7 +1474,7 @@ fn histogram_median(h: &[u64]) -> Option<f64> {
     for (bin, &c) in h.iter().enumerate() {
         seen += c;
         if 2 * seen >= n {
-            return Some((bin as f64 + 0.5) / TTV_BINS_PER_DAY);
+            return Some(((bin as f64 + 0.5) * (1 << TTV_SHIFT) as f64) * days_per_unit);
         }
     }
     None
@@ -1512,7 +1525,7 @@ fn horizon_metrics(r: &Run, monthly: &[f64], width: usize, base: Option<(u64, u6
     set(Horizon::ArpaFinal, ratio(mrr_final, paid_final));
     set(Horizon::SignupsTotal, Some(t.signups as f64));
     set(Horizon::ActivationRate, ratio(t.matured_activated as f64, t.matured_signups as f64));
-    set(Horizon::MedianTimeToValueDays, histogram_median(&r.ttv_days));
+    set(Horizon::MedianTimeToValueDays, histogram_median(&r.ttv_days, r.days_per_ttv_unit));
     set(Horizon::FreeToPaidConversion, ratio(t.converted_signups as f64, t.signups as f64));
     set(Horizon::Conversion30d, ratio(t.converted_within[0] as f64, t.eligible_within[0] as f64));
     set(Horizon::Conversion90d, ratio(t.converted_within[1] as f64, t.eligible_within[1] as f64));
