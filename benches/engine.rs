@@ -35,5 +35,19 @@ fn engine_throughput(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine_throughput);
+/// The lognormal sampler on its own: the per-run set-up of its table (built
+/// twice per run, for usage and time to value) and 1,000 draws.
+fn lognormal(c: &mut Criterion) {
+    c.bench_function("model/lognormal_new", |b| {
+        b.iter(|| black_box(engine::model::LogNormal::new(black_box(0.25), black_box(0.7))))
+    });
+    let l = engine::model::LogNormal::new(0.25, 0.7);
+    let mut rng = plgsim::rng::process_rng(1, 0);
+    let mut g = c.benchmark_group("model");
+    g.throughput(Throughput::Elements(1000));
+    g.bench_function("lognormal_sample", |b| b.iter(|| (0..1000).map(|_| l.sample(&mut rng)).sum::<f64>()));
+    g.finish();
+}
+
+criterion_group!(benches, engine_throughput, lognormal);
 criterion_main!(benches);
