@@ -34,6 +34,9 @@ pub fn per_step(p: f64, steps_per_month: u32) -> f64 {
 #[derive(Debug, Clone)]
 pub struct PoissonTable {
     cdf: Vec<u64>,
+    /// `cdf[0]` (P(0) on the 32-bit scale), or 2^32 when there is no table:
+    /// most draws are 0, decided by this one comparison.
+    zero: u64,
     /// Means above this are drawn directly (the table would be long).
     pub lambda: f64,
 }
@@ -61,7 +64,8 @@ impl PoissonTable {
                 *last = SCALE as u64;
             }
         }
-        PoissonTable { cdf, lambda }
+        let zero = cdf.first().copied().unwrap_or(1 << 32);
+        PoissonTable { cdf, zero, lambda }
     }
 
     /// Whether the table holds the distribution (else draw directly).
@@ -73,7 +77,10 @@ impl PoissonTable {
     /// The count for 32 uniform random bits `u` (only if [`tabulated`](Self::tabulated)).
     #[inline(always)]
     pub fn count(&self, u: u64) -> u32 {
-        let mut j = 0;
+        if u < self.zero {
+            return 0;
+        }
+        let mut j = 1;
         while j < self.cdf.len() && u >= self.cdf[j] {
             j += 1;
         }
