@@ -21,6 +21,7 @@ use crate::engine::Simulation;
 use crate::output::OutputFile;
 use crate::scenario::Scenario;
 use crate::summary::Summary;
+use crate::whatif::sweep::Sweep;
 
 use canvas::Chart;
 use charts::*;
@@ -29,7 +30,7 @@ use charts::*;
 #[derive(Debug, Clone)]
 pub struct RenderedChart {
     /// File stem (`mrr_fan`).
-    pub name: &'static str,
+    pub name: String,
     pub title: String,
     pub caption: String,
     pub svg: String,
@@ -64,11 +65,33 @@ pub fn charts(summary: &Summary, sim: &Simulation) -> Vec<RenderedChart> {
 pub fn render(scenario: &Scenario, summary: &Summary, sim: &Simulation) -> Vec<OutputFile> {
     let charts = charts(summary, sim);
     let report = report::html(scenario, summary, &charts);
+    let mut files = chart_files(charts);
+    files.push(OutputFile::new("report.html", report.into_bytes()));
+    files
+}
+
+/// `charts/<name>.svg` and `charts/<name>.png` of every chart.
+fn chart_files(charts: Vec<RenderedChart>) -> Vec<OutputFile> {
     let mut files = Vec::with_capacity(2 * charts.len() + 1);
     for c in charts {
         files.push(OutputFile::new(format!("charts/{}.svg", c.name), c.svg.into_bytes()));
         files.push(OutputFile::new(format!("charts/{}.png", c.name), c.png));
     }
-    files.push(OutputFile::new("report.html", report.into_bytes()));
     files
+}
+
+/// The charts of a sweep, one per metric (`charts/sweep_<metric>.png` and
+/// `.svg`): the metric against the parameter (one parameter), or a heatmap
+/// over the grid (two).
+pub fn sweep_charts(sweep: &Sweep) -> Vec<OutputFile> {
+    chart_files(sweep_rendered(sweep))
+}
+
+fn sweep_rendered(sweep: &Sweep) -> Vec<RenderedChart> {
+    (0..sweep.metrics.len())
+        .map(|m| match sweep.axes.len() {
+            1 => rendered(&SweepLine::new(sweep, m)),
+            _ => rendered(&SweepHeatmap::new(sweep, m)),
+        })
+        .collect()
 }

@@ -216,12 +216,8 @@ fn unit_economics(h: &mut String, s: &Summary) {
 fn sampled(x: Option<f64>, integer: bool) -> String {
     match x {
         None => "n/a".into(),
-        Some(x) if integer || x.abs() >= 1000.0 => format!("{x:.0}"),
-        Some(x) => {
-            let digits = if x == 0.0 { 0 } else { (3 - x.abs().log10().floor() as i32).max(0) as usize };
-            let s = format!("{x:.digits$}");
-            if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
-        }
+        Some(x) if integer => format!("{x:.0}"),
+        Some(x) => format::number(x),
     }
 }
 

@@ -13,6 +13,7 @@ mod funnel;
 mod movements;
 mod mrr;
 mod stacked;
+mod sweep;
 
 pub use cohorts::{CohortHeatmap, CohortMeasure};
 pub use distributions::HorizonDistributions;
@@ -20,7 +21,10 @@ pub use funnel::Funnel;
 pub use movements::MrrMovements;
 pub use mrr::MrrFan;
 pub use stacked::StackedMonthly;
+pub use sweep::{SweepHeatmap, SweepLine, SweepPoint, place_labels};
 
+use crate::format;
+use crate::metrics::Unit;
 use crate::stats::Stat;
 use crate::summary::Summary;
 
@@ -41,6 +45,27 @@ fn mean(s: &Stat) -> Option<f64> {
 /// "200 runs" / "1 run".
 fn runs_phrase(runs: u32) -> String {
     if runs == 1 { "1 run".to_string() } else { format!("{runs} runs") }
+}
+
+/// A difference with its sign: `+$1.20k`, `-12`, `$0`; a difference of
+/// shares is in percentage points: `+1.35 pp`.
+fn signed(x: f64, unit: Unit) -> String {
+    let s = match unit {
+        Unit::Share => format::percent(x).replace('%', " pp"),
+        _ => format::value(x, unit),
+    };
+    if x > 0.0 { format!("+{s}") } else { s }
+}
+
+/// The indices of `means` equal to the mean at `best` (ties for the best),
+/// other than `best` itself.
+fn ties(means: impl IntoIterator<Item = Option<f64>>, best: Option<usize>) -> Vec<usize> {
+    let means: Vec<Option<f64>> = means.into_iter().collect();
+    let Some(target) = best.and_then(|b| means[b]) else {
+        return Vec::new();
+    };
+    let tolerance = 1e-12 * target.abs();
+    (0..means.len()).filter(|&i| Some(i) != best && means[i].is_some_and(|m| (m - target).abs() <= tolerance)).collect()
 }
 
 #[cfg(test)]
@@ -100,5 +125,27 @@ churn_per_month = [0.02, 0.05]
         let sim = crate::simulate(&scenario, &|| {});
         let summary = Summary::new(&scenario, &sim);
         (scenario, sim, summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_carry_a_sign_and_shares_read_in_points() {
+        assert_eq!(signed(1000.0, Unit::Money), "+$1.00k");
+        assert_eq!(signed(-4200.0, Unit::Money), "-$4.20k");
+        assert_eq!(signed(0.0135, Unit::Share), "+1.35 pp");
+        assert_eq!(signed(-0.002, Unit::Share), "-0.200 pp");
+        assert_eq!(signed(0.0, Unit::Count), "0");
+    }
+
+    #[test]
+    fn ties_are_the_other_points_at_the_best_mean() {
+        let means = [Some(1.0), Some(3.0), None, Some(3.0), Some(2.0)];
+        assert_eq!(ties(means, Some(1)), [3]);
+        assert_eq!(ties(means, Some(4)), Vec::<usize>::new());
+        assert_eq!(ties(means, None), Vec::<usize>::new());
     }
 }
