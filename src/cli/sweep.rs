@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use plgsim::{format, render};
 use plgsim::metrics::Horizon;
 use plgsim::output::{self, OutputFile};
 use plgsim::whatif::DEFAULT_METRICS;
 use plgsim::whatif::sweep::{self, Axis, SweepError};
+use plgsim::{format, render};
 
 use super::{CliError, base_overrides, load, metrics, out_dir, pool, progress, read};
 

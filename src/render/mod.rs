@@ -1,9 +1,11 @@
-//! Charts and the HTML report of a run: pure functions of the results that
-//! return files ([`OutputFile`]) for the one place that writes them.
+//! Charts and the HTML report of a run, and the charts of the what-if
+//! commands: pure functions of the results that return files
+//! ([`OutputFile`]) for the one place that writes them.
 //!
 //! ```text
 //! Summary + Simulation --charts::*::new--> chart data --Chart::draw--> PNG + SVG
 //!                                                     \--> report.html (SVGs inline)
+//! Sweep / Comparison / Sensitivity --charts::*::new--> chart data --Chart::draw--> PNG + SVG
 //! ```
 //!
 //! Every chart is drawn at [`canvas::SIZE`] with the embedded DejaVu Sans
@@ -21,6 +23,8 @@ use crate::engine::Simulation;
 use crate::output::OutputFile;
 use crate::scenario::Scenario;
 use crate::summary::Summary;
+use crate::whatif::compare::Comparison;
+use crate::whatif::sensitivity::Sensitivity;
 use crate::whatif::sweep::Sweep;
 
 use canvas::Chart;
@@ -94,4 +98,24 @@ fn sweep_rendered(sweep: &Sweep) -> Vec<RenderedChart> {
             _ => rendered(&SweepHeatmap::new(sweep, m)),
         })
         .collect()
+}
+
+/// The charts of a comparison: MRR of every scenario on one axis
+/// (`charts/compare_mrr`) and the horizon figures side by side
+/// (`charts/compare_metrics`).
+pub fn compare_charts(comparison: &Comparison) -> Vec<OutputFile> {
+    chart_files(compare_rendered(comparison))
+}
+
+fn compare_rendered(comparison: &Comparison) -> Vec<RenderedChart> {
+    vec![rendered(&CompareMrr::new(comparison)), rendered(&CompareMetrics::new(comparison))]
+}
+
+/// The tornado chart of a sensitivity analysis (`charts/tornado_<metric>`).
+pub fn sensitivity_charts(sensitivity: &Sensitivity) -> Vec<OutputFile> {
+    chart_files(sensitivity_rendered(sensitivity))
+}
+
+fn sensitivity_rendered(sensitivity: &Sensitivity) -> Vec<RenderedChart> {
+    vec![rendered(&Tornado::new(sensitivity))]
 }

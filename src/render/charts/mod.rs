@@ -1,6 +1,7 @@
-//! The charts of a run. Each is a plain struct built from the results (the
-//! `new` functions are pure and tested on their own) that implements
-//! [`Chart`] to draw itself.
+//! The charts of a run and of the what-if commands (sweep, compare,
+//! sensitivity). Each is a plain struct built from the results (the `new`
+//! functions are pure and tested on their own) that implements [`Chart`]
+//! to draw itself.
 //!
 //! Monthly series are looked up by name with [`Summary::series`]; a metric
 //! the engine does not produce (yet) is treated as absent: its layer, bar or
@@ -8,20 +9,24 @@
 //! adds them.
 
 mod cohorts;
+mod compare;
 mod distributions;
 mod funnel;
 mod movements;
 mod mrr;
 mod stacked;
 mod sweep;
+mod tornado;
 
 pub use cohorts::{CohortHeatmap, CohortMeasure};
+pub use compare::{CompareMetrics, CompareMrr, MetricPanel, MrrSeries};
 pub use distributions::HorizonDistributions;
 pub use funnel::Funnel;
 pub use movements::MrrMovements;
 pub use mrr::MrrFan;
 pub use stacked::StackedMonthly;
 pub use sweep::{SweepHeatmap, SweepLine, SweepPoint, place_labels};
+pub use tornado::{End, EndLabel, Segment, Tornado, TornadoBar};
 
 use crate::format;
 use crate::metrics::Unit;

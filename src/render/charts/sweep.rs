@@ -210,7 +210,11 @@ impl Chart for SweepLine {
         let (y0, y1) = if ys.is_empty() {
             (0.0, 1.0)
         } else {
-            canvas::around(ys.iter().copied().fold(f64::INFINITY, f64::min), ys.iter().copied().fold(f64::NEG_INFINITY, f64::max), 0.06)
+            canvas::around(
+                ys.iter().copied().fold(f64::INFINITY, f64::min),
+                ys.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                0.06,
+            )
         };
         // Headroom above the data for the two rows of marker labels.
         const X_LABELS: u32 = 52;
@@ -269,7 +273,11 @@ impl Chart for SweepLine {
         }
 
         // Markers on the mean, and their labels in the headroom.
-        let best_dot = |p: &SweepPoint| p.mean.map(|m| [Circle::new((p.x, m), 8, VERMILLION.filled()), Circle::new((p.x, m), 8, WHITE.stroke_width(2))]);
+        let best_dot = |p: &SweepPoint| {
+            p.mean.map(|m| {
+                [Circle::new((p.x, m), 8, VERMILLION.filled()), Circle::new((p.x, m), 8, WHITE.stroke_width(2))]
+            })
+        };
         for &i in self.tied.iter().chain(self.best.iter()) {
             if let Some(dot) = best_dot(&self.points[i]) {
                 chart.draw_series(dot)?;
@@ -289,12 +297,12 @@ impl Chart for SweepLine {
             let (px, _) = chart.backend_coord(&(p.x, y1));
             labels.push((px, w as i32 + 22, text, color, filled));
         }
-        let spots = place_labels(
-            &labels.iter().map(|l| (l.0, l.1)).collect::<Vec<_>>(),
-            (x_px.start + 4, x_px.end - 4),
-        );
-        for ((_, _, text, color, filled), (left, row)) in labels.iter().zip(spots) {
+        let spots =
+            place_labels(&labels.iter().map(|l| (l.0, l.1)).collect::<Vec<_>>(), (x_px.start + 4, x_px.end - 4));
+        for ((_, w, text, color, filled), (left, row)) in labels.iter().zip(spots) {
             let y = y_px.start + 16 + 26 * row as i32;
+            // On white, so that no guide line runs through the text.
+            root.draw(&Rectangle::new([(left - 3, y - 12), (left + w + 3, y + 12)], WHITE.filled()))?;
             if *filled || best_is_base {
                 root.draw(&Circle::new((left + 8, y), 6, VERMILLION.filled()))?;
             }
@@ -519,9 +527,8 @@ impl Chart for SweepHeatmap {
         let size = if cell_w >= 64.0 && cell_h >= 28.0 { 15 } else { 13 };
         let style = canvas::text(size, INK);
         let fits = self.cells.iter().flatten().try_fold(true, |ok, v| {
-            root.estimate_text_size(&cell_label(*v, unit), &style).map(|(tw, th)| {
-                ok && (tw as f64) + 8.0 <= cell_w && (th as f64) + 4.0 <= cell_h
-            })
+            root.estimate_text_size(&cell_label(*v, unit), &style)
+                .map(|(tw, th)| ok && (tw as f64) + 8.0 <= cell_w && (th as f64) + 4.0 <= cell_h)
         })?;
         if fits {
             let centered = Pos::new(HPos::Center, VPos::Center);
@@ -567,7 +574,8 @@ mod tests {
         let points: Vec<Point> = coords
             .into_iter()
             .map(|c| {
-                let values: Vec<Vec<Option<f64>>> = metrics.iter().map(|_| (0..runs).map(|r| value(&c, r)).collect()).collect();
+                let values: Vec<Vec<Option<f64>>> =
+                    metrics.iter().map(|_| (0..runs).map(|r| value(&c, r)).collect()).collect();
                 let stats = values.iter().map(|v| Stat::of(v.iter().copied())).collect();
                 Point { coords: c, values, stats, vs_baseline: vec![None; metrics.len()] }
             })
