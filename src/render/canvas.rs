@@ -341,14 +341,18 @@ pub fn nice_ticks_in(lo: f64, hi: f64, n: usize) -> Vec<f64> {
 
 /// `[lo, hi]` widened by `pad` times its span on each side, for data that
 /// need not start at zero (a sweep's curve, a tornado's bars). Never empty:
-/// a flat series gets 5% of its value on each side (1 at zero).
+/// a flat series gets 5% of its value on each side, and one that is zero
+/// throughout gets `[0, 1]` (no negative axis for what cannot be negative).
 pub fn around(lo: f64, hi: f64, pad: f64) -> (f64, f64) {
     if !(lo.is_finite() && hi.is_finite()) || hi < lo {
         return (0.0, 1.0);
     }
     let span = hi - lo;
     if span <= 1e-12 * lo.abs().max(hi.abs()) {
-        let d = if lo == 0.0 { 1.0 } else { 0.05 * lo.abs() };
+        if lo == 0.0 {
+            return (0.0, 1.0);
+        }
+        let d = 0.05 * lo.abs();
         return (lo - d, hi + d);
     }
     (lo - pad * span, hi + pad * span)
@@ -367,12 +371,13 @@ pub fn unit_desc(label: &str, unit: Unit) -> String {
 }
 
 /// A vertical colour bar in `area`, viridis from `lo` (at `height`, the
-/// bottom) to `hi` (at 0), with ticks in `unit`.
+/// bottom) to `hi` (at 0), with about `ticks` round ticks in `unit`.
 pub fn color_bar<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     (lo, hi): (f64, f64),
     unit: Unit,
     height: i32,
+    ticks: usize,
 ) -> DrawResult<DB> {
     let (x0, x1) = (10, 34);
     let (top, bottom) = (0, height);
@@ -389,7 +394,7 @@ pub fn color_bar<DB: DrawingBackend>(
     if !(span > 0.0 && span.is_finite()) {
         return Ok(());
     }
-    for v in nice_ticks_in(lo, hi, 4) {
+    for v in nice_ticks_in(lo, hi, ticks) {
         let y = bottom - ((bottom - top) as f64 * (v - lo) / span).round() as i32;
         area.draw(&PathElement::new(vec![(x1, y), (x1 + 5, y)], MUTED))?;
         area.draw_text(&tick(v, unit), &style, (x1 + 9, y))?;
@@ -464,7 +469,7 @@ mod tests {
     fn around_pads_without_reaching_for_zero() {
         assert_eq!(around(100.0, 200.0, 0.1), (90.0, 210.0));
         assert_eq!(around(50.0, 50.0, 0.1), (47.5, 52.5));
-        assert_eq!(around(0.0, 0.0, 0.1), (-1.0, 1.0));
+        assert_eq!(around(0.0, 0.0, 0.1), (0.0, 1.0));
         assert_eq!(around(f64::NAN, 1.0, 0.1), (0.0, 1.0));
     }
 

@@ -95,7 +95,7 @@ fn a_comparison_draws_mrr_by_scenario_and_the_figures_side_by_side() {
             "Free-to-paid conversion (%)",
             "reference",
             "Δ ",
-            "vs Render test",
+            "vs the first scenario",
         ],
     );
 }

@@ -152,7 +152,7 @@ impl Chart for CohortHeatmap {
                 })
             }))?;
         }
-        canvas::color_bar(&scale_area, (0.0, self.scale_max), Unit::Share, h as i32)
+        canvas::color_bar(&scale_area, (0.0, self.scale_max), Unit::Share, h as i32, 4)
     }
 }
 

@@ -24,13 +24,17 @@ pub fn scenario_color(i: usize) -> RGBColor {
     SCENARIO_COLORS[i % SCENARIO_COLORS.len()]
 }
 
-/// What the legend calls each scenario: its name, and its file too when
-/// another scenario of the comparison has the same name.
+/// What the legend calls each scenario: its name; its file too when
+/// another scenario of the comparison has the same name; and its place in
+/// the list when another also has the same file.
 pub fn scenario_labels(c: &Comparison) -> Vec<String> {
     c.variants
         .iter()
-        .map(|v| {
-            if c.variants.iter().filter(|w| w.name == v.name).count() > 1 {
+        .enumerate()
+        .map(|(i, v)| {
+            if c.variants.iter().filter(|w| w.name == v.name && w.file == v.file).count() > 1 {
+                format!("{} ({}, #{})", v.name, v.file, i + 1)
+            } else if c.variants.iter().filter(|w| w.name == v.name).count() > 1 {
                 format!("{} ({})", v.name, v.file)
             } else {
                 v.name.clone()
@@ -163,6 +167,12 @@ impl Chart for CompareMrr {
                 )))?;
             }
         }
+        if top == 0.0 {
+            let (x, y) = chart.plotting_area().get_pixel_range();
+            let style = canvas::text(18, MUTED).pos(Pos::new(HPos::Center, VPos::Center));
+            let centre = ((x.start + x.end) / 2, (y.start + y.end) / 2);
+            root.draw_text("MRR is $0 in every month of every scenario", &style, centre)?;
+        }
         Ok(())
     }
 }
@@ -269,10 +279,9 @@ impl Chart for CompareMetrics {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
-        let first = self.labels.first().map_or("", String::as_str);
         let subtitle = if self.paired {
             format!(
-                "Median (dot), P10 to P90 (bar), mean (tick) across {}; Δ = mean difference vs {first}, paired, ± 95% interval",
+                "Median (dot), P10 to P90 (bar), mean (tick) across {}; Δ = mean difference vs the first scenario, paired, ± 95% interval",
                 self.runs
             )
         } else {
@@ -331,6 +340,12 @@ impl CompareMetrics {
         for (i, (interval, mean)) in p.intervals.iter().zip(&p.means).enumerate() {
             let x = i as f64;
             let color = self.colors[i];
+            if interval.is_none() {
+                let (px, py) = chart.backend_coord(&(x, 0.5 * (y0 + y1)));
+                let (ax, ay) = area.get_base_pixel();
+                let style = canvas::text(15, MUTED).pos(Pos::new(HPos::Center, VPos::Center));
+                area.draw_text("n/a", &style, (px - ax, py - ay))?;
+            }
             if let Some([p10, p50, p90]) = *interval {
                 chart
                     .draw_series(std::iter::once(PathElement::new(vec![(x, p10), (x, p90)], color.stroke_width(4))))?;
@@ -342,8 +357,8 @@ impl CompareMetrics {
                     )))?;
                 }
                 chart.draw_series([
+                    Circle::new((x, p50), 9, WHITE.filled()),
                     Circle::new((x, p50), 7, color.filled()),
-                    Circle::new((x, p50), 7, WHITE.stroke_width(2)),
                 ])?;
             }
             // The mean: a notch right of the bar.
@@ -424,6 +439,14 @@ mod tests {
         let mrr = c.variants[1].summary.series("mrr").unwrap();
         assert_eq!(fan.series[1].bands[4][1], mrr[4].p50().unwrap());
         assert_eq!(fan.runs, "24 runs each");
+    }
+
+    #[test]
+    fn the_same_file_twice_is_told_apart_by_its_place() {
+        let a =
+            Scenario::from_str("tiny.toml", testing::SCENARIO, &[Override::parse("scenario.runs=2").unwrap()]).unwrap();
+        let c = compare::run(&[("tiny.toml".into(), a.clone()), ("tiny.toml".into(), a)], &[Horizon::MrrFinal], &|| {});
+        assert_eq!(scenario_labels(&c), ["Tiny (tiny.toml, #1)", "Tiny (tiny.toml, #2)"]);
     }
 
     #[test]

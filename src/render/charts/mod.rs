@@ -62,6 +62,18 @@ fn signed(x: f64, unit: Unit) -> String {
     if x > 0.0 { format!("+{s}") } else { s }
 }
 
+/// A figure's label inside a sentence: lower case first, unless it starts
+/// with an acronym (`Revenue` -> `revenue`, `MRR` and `K-factor` stay).
+fn in_sentence(label: &str) -> String {
+    let mut chars = label.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() => {
+            a.to_lowercase().chain(label.chars().skip(1)).collect()
+        }
+        _ => label.to_string(),
+    }
+}
+
 /// The indices of `means` equal to the mean at `best` (ties for the best),
 /// other than `best` itself.
 fn ties(means: impl IntoIterator<Item = Option<f64>>, best: Option<usize>) -> Vec<usize> {
@@ -144,6 +156,15 @@ mod tests {
         assert_eq!(signed(0.0135, Unit::Share), "+1.35 pp");
         assert_eq!(signed(-0.002, Unit::Share), "-0.200 pp");
         assert_eq!(signed(0.0, Unit::Count), "0");
+    }
+
+    #[test]
+    fn labels_read_in_a_sentence() {
+        assert_eq!(in_sentence("Free-to-paid conversion"), "free-to-paid conversion");
+        assert_eq!(in_sentence("MRR"), "MRR");
+        assert_eq!(in_sentence("K-factor"), "K-factor");
+        assert_eq!(in_sentence("LTV:CAC"), "LTV:CAC");
+        assert_eq!(in_sentence("CAC payback"), "CAC payback");
     }
 
     #[test]

@@ -171,7 +171,7 @@ impl Chart for SweepLine {
 
     fn caption(&self) -> String {
         format!(
-            "{} ({}) at each value of {}: the line is the median run, the band holds 80% of the runs (P10 to P90), the dashed line is the mean. Every value uses the same random numbers, so the differences between values are due to the parameter, not to luck. The ring marks the scenario's own value (the baseline), the orange dot the best mean ({}).",
+            "{} ({}) at each value of {}: the line is the median run, the band holds 80% of the runs (P10 to P90), the dashed line is the mean. Every value uses the same random numbers, so the differences between values are due to the parameter, not to luck. The ring marks the baseline, which differences are measured against: the scenario's own value when it is among the swept values, else the first one. The orange dot marks the best mean ({}).",
             self.metric.label(),
             self.metric.definition(),
             self.key,
@@ -195,7 +195,7 @@ impl Chart for SweepLine {
             (Mark::LineDot(BLUE), "Median".to_string()),
             (Mark::Fill(BLUE.mix(0.2)), "P10 to P90 (80% of the runs)".into()),
             (Mark::Dashed(BLACK), "Mean".into()),
-            (Mark::Ring(INK), "Baseline (the scenario's value)".into()),
+            (Mark::Ring(INK), "Baseline (differences are against it)".into()),
         ];
         if self.best.is_some() {
             let which = if self.metric.higher_is_better() { "highest" } else { "lowest" };
@@ -274,9 +274,7 @@ impl Chart for SweepLine {
 
         // Markers on the mean, and their labels in the headroom.
         let best_dot = |p: &SweepPoint| {
-            p.mean.map(|m| {
-                [Circle::new((p.x, m), 8, VERMILLION.filled()), Circle::new((p.x, m), 8, WHITE.stroke_width(2))]
-            })
+            p.mean.map(|m| [Circle::new((p.x, m), 10, WHITE.filled()), Circle::new((p.x, m), 8, VERMILLION.filled())])
         };
         for &i in self.tied.iter().chain(self.best.iter()) {
             if let Some(dot) = best_dot(&self.points[i]) {
@@ -416,7 +414,7 @@ impl Chart for SweepHeatmap {
 
     fn caption(&self) -> String {
         format!(
-            "{} ({}), mean across runs at every combination of {} (columns) and {} (rows). Brighter is higher; {}. The solid outline marks the best mean, the dashed one the scenario's own values (the baseline). Every cell uses the same random numbers, so differences between cells are due to the parameters, not to luck.",
+            "{} ({}), mean across runs at every combination of {} (columns) and {} (rows). Brighter is higher; {}. The solid outline marks the best mean, the dashed one the baseline, which differences are measured against: the scenario's own values when they are on the grid, else the first point. Every cell uses the same random numbers, so differences between cells are due to the parameters, not to luck.",
             self.metric.label(),
             self.metric.definition(),
             self.x_key,
@@ -528,7 +526,7 @@ impl Chart for SweepHeatmap {
         let style = canvas::text(size, INK);
         let fits = self.cells.iter().flatten().try_fold(true, |ok, v| {
             root.estimate_text_size(&cell_label(*v, unit), &style)
-                .map(|(tw, th)| ok && (tw as f64) + 8.0 <= cell_w && (th as f64) + 4.0 <= cell_h)
+                .map(|(tw, th)| ok && (tw as f64) + 10.0 <= cell_w && (th as f64) + 4.0 <= cell_h)
         })?;
         if fits {
             let centered = Pos::new(HPos::Center, VPos::Center);
@@ -544,16 +542,26 @@ impl Chart for SweepHeatmap {
             let [(x0, y0), (x1, y1)] = cell(c, r, inset(px));
             vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
         };
+        // Outlines sit on the cell's edge, clear of its text; when the
+        // baseline is also the best, its dashes go just inside a large cell
+        // or just outside a small one.
         let best: Vec<(usize, usize)> = self.best.iter().chain(&self.tied).copied().collect();
-        let base_inset = if best.contains(&self.baseline) { 9.0 } else { 2.5 };
+        let large = cell_w >= 60.0 && cell_h >= 36.0;
+        let base_inset = match (best.contains(&self.baseline), large) {
+            (false, _) => 0.0,
+            (true, true) => 6.0,
+            (true, false) => -4.0,
+        };
         let (bc, br) = self.baseline;
         chart.draw_series(std::iter::once(PathElement::new(outline(bc, br, base_inset), WHITE.stroke_width(3))))?;
         chart.draw_series(DashedLineSeries::new(outline(bc, br, base_inset), 6, 4, INK.stroke_width(3)))?;
         for &(c, r) in &best {
-            chart.draw_series(std::iter::once(PathElement::new(outline(c, r, 2.0), INK.stroke_width(4))))?;
-            chart.draw_series(std::iter::once(PathElement::new(outline(c, r, 5.0), WHITE.stroke_width(2))))?;
+            chart.draw_series(std::iter::once(PathElement::new(outline(c, r, 0.0), INK.stroke_width(4))))?;
+            if large {
+                chart.draw_series(std::iter::once(PathElement::new(outline(c, r, 3.0), WHITE.stroke_width(2))))?;
+            }
         }
-        canvas::color_bar(&scale_area, self.scale, unit, h as i32)
+        canvas::color_bar(&scale_area, self.scale, unit, h as i32, 6)
     }
 }
 

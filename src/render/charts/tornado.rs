@@ -4,7 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::runs_phrase;
+use super::{in_sentence, runs_phrase};
 use crate::format;
 use crate::metrics::Horizon;
 use crate::render::canvas::{
@@ -163,21 +163,22 @@ impl Chart for Tornado {
     }
 
     fn title(&self) -> String {
-        format!("What moves {}", self.metric.label())
+        format!("What moves {}", in_sentence(self.metric.label()))
     }
 
     fn caption(&self) -> String {
         format!(
-            "Each bar is one uncertain input, largest effect on top. Its blue end is the mean {label} with that input at its P10, its orange end with the input at its P90, every other uncertain input held at its median; the input's P10 and P90 are printed at those ends. The vertical line is the mean {label} with every input at its median. All variants use the same random numbers. {label}: {}.",
+            "Each bar is one uncertain input, largest effect on top. Its blue end is the mean {label} with that input at its P10, its orange end with the input at its P90, every other uncertain input held at its median; the input's P10 and P90 are printed at those ends. The vertical line is the mean {label} with every input at its median. All variants use the same random numbers. {name}: {}.",
             self.metric.definition(),
-            label = self.metric.label(),
+            label = in_sentence(self.metric.label()),
+            name = self.metric.label(),
         )
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
         let unit = self.metric.unit();
-        let label = self.metric.label();
+        let label = in_sentence(self.metric.label());
         let mut subtitle = format!(
             "Mean {label} with one uncertain input at its P10, then its P90, the others at their medians; {} per variant, seed {}",
             runs_phrase(self.runs),
