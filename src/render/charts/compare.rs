@@ -25,20 +25,26 @@ pub fn scenario_color(i: usize) -> RGBColor {
 }
 
 /// What the legend calls each scenario: its name; its file too when
-/// another scenario of the comparison has the same name; and its place in
-/// the list when another also has the same file.
+/// another scenario of the comparison has the same name, and its place in
+/// the list when another also has the same file; and its horizon when the
+/// horizons differ (figures at the horizon are then at different months).
 pub fn scenario_labels(c: &Comparison) -> Vec<String> {
+    let horizons_differ = c.variants.windows(2).any(|w| w[0].summary.months != w[1].summary.months);
     c.variants
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            if c.variants.iter().filter(|w| w.name == v.name && w.file == v.file).count() > 1 {
-                format!("{} ({}, #{})", v.name, v.file, i + 1)
-            } else if c.variants.iter().filter(|w| w.name == v.name).count() > 1 {
-                format!("{} ({})", v.name, v.file)
-            } else {
-                v.name.clone()
+            let mut notes = Vec::new();
+            if c.variants.iter().filter(|w| w.name == v.name).count() > 1 {
+                notes.push(v.file.clone());
             }
+            if c.variants.iter().filter(|w| w.name == v.name && w.file == v.file).count() > 1 {
+                notes.push(format!("#{}", i + 1));
+            }
+            if horizons_differ {
+                notes.push(format!("{} months", v.summary.months));
+            }
+            if notes.is_empty() { v.name.clone() } else { format!("{} ({})", v.name, notes.join(", ")) }
         })
         .collect()
 }
@@ -429,7 +435,7 @@ mod tests {
         let c = comparison();
         let fan = CompareMrr::new(&c);
         let labels: Vec<&str> = fan.series.iter().map(|s| s.label.as_str()).collect();
-        assert_eq!(labels, ["Tiny (tiny.toml)", "Dear", "Tiny (again.toml)"]);
+        assert_eq!(labels, ["Tiny (tiny.toml, 8 months)", "Dear (5 months)", "Tiny (again.toml, 8 months)"]);
         assert_eq!(fan.series.iter().map(|s| s.bands.len()).collect::<Vec<_>>(), [8, 5, 8]);
         assert_eq!(fan.months(), 8);
         assert_eq!(fan.series.iter().map(|s| s.color).collect::<Vec<_>>(), [BLUE, ORANGE, GREEN]);
