@@ -36,7 +36,7 @@ pub struct CompareArgs {
     /// Override a value in every scenario.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
-    /// Skip the charts (charts/*.png, charts/*.svg).
+    /// Skip the charts (charts/*.png, charts/*.svg) and report.html.
     #[arg(long)]
     no_charts: bool,
     /// Print nothing but errors.
@@ -61,7 +61,7 @@ pub fn run(args: CompareArgs) -> Result<(), CliError> {
     let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("output").join("compare"));
     let mut files = vec![OutputFile::new("compare.csv", cmp.csv()), OutputFile::new("summary.json", cmp.json())];
     if !args.no_charts {
-        files.extend(render::compare_charts(&cmp));
+        files.extend(render::render_compare(&cmp));
     }
     output::write_folder(&out_dir, &files).with_context(|| format!("cannot write {}", out_dir.display()))?;
     if !args.quiet {

@@ -34,7 +34,7 @@ pub struct SensitivityArgs {
     /// Override a scenario value.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
-    /// Skip the charts (charts/*.png, charts/*.svg).
+    /// Skip the charts (charts/*.png, charts/*.svg) and report.html.
     #[arg(long)]
     no_charts: bool,
     /// Print nothing but errors.
@@ -66,7 +66,7 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
     let mut files =
         vec![OutputFile::new("sensitivity.csv", result.csv()), OutputFile::new("summary.json", result.json())];
     if !args.no_charts {
-        files.extend(render::sensitivity_charts(&result));
+        files.extend(render::render_sensitivity(&result));
     }
     output::write_folder(&out_dir, &files).with_context(|| format!("cannot write {}", out_dir.display()))?;
     if !args.quiet {

@@ -40,7 +40,7 @@ pub struct SweepArgs {
     /// Override a scenario value for every point.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
-    /// Skip the charts (charts/*.png, charts/*.svg).
+    /// Skip the charts (charts/*.png, charts/*.svg) and report.html.
     #[arg(long)]
     no_charts: bool,
     /// Print nothing but errors.
@@ -91,7 +91,7 @@ pub fn run(args: SweepArgs) -> Result<(), CliError> {
 
     let mut files = vec![OutputFile::new("sweep.csv", sweep.csv()), OutputFile::new("summary.json", sweep.json())];
     if !args.no_charts {
-        files.extend(render::sweep_charts(&sweep));
+        files.extend(render::render_sweep(&sweep));
     }
     output::write_folder(&out_dir, &files).with_context(|| format!("cannot write {}", out_dir.display()))?;
 

@@ -6,6 +6,7 @@
 //! Summary + Simulation --charts::*::new--> chart data --Chart::draw--> PNG + SVG
 //!                                                     \--> report.html (SVGs inline)
 //! Sweep / Comparison / Sensitivity --charts::*::new--> chart data --Chart::draw--> PNG + SVG
+//!                                                     \--> report.html (whatif_report)
 //! ```
 //!
 //! Every chart is drawn at [`canvas::SIZE`] with the embedded DejaVu Sans
@@ -18,6 +19,7 @@ pub mod canvas;
 pub mod charts;
 mod raster;
 pub mod report;
+pub mod whatif_report;
 
 use crate::engine::Simulation;
 use crate::output::OutputFile;
@@ -81,6 +83,32 @@ fn chart_files(charts: Vec<RenderedChart>) -> Vec<OutputFile> {
         files.push(OutputFile::new(format!("charts/{}.svg", c.name), c.svg.into_bytes()));
         files.push(OutputFile::new(format!("charts/{}.png", c.name), c.png));
     }
+    files
+}
+
+/// The charts and `report.html` of a sweep.
+pub fn render_sweep(sweep: &Sweep) -> Vec<OutputFile> {
+    let charts = sweep_rendered(sweep);
+    let report = whatif_report::sweep_html(sweep, &charts);
+    with_report(chart_files(charts), report)
+}
+
+/// The charts and `report.html` of a comparison.
+pub fn render_compare(comparison: &Comparison) -> Vec<OutputFile> {
+    let charts = compare_rendered(comparison);
+    let report = whatif_report::compare_html(comparison, &charts);
+    with_report(chart_files(charts), report)
+}
+
+/// The tornado chart and `report.html` of a sensitivity analysis.
+pub fn render_sensitivity(sensitivity: &Sensitivity) -> Vec<OutputFile> {
+    let charts = sensitivity_rendered(sensitivity);
+    let report = whatif_report::sensitivity_html(sensitivity, &charts);
+    with_report(chart_files(charts), report)
+}
+
+fn with_report(mut files: Vec<OutputFile>, report: String) -> Vec<OutputFile> {
+    files.push(OutputFile::new("report.html", report.into_bytes()));
     files
 }
 

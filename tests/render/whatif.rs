@@ -8,7 +8,7 @@ use plgsim::whatif::sweep::{self, Axis};
 use plgsim::whatif::{compare, sensitivity};
 use plgsim::{Override, Scenario};
 
-use super::{SCENARIO, assert_chart, assert_labels, plgsim};
+use super::{SCENARIO, assert_chart, assert_labels, check_xml, file, plgsim};
 
 fn set(s: &str) -> Override {
     Override::parse(s).unwrap()
@@ -16,6 +16,24 @@ fn set(s: &str) -> Override {
 
 fn runs(n: u32) -> Vec<Override> {
     vec![set(&format!("scenario.runs={n}"))]
+}
+
+/// A scenario name that must be escaped.
+const NAME: &str = r#"scenario.name="<b>Fish</b> & chips""#;
+const NAME_ESCAPED: &str = "&lt;b&gt;Fish&lt;/b&gt; &amp; chips";
+
+/// `report.html` of `files`: a page that references nothing outside itself,
+/// with well-formed markup, every chart inline, and no unescaped name.
+fn report(files: &[plgsim::output::OutputFile], charts: usize) -> String {
+    let html = std::str::from_utf8(file(files, "report.html")).unwrap().to_string();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    for forbidden in ["http://", "https://", "src=", "<script", "<link", "url(", "@import", "<img", "<b>"] {
+        assert!(!html.contains(forbidden), "report.html contains {forbidden:?}");
+    }
+    let body = html.split_once("<body>").unwrap().1;
+    check_xml(body.split_once("</body>").unwrap().0);
+    assert_eq!(html.matches("<svg viewBox=").count(), charts, "inline charts");
+    html
 }
 
 #[test]
@@ -142,6 +160,7 @@ fn the_what_if_commands_write_charts_unless_no_charts() {
             assert!(out.status.success(), "{all:?}: {}", String::from_utf8_lossy(&out.stderr));
             let folder = dir.path().join(&out_dir);
             assert!(folder.join("summary.json").is_file(), "{all:?}");
+            assert_eq!(folder.join("report.html").is_file(), !no_charts, "{all:?}: report.html");
             if no_charts {
                 assert!(!folder.join("charts").exists(), "{all:?} wrote charts");
             } else {
@@ -152,5 +171,44 @@ fn the_what_if_commands_write_charts_unless_no_charts() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn each_what_if_command_has_a_self_contained_report() {
+    let base = [runs(6), vec![set(NAME)]].concat();
+    let axis = Axis::parse("free.usage_limit=2,3,5").unwrap();
+    let s = sweep::run("t.toml", SCENARIO, &base, &[axis], &[Horizon::MrrFinal, Horizon::LtvToCac], &|| {}).unwrap();
+    let html = report(&render::render_sweep(&s), 2);
+    for part in [
+        &format!("<h1>{NAME_ESCAPED}: sweep of free.usage_limit</h1>")[..],
+        "id=\"mrr_final\"",
+        "id=\"ltv_to_cac\"",
+        "<th class=\"num\"><code>free.usage_limit</code></th>",
+        "<td>baseline",
+        "--param free.usage_limit=2,3,5 --metric mrr_final --metric ltv_to_cac --runs 6 --seed 11",
+    ] {
+        assert!(html.contains(part), "sweep report lacks {part:?}");
+    }
+
+    let a = Scenario::from_str("t.toml", SCENARIO, &base).unwrap();
+    let b = Scenario::from_str("t.toml", SCENARIO, &[base.clone(), vec![set("plans.pro.price_per_month=25")]].concat())
+        .unwrap();
+    let c = compare::run(&[("a<1>.toml".into(), a), ("b.toml".into(), b)], &[Horizon::MrrFinal], &|| {});
+    let html = report(&render::render_compare(&c), 2);
+    for part in ["<code>a&lt;1&gt;.toml</code>", "reference", "Mean vs first", "are paired run by run"] {
+        assert!(html.contains(part), "compare report lacks {part:?}");
+    }
+    assert!(html.contains(&format!("<tr><td>{NAME_ESCAPED}</td>")));
+
+    let s = sensitivity::run("t.toml", SCENARIO, &base, Horizon::MrrFinal, &|| {}).unwrap();
+    let html = report(&render::render_sensitivity(&s), 1);
+    for part in [
+        &format!("<h1>{NAME_ESCAPED}: what moves MRR</h1>")[..],
+        "<code>free.conversion_per_month</code>",
+        "<code>paid.churn_per_month</code>",
+        "Rank ρ",
+    ] {
+        assert!(html.contains(part), "sensitivity report lacks {part:?}");
     }
 }

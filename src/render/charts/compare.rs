@@ -270,13 +270,10 @@ impl Chart for CompareMetrics {
     }
 
     fn caption(&self) -> String {
-        let first = self.labels.first().map_or("", String::as_str);
         let diff = if self.paired {
-            format!(
-                " Under each scenario, Δ is its mean minus {first}'s, run by run (the scenarios share a seed, so the same random numbers), with the half-width of its 95% interval."
-            )
+            " Under each scenario after the first, Δ is its mean minus the first scenario's, measured run by run (the scenarios share a seed, so run r of each uses the same random numbers), with the half-width of its 95% interval."
         } else {
-            " The scenarios have different seeds, so no paired difference is shown.".into()
+            " The scenarios have different seeds, so no paired difference is shown."
         };
         format!(
             "Each panel is one figure at the horizon. For each scenario, the dot is the median run, the bar holds 80% of the runs (P10 to P90) and the black tick beside it is the mean.{diff}"

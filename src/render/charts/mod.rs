@@ -54,7 +54,7 @@ fn runs_phrase(runs: u32) -> String {
 
 /// A difference with its sign: `+$1.20k`, `-12`, `$0`; a difference of
 /// shares is in percentage points: `+1.35 pp`.
-fn signed(x: f64, unit: Unit) -> String {
+pub(crate) fn signed(x: f64, unit: Unit) -> String {
     let s = match unit {
         Unit::Share => format::percent(x).replace('%', " pp"),
         _ => format::value(x, unit),
