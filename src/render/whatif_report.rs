@@ -9,7 +9,7 @@
 use std::fmt::Write;
 
 use super::RenderedChart;
-use super::charts::signed;
+use super::charts::{signed, value_label};
 use super::report::{STYLE, escape, inline_svg, stat_cells};
 use crate::format;
 use crate::metrics::{Horizon, Unit};
@@ -162,7 +162,7 @@ fn sweep_table(h: &mut String, s: &Sweep, m: usize) {
         let p = &s.points[i];
         h.push_str("<tr>");
         for c in &p.coords {
-            let _ = write!(h, "<td class=\"num\">{}</td>", format::number(*c));
+            let _ = write!(h, "<td class=\"num\">{}</td>", value_label(*c));
         }
         let mut marks = Vec::new();
         if i == s.baseline {

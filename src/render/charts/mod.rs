@@ -25,7 +25,7 @@ pub use funnel::Funnel;
 pub use movements::MrrMovements;
 pub use mrr::MrrFan;
 pub use stacked::StackedMonthly;
-pub use sweep::{SweepHeatmap, SweepLine, SweepPoint, place_labels};
+pub use sweep::{SweepHeatmap, SweepLine, SweepPoint, value_label};
 pub use tornado::{End, EndLabel, Segment, Tornado, TornadoBar};
 
 use crate::format;

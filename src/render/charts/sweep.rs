@@ -15,13 +15,21 @@ use crate::render::canvas::{
     viridis,
 };
 use crate::whatif::Difference;
-use crate::whatif::sweep::Sweep;
+use crate::whatif::sweep::{self, Sweep};
 
 /// A title no wider than the chart: `long`, unless it has more characters
 /// than the title font fits across the chart, then `short`.
 fn fitting_title(long: String, short: impl FnOnce() -> String) -> String {
     const MAX_TITLE_CHARS: usize = 72;
     if long.chars().count() <= MAX_TITLE_CHARS { long } else { short() }
+}
+
+/// A swept value as it was given (`12`, `0.025`, `1234.5`), unless binary
+/// fractions made it long (`0.030000000000000002`): then four significant
+/// digits.
+pub fn value_label(x: f64) -> String {
+    let exact = sweep::value_text(x);
+    if exact.len() <= 8 { exact } else { format::number(x) }
 }
 
 fn better_phrase(metric: Horizon) -> &'static str {
@@ -95,7 +103,7 @@ impl SweepLine {
     pub fn marker_labels(&self) -> (String, Option<String>) {
         let unit = self.metric.unit();
         let mean = |i: usize| format::opt(self.points[i].mean, unit);
-        let x = |i: usize| format::number(self.points[i].x);
+        let x = |i: usize| value_label(self.points[i].x);
         let b = self.baseline;
         let others = |n: usize| if n == 1 { "1 other value".to_string() } else { format!("{n} other values") };
         match self.best {
@@ -388,7 +396,7 @@ impl SweepHeatmap {
 
     /// `free.usage_limit = 3, plans.pro.price_per_month = 20`.
     fn describe(&self, (c, r): (usize, usize)) -> String {
-        format!("{} = {}, {} = {}", self.x_key, format::number(self.xs[c]), self.y_key, format::number(self.ys[r]))
+        format!("{} = {}, {} = {}", self.x_key, value_label(self.xs[c]), self.y_key, value_label(self.ys[r]))
     }
 
     fn mean_at(&self, (c, r): (usize, usize)) -> String {
@@ -460,7 +468,7 @@ impl Chart for SweepHeatmap {
         let widest = self
             .xs
             .iter()
-            .map(|x| root.estimate_text_size(&format::number(*x), &tick_style).map(|s| s.0))
+            .map(|x| root.estimate_text_size(&value_label(*x), &tick_style).map(|s| s.0))
             .collect::<Result<Vec<u32>, _>>()?
             .into_iter()
             .max()
@@ -482,7 +490,7 @@ impl Chart for SweepHeatmap {
         let label_at = |values: &[f64], v: f64| {
             let i = v.round();
             if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < values.len() {
-                format::number(values[i as usize])
+                value_label(values[i as usize])
             } else {
                 String::new()
             }
@@ -660,6 +668,15 @@ mod tests {
         let line = SweepLine::new(&s, 0);
         let parts = segments(&line.points, |p| p.mean);
         assert_eq!(parts, vec![vec![(1.0, 1.0)], vec![(3.0, 3.0), (4.0, 4.0)]]);
+    }
+
+    #[test]
+    fn swept_values_read_as_given_without_binary_noise() {
+        assert_eq!(value_label(12.0), "12");
+        assert_eq!(value_label(1234.5), "1234.5");
+        assert_eq!(value_label(0.025), "0.025");
+        assert_eq!(value_label(0.1 + 0.2), "0.3");
+        assert_eq!(value_label(0.02 + 0.03 * 2.0 / 6.0), "0.03");
     }
 
     #[test]
