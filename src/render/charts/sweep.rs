@@ -563,12 +563,9 @@ impl Chart for SweepHeatmap {
         let (bc, br) = self.baseline;
         chart.draw_series(std::iter::once(PathElement::new(outline(bc, br, base_inset), WHITE.stroke_width(3))))?;
         chart.draw_series(DashedLineSeries::new(outline(bc, br, base_inset), 6, 4, INK.stroke_width(3)))?;
-        for &(c, r) in &best {
-            chart.draw_series(std::iter::once(PathElement::new(outline(c, r, 0.0), INK.stroke_width(4))))?;
-            if large {
-                chart.draw_series(std::iter::once(PathElement::new(outline(c, r, 3.0), WHITE.stroke_width(2))))?;
-            }
-        }
+        // Black inside the edge, white just outside it: visible on any colour.
+        chart.draw_series(best.iter().map(|&(c, r)| PathElement::new(outline(c, r, -2.0), WHITE.stroke_width(3))))?;
+        chart.draw_series(best.iter().map(|&(c, r)| PathElement::new(outline(c, r, 1.0), INK.stroke_width(3))))?;
         canvas::color_bar(&scale_area, self.scale, unit, h as i32, 6)
     }
 }
