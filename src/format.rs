@@ -56,6 +56,22 @@ fn sig3(v: f64, whole_if_small: bool) -> String {
     }
 }
 
+/// A plain number such as a parameter's value: whole from 1000 up, else
+/// four significant digits, without trailing zeros: `0.004123`, `12.5`, `0.5`,
+/// `6000`.
+pub fn number(x: f64) -> String {
+    if !x.is_finite() {
+        return "n/a".into();
+    }
+    if x.abs() >= 1000.0 {
+        return format!("{x:.0}");
+    }
+    let digits = if x == 0.0 { 0 } else { (3 - x.abs().log10().floor() as i32).max(0) as usize };
+    let s = format!("{x:.digits$}");
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+    if s == "-0" { "0".into() } else { s }
+}
+
 /// A value in its unit.
 pub fn value(x: f64, unit: Unit) -> String {
     match unit {
@@ -97,5 +113,18 @@ mod tests {
         assert_eq!(count(950.0), "950");
         assert_eq!(count(2.5), "2.50");
         assert_eq!(count(999_700.0), "1.00M");
+    }
+
+    #[test]
+    fn plain_numbers_keep_four_significant_digits() {
+        assert_eq!(number(0.0041234), "0.004123");
+        assert_eq!(number(0.014309), "0.01431");
+        assert_eq!(number(12.5), "12.5");
+        assert_eq!(number(55.70641), "55.71");
+        assert_eq!(number(0.5), "0.5");
+        assert_eq!(number(6000.4), "6000");
+        assert_eq!(number(-0.0), "0");
+        assert_eq!(number(-0.25), "-0.25");
+        assert_eq!(number(0.0), "0");
     }
 }

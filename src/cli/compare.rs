@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use plgsim::format;
 use plgsim::output::{self, OutputFile};
 use plgsim::whatif::DEFAULT_METRICS;
 use plgsim::whatif::compare::{self, Comparison};
+use plgsim::{format, render};
 
 use super::{CliError, base_overrides, load, metrics, pool, progress};
 
@@ -36,6 +36,9 @@ pub struct CompareArgs {
     /// Override a value in every scenario.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    /// Skip the charts (charts/*.png, charts/*.svg) and report.html.
+    #[arg(long)]
+    no_charts: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -56,7 +59,10 @@ pub fn run(args: CompareArgs) -> Result<(), CliError> {
     bar.finish_and_clear();
 
     let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("output").join("compare"));
-    let files = vec![OutputFile::new("compare.csv", cmp.csv()), OutputFile::new("summary.json", cmp.json())];
+    let mut files = vec![OutputFile::new("compare.csv", cmp.csv()), OutputFile::new("summary.json", cmp.json())];
+    if !args.no_charts {
+        files.extend(render::render_compare(&cmp));
+    }
     output::write_folder(&out_dir, &files).with_context(|| format!("cannot write {}", out_dir.display()))?;
     if !args.quiet {
         print_table(&cmp);

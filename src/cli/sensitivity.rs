@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use plgsim::format;
 use plgsim::metrics::Horizon;
 use plgsim::output::{self, OutputFile};
 use plgsim::whatif::sensitivity;
+use plgsim::{format, render};
 
 use super::{CliError, base_overrides, load, metrics, out_dir, pool, progress, read};
 
@@ -34,6 +34,9 @@ pub struct SensitivityArgs {
     /// Override a scenario value.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    /// Skip the charts (charts/*.png, charts/*.svg) and report.html.
+    #[arg(long)]
+    no_charts: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -60,7 +63,11 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
     bar.finish_and_clear();
 
     let out_dir = out_dir(&args.out, &args.scenario, "-sensitivity");
-    let files = vec![OutputFile::new("sensitivity.csv", result.csv()), OutputFile::new("summary.json", result.json())];
+    let mut files =
+        vec![OutputFile::new("sensitivity.csv", result.csv()), OutputFile::new("summary.json", result.json())];
+    if !args.no_charts {
+        files.extend(render::render_sensitivity(&result));
+    }
     output::write_folder(&out_dir, &files).with_context(|| format!("cannot write {}", out_dir.display()))?;
     if !args.quiet {
         let u = metric.unit();

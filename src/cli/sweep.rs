@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use plgsim::format;
 use plgsim::metrics::Horizon;
 use plgsim::output::{self, OutputFile};
 use plgsim::whatif::DEFAULT_METRICS;
 use plgsim::whatif::sweep::{self, Axis, SweepError};
+use plgsim::{format, render};
 
 use super::{CliError, base_overrides, load, metrics, out_dir, pool, progress, read};
 
@@ -40,6 +40,9 @@ pub struct SweepArgs {
     /// Override a scenario value for every point.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    /// Skip the charts (charts/*.png, charts/*.svg) and report.html.
+    #[arg(long)]
+    no_charts: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -86,7 +89,10 @@ pub fn run(args: SweepArgs) -> Result<(), CliError> {
         }
     };
 
-    let files = vec![OutputFile::new("sweep.csv", sweep.csv()), OutputFile::new("summary.json", sweep.json())];
+    let mut files = vec![OutputFile::new("sweep.csv", sweep.csv()), OutputFile::new("summary.json", sweep.json())];
+    if !args.no_charts {
+        files.extend(render::render_sweep(&sweep));
+    }
     output::write_folder(&out_dir, &files).with_context(|| format!("cannot write {}", out_dir.display()))?;
 
     if !args.quiet {

@@ -50,7 +50,7 @@ pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>
 /// A chart: data ready to draw, drawn the same way on any backend.
 pub trait Chart {
     /// File stem under `charts/` (`mrr_fan` -> `charts/mrr_fan.png`).
-    fn name(&self) -> &'static str;
+    fn name(&self) -> String;
     /// The title drawn on the chart and used in the report.
     fn title(&self) -> String;
     /// One or two sentences for a reader of the report: what the chart shows
@@ -193,6 +193,16 @@ pub enum Mark {
     Dashed(RGBColor),
     /// A line with a dot (a line series with markers).
     LineDot(RGBColor),
+    /// A line across a light band of its colour (a median and its spread).
+    Band(RGBColor),
+    /// A filled dot (a marked point).
+    Dot(RGBColor),
+    /// A hollow ring (a marked point).
+    Ring(RGBColor),
+    /// A square drawn as a thick outline (an outlined cell).
+    Outline(RGBColor),
+    /// A square drawn as a dashed outline on white.
+    DashedOutline(RGBColor),
 }
 
 /// Draws a legend as rows of entries under the header and returns the area
@@ -227,6 +237,29 @@ pub fn legend<DB: DrawingBackend>(
             Mark::LineDot(c) => {
                 area.draw(&PathElement::new(vec![(x - 2, y), (x + 20, y)], c.stroke_width(2)))?;
                 area.draw(&Circle::new((x + 9, y), 4, c.filled()))?;
+            }
+            Mark::Band(c) => {
+                area.draw(&Rectangle::new([(x - 2, y - 8), (x + 20, y + 8)], c.mix(0.2).filled()))?;
+                area.draw(&PathElement::new(vec![(x - 2, y), (x + 20, y)], c.stroke_width(3)))?;
+            }
+            Mark::Dot(c) => {
+                area.draw(&Circle::new((x + 9, y), 6, c.filled()))?;
+            }
+            Mark::Ring(c) => {
+                area.draw(&Circle::new((x + 9, y), 7, c.stroke_width(3)))?;
+            }
+            Mark::Outline(c) => {
+                area.draw(&Rectangle::new([(x, y - 8), (x + 18, y + 8)], c.stroke_width(3)))?;
+            }
+            Mark::DashedOutline(c) => {
+                let corners = [(x, y - 8), (x + 18, y - 8), (x + 18, y + 8), (x, y + 8), (x, y - 8)];
+                area.draw(&PathElement::new(corners.to_vec(), WHITE.stroke_width(2)))?;
+                for w in corners.windows(2) {
+                    let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+                    let (mx, my) = ((x0 + x1) / 2, (y0 + y1) / 2);
+                    area.draw(&PathElement::new(vec![(x0, y0), ((x0 + mx) / 2, (y0 + my) / 2)], c.stroke_width(2)))?;
+                    area.draw(&PathElement::new(vec![(mx, my), ((mx + x1) / 2, (my + y1) / 2)], c.stroke_width(2)))?;
+                }
             }
         }
         area.draw_text(label, &style, (x + 26, y))?;
@@ -282,10 +315,91 @@ pub fn nice_ticks(max: f64, n: usize) -> Vec<f64> {
     if !(max > 0.0 && max.is_finite()) || n == 0 {
         return vec![0.0];
     }
-    let rough = max / n as f64;
+    nice_ticks_in(0.0, max, n)
+}
+
+/// Round tick values within `[lo, hi]`, about `n` of them, with a step of
+/// 1, 2, 2.5 or 5 times a power of ten; `[lo]` if the range is empty.
+pub fn nice_ticks_in(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    let span = hi - lo;
+    if !(span > 0.0 && span.is_finite()) || n == 0 {
+        return vec![lo];
+    }
+    let rough = span / n as f64;
     let power = 10f64.powf(rough.log10().floor());
     let step = [1.0, 2.0, 2.5, 5.0, 10.0].into_iter().map(|m| m * power).find(|s| *s >= rough).unwrap_or(10.0 * power);
-    (0..).map(|k| k as f64 * step).take_while(|v| *v <= max * (1.0 + 1e-9)).collect()
+    let slack = 1e-9 * lo.abs().max(hi.abs());
+    let first = ((lo - slack) / step).ceil() as i64;
+    (first..)
+        .map(|k| {
+            let v = k as f64 * step;
+            if v.abs() < 1e-9 * step { 0.0 } else { v }
+        })
+        .take_while(|v| *v <= hi + slack)
+        .collect()
+}
+
+/// `[lo, hi]` widened by `pad` times its span on each side, for data that
+/// need not start at zero (a sweep's curve, a tornado's bars). Never empty:
+/// a flat series gets 5% of its value on each side, and one that is zero
+/// throughout gets `[0, 1]` (no negative axis for what cannot be negative).
+pub fn around(lo: f64, hi: f64, pad: f64) -> (f64, f64) {
+    if !(lo.is_finite() && hi.is_finite()) || hi < lo {
+        return (0.0, 1.0);
+    }
+    let span = hi - lo;
+    if span <= 1e-12 * lo.abs().max(hi.abs()) {
+        if lo == 0.0 {
+            return (0.0, 1.0);
+        }
+        let d = 0.05 * lo.abs();
+        return (lo - d, hi + d);
+    }
+    (lo - pad * span, hi + pad * span)
+}
+
+/// An axis description for a figure in `unit`: `Revenue ($)`, `Free-to-paid
+/// conversion (%)`, `CAC payback (months)`.
+pub fn unit_desc(label: &str, unit: Unit) -> String {
+    match unit {
+        Unit::Money => format!("{label} ($)"),
+        Unit::Share => format!("{label} (%)"),
+        Unit::Count | Unit::Ratio => label.to_string(),
+        Unit::Months => format!("{label} (months)"),
+        Unit::Days => format!("{label} (days)"),
+    }
+}
+
+/// A vertical colour bar in `area`, viridis from `lo` (at `height`, the
+/// bottom) to `hi` (at 0), with about `ticks` round ticks in `unit`.
+pub fn color_bar<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    (lo, hi): (f64, f64),
+    unit: Unit,
+    height: i32,
+    ticks: usize,
+) -> DrawResult<DB> {
+    let (x0, x1) = (10, 34);
+    let (top, bottom) = (0, height);
+    let steps = 100;
+    for i in 0..steps {
+        let y_hi = bottom - (bottom - top) * (i + 1) / steps;
+        let y_lo = bottom - (bottom - top) * i / steps;
+        let color = viridis((i as f64 + 0.5) / steps as f64);
+        area.draw(&Rectangle::new([(x0, y_hi), (x1, y_lo)], color.filled()))?;
+    }
+    area.draw(&Rectangle::new([(x0, top), (x1, bottom)], MUTED))?;
+    let style = tick_style().pos(Pos::new(HPos::Left, VPos::Center));
+    let span = hi - lo;
+    if !(span > 0.0 && span.is_finite()) {
+        return Ok(());
+    }
+    for v in nice_ticks_in(lo, hi, ticks) {
+        let y = bottom - ((bottom - top) as f64 * (v - lo) / span).round() as i32;
+        area.draw(&PathElement::new(vec![(x1, y), (x1 + 5, y)], MUTED))?;
+        area.draw_text(&tick(v, unit), &style, (x1 + 9, y))?;
+    }
+    Ok(())
 }
 
 /// How many month ticks to ask plotters for: at most one per month, at most
@@ -345,6 +459,26 @@ mod tests {
         assert!(close(nice_ticks(1.0, 4), &[0.0, 0.25, 0.5, 0.75, 1.0]));
         assert!(close(nice_ticks(37.0, 5), &[0.0, 10.0, 20.0, 30.0]));
         assert_eq!(nice_ticks(0.0, 4), [0.0]);
+        assert!(close(nice_ticks_in(604_965.0, 1_210_000.0, 4), &[800_000.0, 1e6, 1.2e6]));
+        assert!(close(nice_ticks_in(0.104, 0.1182, 4), &[0.105, 0.11, 0.115]));
+        assert!(close(nice_ticks_in(-3.0, 7.0, 4), &[-2.5, 0.0, 2.5, 5.0]));
+        assert_eq!(nice_ticks_in(5.0, 5.0, 4), [5.0]);
+    }
+
+    #[test]
+    fn around_pads_without_reaching_for_zero() {
+        assert_eq!(around(100.0, 200.0, 0.1), (90.0, 210.0));
+        assert_eq!(around(50.0, 50.0, 0.1), (47.5, 52.5));
+        assert_eq!(around(0.0, 0.0, 0.1), (0.0, 1.0));
+        assert_eq!(around(f64::NAN, 1.0, 0.1), (0.0, 1.0));
+    }
+
+    #[test]
+    fn axis_descriptions_carry_the_unit() {
+        assert_eq!(unit_desc("Revenue", Unit::Money), "Revenue ($)");
+        assert_eq!(unit_desc("Free-to-paid conversion", Unit::Share), "Free-to-paid conversion (%)");
+        assert_eq!(unit_desc("LTV:CAC", Unit::Ratio), "LTV:CAC");
+        assert_eq!(unit_desc("CAC payback", Unit::Months), "CAC payback (months)");
     }
 
     #[test]

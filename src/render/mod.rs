@@ -1,9 +1,12 @@
-//! Charts and the HTML report of a run: pure functions of the results that
-//! return files ([`OutputFile`]) for the one place that writes them.
+//! Charts and the HTML report of a run, and the charts of the what-if
+//! commands: pure functions of the results that return files
+//! ([`OutputFile`]) for the one place that writes them.
 //!
 //! ```text
 //! Summary + Simulation --charts::*::new--> chart data --Chart::draw--> PNG + SVG
 //!                                                     \--> report.html (SVGs inline)
+//! Sweep / Comparison / Sensitivity --charts::*::new--> chart data --Chart::draw--> PNG + SVG
+//!                                                     \--> report.html (whatif_report)
 //! ```
 //!
 //! Every chart is drawn at [`canvas::SIZE`] with the embedded DejaVu Sans
@@ -16,11 +19,15 @@ pub mod canvas;
 pub mod charts;
 mod raster;
 pub mod report;
+pub mod whatif_report;
 
 use crate::engine::Simulation;
 use crate::output::OutputFile;
 use crate::scenario::Scenario;
 use crate::summary::Summary;
+use crate::whatif::compare::Comparison;
+use crate::whatif::sensitivity::Sensitivity;
+use crate::whatif::sweep::Sweep;
 
 use canvas::Chart;
 use charts::*;
@@ -29,7 +36,7 @@ use charts::*;
 #[derive(Debug, Clone)]
 pub struct RenderedChart {
     /// File stem (`mrr_fan`).
-    pub name: &'static str,
+    pub name: String,
     pub title: String,
     pub caption: String,
     pub svg: String,
@@ -64,11 +71,79 @@ pub fn charts(summary: &Summary, sim: &Simulation) -> Vec<RenderedChart> {
 pub fn render(scenario: &Scenario, summary: &Summary, sim: &Simulation) -> Vec<OutputFile> {
     let charts = charts(summary, sim);
     let report = report::html(scenario, summary, &charts);
+    let mut files = chart_files(charts);
+    files.push(OutputFile::new("report.html", report.into_bytes()));
+    files
+}
+
+/// `charts/<name>.svg` and `charts/<name>.png` of every chart.
+fn chart_files(charts: Vec<RenderedChart>) -> Vec<OutputFile> {
     let mut files = Vec::with_capacity(2 * charts.len() + 1);
     for c in charts {
         files.push(OutputFile::new(format!("charts/{}.svg", c.name), c.svg.into_bytes()));
         files.push(OutputFile::new(format!("charts/{}.png", c.name), c.png));
     }
+    files
+}
+
+/// The charts and `report.html` of a sweep.
+pub fn render_sweep(sweep: &Sweep) -> Vec<OutputFile> {
+    let charts = sweep_rendered(sweep);
+    let report = whatif_report::sweep_html(sweep, &charts);
+    with_report(chart_files(charts), report)
+}
+
+/// The charts and `report.html` of a comparison.
+pub fn render_compare(comparison: &Comparison) -> Vec<OutputFile> {
+    let charts = compare_rendered(comparison);
+    let report = whatif_report::compare_html(comparison, &charts);
+    with_report(chart_files(charts), report)
+}
+
+/// The tornado chart and `report.html` of a sensitivity analysis.
+pub fn render_sensitivity(sensitivity: &Sensitivity) -> Vec<OutputFile> {
+    let charts = sensitivity_rendered(sensitivity);
+    let report = whatif_report::sensitivity_html(sensitivity, &charts);
+    with_report(chart_files(charts), report)
+}
+
+fn with_report(mut files: Vec<OutputFile>, report: String) -> Vec<OutputFile> {
     files.push(OutputFile::new("report.html", report.into_bytes()));
     files
+}
+
+/// The charts of a sweep, one per metric (`charts/sweep_<metric>.png` and
+/// `.svg`): the metric against the parameter (one parameter), or a heatmap
+/// over the grid (two).
+pub fn sweep_charts(sweep: &Sweep) -> Vec<OutputFile> {
+    chart_files(sweep_rendered(sweep))
+}
+
+fn sweep_rendered(sweep: &Sweep) -> Vec<RenderedChart> {
+    (0..sweep.metrics.len())
+        .map(|m| match sweep.axes.len() {
+            1 => rendered(&SweepLine::new(sweep, m)),
+            _ => rendered(&SweepHeatmap::new(sweep, m)),
+        })
+        .collect()
+}
+
+/// The charts of a comparison: MRR of every scenario on one axis
+/// (`charts/compare_mrr`) and the horizon figures side by side
+/// (`charts/compare_metrics`).
+pub fn compare_charts(comparison: &Comparison) -> Vec<OutputFile> {
+    chart_files(compare_rendered(comparison))
+}
+
+fn compare_rendered(comparison: &Comparison) -> Vec<RenderedChart> {
+    vec![rendered(&CompareMrr::new(comparison)), rendered(&CompareMetrics::new(comparison))]
+}
+
+/// The tornado chart of a sensitivity analysis (`charts/tornado_<metric>`).
+pub fn sensitivity_charts(sensitivity: &Sensitivity) -> Vec<OutputFile> {
+    chart_files(sensitivity_rendered(sensitivity))
+}
+
+fn sensitivity_rendered(sensitivity: &Sensitivity) -> Vec<RenderedChart> {
+    vec![rendered(&Tornado::new(sensitivity))]
 }

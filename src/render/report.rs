@@ -60,7 +60,7 @@ const UNIT_ECONOMICS: &[Horizon] = &[
     Horizon::CostToServeFreePerConversion,
 ];
 
-const STYLE: &str = r#"
+pub(crate) const STYLE: &str = r#"
 :root { --ink: #222; --muted: #5a5a5a; --line: #ddd; --band: #f5f7fa; --accent: #0072b2; --warn: #d55e00; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--ink); background: #fff; font: 17px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Arial, sans-serif; }
@@ -196,7 +196,7 @@ fn figure_table(h: &mut String, s: &Summary, figures: &[Horizon]) {
     h.push_str("</tbody>\n</table>\n");
 }
 
-fn stat_cells(st: &Stat, u: Unit) -> String {
+pub(crate) fn stat_cells(st: &Stat, u: Unit) -> String {
     [st.p10(), st.p50(), st.p90(), st.mean].map(|x| format!("<td class=\"num\">{}</td>", format::opt(x, u))).concat()
 }
 
@@ -216,12 +216,8 @@ fn unit_economics(h: &mut String, s: &Summary) {
 fn sampled(x: Option<f64>, integer: bool) -> String {
     match x {
         None => "n/a".into(),
-        Some(x) if integer || x.abs() >= 1000.0 => format!("{x:.0}"),
-        Some(x) => {
-            let digits = if x == 0.0 { 0 } else { (3 - x.abs().log10().floor() as i32).max(0) as usize };
-            let s = format!("{x:.digits$}");
-            if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s }
-        }
+        Some(x) if integer => format!("{x:.0}"),
+        Some(x) => format::number(x),
     }
 }
 
@@ -283,7 +279,7 @@ fn reproducibility(h: &mut String, s: &Summary) {
 /// A chart's SVG document made into inline HTML: the opening tag is replaced
 /// by one without size or namespace (HTML needs neither; the namespace is a
 /// URL), so the chart scales to the page width by its viewBox.
-fn inline_svg(svg: &str, title: &str) -> String {
+pub(crate) fn inline_svg(svg: &str, title: &str) -> String {
     let start = svg.find("<svg").unwrap_or(0);
     let end = svg[start..].find('>').map_or(start, |i| start + i + 1);
     let (w, h) = super::canvas::SIZE;

@@ -3,6 +3,7 @@
 //! and the report opening in a real browser.
 
 mod browser;
+mod whatif;
 
 use std::collections::HashSet;
 use std::io::Cursor;
@@ -138,31 +139,46 @@ fn check_xml(svg: &str) -> Vec<String> {
     names
 }
 
+/// Checks that `charts/<name>.png` and `.svg` are in `files`, a PNG and
+/// an SVG of the chart size with something drawn on them.
+fn assert_chart(files: &[OutputFile], name: &str) {
+    let (w, h) = canvas::SIZE;
+    let (pw, ph, pixels) = decode_png(file(files, &format!("charts/{name}.png")));
+    assert_eq!((pw, ph), (w, h), "{name}.png size");
+    // Drawn on: a white background with text, axes and data in colour.
+    let distinct: HashSet<[u8; 3]> = pixels.iter().copied().collect();
+    assert!(distinct.len() > 50, "{name}.png has {} colours", distinct.len());
+    let blank = dominant_share(&pixels);
+    assert!(blank < 0.97, "{name}.png is {:.1}% background", 100.0 * blank);
+
+    let svg = std::str::from_utf8(file(files, &format!("charts/{name}.svg"))).unwrap();
+    assert!(
+        svg.starts_with(&format!(r#"<svg width="{w}" height="{h}" viewBox="0 0 {w} {h}""#)),
+        "{name}.svg starts {:?}",
+        &svg[..svg.len().min(120)]
+    );
+    assert!(svg.contains(r#"xmlns="http://www.w3.org/2000/svg""#), "{name}.svg namespace");
+    let elements = check_xml(svg);
+    assert_eq!(elements[0], "svg");
+    let texts = elements.iter().filter(|e| *e == "text").count();
+    assert!(texts >= 10, "{name}.svg has {texts} text elements");
+    assert!(elements.iter().any(|e| e == "rect" || e == "polygon" || e == "polyline"));
+}
+
+/// Checks that `charts/<name>.svg` shows every one of `labels`.
+fn assert_labels(files: &[OutputFile], name: &str, labels: &[&str]) {
+    let svg = std::str::from_utf8(file(files, &format!("charts/{name}.svg"))).unwrap();
+    for label in labels {
+        let escaped = label.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        assert!(svg.contains(&escaped), "{name}.svg lacks {label:?}");
+    }
+}
+
 #[test]
 fn every_chart_is_a_png_and_an_svg_of_the_chart_size() {
     let files = render_text(SCENARIO);
-    let (w, h) = canvas::SIZE;
     for name in CHARTS {
-        let (pw, ph, pixels) = decode_png(file(&files, &format!("charts/{name}.png")));
-        assert_eq!((pw, ph), (w, h), "{name}.png size");
-        // Drawn on: a white background with text, axes and data in colour.
-        let distinct: HashSet<[u8; 3]> = pixels.iter().copied().collect();
-        assert!(distinct.len() > 50, "{name}.png has {} colours", distinct.len());
-        let blank = dominant_share(&pixels);
-        assert!(blank < 0.97, "{name}.png is {:.1}% background", 100.0 * blank);
-
-        let svg = std::str::from_utf8(file(&files, &format!("charts/{name}.svg"))).unwrap();
-        assert!(
-            svg.starts_with(&format!(r#"<svg width="{w}" height="{h}" viewBox="0 0 {w} {h}""#)),
-            "{name}.svg starts {:?}",
-            &svg[..svg.len().min(120)]
-        );
-        assert!(svg.contains(r#"xmlns="http://www.w3.org/2000/svg""#), "{name}.svg namespace");
-        let elements = check_xml(svg);
-        assert_eq!(elements[0], "svg");
-        let texts = elements.iter().filter(|e| *e == "text").count();
-        assert!(texts >= 10, "{name}.svg has {texts} text elements");
-        assert!(elements.iter().any(|e| e == "rect" || e == "polygon" || e == "polyline"));
+        assert_chart(&files, name);
     }
     let pngs = files.iter().filter(|f| f.path.ends_with(".png")).count();
     let svgs = files.iter().filter(|f| f.path.ends_with(".svg")).count();

@@ -63,11 +63,12 @@ fn cell_label(x: f64) -> String {
 }
 
 impl Chart for CohortHeatmap {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> String {
         match self.measure {
             CohortMeasure::Conversion => "cohort_conversion",
             CohortMeasure::Retention => "cohort_retention",
         }
+        .into()
     }
 
     fn title(&self) -> String {
@@ -151,29 +152,8 @@ impl Chart for CohortHeatmap {
                 })
             }))?;
         }
-        color_scale(&scale_area, self.scale_max, h as i32)
+        canvas::color_bar(&scale_area, (0.0, self.scale_max), Unit::Share, h as i32, 4)
     }
-}
-
-/// A vertical colour bar from 0 (bottom) to `max` (top) with percentage ticks.
-fn color_scale<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, max: f64, height: i32) -> DrawResult<DB> {
-    let (x0, x1) = (10, 34);
-    let (top, bottom) = (0, height);
-    let steps = 100;
-    for i in 0..steps {
-        let y_hi = bottom - (bottom - top) * (i + 1) / steps;
-        let y_lo = bottom - (bottom - top) * i / steps;
-        let color = viridis((i as f64 + 0.5) / steps as f64);
-        area.draw(&Rectangle::new([(x0, y_hi), (x1, y_lo)], color.filled()))?;
-    }
-    area.draw(&Rectangle::new([(x0, top), (x1, bottom)], MUTED))?;
-    let style = canvas::tick_style().pos(Pos::new(HPos::Left, VPos::Center));
-    for v in canvas::nice_ticks(max, 4) {
-        let y = bottom - ((bottom - top) as f64 * v / max).round() as i32;
-        area.draw(&PathElement::new(vec![(x1, y), (x1 + 5, y)], MUTED))?;
-        area.draw_text(&canvas::tick(v, Unit::Share), &style, (x1 + 9, y))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -164,8 +164,8 @@ impl HorizonDistributions {
 }
 
 impl Chart for HorizonDistributions {
-    fn name(&self) -> &'static str {
-        "horizon_distributions"
+    fn name(&self) -> String {
+        "horizon_distributions".into()
     }
 
     fn title(&self) -> String {

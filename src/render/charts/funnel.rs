@@ -89,8 +89,8 @@ impl Funnel {
 }
 
 impl Chart for Funnel {
-    fn name(&self) -> &'static str {
-        "funnel"
+    fn name(&self) -> String {
+        "funnel".into()
     }
 
     fn title(&self) -> String {

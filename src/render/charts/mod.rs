@@ -1,6 +1,7 @@
-//! The charts of a run. Each is a plain struct built from the results (the
-//! `new` functions are pure and tested on their own) that implements
-//! [`Chart`] to draw itself.
+//! The charts of a run and of the what-if commands (sweep, compare,
+//! sensitivity). Each is a plain struct built from the results (the `new`
+//! functions are pure and tested on their own) that implements [`Chart`]
+//! to draw itself.
 //!
 //! Monthly series are looked up by name with [`Summary::series`]; a metric
 //! the engine does not produce (yet) is treated as absent: its layer, bar or
@@ -8,19 +9,27 @@
 //! adds them.
 
 mod cohorts;
+mod compare;
 mod distributions;
 mod funnel;
 mod movements;
 mod mrr;
 mod stacked;
+mod sweep;
+mod tornado;
 
 pub use cohorts::{CohortHeatmap, CohortMeasure};
+pub use compare::{CompareMetrics, CompareMrr, MetricPanel, MrrSeries};
 pub use distributions::HorizonDistributions;
 pub use funnel::Funnel;
 pub use movements::MrrMovements;
 pub use mrr::MrrFan;
 pub use stacked::StackedMonthly;
+pub use sweep::{SweepHeatmap, SweepLine, SweepPoint, value_label};
+pub use tornado::{End, EndLabel, Segment, Tornado, TornadoBar};
 
+use crate::format;
+use crate::metrics::Unit;
 use crate::stats::Stat;
 use crate::summary::Summary;
 
@@ -41,6 +50,39 @@ fn mean(s: &Stat) -> Option<f64> {
 /// "200 runs" / "1 run".
 fn runs_phrase(runs: u32) -> String {
     if runs == 1 { "1 run".to_string() } else { format!("{runs} runs") }
+}
+
+/// A difference with its sign: `+$1.20k`, `-12`, `$0`; a difference of
+/// shares is in percentage points: `+1.35 pp`.
+pub(crate) fn signed(x: f64, unit: Unit) -> String {
+    let s = match unit {
+        Unit::Share => format::percent(x).replace('%', " pp"),
+        _ => format::value(x, unit),
+    };
+    if x > 0.0 { format!("+{s}") } else { s }
+}
+
+/// A figure's label inside a sentence: lower case first, unless it starts
+/// with an acronym (`Revenue` -> `revenue`, `MRR` and `K-factor` stay).
+fn in_sentence(label: &str) -> String {
+    let mut chars = label.chars();
+    match (chars.next(), chars.next()) {
+        (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase() => {
+            a.to_lowercase().chain(label.chars().skip(1)).collect()
+        }
+        _ => label.to_string(),
+    }
+}
+
+/// The indices of `means` equal to the mean at `best` (ties for the best),
+/// other than `best` itself.
+fn ties(means: impl IntoIterator<Item = Option<f64>>, best: Option<usize>) -> Vec<usize> {
+    let means: Vec<Option<f64>> = means.into_iter().collect();
+    let Some(target) = best.and_then(|b| means[b]) else {
+        return Vec::new();
+    };
+    let tolerance = 1e-12 * target.abs();
+    (0..means.len()).filter(|&i| Some(i) != best && means[i].is_some_and(|m| (m - target).abs() <= tolerance)).collect()
 }
 
 #[cfg(test)]
@@ -100,5 +142,36 @@ churn_per_month = [0.02, 0.05]
         let sim = crate::simulate(&scenario, &|| {});
         let summary = Summary::new(&scenario, &sim);
         (scenario, sim, summary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_carry_a_sign_and_shares_read_in_points() {
+        assert_eq!(signed(1000.0, Unit::Money), "+$1.00k");
+        assert_eq!(signed(-4200.0, Unit::Money), "-$4.20k");
+        assert_eq!(signed(0.0135, Unit::Share), "+1.35 pp");
+        assert_eq!(signed(-0.002, Unit::Share), "-0.200 pp");
+        assert_eq!(signed(0.0, Unit::Count), "0");
+    }
+
+    #[test]
+    fn labels_read_in_a_sentence() {
+        assert_eq!(in_sentence("Free-to-paid conversion"), "free-to-paid conversion");
+        assert_eq!(in_sentence("MRR"), "MRR");
+        assert_eq!(in_sentence("K-factor"), "K-factor");
+        assert_eq!(in_sentence("LTV:CAC"), "LTV:CAC");
+        assert_eq!(in_sentence("CAC payback"), "CAC payback");
+    }
+
+    #[test]
+    fn ties_are_the_other_points_at_the_best_mean() {
+        let means = [Some(1.0), Some(3.0), None, Some(3.0), Some(2.0)];
+        assert_eq!(ties(means, Some(1)), [3]);
+        assert_eq!(ties(means, Some(4)), Vec::<usize>::new());
+        assert_eq!(ties(means, None), Vec::<usize>::new());
     }
 }

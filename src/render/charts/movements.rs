@@ -60,8 +60,8 @@ impl MrrMovements {
 }
 
 impl Chart for MrrMovements {
-    fn name(&self) -> &'static str {
-        "mrr_movements"
+    fn name(&self) -> String {
+        "mrr_movements".into()
     }
 
     fn title(&self) -> String {

@@ -34,8 +34,8 @@ impl MrrFan {
 }
 
 impl Chart for MrrFan {
-    fn name(&self) -> &'static str {
-        "mrr_fan"
+    fn name(&self) -> String {
+        "mrr_fan".into()
     }
 
     fn title(&self) -> String {

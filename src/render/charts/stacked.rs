@@ -115,8 +115,8 @@ fn layer(summary: &Summary, metric: &str, label: &str, color: RGBColor) -> Optio
 }
 
 impl Chart for StackedMonthly {
-    fn name(&self) -> &'static str {
-        self.name
+    fn name(&self) -> String {
+        self.name.into()
     }
 
     fn title(&self) -> String {

@@ -1,0 +1,331 @@
+//! `report.html` of the what-if commands (sweep, compare, sensitivity): one
+//! self-contained page with the charts and the figures behind them, in the
+//! style of the run report ([`super::report`]).
+//!
+//! Invariant, as for the run report: the page references nothing outside
+//! itself (no URL, no `src=`, no script, no web font), and every text that
+//! comes from a scenario (names, descriptions, files, keys) is HTML-escaped.
+
+use std::fmt::Write;
+
+use super::RenderedChart;
+use super::charts::{signed, value_label};
+use super::report::{STYLE, escape, inline_svg, stat_cells};
+use crate::format;
+use crate::metrics::{Horizon, Unit};
+use crate::whatif::Difference;
+use crate::whatif::compare::Comparison;
+use crate::whatif::sensitivity::Sensitivity;
+use crate::whatif::sweep::{self, Sweep};
+
+/// Sweeps with more points list only the baseline and the best ones in the
+/// page's tables (`sweep.csv` has them all).
+const MAX_TABLE_POINTS: usize = 100;
+/// Points listed per metric when the sweep has more than [`MAX_TABLE_POINTS`].
+const TOP_POINTS: usize = 10;
+
+/// The page around `body`.
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
+        escape(title)
+    )
+}
+
+fn figure(h: &mut String, c: &RenderedChart) {
+    let _ = write!(
+        h,
+        "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+        escape(&c.name),
+        inline_svg(&c.svg, &c.title),
+        escape(&c.caption)
+    );
+}
+
+/// The mean difference and its 95% interval, as two cells.
+fn diff_cells(d: Option<Difference>, u: Unit) -> String {
+    match d {
+        Some(d) => format!(
+            "<td class=\"num\">{}</td><td class=\"num\">{} to {}</td>",
+            signed(d.mean, u),
+            signed(d.low, u),
+            signed(d.high, u)
+        ),
+        None => "<td class=\"num\">n/a</td><td class=\"num\">n/a</td>".into(),
+    }
+}
+
+/// `text` with a capital first letter, to start a sentence.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+fn better(m: Horizon) -> &'static str {
+    if m.higher_is_better() { "higher is better" } else { "lower is better" }
+}
+
+fn reproducibility(h: &mut String, command: &str, files: &str) {
+    let _ = write!(
+        h,
+        "<section id=\"reproducibility\">\n<h2>Reproducibility</h2>\n\
+         <p>plgsim {}. The same command gives the same figures on any machine and any number of threads:</p>\n\
+         <p><code>{}</code></p>\n<p class=\"note\">Percentiles are linear interpolations between runs \
+         (Hyndman and Fan's definition 7). Every figure is also in {files} beside this report.</p>\n</section>\n",
+        env!("CARGO_PKG_VERSION"),
+        escape(command)
+    );
+}
+
+/// The report of a sweep; `charts` are its charts, one per metric in order.
+pub fn sweep_html(s: &Sweep, charts: &[RenderedChart]) -> String {
+    let keys: Vec<&str> = s.axes.iter().map(|a| a.key.as_str()).collect();
+    let title = format!("{}: sweep of {}", s.scenario, keys.join(" and "));
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<header>\n<h1>{}</h1>\n<p class=\"meta\">{} points, {} runs per point, seed {}. Every point runs \
+         with the same random numbers, so its difference against the baseline ({}) is paired run by run; \
+         the intervals are 95% intervals of the mean difference.</p>\n<nav>",
+        escape(&title),
+        s.points.len(),
+        s.runs,
+        s.seed,
+        escape(&sweep::describe(&s.axes, &s.points[s.baseline].coords))
+    );
+    for m in &s.metrics {
+        let _ = write!(h, "<a href=\"#{}\">{}</a>", m.name(), escape(m.label()));
+    }
+    h.push_str("<a href=\"#reproducibility\">Reproducibility</a></nav>\n</header>\n");
+    for (i, m) in s.metrics.iter().enumerate() {
+        let _ = write!(
+            h,
+            "<section id=\"{}\">\n<h2>{}</h2>\n<p class=\"note\">{}; {}.</p>\n",
+            m.name(),
+            escape(m.label()),
+            escape(&capitalized(m.definition())),
+            better(*m)
+        );
+        if let Some(c) = charts.get(i) {
+            figure(&mut h, c);
+        }
+        sweep_table(&mut h, s, i);
+        h.push_str("</section>\n");
+    }
+    let params: String =
+        s.axes.iter().map(|a| format!(" --param {}={}", a.key, values_text(&a.values))).collect::<String>();
+    let metrics: String = s.metrics.iter().map(|m| format!(" --metric {}", m.name())).collect();
+    let command = format!("plgsim sweep <scenario.toml>{params}{metrics} --runs {} --seed {}", s.runs, s.seed);
+    reproducibility(&mut h, &command, "<code>sweep.csv</code> and <code>summary.json</code>");
+    page(&title, &h)
+}
+
+/// `1,2,3`: values as `--param` takes them.
+fn values_text(values: &[f64]) -> String {
+    values.iter().map(|v| sweep::value_text(*v)).collect::<Vec<_>>().join(",")
+}
+
+fn sweep_table(h: &mut String, s: &Sweep, m: usize) {
+    let u = s.metrics[m].unit();
+    let mut rows: Vec<usize> = (0..s.points.len()).collect();
+    let all = rows.len() <= MAX_TABLE_POINTS;
+    if !all {
+        // The best points by mean, and the baseline.
+        let higher = s.metrics[m].higher_is_better();
+        rows.retain(|&i| s.points[i].stats[m].mean.is_some());
+        rows.sort_by(|&a, &b| {
+            let (x, y) = (s.points[a].stats[m].mean.unwrap_or(0.0), s.points[b].stats[m].mean.unwrap_or(0.0));
+            if higher { y.total_cmp(&x) } else { x.total_cmp(&y) }
+        });
+        rows.truncate(TOP_POINTS);
+        if !rows.contains(&s.baseline) {
+            rows.push(s.baseline);
+        }
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">The {TOP_POINTS} best of {} points by mean, and the baseline; \
+             <code>sweep.csv</code> lists every point.</p>",
+            s.points.len()
+        );
+    }
+    h.push_str("<table>\n<thead><tr>");
+    for a in &s.axes {
+        let _ = write!(h, "<th class=\"num\"><code>{}</code></th>", escape(&a.key));
+    }
+    h.push_str(
+        "<th class=\"num\">P10</th><th class=\"num\">P50</th><th class=\"num\">P90</th><th class=\"num\">Mean</th>\
+         <th class=\"num\">Mean vs baseline</th><th class=\"num\">95% interval</th><th></th></tr></thead>\n<tbody>\n",
+    );
+    for i in rows {
+        let p = &s.points[i];
+        h.push_str("<tr>");
+        for c in &p.coords {
+            let _ = write!(h, "<td class=\"num\">{}</td>", value_label(*c));
+        }
+        let mut marks = Vec::new();
+        if i == s.baseline {
+            marks.push("baseline");
+        }
+        if s.best[m] == Some(i) {
+            marks.push("best mean");
+        }
+        let _ = writeln!(
+            h,
+            "{}{}<td>{}</td></tr>",
+            stat_cells(&p.stats[m], u),
+            diff_cells(p.vs_baseline[m], u),
+            marks.join(", ")
+        );
+    }
+    h.push_str("</tbody>\n</table>\n");
+}
+
+/// The report of a comparison, with its charts.
+pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
+    let names: Vec<&str> = c.variants.iter().map(|v| v.name.as_str()).collect();
+    let title = format!("Comparison: {}", names.join(" vs "));
+    let first = names.first().copied().unwrap_or("");
+    let mut h = String::new();
+    let pairing = if c.paired {
+        format!(
+            "Every scenario has the same seed, so run r of each uses the same random numbers: the differences \
+             against the first scenario ({}) are paired run by run, with 95% intervals of the mean difference.",
+            escape(first)
+        )
+    } else {
+        "The scenarios have different seeds, so their differences are not paired and none is shown \
+         (compare with <code>--seed</code> to pair them)."
+            .into()
+    };
+    let _ = write!(h, "<header>\n<h1>{}</h1>\n<p class=\"meta\">{pairing}</p>\n</header>\n", escape(&title));
+    h.push_str(
+        "<section id=\"scenarios\">\n<h2>Scenarios</h2>\n<table>\n<thead><tr><th>Scenario</th><th>File</th>\
+         <th class=\"num\">Months</th><th class=\"num\">Runs</th><th class=\"num\">Seed</th><th>Description</th>\
+         </tr></thead>\n<tbody>\n",
+    );
+    for v in &c.variants {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"def\">{}</td></tr>",
+            escape(&v.name),
+            escape(&v.file),
+            v.summary.months,
+            v.summary.runs,
+            v.seed,
+            escape(&v.summary.description)
+        );
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n<section id=\"charts\">\n<h2>Charts</h2>\n");
+    for chart in charts {
+        figure(&mut h, chart);
+    }
+    h.push_str("</section>\n<section id=\"figures\">\n<h2>Figures</h2>\n");
+    for (m, metric) in c.metrics.iter().enumerate() {
+        let u = metric.unit();
+        let _ = write!(
+            h,
+            "<h3>{}</h3>\n<p class=\"note\">{}; {}.</p>\n<table>\n<thead><tr><th>Scenario</th><th class=\"num\">P10</th>\
+             <th class=\"num\">P50</th><th class=\"num\">P90</th><th class=\"num\">Mean</th>\
+             <th class=\"num\">Mean vs first</th><th class=\"num\">95% interval</th></tr></thead>\n<tbody>\n",
+            escape(metric.label()),
+            escape(&capitalized(metric.definition())),
+            better(*metric)
+        );
+        for (i, v) in c.variants.iter().enumerate() {
+            let diff = if i == 0 {
+                "<td class=\"num\">reference</td><td></td>".to_string()
+            } else if c.paired {
+                diff_cells(v.vs_first[m], u)
+            } else {
+                "<td></td><td></td>".to_string()
+            };
+            let _ = writeln!(h, "<tr><td>{}</td>{}{diff}</tr>", escape(&v.name), stat_cells(&v.stats[m], u));
+        }
+        h.push_str("</tbody>\n</table>\n");
+    }
+    h.push_str("</section>\n");
+    let files: String = c.variants.iter().map(|v| format!(" {}", v.file)).collect();
+    let metrics: String = c.metrics.iter().map(|m| format!(" --metric {}", m.name())).collect();
+    reproducibility(
+        &mut h,
+        &format!("plgsim compare{files}{metrics}"),
+        "<code>compare.csv</code> and <code>summary.json</code>",
+    );
+    page(&title, &h)
+}
+
+/// The report of a sensitivity analysis, with its tornado.
+pub fn sensitivity_html(s: &Sensitivity, charts: &[RenderedChart]) -> String {
+    let u = s.metric.unit();
+    let title = format!("{}: what moves {}", s.scenario, s.metric.label());
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<header>\n<h1>{}</h1>\n<p class=\"meta\">{} runs per variant, seed {}. {}: {}. With every uncertain \
+         input at its median, its mean is <strong>{}</strong>.</p>\n</header>\n",
+        escape(&title),
+        s.runs,
+        s.seed,
+        escape(s.metric.label()),
+        escape(s.metric.definition()),
+        format::opt(s.base_output, u)
+    );
+    for c in charts {
+        figure(&mut h, c);
+    }
+    h.push_str(
+        "<section id=\"inputs\">\n<h2>Uncertain inputs</h2>\n<p class=\"note\">Largest swing first. \
+         <em>At P10</em> and <em>at P90</em>: the mean output with that input at its P10 or P90 and every other \
+         uncertain input at its median, all variants with the same random numbers. <em>Rank ρ</em>: \
+         Spearman's rank correlation between the input's sampled values and the output across the runs of the scenario as \
+         written (all inputs varying together).</p>\n<table>\n<thead><tr><th>Input</th><th class=\"num\">P10</th>\
+         <th class=\"num\">P50</th><th class=\"num\">P90</th><th class=\"num\">At P10</th><th class=\"num\">At P90</th>\
+         <th class=\"num\">Swing</th><th class=\"num\">Rank ρ</th></tr></thead>\n<tbody>\n",
+    );
+    for r in &s.rows {
+        let _ = writeln!(
+            h,
+            "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            escape(&r.key),
+            format::number(r.p10),
+            format::number(r.p50),
+            format::number(r.p90),
+            format::opt(r.output_at_p10, u),
+            format::opt(r.output_at_p90, u),
+            format::value(r.swing, u),
+            r.rank_correlation.map_or("n/a".into(), |x| format!("{x:.2}"))
+        );
+    }
+    h.push_str("</tbody>\n</table>\n</section>\n");
+    reproducibility(
+        &mut h,
+        &format!("plgsim sensitivity <scenario.toml> --metric {} --runs {} --seed {}", s.metric.name(), s.runs, s.seed),
+        "<code>sensitivity.csv</code> and <code>summary.json</code>",
+    );
+    page(&title, &h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_start_with_a_capital() {
+        assert_eq!(capitalized("monthly recurring revenue"), "Monthly recurring revenue");
+        assert_eq!(capitalized(""), "");
+    }
+
+    #[test]
+    fn differences_read_as_a_signed_mean_and_interval() {
+        let d = Difference { mean: 0.0135, low: 0.013, high: 0.014, runs: 10 };
+        assert_eq!(
+            diff_cells(Some(d), Unit::Share),
+            "<td class=\"num\">+1.35 pp</td><td class=\"num\">+1.30 pp to +1.40 pp</td>"
+        );
+        assert_eq!(diff_cells(None, Unit::Money), "<td class=\"num\">n/a</td><td class=\"num\">n/a</td>");
+    }
+}
