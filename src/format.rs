@@ -84,6 +84,21 @@ pub fn value(x: f64, unit: Unit) -> String {
     }
 }
 
+/// A difference in a unit, without sign: a difference of shares is in
+/// percentage points (`1.35 pp`), not a percentage.
+pub fn gap(x: f64, unit: Unit) -> String {
+    match unit {
+        Unit::Share => percent(x).replace('%', " pp"),
+        _ => value(x, unit),
+    }
+}
+
+/// A difference with its sign: `+$1.20k`, `-12`, `+1.35 pp`.
+pub fn difference(x: f64, unit: Unit) -> String {
+    let s = gap(x, unit);
+    if x > 0.0 { format!("+{s}") } else { s }
+}
+
 /// An optional value; undefined reads "n/a".
 pub fn opt(x: Option<f64>, unit: Unit) -> String {
     x.map_or_else(|| "n/a".to_string(), |x| value(x, unit))

@@ -10,7 +10,7 @@ use plgsim::whatif::DEFAULT_METRICS;
 use plgsim::whatif::compare::{self, Comparison};
 use plgsim::{format, render};
 
-use super::{CliError, base_overrides, load, metrics, pool, progress};
+use super::{CliError, Common, base_overrides, load, metrics, pool, progress};
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
@@ -21,50 +21,31 @@ pub struct CompareArgs {
     /// revenue_total, free_to_paid_conversion, cost_to_serve_free_total, ltv_to_cac).
     #[arg(long = "metric", value_name = "NAME")]
     metrics: Vec<String>,
-    /// Runs of every scenario (overrides their scenario.runs).
-    #[arg(long)]
-    runs: Option<u64>,
-    /// Seed of every scenario (overrides their scenario.seed, so runs pair up).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Output folder (default: output/compare/).
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Override a value in every scenario.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    set: Vec<String>,
-    /// Skip the charts (charts/*.png, charts/*.svg) and report.html.
-    #[arg(long)]
-    no_charts: bool,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    common: Common,
 }
 
 pub fn run(args: CompareArgs) -> Result<(), CliError> {
-    let base = base_overrides(&args.set, args.runs, args.seed)?;
-    let pool = pool(args.threads)?;
+    let base = base_overrides(&args.common.set, args.common.runs, args.common.seed)?;
+    let pool = pool(args.common.threads)?;
     let scenarios = args
         .scenarios
         .iter()
         .map(|p| Ok((p.display().to_string(), load(p, &base)?)))
         .collect::<Result<Vec<_>, CliError>>()?;
     let metrics = if args.metrics.is_empty() { DEFAULT_METRICS.to_vec() } else { metrics(&args.metrics)? };
-    let bar = progress(scenarios.len() as u64, "scenarios", args.quiet);
+    let bar = progress(scenarios.len() as u64, "scenarios", args.common.quiet);
     bar.set_message("compare");
     let cmp = pool.install(|| compare::run(&scenarios, &metrics, &|| bar.inc(1)));
     bar.finish_and_clear();
 
-    let out_dir = args.out.clone().unwrap_or_else(|| PathBuf::from("output").join("compare"));
+    let out_dir = args.common.out.clone().unwrap_or_else(|| PathBuf::from("output").join("compare"));
     let mut files = vec![OutputFile::new("compare.csv", cmp.csv()), OutputFile::new("summary.json", cmp.json())];
-    if !args.no_charts {
+    if !args.common.no_charts {
         files.extend(render::render_compare(&cmp));
     }
     output::write_folder(&out_dir, &files).with_context(|| format!("cannot write {}", out_dir.display()))?;
-    if !args.quiet {
+    if !args.common.quiet {
         print_table(&cmp);
         println!("\nResults in {}/", out_dir.display());
     }
@@ -84,9 +65,9 @@ fn print_table(c: &Comparison) {
                 _ if i == 0 => "(reference)".to_string(),
                 Some(d) => format!(
                     "diff {} [{}, {}]",
-                    format::value(d.mean, u),
-                    format::value(d.low, u),
-                    format::value(d.high, u)
+                    format::difference(d.mean, u),
+                    format::difference(d.low, u),
+                    format::difference(d.high, u)
                 ),
                 None => String::new(),
             };

@@ -12,7 +12,7 @@ mod sweep;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
 use plgsim::scenario::{LoadError, Override, Scenario, ScenarioError};
 
@@ -48,6 +48,34 @@ enum Command {
         /// Where to write it (must not exist).
         file: PathBuf,
     },
+}
+
+/// Options every simulating command shares.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Monte Carlo runs (overrides scenario.runs; for a sweep, per grid
+    /// point; for compare, per scenario; for sensitivity, per variant).
+    #[arg(long)]
+    pub runs: Option<u64>,
+    /// Random seed (overrides scenario.seed).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output folder (default: under output/, named after the scenario).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Override a scenario value by its key path, e.g. --set paid.churn_per_month=0.03
+    /// (a distribution works too: --set 'free.conversion_per_month=[0.002, 0.006]').
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Skip the charts (charts/*.png, charts/*.svg) and report.html.
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Why a command failed.

@@ -10,7 +10,7 @@ use plgsim::output::{self, OutputFile};
 use plgsim::whatif::sensitivity;
 use plgsim::{format, render};
 
-use super::{CliError, base_overrides, load, metrics, out_dir, pool, progress, read};
+use super::{CliError, Common, base_overrides, load, metrics, out_dir, pool, progress, read};
 
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
@@ -19,32 +19,13 @@ pub struct SensitivityArgs {
     /// The output to explain (default: arr_final).
     #[arg(long, value_name = "NAME", default_value = "arr_final")]
     metric: String,
-    /// Runs of every variant (overrides scenario.runs).
-    #[arg(long)]
-    runs: Option<u64>,
-    /// Random seed (overrides scenario.seed).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Output folder (default: output/<scenario file stem>-sensitivity/).
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Override a scenario value.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    set: Vec<String>,
-    /// Skip the charts (charts/*.png, charts/*.svg) and report.html.
-    #[arg(long)]
-    no_charts: bool,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    common: Common,
 }
 
 pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
-    let base = base_overrides(&args.set, args.runs, args.seed)?;
-    let pool = pool(args.threads)?;
+    let base = base_overrides(&args.common.set, args.common.runs, args.common.seed)?;
+    let pool = pool(args.common.threads)?;
     let scenario = load(&args.scenario, &base)?;
     let metric: Horizon = metrics(std::slice::from_ref(&args.metric))?[0];
     let n = scenario.uncertain_params().count();
@@ -55,21 +36,21 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
         )));
     }
     let text = read(&args.scenario)?;
-    let bar = progress((2 * n + 2) as u64, "simulations", args.quiet);
+    let bar = progress((2 * n + 2) as u64, "simulations", args.common.quiet);
     bar.set_message("sensitivity");
     let result = pool
         .install(|| sensitivity::run(&args.scenario.display().to_string(), &text, &base, metric, &|| bar.inc(1)))
         .map_err(CliError::Scenario)?;
     bar.finish_and_clear();
 
-    let out_dir = out_dir(&args.out, &args.scenario, "-sensitivity");
+    let out_dir = out_dir(&args.common.out, &args.scenario, "-sensitivity");
     let mut files =
         vec![OutputFile::new("sensitivity.csv", result.csv()), OutputFile::new("summary.json", result.json())];
-    if !args.no_charts {
+    if !args.common.no_charts {
         files.extend(render::render_sensitivity(&result));
     }
     output::write_folder(&out_dir, &files).with_context(|| format!("cannot write {}", out_dir.display()))?;
-    if !args.quiet {
+    if !args.common.quiet {
         let u = metric.unit();
         println!(
             "{}: what moves {} ({} runs per variant, seed {}); at the medians: {}",

@@ -11,7 +11,7 @@ use plgsim::whatif::DEFAULT_METRICS;
 use plgsim::whatif::sweep::{self, Axis, SweepError};
 use plgsim::{format, render};
 
-use super::{CliError, base_overrides, load, metrics, out_dir, pool, progress, read};
+use super::{CliError, Common, base_overrides, load, metrics, out_dir, pool, progress, read};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -25,32 +25,13 @@ pub struct SweepArgs {
     /// mrr_final, revenue_total, free_to_paid_conversion, cost_to_serve_free_total, ltv_to_cac).
     #[arg(long = "metric", value_name = "NAME")]
     metrics: Vec<String>,
-    /// Runs per grid point (overrides scenario.runs).
-    #[arg(long)]
-    runs: Option<u64>,
-    /// Random seed (overrides scenario.seed).
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Output folder (default: output/<scenario file stem>-sweep/).
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// Override a scenario value for every point.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    set: Vec<String>,
-    /// Skip the charts (charts/*.png, charts/*.svg) and report.html.
-    #[arg(long)]
-    no_charts: bool,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    quiet: bool,
+    #[command(flatten)]
+    common: Common,
 }
 
 pub fn run(args: SweepArgs) -> Result<(), CliError> {
-    let base = base_overrides(&args.set, args.runs, args.seed)?;
-    let pool = pool(args.threads)?;
+    let base = base_overrides(&args.common.set, args.common.runs, args.common.seed)?;
+    let pool = pool(args.common.threads)?;
     let scenario = load(&args.scenario, &base)?;
     let axes: Vec<Axis> = if args.params.is_empty() {
         match &scenario.sweep {
@@ -72,11 +53,11 @@ pub fn run(args: SweepArgs) -> Result<(), CliError> {
             _ => DEFAULT_METRICS.to_vec(),
         }
     };
-    let out_dir = out_dir(&args.out, &args.scenario, "-sweep");
+    let out_dir = out_dir(&args.common.out, &args.scenario, "-sweep");
     let text = read(&args.scenario)?;
     let name = args.scenario.display().to_string();
     let points: usize = axes.iter().map(|a| a.values.len()).product();
-    let bar = progress(points as u64, "points", args.quiet);
+    let bar = progress(points as u64, "points", args.common.quiet);
     bar.set_message("sweep");
     let result = pool.install(|| sweep::run(&name, &text, &base, &axes, &metrics, &|| bar.inc(1)));
     bar.finish_and_clear();
@@ -90,12 +71,12 @@ pub fn run(args: SweepArgs) -> Result<(), CliError> {
     };
 
     let mut files = vec![OutputFile::new("sweep.csv", sweep.csv()), OutputFile::new("summary.json", sweep.json())];
-    if !args.no_charts {
+    if !args.common.no_charts {
         files.extend(render::render_sweep(&sweep));
     }
     output::write_folder(&out_dir, &files).with_context(|| format!("cannot write {}", out_dir.display()))?;
 
-    if !args.quiet {
+    if !args.common.quiet {
         print_table(&sweep);
         println!("\nResults in {}/", out_dir.display());
     }
@@ -115,16 +96,28 @@ fn print_table(s: &plgsim::whatif::sweep::Sweep) {
     for (m, metric) in s.metrics.iter().enumerate() {
         let u = metric.unit();
         println!(
-            "\n{} ({}; vs baseline {})",
+            "\n{} ({}; differences against {}{})",
             metric.name(),
             if metric.higher_is_better() { "higher is better" } else { "lower is better" },
-            sweep::describe(&s.axes, &s.points[s.baseline].coords)
+            sweep::describe(&s.axes, &s.points[s.baseline].coords),
+            if s.baseline_is_scenario {
+                ", the scenario's own value"
+            } else {
+                ", the first point (the scenario's value is not on the grid)"
+            }
         );
         for (i, p) in s.points.iter().enumerate() {
             let st = &p.stats[m];
             let d = p.vs_baseline[m].map_or_else(
                 || "n/a".to_string(),
-                |d| format!("{} [{}, {}]", format::value(d.mean, u), format::value(d.low, u), format::value(d.high, u)),
+                |d| {
+                    format!(
+                        "{} [{}, {}]",
+                        format::difference(d.mean, u),
+                        format::difference(d.low, u),
+                        format::difference(d.high, u)
+                    )
+                },
             );
             let mark = if s.best[m] == Some(i) {
                 "  <- best"

@@ -152,6 +152,8 @@ pub struct Sweep {
     /// Index of the baseline point: the scenario's own values when they are
     /// on the grid, else the first point.
     pub baseline: usize,
+    /// Whether the baseline is the scenario's own values (else the first point).
+    pub baseline_is_scenario: bool,
     /// `[metric]`: index of the point with the best mean.
     pub best: Vec<Option<usize>>,
 }
@@ -232,12 +234,10 @@ pub fn run(
         .iter()
         .map(|a| original.param_by_key(&a.key).and_then(|id| original.param(id).dist.fixed_value()))
         .collect();
-    let baseline = done
-        .iter()
-        .position(|p| {
-            p.coords.iter().zip(&own).all(|(c, o)| o.is_some_and(|o| (o - c).abs() <= 1e-9 * o.abs().max(1.0)))
-        })
-        .unwrap_or(0);
+    let own_point = done.iter().position(|p| {
+        p.coords.iter().zip(&own).all(|(c, o)| o.is_some_and(|o| (o - c).abs() <= 1e-9 * o.abs().max(1.0)))
+    });
+    let baseline = own_point.unwrap_or(0);
     let base_values = done[baseline].values.clone();
     for p in &mut done {
         p.vs_baseline = p.values.iter().zip(&base_values).map(|(a, b)| paired_difference(a, b)).collect();
@@ -266,6 +266,7 @@ pub fn run(
         metrics: metrics.to_vec(),
         points: done,
         baseline,
+        baseline_is_scenario: own_point.is_some(),
         best,
     })
 }
@@ -398,7 +399,11 @@ impl Sweep {
             "runs": self.runs,
             "plgsim_version": env!("CARGO_PKG_VERSION"),
             "parameters": self.axes.iter().map(|a| json!({ "key": a.key, "values": a.values })).collect::<Vec<_>>(),
-            "baseline": { "point": self.baseline + 1, "values": describe(&self.axes, &self.points[self.baseline].coords) },
+            "baseline": {
+                "point": self.baseline + 1,
+                "values": describe(&self.axes, &self.points[self.baseline].coords),
+                "is_the_scenarios_own_value": self.baseline_is_scenario,
+            },
             "common_random_numbers": "every point runs with the same seed: run r of every point uses the same random numbers, so differences are paired run by run",
             "best": best,
             "points": points,

@@ -253,10 +253,7 @@ impl CompareMetrics {
 /// The difference under a scenario's bar: `Δ +$127k` and `± $5.90k`.
 pub fn difference_lines(d: &Difference, unit: crate::metrics::Unit) -> (String, String) {
     let half = 0.5 * (d.high - d.low);
-    let half = match unit {
-        crate::metrics::Unit::Share => format::percent(half).replace('%', " pp"),
-        u => format::value(half, u),
-    };
+    let half = format::gap(half, unit);
     (format!("Δ {}", signed(d.mean, unit)), format!("± {half}"))
 }
 

@@ -52,14 +52,9 @@ fn runs_phrase(runs: u32) -> String {
     if runs == 1 { "1 run".to_string() } else { format!("{runs} runs") }
 }
 
-/// A difference with its sign: `+$1.20k`, `-12`, `$0`; a difference of
-/// shares is in percentage points: `+1.35 pp`.
+/// A difference with its sign (see [`format::difference`]).
 pub(crate) fn signed(x: f64, unit: Unit) -> String {
-    let s = match unit {
-        Unit::Share => format::percent(x).replace('%', " pp"),
-        _ => format::value(x, unit),
-    };
-    if x > 0.0 { format!("+{s}") } else { s }
+    format::difference(x, unit)
 }
 
 /// A figure's label inside a sentence: lower case first, unless it starts

@@ -607,7 +607,17 @@ mod tests {
                 best.map(|(j, _)| j)
             })
             .collect();
-        Sweep { scenario: "t".into(), seed: 1, runs: runs as u32, axes, metrics, points, baseline: 0, best }
+        Sweep {
+            scenario: "t".into(),
+            seed: 1,
+            runs: runs as u32,
+            axes,
+            metrics,
+            points,
+            baseline: 0,
+            baseline_is_scenario: true,
+            best,
+        }
     }
 
     #[test]
