@@ -928,7 +928,7 @@ impl Run<'_> {
         let t = m.tenure[tenure.min(m.tenure.len() - 1)];
         let annual = a.flags & flag::ANNUAL != 0;
         let plan = &m.plans[a.plan as usize];
-        let billing_day = t.anniversary && (!annual || t.months % 12 == 0);
+        let billing_day = t.anniversary && (!annual || t.months.is_multiple_of(12));
         if annual {
             if billing_day && t.months > 0 {
                 let year = (t.months / 12) as usize;

@@ -43,11 +43,9 @@ pub fn write_folder(dir: &Path, files: &[OutputFile]) -> io::Result<()> {
     }
 
     let had_old = dir.exists();
-    if had_old {
-        if let Err(e) = fs::rename(dir, &old) {
-            let _ = fs::remove_dir_all(&tmp);
-            return Err(e);
-        }
+    if had_old && let Err(e) = fs::rename(dir, &old) {
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(e);
     }
     if let Err(e) = fs::rename(&tmp, dir) {
         if had_old {

@@ -195,7 +195,7 @@ fn set_path<'i>(
                 if depth + 2 == parts.len() {
                     return Err(format!("`{key}` names a whole table; set one of its keys"));
                 }
-                match items.iter_mut().nth(pos).map(|it| it.get_mut()) {
+                match items.get_mut(pos).map(|it| it.get_mut()) {
                     Some(DeValue::Table(t)) => {
                         // Skip the element segment: continue below with the next key.
                         return set_path(t, &parts[depth + 2..].join("."), value, span);

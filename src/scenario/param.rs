@@ -167,7 +167,8 @@ impl Dist {
                 }
             }
             Dist::Triangular { min, mode, max } => {
-                if !finite(&[min, mode, max]) || !(min <= mode && mode <= max) || min == max {
+                let ordered = min <= mode && mode <= max && min < max;
+                if !finite(&[min, mode, max]) || !ordered {
                     return Err(format!(
                         "a triangular distribution needs min <= mode <= max and min < max, got min = {min}, mode = {mode}, max = {max}"
                     ));

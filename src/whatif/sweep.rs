@@ -276,40 +276,6 @@ pub fn describe(axes: &[Axis], coords: &[f64]) -> String {
     axes.iter().zip(coords).map(|(a, v)| format!("{} = {}", a.key, value_text(*v))).collect::<Vec<_>>().join(", ")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_lists_and_ranges() {
-        assert_eq!(parse_values("1,3,5").unwrap(), vec![1.0, 3.0, 5.0]);
-        assert_eq!(parse_values("1..4").unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
-        assert_eq!(parse_values("0.02..0.05:4").unwrap().len(), 4);
-        let v = parse_values("0.02..0.05:7").unwrap();
-        assert!((v[0] - 0.02).abs() < 1e-15 && (v[6] - 0.05).abs() < 1e-15);
-        assert_eq!(
-            parse_values("0.02..0.05").unwrap_err(),
-            "give the number of points of 0.02..0.05, e.g. 0.02..0.05:7"
-        );
-        assert_eq!(parse_values("5..1").unwrap_err(), "the range 5..1 goes down");
-        assert_eq!(parse_values("a,b").unwrap_err(), "`a` is not a number");
-        assert_eq!(
-            Axis::parse("free.usage_limit=1..3").unwrap(),
-            Axis { key: "free.usage_limit".into(), values: vec![1.0, 2.0, 3.0] }
-        );
-    }
-
-    #[test]
-    fn grid_is_row_major() {
-        let a = Axis { key: "a".into(), values: vec![1.0, 2.0] };
-        let b = Axis { key: "b".into(), values: vec![10.0, 20.0, 30.0] };
-        let g = grid(&[a, b]);
-        assert_eq!(g.len(), 6);
-        assert_eq!(g[1], vec![1.0, 20.0]);
-        assert_eq!(g[3], vec![2.0, 10.0]);
-    }
-}
-
 fn cell(x: Option<f64>) -> String {
     x.filter(|x| x.is_finite()).map_or_else(String::new, |x| format!("{x}"))
 }
@@ -411,5 +377,39 @@ impl Sweep {
         let mut out = serde_json::to_vec_pretty(&doc).expect("JSON of plain values");
         out.push(b'\n');
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_lists_and_ranges() {
+        assert_eq!(parse_values("1,3,5").unwrap(), vec![1.0, 3.0, 5.0]);
+        assert_eq!(parse_values("1..4").unwrap(), vec![1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(parse_values("0.02..0.05:4").unwrap().len(), 4);
+        let v = parse_values("0.02..0.05:7").unwrap();
+        assert!((v[0] - 0.02).abs() < 1e-15 && (v[6] - 0.05).abs() < 1e-15);
+        assert_eq!(
+            parse_values("0.02..0.05").unwrap_err(),
+            "give the number of points of 0.02..0.05, e.g. 0.02..0.05:7"
+        );
+        assert_eq!(parse_values("5..1").unwrap_err(), "the range 5..1 goes down");
+        assert_eq!(parse_values("a,b").unwrap_err(), "`a` is not a number");
+        assert_eq!(
+            Axis::parse("free.usage_limit=1..3").unwrap(),
+            Axis { key: "free.usage_limit".into(), values: vec![1.0, 2.0, 3.0] }
+        );
+    }
+
+    #[test]
+    fn grid_is_row_major() {
+        let a = Axis { key: "a".into(), values: vec![1.0, 2.0] };
+        let b = Axis { key: "b".into(), values: vec![10.0, 20.0, 30.0] };
+        let g = grid(&[a, b]);
+        assert_eq!(g.len(), 6);
+        assert_eq!(g[1], vec![1.0, 20.0]);
+        assert_eq!(g[3], vec![2.0, 10.0]);
     }
 }
