@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod output;
 pub mod render;
 pub mod rng;
+pub mod sampling;
 pub mod scenario;
 pub mod stats;
 pub mod summary;

@@ -40,11 +40,11 @@
 //! in MRR, every month.
 
 use rand::{Rng, RngExt};
-use rand_distr::{Binomial, Distribution, Poisson};
 
 use super::model::{Delay, PoissonTable, RunModel, TrialAfter, TrialStart, threshold};
 use crate::metrics::{Horizon, Monthly, ratio};
 use crate::rng::SimRng;
+use crate::sampling;
 
 /// Account states. Departed accounts are removed, except dormant free
 /// accounts and lapsed paying accounts when they can come back.
@@ -596,7 +596,7 @@ impl Run<'_> {
             table.count(bits)
         } else {
             let lambda = table.lambda * a.seats as f64;
-            if lambda > 0.0 { Poisson::new(lambda).map_or(0, |p| self.rng.sample(p) as u32) } else { 0 }
+            sampling::poisson(lambda, &mut self.rng).min(u32::MAX as u64) as u32
         };
         if sent == 0 {
             return 0;
@@ -986,8 +986,7 @@ impl Run<'_> {
             Some(size) => {
                 let remaining = (size - self.signed_up_ever).max(0.0);
                 let p = (remaining / size).clamp(0.0, 1.0);
-                let got =
-                    if p >= 1.0 || n == 0 { n } else { Binomial::new(n, p).map_or(0, |b| b.sample(&mut self.acq_rng)) };
+                let got = sampling::binomial(n, p, &mut self.acq_rng);
                 got.min(remaining as u64)
             }
         }
@@ -1000,7 +999,7 @@ impl Run<'_> {
             None => n,
             Some(_) => {
                 let p = self.new_to_market as f64 / 4_294_967_296.0;
-                if p >= 1.0 || n == 0 { n } else { Binomial::new(n, p).map_or(0, |b| b.sample(&mut self.acq_rng)) }
+                sampling::binomial(n, p, &mut self.acq_rng)
             }
         }
     }
@@ -1018,7 +1017,7 @@ impl Run<'_> {
         if lambda <= 0.0 || !lambda.is_finite() {
             return 0;
         }
-        Poisson::new(lambda).map_or(0, |p| p.sample(&mut self.acq_rng) as u64)
+        sampling::poisson(lambda, &mut self.acq_rng)
     }
 
     /// Queues `n` signups `delay` after this step.
@@ -1029,7 +1028,7 @@ impl Run<'_> {
         let late = if delay.extra == 0 {
             0
         } else {
-            Binomial::new(n, delay.extra as f64 / 4_294_967_296.0).map_or(0, |b| b.sample(&mut self.acq_rng))
+            sampling::binomial(n, delay.extra as f64 / 4_294_967_296.0, &mut self.acq_rng)
         };
         let queue = if exposure { &mut self.pending_exposure } else { &mut self.pending_invites };
         for (at, count) in [(self.step + delay.steps, n - late), (self.step + delay.steps + 1, late)] {

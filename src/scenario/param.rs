@@ -15,7 +15,6 @@
 use std::fmt;
 
 use rand::{Rng, RngExt};
-use rand_distr::{Beta, Distribution, StandardNormal};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// z such that P(Z < z) = 0.95 for a standard normal Z.
@@ -221,10 +220,7 @@ impl Dist {
             Dist::Uniform { low, high } => low + (high - low) * rng.random::<f64>(),
             Dist::Normal { mean, sd } => truncated_normal(mean, sd, domain, rng),
             Dist::LogNormal { median, sigma } => median * libm::exp(sigma * std_normal(rng)),
-            Dist::Beta { alpha, beta } => match Beta::new(alpha, beta) {
-                Ok(b) => b.sample(rng),
-                Err(_) => alpha / (alpha + beta),
-            },
+            Dist::Beta { alpha, beta } => crate::sampling::beta(alpha, beta, rng),
             Dist::Triangular { min, mode, max } => {
                 // Inverse CDF of the triangular distribution.
                 let u: f64 = rng.random();
@@ -295,7 +291,7 @@ fn logistic(x: f64) -> f64 {
 }
 
 fn std_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    StandardNormal.sample(rng)
+    crate::sampling::standard_normal(rng)
 }
 
 /// A normal draw restricted to `domain` by rejection (at most 64 tries, then
