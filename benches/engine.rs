@@ -1,6 +1,9 @@
 //! Engine throughput: simulated account-months per second and runs per
-//! second, on a fixed scenario (`benches/bench.toml`, a frozen copy of the
-//! Trackly example, so that figures stay comparable as the examples change).
+//! second, on fixed scenarios (frozen copies of examples, so that figures
+//! stay comparable as the examples change): `benches/bench.toml` (Trackly:
+//! the foundation's mechanics) and `benches/bench_full.toml` (the developer
+//! tool: weekly steps, reverse trial, seats, PQLs and sales, tiers, annual
+//! billing, failed payments).
 //!
 //! `cargo bench --bench engine`; figures are recorded in BENCHMARKS.md.
 
@@ -22,6 +25,12 @@ fn engine_throughput(c: &mut Criterion) {
     let mut g = c.benchmark_group("one_run");
     g.throughput(Throughput::Elements(steps_per_run));
     g.bench_function("trackly_24_months", |b| b.iter(|| black_box(engine::run_one(&s, &params, 0))));
+    // Elements are account-months: the weekly scenario's account-steps / 4.
+    let full = Scenario::from_str("bench_full.toml", include_str!("bench_full.toml"), &[]).expect("valid");
+    let full_params = full.sample(0);
+    let months = engine::run_one(&full, &full_params, 0).account_steps / full.steps_per_month() as u64;
+    g.throughput(Throughput::Elements(months));
+    g.bench_function("full_model_devtool_24_months", |b| b.iter(|| black_box(engine::run_one(&full, &full_params, 0))));
     g.finish();
 
     // The whole pipeline on all cores: sampling, runs in parallel, collection.
