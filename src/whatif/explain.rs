@@ -202,7 +202,7 @@ impl Analytic {
         if kf > 0.0 {
             approximations.push("viral signups (they add customers; CAC and payback here count none)");
         }
-        if m.teams.internal_share != m.teams.seat_churn_per_month && v(m.teams.internal_share) > 0.0 {
+        if v(m.teams.internal_share) > 0.0 || m.free.seat_limit.is_some() {
             approximations.push("seats (internal invitations add seats and expansion revenue)");
         }
         if m.trial.is_some() {
