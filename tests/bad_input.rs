@@ -181,3 +181,15 @@ error: --set acquisition.channels.x.y=1: the scenario has no `acquisition.channe
     let id = s.param_by_key("paid.churn_per_month").unwrap();
     assert_eq!(s.param(id).dist, plgsim::scenario::Dist::Interval90 { low: 0.02, high: 0.05 });
 }
+
+#[test]
+fn too_many_results_to_keep() {
+    check(
+        &format!("[scenario]\nruns = 500000\nmonths = 120\n{PLAN}"),
+        r#"
+error: bad.toml:2:8: scenario.runs: 500000 runs x 120 months keeps too many results in memory: runs x months must be at most 10000000 (e.g. 83333 runs of 120 months)
+  |
+2 | runs = 500000
+  |        ^^^^^^"#,
+    );
+}

@@ -16,6 +16,8 @@ use super::*;
 pub const MAX_MONTHS: i64 = 600;
 /// Most runs in one invocation.
 pub const MAX_RUNS: i64 = 1_000_000;
+/// Most runs x months (each run keeps its monthly figures, ~0.5 kB a month).
+pub const MAX_RUN_MONTHS: u64 = 10_000_000;
 /// Largest addressable market, in accounts.
 pub const MAX_MARKET: f64 = 1e9;
 /// Largest number of accounts at the start or signups a month from one source.
@@ -128,6 +130,18 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
     };
     let months = int_in(&mut c, &meta.months, "scenario.months", 24, 1, MAX_MONTHS) as u32;
     let runs = int_in(&mut c, &meta.runs, "scenario.runs", 1000, 1, MAX_RUNS) as u32;
+    // Every run's monthly figures are kept (for exact percentiles): about
+    // half a kilobyte per run and month.
+    if runs as u64 * months as u64 > MAX_RUN_MONTHS {
+        c.problem(
+            "scenario.runs",
+            meta.runs.as_ref().map(|s| s.span()),
+            format!(
+                "{runs} runs x {months} months keeps too many results in memory: runs x months must be at most {MAX_RUN_MONTHS} (e.g. {} runs of {months} months)",
+                MAX_RUN_MONTHS / months as u64
+            ),
+        );
+    }
     let seed = int_in(&mut c, &meta.seed, "scenario.seed", 1, 0, i64::MAX) as u64;
     let time_step = match meta.time_step.as_ref() {
         None => TimeStep::Month,
