@@ -72,11 +72,11 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
 /// The short summary on stdout.
 fn print_table(s: &Summary) {
     println!("{}: {} runs, {} months, seed {}", s.scenario, s.runs, s.months, s.seed);
-    println!("{:<26} {:>11} {:>11} {:>11} {:>11}", "metric", "P10", "P50", "P90", "mean");
+    println!("{:<34} {:>11} {:>11} {:>11} {:>11}", "metric", "P10", "P50", "P90", "mean");
     for (h, st) in &s.horizon {
         let u = h.unit();
         println!(
-            "{:<26} {:>11} {:>11} {:>11} {:>11}",
+            "{:<34} {:>11} {:>11} {:>11} {:>11}",
             h.name(),
             format::opt(st.p10(), u),
             format::opt(st.p50(), u),
