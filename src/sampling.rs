@@ -65,7 +65,7 @@ pub fn beta<R: Rng + ?Sized>(alpha: f64, beta: f64, rng: &mut R) -> f64 {
 
 /// A Poisson draw of mean `lambda` (0 for a mean of 0 or less).
 pub fn poisson<R: Rng + ?Sized>(lambda: f64, rng: &mut R) -> u64 {
-    if !(lambda > 0.0) || !lambda.is_finite() {
+    if lambda.is_nan() || lambda <= 0.0 || lambda.is_infinite() {
         return 0;
     }
     if lambda < 30.0 {

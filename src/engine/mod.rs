@@ -5,6 +5,7 @@
 //! results are the same whatever the number of threads. The engine cannot
 //! fail once the scenario is valid.
 
+pub mod account;
 pub mod model;
 pub mod run;
 
@@ -12,8 +13,9 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+pub use account::{Account, MAX_LIVE_ACCOUNTS, State};
 pub use model::RunModel;
-pub use run::{Account, MAX_LIVE_ACCOUNTS, RunOutput, State, Workspace};
+pub use run::{RunOutput, Workspace};
 
 use crate::metrics;
 use crate::rng;
