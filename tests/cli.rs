@@ -185,3 +185,19 @@ fn validate_and_new() {
     // `new` does not overwrite.
     plgsim().args(["new", file.to_str().unwrap()]).assert().code(2);
 }
+
+/// `plgsim sweep` without --param uses the scenario's [sweep] section, and
+/// writes its CSV, JSON, charts and report.
+#[test]
+fn sweep_uses_the_declared_grid() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/trackly.toml");
+    plgsim().args(["sweep", scenario, "--runs", "3", "--quiet", "--out"]).arg(&out).assert().success();
+    let csv = fs::read_to_string(out.join("sweep.csv")).unwrap();
+    assert!(csv.starts_with("point,free.usage_limit,metric,"), "{csv}");
+    // 12 limits x 4 metrics, plus the header.
+    assert_eq!(csv.lines().count(), 1 + 12 * 4);
+    assert!(out.join("report.html").is_file() && out.join("charts/sweep_revenue_total.png").is_file());
+    plgsim().args(["sweep", scenario, "--param", "nonsense", "--runs", "2"]).assert().code(2);
+}
