@@ -265,3 +265,34 @@ fn explain_matches_the_simulation_where_its_formulas_are_exact() {
         &[Horizon::Ltv, Horizon::CacPaybackMonths],
     );
 }
+
+/// A correlated parameter fixed by a sweep or a sensitivity variant simply
+/// loses its correlations (a fixed value in the file is still an error).
+#[test]
+fn what_if_variants_of_correlated_scenarios_run() {
+    let text = r#"
+        [scenario]
+        runs = 30
+        [initial]
+        free_accounts = 2000
+        [free]
+        conversion_per_month = [0.002, 0.008]
+        [[plans]]
+        name = "pro"
+        price_per_month = 12
+        [paid]
+        churn_per_month = [0.02, 0.04]
+        [[correlations]]
+        a = "free.conversion_per_month"
+        b = "paid.churn_per_month"
+        rank = -0.5
+    "#;
+    let axis = Axis::parse("paid.churn_per_month=0.02,0.03").unwrap();
+    let s = sweep::run("c.toml", text, &[], &[axis], &[Horizon::MrrFinal], &|| {}).unwrap();
+    assert_eq!(s.points.len(), 2);
+    let t = plgsim::whatif::sensitivity::run("c.toml", text, &[], Horizon::MrrFinal, &|| {}).unwrap();
+    assert_eq!(t.rows.len(), 2);
+    let fixed_in_file = text.replace("churn_per_month = [0.02, 0.04]", "churn_per_month = 0.03");
+    let err = plgsim::Scenario::from_str("c.toml", &fixed_in_file, &[]).unwrap_err().to_string();
+    assert!(err.contains("`paid.churn_per_month` is a fixed value"), "{err}");
+}

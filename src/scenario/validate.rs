@@ -31,6 +31,8 @@ struct Checker<'a> {
     source: &'a Source,
     problems: &'a mut Vec<Problem>,
     params: Vec<ParamSpec>,
+    /// Per parameter: whether its value comes from a `--set` override.
+    overridden: Vec<bool>,
 }
 
 impl Checker<'_> {
@@ -41,6 +43,7 @@ impl Checker<'_> {
 
     fn register(&mut self, key: &str, dist: Dist, domain: Domain, max: f64, integer: bool) -> ParamId {
         self.params.push(ParamSpec { key: key.to_string(), dist, domain, max, integer });
+        self.overridden.push(false);
         ParamId(self.params.len() - 1)
     }
 
@@ -75,6 +78,12 @@ impl Checker<'_> {
     }
 
     fn checked(&mut self, v: &Spanned<Dist>, key: &str, domain: Domain, max: f64, integer: bool) -> ParamId {
+        let id = self.checked_value(v, key, domain, max, integer);
+        self.overridden[id.0] = self.source.locate(v.span()).origin.starts_with("--set");
+        id
+    }
+
+    fn checked_value(&mut self, v: &Spanned<Dist>, key: &str, domain: Domain, max: f64, integer: bool) -> ParamId {
         let dist = v.get_ref().clone();
         if let Err(msg) = dist.check(domain) {
             self.problem(key, Some(v.span()), msg);
@@ -113,7 +122,7 @@ fn is_identifier(s: &str) -> bool {
 }
 
 pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) -> Scenario {
-    let mut c = Checker { source, problems, params: Vec::new() };
+    let mut c = Checker { source, problems, params: Vec::new(), overridden: Vec::new() };
 
     // [scenario]
     let meta_span = raw.scenario.as_ref().map(|m| m.span());
@@ -726,24 +735,28 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         let span = cr.span();
         let cr = cr.into_inner();
         let key = format!("correlations.{i}");
-        let id = |c: &mut Checker, v: &Option<Spanned<String>>, field: &str| -> Option<ParamId> {
+        // Ok(Some(id)): an uncertain parameter; Ok(None): one fixed by a
+        // `--set` override (a sweep point, a sensitivity variant), whose
+        // correlations simply have no effect; Err: a problem, reported.
+        let id = |c: &mut Checker, v: &Option<Spanned<String>>, field: &str| -> Result<Option<ParamId>, ()> {
             let Some(v) = v else {
                 c.problem(
                     &key,
                     Some(span.clone()),
                     format!("a correlation needs `{field}`, the key path of an uncertain parameter"),
                 );
-                return None;
+                return Err(());
             };
             match c.params.iter().position(|p| &p.key == v.get_ref()) {
-                Some(j) if !c.params[j].dist.is_fixed() => Some(ParamId(j)),
+                Some(j) if !c.params[j].dist.is_fixed() => Ok(Some(ParamId(j))),
+                Some(j) if c.overridden[j] => Ok(None),
                 Some(_) => {
                     c.problem(
                         &format!("{key}.{field}"),
                         Some(v.span()),
                         format!("`{}` is a fixed value; only uncertain parameters can be correlated", v.get_ref()),
                     );
-                    None
+                    Err(())
                 }
                 None => {
                     c.problem(
@@ -751,7 +764,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
                         Some(v.span()),
                         format!("`{}` is not a parameter of this scenario", v.get_ref()),
                     );
-                    None
+                    Err(())
                 }
             }
         };
@@ -776,7 +789,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
                 None
             }
         };
-        if let (Some(a), Some(b), Some(rank)) = (a, b, rank) {
+        if let (Ok(Some(a)), Ok(Some(b)), Some(rank)) = (a, b, rank) {
             if a == b {
                 c.problem(&key, Some(span.clone()), "a parameter cannot be correlated with itself".into());
             } else if correlations.iter().any(|x| (x.a == a && x.b == b) || (x.a == b && x.b == a)) {
