@@ -237,11 +237,6 @@ pub fn monthly_names(channels: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// Kinds matching [`monthly_names`].
-pub fn monthly_kinds(channels: usize) -> Vec<Kind> {
-    Monthly::ALL.iter().map(|m| m.kind()).chain(std::iter::repeat_n(Kind::Flow, channels)).collect()
-}
-
 /// `a / b`, or `None` when `b` is zero (an undefined ratio is reported as
 /// null, never as NaN or infinity).
 pub fn ratio(a: f64, b: f64) -> Option<f64> {
@@ -302,17 +297,6 @@ impl Horizon {
             CacPaybackMonths | BreakEvenMonth => Unit::Months,
             MedianTimeToValueDays => Unit::Days,
         }
-    }
-}
-
-/// The unit of a monthly metric, by name.
-pub fn monthly_unit(name: &str) -> Unit {
-    match name {
-        "mrr" | "arr" | "new_mrr" | "expansion_mrr" | "contraction_mrr" | "churned_mrr" | "reactivation_mrr"
-        | "net_new_mrr" | "arpa" | "revenue" | "cash_in" | "marketing_spend" | "sales_cost" | "payment_fees"
-        | "fixed_costs" | "cost_to_serve_free" | "cost_to_serve_paid" | "cost_to_serve" | "gross_profit"
-        | "cash_flow" => Unit::Money,
-        _ => Unit::Count,
     }
 }
 

@@ -33,7 +33,6 @@ pub struct RunRecord {
 #[derive(Debug, Clone)]
 pub struct Simulation {
     pub monthly_names: Vec<String>,
-    pub monthly_kinds: Vec<metrics::Kind>,
     pub months: u32,
     pub runs: Vec<RunRecord>,
     /// Cohort counts summed over runs, `[signup month][months since]`
@@ -117,7 +116,6 @@ pub fn simulate(scenario: &Scenario, on_run_done: &(dyn Fn() + Sync)) -> Simulat
     let channels: Vec<String> = scenario.model.channels.iter().map(|c| c.name.clone()).collect();
     Simulation {
         monthly_names: metrics::monthly_names(&channels),
-        monthly_kinds: metrics::monthly_kinds(channels.len()),
         months: scenario.months,
         runs,
         cohort_conversions,
