@@ -162,7 +162,6 @@ fn paid_channel_signups_follow_the_response_curve() {
         name = "pro"
         price_per_month = 10
         "#);
-    let width = sim.monthly_names.len();
     let col = |name: &str| sim.monthly_names.iter().position(|n| n == name).unwrap();
     let (lin, cap) = (col("signups_channel_linear"), col("signups_channel_capped"));
     let month0 = |c: usize| sim.runs.iter().map(|r| r.output.monthly[c]).collect::<Vec<f64>>();
@@ -171,7 +170,6 @@ fn paid_channel_signups_follow_the_response_curve() {
     assert_close("saturating channel signups", &month0(cap), saturating, 0.02);
     let spend = sim.runs[0].output.monthly[Monthly::MarketingSpend as usize];
     assert_eq!(spend, 10_000.0);
-    let _ = width;
 }
 
 /// A finite market: signups saturate at the market size and never exceed it.

@@ -6,7 +6,6 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Args;
 
-use plgsim::metrics::Horizon;
 use plgsim::output::{self, OutputFile};
 use plgsim::scenario::Override;
 use plgsim::summary::Summary;
@@ -84,5 +83,4 @@ fn print_table(s: &Summary) {
             format::opt(st.mean, u)
         );
     }
-    let _ = Horizon::ALL;
 }

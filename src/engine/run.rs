@@ -738,7 +738,8 @@ impl Run<'_> {
     fn step_blocked(&mut self, a: &mut Account) -> bool {
         let m = self.m;
         let r = self.rng.next_u64();
-        let internal = self.invite(a, &m.invites_blocked, r & LOW);
+        // A blocked account adds no seats: accepted internal invitations bring none.
+        self.invite(a, &m.invites_blocked, r & LOW);
         if a.state == State::ActiveFree {
             // A referral bonus lifted the block.
             return true;
@@ -755,8 +756,6 @@ impl Run<'_> {
         } else if u < m.blocked_leave {
             return self.go_dormant(a);
         }
-        // A blocked account adds no seats: its invitations bring none.
-        let _ = internal;
         if a.seats > 1 && m.seat_churn > 0 {
             self.seat_churn(a);
         }
@@ -1403,11 +1402,9 @@ fn horizon_metrics(r: &Run, monthly: &[f64], width: usize, base: Option<(u64, u6
     let t = &r.totals;
     let k = r.m.steps_per_month;
     let months = r.m.months as usize;
-    let last = (months - 1) * width;
     let at = |month: usize, m: Monthly| monthly[month * width + m as usize];
     let mrr_final = at(months - 1, Monthly::Mrr);
     let paid_final = at(months - 1, Monthly::PaidAccounts);
-    let _ = last;
 
     let mut h = vec![None; Horizon::COUNT];
     let mut set = |m: Horizon, x: Option<f64>| h[m as usize] = x;

@@ -125,7 +125,6 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
     let mut c = Checker { source, problems, params: Vec::new(), overridden: Vec::new() };
 
     // [scenario]
-    let meta_span = raw.scenario.as_ref().map(|m| m.span());
     let meta = raw.scenario.map(Spanned::into_inner).unwrap_or_default();
     let int_in = |c: &mut Checker, v: &Option<Spanned<i64>>, key: &str, default: i64, lo: i64, hi: i64| -> i64 {
         match v {
@@ -171,7 +170,6 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
     let name = meta.name.unwrap_or_else(|| {
         std::path::Path::new(&source.file_name).file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into())
     });
-    let _ = meta_span;
 
     // [market], [initial]
     let market = raw.market.unwrap_or_default();
