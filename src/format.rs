@@ -143,3 +143,40 @@ mod tests {
         assert_eq!(number(0.0), "0");
     }
 }
+
+/// `text` safe to print on a terminal: control characters other than
+/// newline and tab (escape sequences, carriage returns, backspaces, C1
+/// controls) and the bidirectional overrides are shown as `\u{..}` escapes,
+/// so text from a scenario cannot clear the screen, move the cursor or
+/// reorder what is displayed.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    fn unsafe_char(c: char) -> bool {
+        (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod terminal_tests {
+    use super::terminal_safe;
+
+    #[test]
+    fn control_characters_cannot_reach_the_terminal() {
+        let name = "evil\x1b[2J\x1b[Hall checks passed\r\u{8}\u{9b}\u{202e}";
+        let safe = terminal_safe(name);
+        assert_eq!(safe, "evil\\u{1b}[2J\\u{1b}[Hall checks passed\\u{d}\\u{8}\\u{9b}\\u{202e}");
+        assert!(!safe.chars().any(|c| c.is_control()));
+        assert_eq!(terminal_safe("two\nlines\tand a tab"), "two\nlines\tand a tab");
+    }
+}

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::Args;
 
 use plgsim::output::{self, OutputFile};
@@ -10,7 +9,7 @@ use plgsim::whatif::DEFAULT_METRICS;
 use plgsim::whatif::compare::{self, Comparison};
 use plgsim::{format, render};
 
-use super::{CliError, Common, base_overrides, load, metrics, pool, progress};
+use super::{CliError, Common, base_overrides, check_out, load, metrics, pool, progress};
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
@@ -33,32 +32,33 @@ pub fn run(args: CompareArgs) -> Result<(), CliError> {
         .iter()
         .map(|p| Ok((p.display().to_string(), load(p, &base)?)))
         .collect::<Result<Vec<_>, CliError>>()?;
+    let out_dir = args.common.out.clone().unwrap_or_else(|| PathBuf::from("output").join("compare"));
+    check_out(&out_dir)?;
     let metrics = if args.metrics.is_empty() { DEFAULT_METRICS.to_vec() } else { metrics(&args.metrics)? };
     let bar = progress(scenarios.len() as u64, "scenarios", args.common.quiet);
     bar.set_message("compare");
     let cmp = pool.install(|| compare::run(&scenarios, &metrics, &|| bar.inc(1)));
     bar.finish_and_clear();
 
-    let out_dir = args.common.out.clone().unwrap_or_else(|| PathBuf::from("output").join("compare"));
     let mut files = vec![OutputFile::new("compare.csv", cmp.csv()), OutputFile::new("summary.json", cmp.json())];
     if !args.common.no_charts {
         files.extend(render::render_compare(&cmp));
     }
-    output::write_folder(&out_dir, &files).with_context(|| format!("cannot write {}", out_dir.display()))?;
+    output::write_folder(&out_dir, &files)?;
     if !args.common.quiet {
-        print_table(&cmp);
-        println!("\nResults in {}/", out_dir.display());
+        print_table(&cmp)?;
+        outln!("\nResults in {}/", out_dir.display());
     }
     Ok(())
 }
 
-fn print_table(c: &Comparison) {
+fn print_table(c: &Comparison) -> Result<(), CliError> {
     if !c.paired {
-        println!("note: the scenarios have different seeds, so their differences are not paired (use --seed)");
+        outln!("note: the scenarios have different seeds, so their differences are not paired (use --seed)");
     }
     for (m, metric) in c.metrics.iter().enumerate() {
         let u = metric.unit();
-        println!("\n{} ({})", metric.name(), metric.label());
+        outln!("\n{} ({})", metric.name(), metric.label());
         for (i, v) in c.variants.iter().enumerate() {
             let s = &v.stats[m];
             let diff = match v.vs_first[m] {
@@ -71,7 +71,7 @@ fn print_table(c: &Comparison) {
                 ),
                 None => String::new(),
             };
-            println!(
+            outln!(
                 "  {:<32} P50 {:>10} (P10 {:>10}, P90 {:>10})  {diff}",
                 v.name,
                 format::opt(s.p50(), u),
@@ -80,4 +80,5 @@ fn print_table(c: &Comparison) {
             );
         }
     }
+    Ok(())
 }

@@ -6,7 +6,7 @@ use clap::Args;
 
 use plgsim::whatif::explain;
 
-use super::{CliError, base_overrides, load, pool};
+use super::{CliError, base_overrides, load, pool, term};
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -34,6 +34,6 @@ pub fn run(args: ExplainArgs) -> Result<(), CliError> {
     let quick = load(&args.scenario, &base_overrides(&args.set, Some(runs), args.seed)?)?;
     let analytic = explain::Analytic::new(&scenario, &explain::central_values(&scenario));
     let simulated = pool.install(|| explain::simulate(&quick));
-    print!("{}", explain::text(&scenario, &analytic, &simulated));
+    term::out(format_args!("{}", explain::text(&scenario, &analytic, &simulated)))?;
     Ok(())
 }

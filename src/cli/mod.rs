@@ -3,6 +3,9 @@
 //! Exit codes: 0 success, 2 invalid input (bad arguments or scenario), 1 any
 //! other failure. Errors go to stderr.
 
+#[macro_use]
+mod term;
+
 mod compare;
 mod explain;
 mod run;
@@ -14,6 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use plgsim::output::OutputError;
 use plgsim::scenario::{LoadError, Override, Scenario, ScenarioError};
 
 #[derive(Debug, Parser)]
@@ -87,6 +91,16 @@ pub enum CliError {
     Scenario(ScenarioError),
     /// Anything else (exit 1).
     Other(anyhow::Error),
+    /// Stdout was closed or full (exit 0 for a reader that stopped
+    /// reading, as `| head` does; 1 otherwise). Results, if any, are
+    /// already written by then.
+    Stdout(std::io::Error),
+}
+
+impl From<OutputError> for CliError {
+    fn from(e: OutputError) -> CliError {
+        if e.is_refusal() { CliError::Usage(e.to_string()) } else { CliError::Other(e.into()) }
+    }
 }
 
 impl From<anyhow::Error> for CliError {
@@ -106,20 +120,29 @@ pub fn main() -> ExitCode {
         Command::Validate { scenario, set } => validate(&scenario, &set),
         Command::New { file } => new(&file),
     };
+    let result = result.and_then(|()| term::flush());
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Usage(msg)) => {
-            eprintln!("error: {msg}");
+            errln!("error: {msg}");
             ExitCode::from(2)
         }
         Err(CliError::Scenario(e)) => {
-            eprintln!("{e}");
+            errln!("{e}");
             let n = e.problems.len();
-            eprintln!("{n} problem{} found; nothing was run", if n == 1 { "" } else { "s" });
+            errln!("{n} problem{} found; nothing was run", if n == 1 { "" } else { "s" });
             ExitCode::from(2)
         }
         Err(CliError::Other(e)) => {
-            eprintln!("error: {e:#}");
+            errln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+        Err(CliError::Stdout(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            errln!("note: stdout was closed; output stopped there");
+            ExitCode::SUCCESS
+        }
+        Err(CliError::Stdout(e)) => {
+            errln!("error: cannot write to stdout: {e}");
             ExitCode::from(1)
         }
     }
@@ -189,7 +212,14 @@ pub fn base_overrides(set: &[String], runs: Option<u64>, seed: Option<u64>) -> R
 
 /// Reads a scenario file's text.
 pub fn read(path: &Path) -> Result<String, CliError> {
-    std::fs::read_to_string(path).map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))
+    plgsim::scenario::read_text(path).map_err(|e| CliError::Usage(e.to_string()))
+}
+
+/// Checks, before anything is simulated, that results may be written to
+/// `dir` (see [`plgsim::output::check_folder`]).
+pub fn check_out(dir: &Path) -> Result<(), CliError> {
+    plgsim::output::check_folder(dir)?;
+    Ok(())
 }
 
 /// `output/<stem><suffix>/` unless `--out` says otherwise.
@@ -204,14 +234,14 @@ pub fn out_dir(out: &Option<PathBuf>, scenario: &Path, suffix: &str) -> PathBuf 
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, CliError> {
     Scenario::from_file(path, overrides).map_err(|e| match e {
         LoadError::Invalid(e) => CliError::Scenario(e),
-        LoadError::Io(..) => CliError::Usage(e.to_string()),
+        e => CliError::Usage(e.to_string()),
     })
 }
 
 fn validate(path: &Path, set: &[String]) -> Result<(), CliError> {
     let scenario = load(path, &overrides(set)?)?;
     let uncertain = scenario.uncertain_params().count();
-    println!(
+    outln!(
         "ok: {} ({} months, {} runs, seed {}, {} parameters of which {} uncertain)",
         scenario.name,
         scenario.months,
@@ -224,11 +254,17 @@ fn validate(path: &Path, set: &[String]) -> Result<(), CliError> {
 }
 
 fn new(file: &Path) -> Result<(), CliError> {
-    if file.exists() {
-        return Err(CliError::Usage(format!("{} already exists; choose another name", file.display())));
-    }
-    std::fs::write(file, plgsim::scenario::STARTER)
+    use std::io::Write;
+    // `create_new` refuses any existing path, a dangling symbolic link included.
+    let mut f = match std::fs::File::create_new(file) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(CliError::Usage(format!("{} already exists; choose another name", file.display())));
+        }
+        Err(e) => return Err(CliError::Other(anyhow::anyhow!("cannot write {}: {e}", file.display()))),
+    };
+    f.write_all(plgsim::scenario::STARTER.as_bytes())
         .map_err(|e| CliError::Other(anyhow::anyhow!("cannot write {}: {e}", file.display())))?;
-    println!("wrote {}; run it with: plgsim run {}", file.display(), file.display());
+    outln!("wrote {}; run it with: plgsim run {}", file.display(), file.display());
     Ok(())
 }

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::Context;
 use clap::Args;
 
 use plgsim::output::{self, OutputFile};
@@ -11,7 +10,7 @@ use plgsim::scenario::Override;
 use plgsim::summary::Summary;
 use plgsim::{engine, format, render};
 
-use super::{CliError, Common, base_overrides, load, out_dir, pool, progress};
+use super::{CliError, Common, base_overrides, check_out, load, out_dir, pool, progress};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -32,8 +31,9 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     let pool = pool(args.common.threads)?;
     let scenario = load(&args.scenario, &ovr)?;
     let out_dir = out_dir(&args.common.out, &args.scenario, "");
+    check_out(&out_dir)?;
     let bar = progress(scenario.runs as u64, "runs", args.common.quiet);
-    bar.set_message(scenario.name.clone());
+    bar.set_message(format::terminal_safe(&scenario.name).into_owned());
     let started = Instant::now();
     let sim = pool.install(|| engine::simulate(&scenario, &|| bar.inc(1)));
     let elapsed = started.elapsed();
@@ -48,12 +48,12 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     if !args.common.no_charts {
         files.extend(render::render(&scenario, &summary, &sim));
     }
-    output::write_folder(&out_dir, &files).with_context(|| format!("cannot write {}", out_dir.display()))?;
+    output::write_folder(&out_dir, &files)?;
 
     if !args.common.quiet {
-        print_table(&summary);
+        print_table(&summary)?;
         let steps = sim.account_steps() as f64;
-        println!(
+        outln!(
             "\n{} runs x {} months in {:.2}s ({:.1}M account-months/s). Results in {}/",
             scenario.runs,
             scenario.months,
@@ -63,18 +63,18 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         );
     }
     for w in &summary.warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
     Ok(())
 }
 
 /// The short summary on stdout.
-fn print_table(s: &Summary) {
-    println!("{}: {} runs, {} months, seed {}", s.scenario, s.runs, s.months, s.seed);
-    println!("{:<34} {:>11} {:>11} {:>11} {:>11}", "metric", "P10", "P50", "P90", "mean");
+fn print_table(s: &Summary) -> Result<(), CliError> {
+    outln!("{}: {} runs, {} months, seed {}", s.scenario, s.runs, s.months, s.seed);
+    outln!("{:<34} {:>11} {:>11} {:>11} {:>11}", "metric", "P10", "P50", "P90", "mean");
     for (h, st) in &s.horizon {
         let u = h.unit();
-        println!(
+        outln!(
             "{:<34} {:>11} {:>11} {:>11} {:>11}",
             h.name(),
             format::opt(st.p10(), u),
@@ -83,4 +83,5 @@ fn print_table(s: &Summary) {
             format::opt(st.mean, u)
         );
     }
+    Ok(())
 }

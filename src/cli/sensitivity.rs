@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::Args;
 
 use plgsim::metrics::Horizon;
@@ -10,7 +9,7 @@ use plgsim::output::{self, OutputFile};
 use plgsim::whatif::sensitivity;
 use plgsim::{format, render};
 
-use super::{CliError, Common, base_overrides, load, metrics, out_dir, pool, progress, read};
+use super::{CliError, Common, base_overrides, check_out, load, metrics, out_dir, pool, progress, read};
 
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
@@ -35,6 +34,8 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
             args.scenario.display()
         )));
     }
+    let out_dir = out_dir(&args.common.out, &args.scenario, "-sensitivity");
+    check_out(&out_dir)?;
     let text = read(&args.scenario)?;
     let bar = progress((2 * n + 2) as u64, "simulations", args.common.quiet);
     bar.set_message("sensitivity");
@@ -43,16 +44,15 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
         .map_err(CliError::Scenario)?;
     bar.finish_and_clear();
 
-    let out_dir = out_dir(&args.common.out, &args.scenario, "-sensitivity");
     let mut files =
         vec![OutputFile::new("sensitivity.csv", result.csv()), OutputFile::new("summary.json", result.json())];
     if !args.common.no_charts {
         files.extend(render::render_sensitivity(&result));
     }
-    output::write_folder(&out_dir, &files).with_context(|| format!("cannot write {}", out_dir.display()))?;
+    output::write_folder(&out_dir, &files)?;
     if !args.common.quiet {
         let u = metric.unit();
-        println!(
+        outln!(
             "{}: what moves {} ({} runs per variant, seed {}); at the medians: {}",
             result.scenario,
             metric.name(),
@@ -60,12 +60,9 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
             result.seed,
             format::opt(result.base_output, u)
         );
-        println!(
-            "{:<60} {:>12} {:>12} {:>12} {:>9}",
-            "parameter (P10 .. P90)", "at P10", "at P90", "swing", "rank rho"
-        );
+        outln!("{:<60} {:>12} {:>12} {:>12} {:>9}", "parameter (P10 .. P90)", "at P10", "at P90", "swing", "rank rho");
         for r in &result.rows {
-            println!(
+            outln!(
                 "{:<60} {:>12} {:>12} {:>12} {:>9}",
                 format!("{} ({} .. {})", r.key, sig(r.p10), sig(r.p90)),
                 format::opt(r.output_at_p10, u),
@@ -74,7 +71,7 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
                 r.rank_correlation.map_or("n/a".into(), |x| format!("{x:.2}"))
             );
         }
-        println!("\nResults in {}/", out_dir.display());
+        outln!("\nResults in {}/", out_dir.display());
     }
     Ok(())
 }

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
 use clap::Args;
 
 use plgsim::metrics::Horizon;
@@ -11,7 +10,7 @@ use plgsim::whatif::DEFAULT_METRICS;
 use plgsim::whatif::sweep::{self, Axis, SweepError};
 use plgsim::{format, render};
 
-use super::{CliError, Common, base_overrides, load, metrics, out_dir, pool, progress, read};
+use super::{CliError, Common, base_overrides, check_out, load, metrics, out_dir, pool, progress, read};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -54,6 +53,7 @@ pub fn run(args: SweepArgs) -> Result<(), CliError> {
         }
     };
     let out_dir = out_dir(&args.common.out, &args.scenario, "-sweep");
+    check_out(&out_dir)?;
     let text = read(&args.scenario)?;
     let name = args.scenario.display().to_string();
     let points: usize = axes.iter().map(|a| a.values.len()).product();
@@ -65,7 +65,7 @@ pub fn run(args: SweepArgs) -> Result<(), CliError> {
         Ok(s) => s,
         Err(SweepError::Grid(m)) => return Err(CliError::Usage(m)),
         Err(SweepError::Scenario { point, error }) => {
-            eprintln!("the sweep point {point} is not a valid scenario:");
+            errln!("the sweep point {point} is not a valid scenario:");
             return Err(CliError::Scenario(error));
         }
     };
@@ -74,19 +74,19 @@ pub fn run(args: SweepArgs) -> Result<(), CliError> {
     if !args.common.no_charts {
         files.extend(render::render_sweep(&sweep));
     }
-    output::write_folder(&out_dir, &files).with_context(|| format!("cannot write {}", out_dir.display()))?;
+    output::write_folder(&out_dir, &files)?;
 
     if !args.common.quiet {
-        print_table(&sweep);
-        println!("\nResults in {}/", out_dir.display());
+        print_table(&sweep)?;
+        outln!("\nResults in {}/", out_dir.display());
     }
     Ok(())
 }
 
 /// Per metric: each point's P50 (P10-P90), the paired difference against
 /// the baseline, and the best point.
-fn print_table(s: &plgsim::whatif::sweep::Sweep) {
-    println!(
+fn print_table(s: &plgsim::whatif::sweep::Sweep) -> Result<(), CliError> {
+    outln!(
         "{}: sweep of {} ({} runs per point, seed {})",
         s.scenario,
         s.axes.iter().map(|a| a.key.as_str()).collect::<Vec<_>>().join(" x "),
@@ -95,7 +95,7 @@ fn print_table(s: &plgsim::whatif::sweep::Sweep) {
     );
     for (m, metric) in s.metrics.iter().enumerate() {
         let u = metric.unit();
-        println!(
+        outln!(
             "\n{} ({}; differences against {}{})",
             metric.name(),
             if metric.higher_is_better() { "higher is better" } else { "lower is better" },
@@ -126,7 +126,7 @@ fn print_table(s: &plgsim::whatif::sweep::Sweep) {
             } else {
                 ""
             };
-            println!(
+            outln!(
                 "  {:<40} P50 {:>10} (P10 {:>10}, P90 {:>10})  diff {d}{mark}",
                 sweep::describe(&s.axes, &p.coords),
                 format::opt(st.p50(), u),
@@ -135,4 +135,5 @@ fn print_table(s: &plgsim::whatif::sweep::Sweep) {
             );
         }
     }
+    Ok(())
 }

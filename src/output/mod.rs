@@ -10,7 +10,7 @@ mod export;
 mod write;
 
 pub use export::{monthly_csv, runs_csv, summary_json};
-pub use write::write_folder;
+pub use write::{MARKER, OutputError, check_folder, write_folder};
 
 /// A file to write, relative to the output folder.
 #[derive(Debug, Clone)]

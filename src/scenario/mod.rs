@@ -311,7 +311,7 @@ pub struct PricingSpec {
 impl Scenario {
     /// Reads and validates a scenario file, applying `overrides` on top.
     pub fn from_file(path: &Path, overrides: &[Override]) -> Result<Scenario, LoadError> {
-        let text = std::fs::read_to_string(path).map_err(|e| LoadError::Io(path.display().to_string(), e))?;
+        let text = read_text(path)?;
         Scenario::from_str(&path.display().to_string(), &text, overrides).map_err(LoadError::Invalid)
     }
 
@@ -400,8 +400,30 @@ impl Scenario {
 pub enum LoadError {
     #[error("cannot read {0}: {1}")]
     Io(String, std::io::Error),
+    #[error(
+        "{0} is larger than {max} MiB: a scenario is a small text file (is this the right file?)",
+        max = MAX_SCENARIO_BYTES >> 20
+    )]
+    TooLarge(String),
     #[error("{0}")]
     Invalid(ScenarioError),
+}
+
+/// The largest scenario file read (4 MiB); a larger one (or an endless
+/// stream such as `/dev/zero`) is refused after reading this much.
+pub const MAX_SCENARIO_BYTES: u64 = 4 << 20;
+
+/// Reads a scenario file's text, refusing files over [`MAX_SCENARIO_BYTES`].
+pub fn read_text(path: &Path) -> Result<String, LoadError> {
+    use std::io::Read;
+    let name = || path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| LoadError::Io(name(), e))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SCENARIO_BYTES + 1).read_to_end(&mut bytes).map_err(|e| LoadError::Io(name(), e))?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(LoadError::TooLarge(name()));
+    }
+    String::from_utf8(bytes).map_err(|e| LoadError::Io(name(), std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }
 
 /// The commented starter scenario written by `plgsim new`.
