@@ -11,6 +11,7 @@ mod closed_forms;
 mod invariants;
 mod mechanics;
 mod render;
+mod safety;
 mod scenarios;
 mod util;
 mod whatif;

@@ -220,8 +220,10 @@ fn swap_into_place(parent: &Path, name: &OsStr, tmp: &Path, target: &Path) -> io
     match exchange(tmp, target) {
         Ok(()) => {
             sync_dir(parent);
-            // `tmp` now holds the previous results.
-            fs::remove_dir_all(tmp)
+            // `tmp` now holds the previous results. The new ones are in
+            // place: a failed removal is debris for the next write.
+            let _ = remove(tmp);
+            Ok(())
         }
         Err(e) if exchange_unsupported(&e) => {
             let old = parent.join(debris_name(name, "old", std::process::id()));
@@ -231,10 +233,28 @@ fn swap_into_place(parent: &Path, name: &OsStr, tmp: &Path, target: &Path) -> io
                 return Err(e);
             }
             sync_dir(parent);
-            fs::remove_dir_all(&old)
+            let _ = remove(&old);
+            Ok(())
         }
         Err(e) => Err(e),
     }
+}
+
+/// Removes a folder plgsim wrote, its marker last: a removal cut short
+/// leaves a folder that is still recognisably abandoned debris.
+fn remove(dir: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_name() == MARKER {
+            continue;
+        }
+        if entry.file_type()?.is_dir() { fs::remove_dir_all(entry.path()) } else { fs::remove_file(entry.path()) }?;
+    }
+    match fs::remove_file(dir.join(MARKER)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    fs::remove_dir(dir)
 }
 
 #[cfg(any(target_os = "linux", target_os = "android", target_vendor = "apple"))]
@@ -279,12 +299,12 @@ fn recover(parent: &Path, name: &OsStr) -> io::Result<()> {
             continue;
         }
         if entry.file_type()?.is_dir() {
-            debris.push((kind == "old", entry.path()));
+            debris.push((kind == "old", pid.parse::<u32>().ok(), entry.path()));
         }
     }
     let target = parent.join(name);
-    for (old, path) in debris {
-        if !abandoned(&path) {
+    for (old, pid, path) in debris {
+        if !abandoned(&path, pid) {
             continue;
         }
         if old && !target.exists() {
@@ -292,21 +312,27 @@ fn recover(parent: &Path, name: &OsStr) -> io::Result<()> {
             // putting the new ones in place.
             fs::rename(&path, &target)?;
         } else {
-            fs::remove_dir_all(&path)?;
+            remove(&path)?;
         }
     }
     Ok(())
 }
 
 /// Whether no live process is writing into `dir`: its marker is not locked
-/// (or, without a marker, it is older than a writer needs to make one).
-fn abandoned(dir: &Path) -> bool {
+/// (or, without a marker, the process named by the folder is gone, or the
+/// folder is older than a writer needs to make its marker).
+fn abandoned(dir: &Path, pid: Option<u32>) -> bool {
     match File::open(dir.join(MARKER)) {
         Ok(f) => match f.try_lock() {
             Ok(()) => true,
             Err(TryLockError::WouldBlock) => false,
             Err(TryLockError::Error(_)) => false,
         },
+        Err(_)
+            if pid.is_some_and(|p| Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{p}")).exists()) =>
+        {
+            true
+        }
         Err(_) => fs::symlink_metadata(dir)
             .and_then(|m| m.modified())
             .is_ok_and(|t| SystemTime::now().duration_since(t).unwrap_or_default() > UNMARKED_GRACE),

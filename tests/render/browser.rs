@@ -3,7 +3,9 @@
 //! show the page (not a blank or error page) with its charts drawn.
 //!
 //! Chromium is expected at `/usr/bin/chromium` (Debian's `chromium`
-//! package). Without it the test fails, unless `PLGSIM_SKIP_BROWSER=1`.
+//! package). The test runs whenever it is there. Without it the test is
+//! required under CI (`CI=true`, where `.ci/run` installs it) and fails;
+//! elsewhere it says on the terminal that it was skipped and how to run it.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -23,14 +25,22 @@ const TIME_LIMIT: Duration = Duration::from_secs(120);
 #[test]
 fn the_report_renders_in_chromium() {
     if !Path::new(CHROMIUM).exists() {
-        if std::env::var("PLGSIM_SKIP_BROWSER").as_deref() == Ok("1") {
-            eprintln!("skipped: {CHROMIUM} is missing and PLGSIM_SKIP_BROWSER=1");
-            return;
-        }
-        panic!(
-            "{CHROMIUM} is missing: install it (apt-get install -y chromium) to check the report \
-             in a browser, or set PLGSIM_SKIP_BROWSER=1 to skip this test"
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        assert!(
+            !ci,
+            "{CHROMIUM} is missing and CI is set: the report must be checked in a real browser \
+             (.ci/run installs Debian's chromium)"
         );
+        // Straight to the terminal: the test harness hides what a passing
+        // test prints.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "\nSKIPPED render::browser::the_report_renders_in_chromium: {CHROMIUM} is missing. \
+             Install it (sudo apt-get install -y chromium) to check the report in a real browser; \
+             under CI=true this test is required.\n"
+        );
+        return;
     }
     let scenario = Scenario::from_str("t.toml", SCENARIO, &[]).unwrap();
     let sim = simulate(&scenario, &|| {});
