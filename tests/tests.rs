@@ -8,6 +8,7 @@
 mod bad_input;
 mod cli;
 mod closed_forms;
+mod fuzz;
 mod invariants;
 mod mechanics;
 mod render;
