@@ -66,7 +66,7 @@ pub fn number(x: f64) -> String {
     if x.abs() >= 1000.0 {
         return format!("{x:.0}");
     }
-    let digits = if x == 0.0 { 0 } else { (3 - x.abs().log10().floor() as i32).max(0) as usize };
+    let digits = if x == 0.0 { 0 } else { (3 - libm::floor(libm::log10(x.abs())) as i32).max(0) as usize };
     let s = format!("{x:.digits$}");
     let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
     if s == "-0" { "0".into() } else { s }

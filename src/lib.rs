@@ -12,6 +12,7 @@ pub mod engine;
 pub mod format;
 pub mod metrics;
 pub mod output;
+#[cfg(feature = "charts")]
 pub mod render;
 pub mod rng;
 pub mod sampling;

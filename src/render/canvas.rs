@@ -326,7 +326,7 @@ pub fn nice_ticks_in(lo: f64, hi: f64, n: usize) -> Vec<f64> {
         return vec![lo];
     }
     let rough = span / n as f64;
-    let power = 10f64.powf(rough.log10().floor());
+    let power = libm::pow(10.0, libm::floor(libm::log10(rough)));
     let step = [1.0, 2.0, 2.5, 5.0, 10.0].into_iter().map(|m| m * power).find(|s| *s >= rough).unwrap_or(10.0 * power);
     let slack = 1e-9 * lo.abs().max(hi.abs());
     let first = ((lo - slack) / step).ceil() as i64;
