@@ -32,7 +32,7 @@
 use crate::engine;
 use crate::format;
 use crate::metrics::{Horizon, Unit};
-use crate::scenario::correlation::normal_quantile;
+use crate::sampling::normal_quantile;
 use crate::scenario::{ParamId, Scenario};
 use crate::stats::Stat;
 
