@@ -490,7 +490,6 @@ impl RunModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::Rng;
 
     #[test]
     fn per_step_probability_compounds_back_to_the_month() {
