@@ -48,9 +48,9 @@ fn engine_throughput(c: &mut Criterion) {
 /// twice per run, for usage and time to value) and 1,000 draws.
 fn lognormal(c: &mut Criterion) {
     c.bench_function("model/lognormal_new", |b| {
-        b.iter(|| black_box(engine::model::LogNormal::new(black_box(0.25), black_box(0.7))))
+        b.iter(|| black_box(plgsim::sampling::LogNormal::new(black_box(0.25), black_box(0.7))))
     });
-    let l = engine::model::LogNormal::new(0.25, 0.7);
+    let l = plgsim::sampling::LogNormal::new(0.25, 0.7);
     let mut rng = plgsim::rng::process_rng(1, 0);
     let mut g = c.benchmark_group("model");
     g.throughput(Throughput::Elements(1000));
