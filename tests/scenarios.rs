@@ -31,39 +31,6 @@ fn the_starter_scenario_is_valid() {
     Scenario::from_str("starter.toml", plgsim::scenario::STARTER, &[]).unwrap();
 }
 
-/// Trackly: revenue in month 24 as a function of the free-plan limit (1 to
-/// 20 projects) peaks at an interior limit. The peak comes from the
-/// mechanics: a tight limit is hit before users reach value (early hits
-/// convert at 4%, and value builds up after activation) and blocks sharing;
-/// a loose one is reached late or never within the horizon. Every limit
-/// uses the same seed (common random numbers), so the differences are
-/// checked as paired differences, within 4 of their standard errors.
-#[test]
-fn trackly_free_limit_has_an_interior_optimum() {
-    use plgsim::Override;
-    use plgsim::metrics::Monthly;
-
-    let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/trackly.toml"));
-    let revenue_m24 = |limit: u32| -> Vec<f64> {
-        let ovr = [
-            Override::parse(&format!("free.usage_limit={limit}")).unwrap(),
-            Override::parse("scenario.runs=30").unwrap(),
-        ];
-        let s = Scenario::from_file(path, &ovr).unwrap();
-        let sim = simulate(&s, &|| {});
-        sim.monthly_values(23, Monthly::Revenue as usize).collect()
-    };
-    let by_limit: Vec<(u32, Vec<f64>)> = (1..=20).map(|l| (l, revenue_m24(l))).collect();
-    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
-    let (best, best_runs) = by_limit.iter().max_by(|a, b| mean(&a.1).total_cmp(&mean(&b.1))).unwrap();
-    assert!(*best > 1 && *best < 20, "the optimum is at the edge: {best} projects");
-    for (edge, runs) in [&by_limit[0], &by_limit[19]] {
-        let diffs: Vec<f64> = best_runs.iter().zip(runs).map(|(b, e)| b - e).collect();
-        let (d, se) = crate::util::mean_se(&diffs);
-        assert!(d > 4.0 * se, "limit {best} beats limit {edge} by {d} (standard error {se})");
-    }
-}
-
 /// The starter's commented-out sections are valid too once uncommented.
 #[test]
 fn the_starter_scenario_is_valid_with_every_section() {
