@@ -24,6 +24,10 @@ use std::path::Path;
 pub use diagnostic::{Location, Problem, ScenarioError};
 pub use load::Override;
 pub use param::{Dist, Domain};
+pub use validate::{
+    MAX_ACCOUNT_MRR, MAX_ACCOUNT_SEATS, MAX_ACCOUNTS, MAX_CHANNELS, MAX_MARKET, MAX_MONEY, MAX_MONTHS, MAX_PLANS,
+    MAX_RUN_MONTHS, MAX_RUNS, MAX_SEATS,
+};
 
 use crate::rng;
 
