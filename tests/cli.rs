@@ -201,3 +201,32 @@ fn sweep_uses_the_declared_grid() {
     assert!(out.join("report.html").is_file() && out.join("charts/sweep_revenue_total.png").is_file());
     plgsim().args(["sweep", scenario, "--param", "nonsense", "--runs", "2"]).assert().code(2);
 }
+
+#[test]
+fn compare_without_scenarios_is_refused_not_a_panic() {
+    for args in [&["compare"][..], &["compare", "one.toml"][..]] {
+        let assert = plgsim().args(args).assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains("required") && !stderr.contains("panicked"), "{stderr}");
+    }
+    // The library answers an empty comparison with an empty one.
+    let cmp = plgsim::whatif::compare::run(&[], &[plgsim::metrics::Horizon::MrrFinal], &|| {});
+    assert!(cmp.variants.is_empty());
+}
+
+#[test]
+fn an_empty_sweep_axis_exits_2_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    fs::write(&file, format!("{TINY}[sweep]\nparams = [{{ key = \"free.usage_limit\", values = [] }}]\n")).unwrap();
+    plgsim().args(["validate", file.to_str().unwrap()]).assert().code(2);
+    let assert = plgsim()
+        .args(["sweep", file.to_str().unwrap(), "--quiet"])
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("no values") && !stderr.contains("panicked"), "{stderr}");
+    assert!(!dir.path().join("o").exists());
+}

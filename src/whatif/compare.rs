@@ -59,7 +59,8 @@ pub fn run(scenarios: &[(String, Scenario)], metrics: &[Horizon], on_done: &(dyn
             }
         })
         .collect();
-    let first = variants[0].values.clone();
+    // (No scenario: an empty comparison, not a panic.)
+    let first = variants.first().map(|v| v.values.clone()).unwrap_or_default();
     for v in &mut variants {
         v.vs_first = if paired {
             v.values.iter().zip(&first).map(|(a, b)| paired_difference(a, b)).collect()

@@ -118,6 +118,13 @@ impl SweepSection {
             .map(|p| {
                 let values = match &p.values {
                     Values::Text(s) => parse_values(s).map_err(|e| format!("sweep.params `{}`: {e}", p.key))?,
+                    Values::List(v) if v.is_empty() => return Err(format!("sweep.params `{}`: no values", p.key)),
+                    Values::List(v) if v.len() > MAX_AXIS_POINTS => {
+                        return Err(format!("sweep.params `{}`: more than {MAX_AXIS_POINTS} values", p.key));
+                    }
+                    Values::List(v) if v.iter().any(|x| !x.is_finite()) => {
+                        return Err(format!("sweep.params `{}`: every value must be a finite number", p.key));
+                    }
                     Values::List(v) => v.clone(),
                 };
                 Ok(Axis { key: p.key.clone(), values })
@@ -196,6 +203,9 @@ pub fn run(
 ) -> Result<Sweep, SweepError> {
     if axes.is_empty() || axes.len() > 2 {
         return Err(SweepError::Grid(format!("a sweep takes one or two parameters, got {}", axes.len())));
+    }
+    if let Some(a) = axes.iter().find(|a| a.values.is_empty()) {
+        return Err(SweepError::Grid(format!("`{}` has no values to sweep", a.key)));
     }
     if axes.len() == 2 && axes[0].key == axes[1].key {
         return Err(SweepError::Grid(format!("`{}` is swept twice", axes[0].key)));
