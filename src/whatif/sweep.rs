@@ -296,14 +296,14 @@ impl Sweep {
     /// paired difference against the baseline point with its 95% interval,
     /// and whether the point is the baseline or the best for that metric.
     pub fn csv(&self) -> Vec<u8> {
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut w = crate::output::CsvFile::new();
         let mut header = vec!["point".to_string()];
         header.extend(self.axes.iter().map(|a| a.key.clone()));
         header.extend(
             ["metric", "mean", "p10", "p50", "p90", "diff_vs_baseline", "diff_low", "diff_high", "baseline", "best"]
                 .map(String::from),
         );
-        w.write_record(&header).expect("write to memory");
+        w.row(&header);
         for (i, p) in self.points.iter().enumerate() {
             for (m, metric) in self.metrics.iter().enumerate() {
                 let s = &p.stats[m];
@@ -322,10 +322,10 @@ impl Sweep {
                     (i == self.baseline).to_string(),
                     (self.best[m] == Some(i)).to_string(),
                 ]);
-                w.write_record(&rec).expect("write to memory");
+                w.row(&rec);
             }
         }
-        w.into_inner().expect("flush to memory")
+        w.into_bytes()
     }
 
     /// `summary.json`: the grid, the baseline, and the best point per metric.
