@@ -346,3 +346,34 @@ error: bad.toml:4:1: sweep.params: sweep.params `plans.pro.price_per_month`: no 
   | ^^^^^^^"#,
     );
 }
+
+#[test]
+fn invalid_utf8_names_its_line() {
+    let text = b"[scenario]\nname = \"caf\xe9\"\n[[plans]]\nname = \"pro\"\nprice_per_month = 12\n";
+    let got = Scenario::from_bytes("bad.toml", text, &[]).unwrap_err().to_string();
+    assert_eq!(
+        got,
+        "error: bad.toml:2:12: not valid UTF-8: byte 0xe9 at byte offset 22 (save the file as UTF-8)\n  |\n2 | name = \"caf\u{FFFD}\"\n  |            ^"
+    );
+    // From a file too (the CLI's path).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, text).unwrap();
+    let err = Scenario::from_file(&path, &[]).unwrap_err().to_string();
+    assert!(err.contains("bad.toml:2:12: not valid UTF-8"), "{err}");
+}
+
+#[test]
+fn a_recursion_limit_names_its_line() {
+    let deep = vec!["a"; 300].join(".");
+    let got = errors(&format!("{PLAN}[scenario]\n{deep} = 1\n"));
+    assert!(
+        got.starts_with(
+            "error: bad.toml:5:1: invalid TOML: recursion limit (keys or values nested too deeply)\n  |\n5 | a.a.a."
+        ),
+        "{got}"
+    );
+    assert!(got.ends_with(&format!("  | {}", "^".repeat(deep.len()))), "{got}");
+    let got = errors(&format!("{PLAN}[{deep}]\nb = 1\n"));
+    assert!(got.starts_with("error: bad.toml:4:1: invalid TOML: recursion limit"), "{got}");
+}

@@ -315,8 +315,18 @@ pub struct PricingSpec {
 impl Scenario {
     /// Reads and validates a scenario file, applying `overrides` on top.
     pub fn from_file(path: &Path, overrides: &[Override]) -> Result<Scenario, LoadError> {
-        let text = std::fs::read_to_string(path).map_err(|e| LoadError::Io(path.display().to_string(), e))?;
-        Scenario::from_str(&path.display().to_string(), &text, overrides).map_err(LoadError::Invalid)
+        let bytes = std::fs::read(path).map_err(|e| LoadError::Io(path.display().to_string(), e))?;
+        Scenario::from_bytes(&path.display().to_string(), &bytes, overrides).map_err(LoadError::Invalid)
+    }
+
+    /// Reads and validates scenario bytes: [`Scenario::from_str`], after
+    /// checking that they are UTF-8 (else the problem names the line and
+    /// column of the first invalid byte).
+    pub fn from_bytes(file_name: &str, bytes: &[u8], overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Scenario::from_str(file_name, text, overrides),
+            Err(e) => Err(ScenarioError { problems: vec![diagnostic::invalid_utf8(file_name, bytes, e)] }),
+        }
     }
 
     /// Reads and validates scenario text. `file_name` is used in messages.
