@@ -193,3 +193,187 @@ error: bad.toml:2:8: scenario.runs: 500000 runs x 120 months keeps too many resu
   |        ^^^^^^"#,
     );
 }
+
+// Values that validate but would not fit the engine's types (issue 8).
+
+#[test]
+fn too_many_channels_are_refused_not_wrapped() {
+    let channels: String =
+        (0..249).map(|i| format!("[[acquisition.channels]]\nname = \"c{i}\"\ncost_per_signup = 1\n")).collect();
+    check(
+        &format!("{PLAN}{channels}"),
+        r#"
+error: bad.toml:4:1: acquisition.channels: at most 248 paid channels (each is counted under its own source), got 249
+  |
+4 | [[acquisition.channels]]
+  | ^^^^^^^^^^^^^^^^^^^^^^^^"#,
+    );
+    let channels: String =
+        (0..248).map(|i| format!("[[acquisition.channels]]\nname = \"c{i}\"\ncost_per_signup = 1\n")).collect();
+    assert!(Scenario::from_str("ok.toml", &format!("{PLAN}{channels}"), &[]).is_ok());
+}
+
+#[test]
+fn too_many_plans_are_refused_not_wrapped() {
+    let plans = |n: usize| -> String {
+        (0..n).map(|i| format!("[[plans]]\nname = \"p{i}\"\nprice_per_month = {}\n", i + 1)).collect()
+    };
+    check(
+        &plans(257),
+        r#"
+error: bad.toml:1:1: plans: at most 256 plans (an account keeps its plan in 8 bits), got 257
+  |
+1 | [[plans]]
+  | ^^^^^^^^^"#,
+    );
+    assert!(Scenario::from_str("ok.toml", &plans(256), &[]).is_ok());
+}
+
+#[test]
+fn an_activation_window_beyond_the_horizon_limit_is_refused() {
+    check(
+        &format!("[activation]\nwindow_months = 4294967295\n{PLAN}"),
+        r#"
+error: bad.toml:2:17: activation.window_months: expected at most 600, got 4294967295
+  |
+2 | window_months = 4294967295
+  |                 ^^^^^^^^^^"#,
+    );
+    // A distribution's draws stop at the limit, as for every bounded value.
+    let s = Scenario::from_str(
+        "ok.toml",
+        &format!("[activation]\nwindow_months = {{ dist = \"lognormal\", median = 300, sigma = 3 }}\n{PLAN}"),
+        &[],
+    )
+    .unwrap();
+    let id = s.param_by_key("activation.window_months").unwrap();
+    let draws: Vec<f64> = (0..2000).map(|r| s.sample(r)[id.0]).collect();
+    assert!(draws.iter().all(|&w| w > 0.0 && w <= 600.0));
+    assert!(draws.contains(&600.0), "the tail reaches the limit and stops there");
+}
+
+#[test]
+fn a_price_whose_mrr_overflows_is_refused() {
+    check(
+        "[[plans]]\nname = \"pro\"\nprice_per_month = 1e9\n",
+        r#"
+error: bad.toml:3:19: plans.pro.price_per_month: expected at most 42949672.95, got 1000000000: an account's MRR is kept in 32 bits of cents
+  |
+3 | price_per_month = 1e9
+  |                   ^^^"#,
+    );
+    // Per seat, without seat limits: up to 65,535 seats.
+    check(
+        "[[plans]]\nname = \"team\"\nper_seat = true\nprice_per_month = [100, 1000]\n",
+        r#"
+error: bad.toml:4:19: plans.team.price_per_month: expected at most 655.37, got 1000: a price per seat x up to 65535 seats (the plan's seat limit, or the most seats an account can bring to it) must fit an account's MRR, at most 42949672.95
+  |
+4 | price_per_month = [100, 1000]
+  |                   ^^^^^^^^^^^"#,
+    );
+    // With seat limits on the free plan and on the tiers, the bound is the
+    // most seats an account can reach there.
+    let tiers = "[free]\nseat_limit = 5\n[[plans]]\nname = \"team\"\nper_seat = true\nprice_per_month = 4000000\nseat_limit = 10\n[[plans]]\nname = \"big\"\nper_seat = true\nprice_per_month = 4000000\nseat_limit = 20\n";
+    let got = errors(tiers);
+    assert_eq!(got.lines().filter(|l| l.starts_with("error:")).count(), 1, "{got}");
+    assert!(got.starts_with("error: bad.toml:11:19: plans.big.price_per_month: expected at most 2147483.64, got 4000000: a price per seat x up to 20 seats"), "{got}");
+    // A trial adds seats without limit, so its accounts can bring 65,535.
+    let got = errors(&format!("{tiers}[trial]\nlength_months = 1\nconversion = 0.5\n"));
+    assert!(got.contains("plans.team.price_per_month: expected at most 655.37"), "{got}");
+    // The limit is the largest price that fits exactly.
+    assert!(Scenario::from_str("ok.toml", "[[plans]]\nname = \"pro\"\nprice_per_month = 42949672.95\n", &[]).is_ok());
+}
+
+#[test]
+fn growth_that_compounds_past_the_maxima_is_refused() {
+    check(
+        &format!(
+            "[scenario]\nmonths = 600\n[acquisition.organic]\nsignups_per_month = 100\ngrowth_per_month = 0.5\n[[acquisition.channels]]\nname = \"ads\"\nspend_per_month = 1000\nspend_growth_per_month = {{ dist = \"uniform\", low = 0, high = 0.1 }}\ncost_per_signup = 10\nmax_signups_per_month = 1000\n{PLAN}"
+        ),
+        r#"
+error: bad.toml:5:20: acquisition.organic.growth_per_month: expected at most 0.0193 over 600 months, got 0.5: it would take acquisition.organic.signups_per_month from 100 past 10000000 (the most signups a month from one source)
+  |
+5 | growth_per_month = 0.5
+  |                    ^^^
+error: bad.toml:9:26: acquisition.channels.ads.spend_growth_per_month: expected at most 0.0351 over 600 months, got 0.1: it would take acquisition.channels.ads.spend_per_month from 1000 past 1000000000000 (the most spend a month)
+  |
+9 | spend_growth_per_month = { dist = "uniform", low = 0, high = 0.1 }
+  |                          ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^"#,
+    );
+    // Without a ceiling, a spend that buys more signups a month than one
+    // source may bring.
+    check(
+        &format!("[[acquisition.channels]]\nname = \"ads\"\nspend_per_month = 1e9\ncost_per_signup = 1\n{PLAN}"),
+        r#"
+error: bad.toml:4:19: acquisition.channels.ads.cost_per_signup: expected at least 100: a spend of up to 1000000000 a month buys 1000000000 signups a month, more than 10000000 (the most signups a month from one source); or give the channel a ceiling, max_signups_per_month
+  |
+4 | cost_per_signup = 1
+  |                   ^"#,
+    );
+}
+
+/// A growth drawn from a distribution is clamped so that the compounded
+/// spend stays finite and within the documented maximum: spend, CAC and cash
+/// flow are numbers, not empty cells.
+#[test]
+fn a_sampled_growth_cannot_overflow_the_spend() {
+    let text = format!(
+        "[scenario]\nmonths = 120\nruns = 50\n[market]\nsize = 1000\n[[acquisition.channels]]\nname = \"ads\"\nspend_per_month = 1000\nspend_growth_per_month = {{ dist = \"normal\", mean = 0.01, sd = 3 }}\ncost_per_signup = 1e6\n{PLAN}"
+    );
+    let s = Scenario::from_str("ok.toml", &text, &[]).unwrap();
+    let id = s.param_by_key("acquisition.channels.ads.spend_growth_per_month").unwrap();
+    let g_max = s.param(id).max;
+    assert!(1000.0 * (1.0 + g_max).powi(120) <= 1e12, "{g_max}");
+    let sim = plgsim::simulate(&s, &|| {});
+    let spend = plgsim::metrics::Horizon::from_name("marketing_spend_total").map(|h| h as usize);
+    for r in &sim.runs {
+        assert!(r.params[id.0] <= g_max);
+        assert!(r.output.horizon[plgsim::metrics::Horizon::CashFlowTotal as usize].is_some_and(f64::is_finite));
+        if let Some(h) = spend {
+            assert!(r.output.horizon[h].is_some_and(|x| x.is_finite() && x <= 120.0 * 1e12));
+        }
+    }
+}
+
+#[test]
+fn an_empty_sweep_axis_is_refused_by_validate() {
+    check(
+        &format!("{PLAN}[sweep]\nparams = [{{ key = \"plans.pro.price_per_month\", values = [] }}]\n"),
+        r#"
+error: bad.toml:4:1: sweep.params: sweep.params `plans.pro.price_per_month`: no values
+  |
+4 | [sweep]
+  | ^^^^^^^"#,
+    );
+}
+
+#[test]
+fn invalid_utf8_names_its_line() {
+    let text = b"[scenario]\nname = \"caf\xe9\"\n[[plans]]\nname = \"pro\"\nprice_per_month = 12\n";
+    let got = Scenario::from_bytes("bad.toml", text, &[]).unwrap_err().to_string();
+    assert_eq!(
+        got,
+        "error: bad.toml:2:12: not valid UTF-8: byte 0xe9 at byte offset 22 (save the file as UTF-8)\n  |\n2 | name = \"caf\u{FFFD}\"\n  |            ^"
+    );
+    // From a file too (the CLI's path).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, text).unwrap();
+    let err = Scenario::from_file(&path, &[]).unwrap_err().to_string();
+    assert!(err.contains("bad.toml:2:12: not valid UTF-8"), "{err}");
+}
+
+#[test]
+fn a_recursion_limit_names_its_line() {
+    let deep = vec!["a"; 300].join(".");
+    let got = errors(&format!("{PLAN}[scenario]\n{deep} = 1\n"));
+    assert!(
+        got.starts_with(
+            "error: bad.toml:5:1: invalid TOML: recursion limit (keys or values nested too deeply)\n  |\n5 | a.a.a."
+        ),
+        "{got}"
+    );
+    assert!(got.ends_with(&format!("  | {}", "^".repeat(deep.len()))), "{got}");
+    let got = errors(&format!("{PLAN}[{deep}]\nb = 1\n"));
+    assert!(got.starts_with("error: bad.toml:4:1: invalid TOML: recursion limit"), "{got}");
+}

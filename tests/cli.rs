@@ -201,3 +201,89 @@ fn sweep_uses_the_declared_grid() {
     assert!(out.join("report.html").is_file() && out.join("charts/sweep_revenue_total.png").is_file());
     plgsim().args(["sweep", scenario, "--param", "nonsense", "--runs", "2"]).assert().code(2);
 }
+
+#[test]
+fn compare_without_scenarios_is_refused_not_a_panic() {
+    for args in [&["compare"][..], &["compare", "one.toml"][..]] {
+        let assert = plgsim().args(args).assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains("required") && !stderr.contains("panicked"), "{stderr}");
+    }
+    // The library answers an empty comparison with an empty one.
+    let cmp = plgsim::whatif::compare::run(&[], &[plgsim::metrics::Horizon::MrrFinal], &|| {});
+    assert!(cmp.variants.is_empty());
+}
+
+#[test]
+fn an_empty_sweep_axis_exits_2_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.toml");
+    fs::write(&file, format!("{TINY}[sweep]\nparams = [{{ key = \"free.usage_limit\", values = [] }}]\n")).unwrap();
+    plgsim().args(["validate", file.to_str().unwrap()]).assert().code(2);
+    let assert = plgsim()
+        .args(["sweep", file.to_str().unwrap(), "--quiet"])
+        .arg("--out")
+        .arg(dir.path().join("o"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("no values") && !stderr.contains("panicked"), "{stderr}");
+    assert!(!dir.path().join("o").exists());
+}
+
+/// Scenario names and file names are text a spreadsheet must not run:
+/// every CSV neutralises cells that would be formulas, and numbers
+/// (negative ones too) stay numbers.
+#[test]
+fn csv_cells_cannot_be_formulas() {
+    let dir = tempfile::tempdir().unwrap();
+    let evil = TINY.replace("name = \"Tiny\"", "name = \"=HYPERLINK(\\\"http://x\\\",\\\"y\\\")\"");
+    let a = dir.path().join("-x.toml");
+    let b = dir.path().join("@b.toml");
+    fs::write(&a, &evil).unwrap();
+    fs::write(&b, TINY.replace("name = \"Tiny\"", "name = \"+1+1\"")).unwrap();
+    let out = dir.path().join("cmp");
+    plgsim()
+        .current_dir(dir.path())
+        .args(["compare", "--runs", "3", "--no-charts", "--quiet", "--metric", "cash_flow_total", "--out"])
+        .arg(&out)
+        .args(["--", "-x.toml", "@b.toml"])
+        .assert()
+        .success();
+    let csv = fs::read_to_string(out.join("compare.csv")).unwrap();
+    let rows: Vec<Vec<String>> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    assert_eq!(rows[0][0], "'=HYPERLINK(\"http://x\",\"y\")");
+    assert_eq!(rows[0][1], "'-x.toml");
+    assert_eq!(rows[1][0], "'+1+1");
+    assert_eq!(rows[1][1], "'@b.toml");
+    // The figures are numbers (negative ones included), never prefixed.
+    for row in &rows {
+        for cell in &row[3..] {
+            assert!(cell.is_empty() || cell.parse::<f64>().is_ok(), "{cell:?} in {csv}");
+        }
+    }
+    // The same rule in the other CSVs: a run's files.
+    let run_out = dir.path().join("run");
+    plgsim()
+        .current_dir(dir.path())
+        .args(["run", "--runs", "3", "--no-charts", "--quiet", "--out"])
+        .arg(&run_out)
+        .args(["--", "-x.toml"])
+        .assert()
+        .success();
+    for f in ["monthly.csv", "runs.csv"] {
+        let text = fs::read_to_string(run_out.join(f)).unwrap();
+        for rec in csv::Reader::from_reader(text.as_bytes()).records() {
+            for cell in rec.unwrap().iter() {
+                assert!(
+                    !cell.starts_with(['=', '+', '@']) && (!cell.starts_with('-') || cell.parse::<f64>().is_ok()),
+                    "{cell:?} in {f}"
+                );
+            }
+        }
+    }
+}

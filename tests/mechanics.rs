@@ -599,3 +599,15 @@ fn tenure_churn_does_not_depend_on_the_step_length() {
         assert_close(&format!("survivors after the first month ({step})"), &left, survive, 0.01);
     }
 }
+
+/// The base MRR of gross retention is kept exactly at any MRR: with no
+/// churn and no seat changes, GRR and NRR are exactly 1 even at an MRR whose
+/// cents an `f32` would round (123,456,787 cents rounds down to ...784).
+#[test]
+fn gross_retention_is_exact_above_167k_mrr() {
+    let (_, sim) = run(
+        "[scenario]\nmonths = 13\nruns = 3\n[initial]\npaid_accounts = 4\n[[plans]]\nname = \"big\"\nprice_per_month = 1234567.87\n",
+    );
+    assert_eq!(horizon(&sim, Horizon::Grr12m), [1.0; 3]);
+    assert_eq!(horizon(&sim, Horizon::Nrr12m), [1.0; 3]);
+}

@@ -64,7 +64,8 @@ pub struct Account {
     pub intensity: f32,
     /// This account's free usage limit (plan limit + referral bonus). A
     /// paying account of the retention base keeps its MRR at the window
-    /// start here, in cents (exact below $167k a month).
+    /// start here, in cents, as the bits of a `u32` (`f32::from_bits`,
+    /// read back with `to_bits`: exact at any MRR).
     pub limit: f32,
     /// Monthly recurring revenue, in cents (0 unless paying or lapsed).
     pub mrr_cents: u32,

@@ -13,7 +13,7 @@
 //! 2^-32; Poisson counts are read from a cumulative table on the same scale.
 
 use crate::sampling::LogNormal;
-use crate::scenario::{ParamId, Scenario};
+use crate::scenario::{MAX_ACCOUNTS, MAX_MONEY, ParamId, Scenario};
 
 /// 2^32 as f64: the scale of the 32-bit thresholds.
 const SCALE: f64 = 4_294_967_296.0;
@@ -97,19 +97,24 @@ pub struct Channel {
 
 impl Channel {
     /// Monthly spend in month `t` (fractional for finer steps).
+    /// Capped at [`MAX_MONEY`], the documented most spend a month
+    /// (validation refuses a growth that compounds past it; a sampled value
+    /// in the tail of a distribution stops there instead of overflowing).
     pub fn spend_at(&self, t_months: f64) -> f64 {
-        self.spend_per_month * libm::pow(1.0 + self.spend_growth_per_month, t_months)
+        (self.spend_per_month * libm::pow(1.0 + self.spend_growth_per_month, t_months)).min(MAX_MONEY)
     }
 
     /// Expected signups a month for a monthly spend `s` in an untouched
     /// market: `s / cost_per_signup`, or with a ceiling `M` the saturating
     /// response `M (1 - exp(-s / (cost_per_signup M)))`, whose first signups
     /// cost `cost_per_signup` each and whose marginal cost rises with spend.
+    /// At most [`MAX_ACCOUNTS`] a month, the most signups from one source.
     pub fn signups_for(&self, s: f64) -> f64 {
-        match self.max_signups_per_month {
+        let n = match self.max_signups_per_month {
             None => s / self.cost_per_signup,
             Some(m) => m * (1.0 - libm::exp(-s / (self.cost_per_signup * m))),
-        }
+        };
+        n.min(MAX_ACCOUNTS)
     }
 }
 
@@ -309,8 +314,9 @@ impl RunModel {
         // Price response: a plan's conversion probabilities are multiplied by
         // (price / reference)^-e_conv and its churn by (price / reference)^e_churn.
         let reference = m.pricing.reference_price.map(v);
+        // (Finite: a factor of 0 times an overflowed power would be NaN.)
         let response = |price: f64, e: f64| match reference {
-            Some(r) if e != 0.0 && r > 0.0 => libm::pow(price.max(1e-9) / r, e),
+            Some(r) if e != 0.0 && r > 0.0 => libm::pow(price.max(1e-9) / r, e).min(f64::MAX),
             _ => 1.0,
         };
         let e_conv = v(m.pricing.conversion_elasticity);
@@ -474,6 +480,13 @@ impl RunModel {
             payment_fee_fixed: v(m.costs.payment_fee_fixed),
             fixed_cost_per_step: v(m.costs.fixed_per_month) / kf,
         }
+    }
+
+    /// Expected organic signups a month in month `t` (fractional for finer
+    /// steps), at most [`MAX_ACCOUNTS`], the documented most signups a month
+    /// from one source (see [`Channel::spend_at`]).
+    pub fn organic_rate_at(&self, t_months: f64) -> f64 {
+        (self.organic_signups_per_month * libm::pow(1.0 + self.organic_growth_per_month, t_months)).min(MAX_ACCOUNTS)
     }
 
     /// Whether dormant free accounts can come back (else they need not be kept).

@@ -1146,7 +1146,7 @@ pub fn simulate_run(
 
         // 2. Arrivals.
         let mut arrivals: Vec<(u8, u64)> = Vec::with_capacity(3 + n_channels);
-        let organic_lambda = m.organic_signups_per_month * libm::pow(1.0 + m.organic_growth_per_month, t_months) / k;
+        let organic_lambda = m.organic_rate_at(t_months) / k;
         let mut organic = r.poisson(organic_lambda);
         organic = r.market_filter(organic);
         if let Some(size) = m.market_size {
@@ -1350,7 +1350,7 @@ pub fn simulate_run(
     // retention) no more than their MRR at the window start.
     let base = pop.of(State::Paid).iter().filter(|a| a.flags & flag::BASE != 0);
     let (now, kept) = base.fold((0u64, 0u64), |(now, kept), a| {
-        (now + a.mrr_cents as u64, kept + (a.mrr_cents as u64).min(a.limit as u64))
+        (now + a.mrr_cents as u64, kept + (a.mrr_cents as u64).min(a.limit.to_bits() as u64))
     });
     let horizon = horizon_metrics(&r, &monthly, monthly_width, base_step.map(|_| (now, kept)));
     RunOutput {
@@ -1366,11 +1366,12 @@ pub fn simulate_run(
 
 /// Marks the paying accounts as the base of the trailing-12-month retention
 /// window, keeping each one's MRR then (in cents) in its `limit` field, which
-/// a paying account does not use.
+/// a paying account does not use: the bits of the `u32`, so that it is exact
+/// at any MRR (an `f32` value would round above 2^24 cents).
 fn mark_base(pop: &mut Population, t: &mut Totals) {
     for a in pop.by_state[State::Paid as usize].iter_mut() {
         a.flags |= flag::BASE;
-        a.limit = a.mrr_cents as f32;
+        a.limit = f32::from_bits(a.mrr_cents);
         t.base_mrr += a.mrr_cents as u64;
     }
 }

@@ -64,34 +64,34 @@ fn cell(x: Option<f64>) -> String {
 
 /// `monthly.csv`: long format, one row per month (1-based) and metric.
 pub fn monthly_csv(summary: &Summary) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = crate::output::CsvFile::new();
     let mut header = vec!["month".to_string(), "metric".into(), "mean".into()];
     header.extend(PERCENTILES.iter().map(|q| format!("p{q}")));
-    w.write_record(&header).expect("write to memory");
+    w.row(&header);
     for (month, row) in summary.monthly.iter().enumerate() {
         for (name, s) in summary.monthly_names.iter().zip(row) {
             let mut rec = vec![(month + 1).to_string(), name.clone(), cell(s.mean)];
             rec.extend(s.p.iter().map(|p| cell(*p)));
-            w.write_record(&rec).expect("write to memory");
+            w.row(&rec);
         }
     }
-    w.into_inner().expect("flush to memory")
+    w.into_bytes()
 }
 
 /// `runs.csv`: one row per run: the sampled value of every uncertain
 /// parameter (column = its key path) and every horizon metric.
 pub fn runs_csv(scenario: &Scenario, sim: &Simulation) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = crate::output::CsvFile::new();
     let uncertain: Vec<_> = scenario.uncertain_params().collect();
     let mut header = vec!["run".to_string()];
     header.extend(uncertain.iter().map(|(_, p)| p.key.clone()));
     header.extend(Horizon::ALL.iter().map(|h| h.name().to_string()));
-    w.write_record(&header).expect("write to memory");
+    w.row(&header);
     for r in &sim.runs {
         let mut rec = vec![r.output.run.to_string()];
         rec.extend(uncertain.iter().map(|(id, _)| cell(Some(r.params[id.0]))));
         rec.extend(r.output.horizon.iter().map(|x| cell(*x)));
-        w.write_record(&rec).expect("write to memory");
+        w.row(&rec);
     }
-    w.into_inner().expect("flush to memory")
+    w.into_bytes()
 }

@@ -6,9 +6,11 @@
 //! the target by rename, so a failed or interrupted run never leaves a
 //! half-written folder or destroys an earlier run's results.
 
+mod csv_file;
 mod export;
 mod write;
 
+pub use csv_file::{CsvFile, safe_cell};
 pub use export::{monthly_csv, runs_csv, summary_json};
 pub use write::{MARKER, OutputError, check_folder, write_folder};
 

@@ -131,6 +131,27 @@ impl Source {
     }
 }
 
+/// The problem with scenario bytes that are not UTF-8: where the first
+/// invalid byte is (line and column, in the text as read with replacement
+/// characters) and what it is.
+pub fn invalid_utf8(file_name: &str, bytes: &[u8], error: std::str::Utf8Error) -> Problem {
+    let at = error.valid_up_to();
+    let len = error.error_len().unwrap_or(bytes.len() - at);
+    let shown: Vec<String> = bytes[at..at + len].iter().map(|b| format!("0x{b:02x}")).collect();
+    let text = String::from_utf8_lossy(bytes);
+    // The invalid bytes became one U+FFFD (3 bytes) at the same offset.
+    let location = Source::new(file_name, &text).locate(at..at + '\u{FFFD}'.len_utf8());
+    Problem {
+        key: String::new(),
+        message: format!(
+            "not valid UTF-8: byte{} {} at byte offset {at} (save the file as UTF-8)",
+            if len == 1 { "" } else { "s" },
+            shown.join(" ")
+        ),
+        location: Some(location),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

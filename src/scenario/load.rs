@@ -69,7 +69,7 @@ pub fn load_raw(source: &mut Source, overrides: &[Override], problems: &mut Vec<
     let (mut table, errors) = DeTable::parse_recoverable(&file_text);
     if !errors.is_empty() {
         for e in errors {
-            let location = e.span().map(|s| source.locate(s));
+            let location = e.span().or_else(|| find_unspanned(&file_text, e.message())).map(|s| source.locate(s));
             problems.push(Problem { key: String::new(), message: syntax_message(e.message()), location });
         }
         return None;
@@ -109,12 +109,41 @@ pub fn load_raw(source: &mut Source, overrides: &[Override], problems: &mut Vec<
     None
 }
 
+/// Where a syntax error that comes without a position is (TOML's
+/// "recursion limit", on keys dotted too deeply): the first line whose
+/// inclusion gives the error, its key underlined. Found by bisection over
+/// line ends, a few parses of prefixes of the text.
+fn find_unspanned(text: &str, message: &str) -> Option<Range<usize>> {
+    let fails = |end: usize| {
+        DeTable::parse_recoverable(&text[..end]).1.iter().any(|e| e.span().is_none() && e.message() == message)
+    };
+    let ends: Vec<usize> = text.match_indices('\n').map(|(i, _)| i + 1).chain([text.len()]).collect();
+    if !fails(text.len()) {
+        return None;
+    }
+    let (mut lo, mut hi) = (0, ends.len() - 1);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if fails(ends[mid]) { hi = mid } else { lo = mid + 1 }
+    }
+    let start = if lo == 0 { 0 } else { ends[lo - 1] };
+    let line = text[start..ends[lo]].trim_end();
+    let content = line.trim_start();
+    let indent = line.len() - content.len();
+    let key = content.split_once('=').map_or(content, |(k, _)| k.trim_end());
+    Some(start + indent..start + indent + key.len())
+}
+
 /// Keys that hold arrays of tables: `--set` enters them by element name or
 /// index and cannot create them.
 const ARRAYS_OF_TABLES: &[&str] = &["acquisition.channels", "plans"];
 
 fn syntax_message(m: &str) -> String {
-    format!("invalid TOML: {}", m.trim())
+    let m = m.trim();
+    if m == "recursion limit" {
+        return "invalid TOML: recursion limit (keys or values nested too deeply)".into();
+    }
+    format!("invalid TOML: {m}")
 }
 
 /// serde's messages, with its Rust type names turned into scenario words.

@@ -24,6 +24,10 @@ use std::path::Path;
 pub use diagnostic::{Location, Problem, ScenarioError};
 pub use load::Override;
 pub use param::{Dist, Domain};
+pub use validate::{
+    MAX_ACCOUNT_MRR, MAX_ACCOUNT_SEATS, MAX_ACCOUNTS, MAX_CHANNELS, MAX_MARKET, MAX_MONEY, MAX_MONTHS, MAX_PLANS,
+    MAX_RUN_MONTHS, MAX_RUNS, MAX_SEATS,
+};
 
 use crate::rng;
 
@@ -311,8 +315,18 @@ pub struct PricingSpec {
 impl Scenario {
     /// Reads and validates a scenario file, applying `overrides` on top.
     pub fn from_file(path: &Path, overrides: &[Override]) -> Result<Scenario, LoadError> {
-        let text = read_text(path)?;
-        Scenario::from_str(&path.display().to_string(), &text, overrides).map_err(LoadError::Invalid)
+        let bytes = read_bytes(path)?;
+        Scenario::from_bytes(&path.display().to_string(), &bytes, overrides).map_err(LoadError::Invalid)
+    }
+
+    /// Reads and validates scenario bytes: [`Scenario::from_str`], after
+    /// checking that they are UTF-8 (else the problem names the line and
+    /// column of the first invalid byte).
+    pub fn from_bytes(file_name: &str, bytes: &[u8], overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Scenario::from_str(file_name, text, overrides),
+            Err(e) => Err(ScenarioError { problems: vec![diagnostic::invalid_utf8(file_name, bytes, e)] }),
+        }
     }
 
     /// Reads and validates scenario text. `file_name` is used in messages.
@@ -413,8 +427,8 @@ pub enum LoadError {
 /// stream such as `/dev/zero`) is refused after reading this much.
 pub const MAX_SCENARIO_BYTES: u64 = 4 << 20;
 
-/// Reads a scenario file's text, refusing files over [`MAX_SCENARIO_BYTES`].
-pub fn read_text(path: &Path) -> Result<String, LoadError> {
+/// Reads a scenario file, refusing files over [`MAX_SCENARIO_BYTES`].
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, LoadError> {
     use std::io::Read;
     let name = || path.display().to_string();
     let file = std::fs::File::open(path).map_err(|e| LoadError::Io(name(), e))?;
@@ -423,7 +437,14 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
     if bytes.len() as u64 > MAX_SCENARIO_BYTES {
         return Err(LoadError::TooLarge(name()));
     }
-    String::from_utf8(bytes).map_err(|e| LoadError::Io(name(), std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
+    Ok(bytes)
+}
+
+/// [`read_bytes`] as text (UTF-8; [`Scenario::from_file`] names the line of
+/// an invalid byte).
+pub fn read_text(path: &Path) -> Result<String, LoadError> {
+    String::from_utf8(read_bytes(path)?)
+        .map_err(|e| LoadError::Io(path.display().to_string(), std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }
 
 /// The commented starter scenario written by `plgsim new`.

@@ -76,7 +76,7 @@ pub struct RawInitial {
 #[serde(deny_unknown_fields)]
 pub struct RawAcquisition {
     pub organic: Option<RawOrganic>,
-    pub channels: Option<Vec<Spanned<RawChannel>>>,
+    pub channels: Option<Spanned<Vec<Spanned<RawChannel>>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

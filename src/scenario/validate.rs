@@ -26,6 +26,17 @@ pub const MAX_ACCOUNTS: f64 = 1e7;
 pub const MAX_MONEY: f64 = 1e12;
 /// Most seats an account may have (the record keeps seats in 16 bits).
 pub const MAX_SEATS: f64 = 60_000.0;
+/// Most seats an account can reach on a plan without a seat limit (the
+/// record's 16 bits).
+pub const MAX_ACCOUNT_SEATS: f64 = u16::MAX as f64;
+/// Most paid channels: each is a source code of its own in an 8-bit field,
+/// after the 8 codes of the other sources.
+pub const MAX_CHANNELS: usize = (u8::MAX - crate::engine::account::source::CHANNEL) as usize + 1;
+/// Most plans: an account keeps its plan in 8 bits.
+pub const MAX_PLANS: usize = u8::MAX as usize + 1;
+/// Largest MRR of one account, in dollars: an account keeps it in 32 bits
+/// of cents ($42,949,672.95).
+pub const MAX_ACCOUNT_MRR: f64 = u32::MAX as f64 / 100.0;
 
 struct Checker<'a> {
     source: &'a Source,
@@ -95,11 +106,78 @@ impl Checker<'_> {
         self.register(key, dist, domain, max, integer)
     }
 
+    /// Bounds a growth rate so that `base` compounded over `months` stays at
+    /// most `limit` (`what` says what that limit is): the bound is the
+    /// growth's `max` (sampled values are clamped to it), and a growth whose
+    /// largest value exceeds it is refused.
+    #[allow(clippy::too_many_arguments)]
+    fn compounding(
+        &mut self,
+        growth: ParamId,
+        raw: &P,
+        base: ParamId,
+        base_raw: &P,
+        months: u32,
+        limit: f64,
+        what: &str,
+    ) {
+        let Some(b) = upper_end(&self.params[base.0].dist) else { return };
+        let b = b.min(self.params[base.0].max);
+        if b <= 0.0 || !b.is_finite() {
+            return;
+        }
+        // The largest growth g with b (1 + g)^months <= limit, rounded down
+        // to 4 decimals.
+        let g_max = ((libm::pow(limit / b, 1.0 / months as f64) - 1.0) * 1e4).floor() / 1e4;
+        self.params[growth.0].max = self.params[growth.0].max.min(g_max);
+        let (key, base_key) = (self.params[growth.0].key.clone(), self.params[base.0].key.clone());
+        if let Some(g) = upper_end(&self.params[growth.0].dist)
+            && g > g_max
+            && self.params[growth.0].dist.check(self.params[growth.0].domain).is_ok()
+        {
+            let span = raw.as_ref().or(base_raw.as_ref()).map(|v| v.span());
+            self.problem(
+                &key,
+                span,
+                format!(
+                    "expected at most {} over {months} months, got {}: it would take {base_key} from {} past {} ({what})",
+                    fmt_num(g_max),
+                    fmt_num(g),
+                    fmt_num(b),
+                    fmt_num(limit),
+                ),
+            );
+        }
+    }
+
     fn fixed(&self, id: ParamId) -> Option<f64> {
         match self.params[id.0].dist {
             Dist::Fixed(x) => Some(x),
             _ => None,
         }
+    }
+}
+
+/// `x` rounded up to 4 significant digits, for messages.
+fn round_up(x: f64) -> f64 {
+    if !(x > 0.0 && x.is_finite()) {
+        return x;
+    }
+    let scale = libm::pow(10.0, libm::floor(libm::log10(x)) - 3.0);
+    // Through the decimal text, so that the result prints without noise.
+    format!("{:.3e}", libm::ceil(x / scale) * scale).parse().unwrap_or(x)
+}
+
+/// The smallest value a bounded distribution can take (the center of an
+/// unbounded one, as [`upper_end`]).
+fn lower_end(d: &Dist) -> Option<f64> {
+    match *d {
+        Dist::Fixed(x) => Some(x),
+        Dist::Uniform { low, .. } | Dist::Interval90 { low, .. } => Some(low),
+        Dist::Triangular { min, .. } => Some(min),
+        Dist::Normal { mean, .. } => Some(mean),
+        Dist::LogNormal { median, .. } => Some(median),
+        Dist::Beta { .. } => Some(0.0),
     }
 }
 
@@ -213,8 +291,31 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         );
     }
 
+    c.compounding(
+        organic.growth_per_month,
+        &organic_raw.growth_per_month,
+        organic.signups_per_month,
+        &organic_raw.signups_per_month,
+        months,
+        MAX_ACCOUNTS,
+        "the most signups a month from one source",
+    );
+
     let mut channels: Vec<ChannelSpec> = Vec::new();
-    for (i, ch) in acquisition.channels.unwrap_or_default().into_iter().enumerate() {
+    let channels_raw = acquisition.channels;
+    if let Some(chs) = &channels_raw
+        && chs.get_ref().len() > MAX_CHANNELS
+    {
+        c.problem(
+            "acquisition.channels",
+            Some(chs.span()),
+            format!(
+                "at most {MAX_CHANNELS} paid channels (each is counted under its own source), got {}",
+                chs.get_ref().len()
+            ),
+        );
+    }
+    for (i, ch) in channels_raw.map(Spanned::into_inner).unwrap_or_default().into_iter().enumerate() {
         let span = ch.span();
         let ch = ch.into_inner();
         let name = match &ch.name {
@@ -251,6 +352,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
                 "a channel needs `cost_per_signup` (money per signup)".into(),
             );
         }
+        let cost_key = k("cost_per_signup");
         channels.push(ChannelSpec {
             spend_per_month: c.bounded(&ch.spend_per_month, &k("spend_per_month"), Domain::NonNegative, 0.0, MAX_MONEY),
             spend_growth_per_month: c.param(
@@ -268,6 +370,41 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             ),
             name,
         });
+        let spec = channels.last().expect("just pushed").clone();
+        c.compounding(
+            spec.spend_growth_per_month,
+            &ch.spend_growth_per_month,
+            spec.spend_per_month,
+            &ch.spend_per_month,
+            months,
+            MAX_MONEY,
+            "the most spend a month",
+        );
+        // Without a ceiling, signups are spend / cost_per_signup.
+        if spec.max_signups_per_month.is_none()
+            && let (Some(spend), Some(growth), Some(cost)) = (
+                upper_end(&c.params[spec.spend_per_month.0].dist),
+                upper_end(&c.params[spec.spend_growth_per_month.0].dist),
+                lower_end(&c.params[spec.cost_per_signup.0].dist),
+            )
+            && cost > 0.0
+        {
+            let growth = growth.min(c.params[spec.spend_growth_per_month.0].max);
+            let top = spend.min(MAX_MONEY) * libm::pow(1.0 + growth, months as f64);
+            if top / cost > MAX_ACCOUNTS {
+                c.problem(
+                    &cost_key,
+                    ch.cost_per_signup.as_ref().map(|v| v.span()),
+                    format!(
+                        "expected at least {}: a spend of up to {} a month buys {} signups a month, more than {} (the most signups a month from one source); or give the channel a ceiling, max_signups_per_month",
+                        fmt_num(round_up(top / MAX_ACCOUNTS)),
+                        fmt_num(round_up(top)),
+                        fmt_num(round_up(top / cost)),
+                        fmt_num(MAX_ACCOUNTS),
+                    ),
+                );
+            }
+        }
     }
 
     // [activation], [usage]
@@ -286,7 +423,13 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             Domain::NonNegative,
             0.0,
         ),
-        window_months: c.param(&a.window_months, "activation.window_months", Domain::Positive, 1.0),
+        window_months: c.bounded(
+            &a.window_months,
+            "activation.window_months",
+            Domain::Positive,
+            1.0,
+            MAX_MONTHS as f64,
+        ),
     };
     let u = raw.usage.unwrap_or_default();
     let usage_unit = u.unit.clone().unwrap_or_else(|| "units".into());
@@ -426,6 +569,8 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
 
     // [[plans]], [paid], [costs]
     let mut plans: Vec<PlanSpec> = Vec::new();
+    // The span of each plan's price, for the MRR check below.
+    let mut plans_raw_prices: Vec<Option<Range<usize>>> = Vec::new();
     let plans_raw = raw.plans;
     let plans_span = plans_raw.as_ref().map(|p| p.span());
     for (i, p) in plans_raw.map(Spanned::into_inner).unwrap_or_default().into_iter().enumerate() {
@@ -461,6 +606,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         if p.price_per_month.is_none() {
             c.problem(&k("price_per_month"), Some(span.clone()), "a plan needs `price_per_month`".into());
         }
+        plans_raw_prices.push(p.price_per_month.as_ref().map(|v| v.span()));
         plans.push(PlanSpec {
             price_per_month: c.bounded(&p.price_per_month, &k("price_per_month"), Domain::NonNegative, 0.0, MAX_MONEY),
             per_seat: p.per_seat.unwrap_or(false),
@@ -470,6 +616,51 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             annual_discount: c.param(&p.annual_discount, &k("annual_discount"), Domain::Probability, 0.0),
             name,
         });
+    }
+    if plans.len() > MAX_PLANS {
+        c.problem(
+            "plans",
+            plans_span.clone(),
+            format!("at most {MAX_PLANS} plans (an account keeps its plan in 8 bits), got {}", plans.len()),
+        );
+    }
+    // An account's MRR must fit its 32 bits of cents. On a per-seat plan the
+    // price is multiplied by the seats, which stop at the plan's seat limit
+    // but may be more when the account arrives with them: from the free
+    // plan (up to free.seat_limit), a trial (no seat limit) or a lower tier.
+    let seat_bound = |c: &Checker, id: Option<ParamId>| match id.map(|id| &c.params[id.0].dist) {
+        None => MAX_ACCOUNT_SEATS,
+        Some(Dist::Fixed(x)) => x.round().max(1.0),
+        Some(_) => MAX_SEATS,
+    };
+    let mut seats = if raw.trial.is_some() { MAX_ACCOUNT_SEATS } else { seat_bound(&c, free.seat_limit) };
+    for (plan, raw_plan) in plans.iter().zip(&plans_raw_prices) {
+        seats = seats.max(seat_bound(&c, plan.seat_limit));
+        let id = plan.price_per_month;
+        let (limit, why) = if plan.per_seat {
+            (
+                (MAX_ACCOUNT_MRR / seats * 100.0).floor() / 100.0,
+                format!(
+                    "a price per seat x up to {} seats (the plan's seat limit, or the most seats an account can bring to it) must fit an account's MRR, at most {}",
+                    fmt_num(seats),
+                    fmt_num(MAX_ACCOUNT_MRR)
+                ),
+            )
+        } else {
+            (MAX_ACCOUNT_MRR, "an account's MRR is kept in 32 bits of cents".to_string())
+        };
+        c.params[id.0].max = c.params[id.0].max.min(limit);
+        if let Some(high) = upper_end(&c.params[id.0].dist)
+            && high > limit
+            && high <= MAX_MONEY
+            && c.params[id.0].dist.check(Domain::NonNegative).is_ok()
+        {
+            c.problem(
+                &c.params[id.0].key.clone(),
+                raw_plan.clone(),
+                format!("expected at most {}, got {}: {why}", fmt_num(limit), fmt_num(high)),
+            );
+        }
     }
     if plans.is_empty() {
         c.problem(

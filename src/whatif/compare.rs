@@ -59,7 +59,8 @@ pub fn run(scenarios: &[(String, Scenario)], metrics: &[Horizon], on_done: &(dyn
             }
         })
         .collect();
-    let first = variants[0].values.clone();
+    // (No scenario: an empty comparison, not a panic.)
+    let first = variants.first().map(|v| v.values.clone()).unwrap_or_default();
     for v in &mut variants {
         v.vs_first = if paired {
             v.values.iter().zip(&first).map(|(a, b)| paired_difference(a, b)).collect()
@@ -77,25 +78,13 @@ fn cell(x: Option<f64>) -> String {
 impl Comparison {
     /// `compare.csv`: one row per scenario and metric.
     pub fn csv(&self) -> Vec<u8> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record([
-            "scenario",
-            "file",
-            "metric",
-            "mean",
-            "p10",
-            "p50",
-            "p90",
-            "diff_vs_first",
-            "diff_low",
-            "diff_high",
-        ])
-        .expect("write to memory");
+        let mut w = crate::output::CsvFile::new();
+        w.row(["scenario", "file", "metric", "mean", "p10", "p50", "p90", "diff_vs_first", "diff_low", "diff_high"]);
         for v in &self.variants {
             for (m, metric) in self.metrics.iter().enumerate() {
                 let s = &v.stats[m];
                 let d = v.vs_first[m];
-                w.write_record([
+                w.row([
                     v.name.clone(),
                     v.file.clone(),
                     metric.name().to_string(),
@@ -106,11 +95,10 @@ impl Comparison {
                     cell(d.map(|d| d.mean)),
                     cell(d.map(|d| d.low)),
                     cell(d.map(|d| d.high)),
-                ])
-                .expect("write to memory");
+                ]);
             }
         }
-        w.into_inner().expect("flush to memory")
+        w.into_bytes()
     }
 
     /// `summary.json`.

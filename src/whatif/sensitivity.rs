@@ -172,8 +172,8 @@ fn cell(x: Option<f64>) -> String {
 impl Sensitivity {
     /// `sensitivity.csv`: one row per uncertain parameter, by influence.
     pub fn csv(&self) -> Vec<u8> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record([
+        let mut w = crate::output::CsvFile::new();
+        w.row([
             "rank",
             "parameter",
             "p10",
@@ -184,10 +184,9 @@ impl Sensitivity {
             "output_at_p90",
             "swing",
             "rank_correlation",
-        ])
-        .expect("write to memory");
+        ]);
         for (i, r) in self.rows.iter().enumerate() {
-            w.write_record([
+            w.row([
                 (i + 1).to_string(),
                 r.key.clone(),
                 format!("{}", r.p10),
@@ -198,10 +197,9 @@ impl Sensitivity {
                 cell(r.output_at_p90),
                 format!("{}", r.swing),
                 cell(r.rank_correlation),
-            ])
-            .expect("write to memory");
+            ]);
         }
-        w.into_inner().expect("flush to memory")
+        w.into_bytes()
     }
 
     pub fn json(&self) -> Vec<u8> {

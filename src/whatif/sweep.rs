@@ -118,6 +118,13 @@ impl SweepSection {
             .map(|p| {
                 let values = match &p.values {
                     Values::Text(s) => parse_values(s).map_err(|e| format!("sweep.params `{}`: {e}", p.key))?,
+                    Values::List(v) if v.is_empty() => return Err(format!("sweep.params `{}`: no values", p.key)),
+                    Values::List(v) if v.len() > MAX_AXIS_POINTS => {
+                        return Err(format!("sweep.params `{}`: more than {MAX_AXIS_POINTS} values", p.key));
+                    }
+                    Values::List(v) if v.iter().any(|x| !x.is_finite()) => {
+                        return Err(format!("sweep.params `{}`: every value must be a finite number", p.key));
+                    }
                     Values::List(v) => v.clone(),
                 };
                 Ok(Axis { key: p.key.clone(), values })
@@ -196,6 +203,9 @@ pub fn run(
 ) -> Result<Sweep, SweepError> {
     if axes.is_empty() || axes.len() > 2 {
         return Err(SweepError::Grid(format!("a sweep takes one or two parameters, got {}", axes.len())));
+    }
+    if let Some(a) = axes.iter().find(|a| a.values.is_empty()) {
+        return Err(SweepError::Grid(format!("`{}` has no values to sweep", a.key)));
     }
     if axes.len() == 2 && axes[0].key == axes[1].key {
         return Err(SweepError::Grid(format!("`{}` is swept twice", axes[0].key)));
@@ -286,14 +296,14 @@ impl Sweep {
     /// paired difference against the baseline point with its 95% interval,
     /// and whether the point is the baseline or the best for that metric.
     pub fn csv(&self) -> Vec<u8> {
-        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut w = crate::output::CsvFile::new();
         let mut header = vec!["point".to_string()];
         header.extend(self.axes.iter().map(|a| a.key.clone()));
         header.extend(
             ["metric", "mean", "p10", "p50", "p90", "diff_vs_baseline", "diff_low", "diff_high", "baseline", "best"]
                 .map(String::from),
         );
-        w.write_record(&header).expect("write to memory");
+        w.row(&header);
         for (i, p) in self.points.iter().enumerate() {
             for (m, metric) in self.metrics.iter().enumerate() {
                 let s = &p.stats[m];
@@ -312,10 +322,10 @@ impl Sweep {
                     (i == self.baseline).to_string(),
                     (self.best[m] == Some(i)).to_string(),
                 ]);
-                w.write_record(&rec).expect("write to memory");
+                w.row(&rec);
             }
         }
-        w.into_inner().expect("flush to memory")
+        w.into_bytes()
     }
 
     /// `summary.json`: the grid, the baseline, and the best point per metric.

@@ -1,0 +1,80 @@
+//! CSV files whose text cells cannot be spreadsheet formulas.
+//!
+//! Every CSV plgsim writes goes through [`CsvFile`]. A spreadsheet reads a
+//! cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return (or
+//! their full-width forms) as a formula, so a scenario named
+//! `=HYPERLINK(...)` or a file named `-x.toml` would run one when the CSV is
+//! opened ("CSV injection", OWASP). Such a text cell gets the usual prefix,
+//! a single quote, which spreadsheets show as text. Numbers, negative ones
+//! included (`-12.5`, `-1e-5`), are left as they are.
+
+use std::borrow::Cow;
+
+/// A CSV file built in memory, one row at a time; see the module docs.
+pub struct CsvFile {
+    w: csv::Writer<Vec<u8>>,
+}
+
+impl Default for CsvFile {
+    fn default() -> Self {
+        CsvFile::new()
+    }
+}
+
+impl CsvFile {
+    pub fn new() -> CsvFile {
+        CsvFile { w: csv::Writer::from_writer(Vec::new()) }
+    }
+
+    /// Appends a row (the header is a row like any other).
+    pub fn row<I, S>(&mut self, cells: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let cells: Vec<String> = cells.into_iter().map(|c| safe_cell(c.as_ref()).into_owned()).collect();
+        self.w.write_record(&cells).expect("write to memory");
+    }
+
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.w.into_inner().expect("flush to memory")
+    }
+}
+
+/// The characters that make a spreadsheet read a cell as a formula.
+const FORMULA_STARTS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}'];
+
+/// `cell`, or `'cell` when it is text a spreadsheet would read as a formula.
+pub fn safe_cell(cell: &str) -> Cow<'_, str> {
+    let number = || cell.trim().parse::<f64>().is_ok_and(f64::is_finite) && cell.trim() == cell;
+    if cell.starts_with(FORMULA_STARTS) && !number() { Cow::Owned(format!("'{cell}")) } else { Cow::Borrowed(cell) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_cannot_be_formulas() {
+        for text in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1+1",
+            "-x.toml",
+            "@SUM(A1)",
+            "\tcmd",
+            "\rcmd",
+            "-2+3",
+            "-inf",
+            "\u{FF1D}1+1",
+        ] {
+            assert_eq!(safe_cell(text), format!("'{text}"), "{text:?}");
+        }
+        for same in ["-12.5", "-1e-5", "+3", "12", "0.5", "", "mrr_final", "a=b", "Tiny scenario"] {
+            assert_eq!(safe_cell(same), same, "{same:?}");
+        }
+        let mut f = CsvFile::new();
+        f.row(["scenario", "mean"]);
+        f.row(["=1+1", "-3.5"]);
+        assert_eq!(String::from_utf8(f.into_bytes()).unwrap(), "scenario,mean\n'=1+1,-3.5\n");
+    }
+}
