@@ -287,3 +287,47 @@ fn csv_cells_cannot_be_formulas() {
         }
     }
 }
+
+/// Every simulating command takes `--months`, and `compare` writes where its
+/// help says (`output/<first scenario>-compare`).
+#[test]
+fn the_what_if_commands_take_months_and_compare_writes_where_its_help_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_tiny(dir.path());
+    let s = scenario.to_str().unwrap();
+    plgsim()
+        .current_dir(dir.path())
+        .args(["compare", s, s, "--runs", "3", "--months", "2", "--quiet", "--no-charts"])
+        .assert()
+        .success();
+    let summary = fs::read_to_string(dir.path().join("output/tiny-compare/summary.json")).unwrap();
+    assert!(summary.contains("\"months\": 2"), "{summary}");
+    let out = dir.path().join("sweep");
+    plgsim()
+        .args(["sweep", s, "--param", "free.usage_limit=2,3", "--runs", "2", "--months", "3", "--quiet", "--no-charts"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    plgsim()
+        .args(["sensitivity", s, "--runs", "4", "--months", "3", "--quiet", "--no-charts", "--out"])
+        .arg(dir.path().join("sens"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn explain_writes_its_text_with_out_and_prints_nothing_with_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_tiny(dir.path());
+    let out = dir.path().join("explained");
+    let a = plgsim()
+        .args(["explain", scenario.to_str().unwrap(), "--runs", "4", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(a.get_output().stdout.is_empty());
+    let text = fs::read_to_string(out.join("explain.txt")).unwrap();
+    let printed = plgsim().args(["explain", scenario.to_str().unwrap(), "--runs", "4"]).assert().success();
+    assert_eq!(text.as_bytes(), &printed.get_output().stdout[..]);
+}

@@ -9,7 +9,7 @@ use plgsim::whatif::DEFAULT_METRICS;
 use plgsim::whatif::compare::{self, Comparison};
 use plgsim::{format, render};
 
-use super::{CliError, Common, base_overrides, check_out, load, metrics, pool, progress};
+use super::{CliError, Common, check_out, load, metrics, out_dir, pool, progress};
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
@@ -25,14 +25,14 @@ pub struct CompareArgs {
 }
 
 pub fn run(args: CompareArgs) -> Result<(), CliError> {
-    let base = base_overrides(&args.common.set, args.common.runs, args.common.seed)?;
+    let base = args.common.overrides()?;
     let pool = pool(args.common.threads)?;
     let scenarios = args
         .scenarios
         .iter()
         .map(|p| Ok((p.display().to_string(), load(p, &base)?)))
         .collect::<Result<Vec<_>, CliError>>()?;
-    let out_dir = args.common.out.clone().unwrap_or_else(|| PathBuf::from("output").join("compare"));
+    let out_dir = out_dir(&args.common.out, &args.scenarios[0], "-compare");
     check_out(&out_dir)?;
     let metrics = if args.metrics.is_empty() { DEFAULT_METRICS.to_vec() } else { metrics(&args.metrics)? };
     let bar = progress(scenarios.len() as u64, "scenarios", args.common.quiet);

@@ -6,7 +6,9 @@ use clap::Args;
 
 use plgsim::whatif::explain;
 
-use super::{CliError, base_overrides, load, pool, term};
+use plgsim::output::{self, OutputFile};
+
+use super::{CliError, base_overrides, check_out, load, pool, term};
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -19,21 +21,40 @@ pub struct ExplainArgs {
     /// Random seed (overrides scenario.seed).
     #[arg(long)]
     seed: Option<u64>,
+    /// Months to simulate (overrides scenario.months).
+    #[arg(long)]
+    months: Option<u64>,
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
     /// Override a scenario value.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
+    /// Also write the text to explain.txt in this folder (plgsim replaces
+    /// only folders it wrote).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print nothing but errors (with --out, the text is in the file).
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 pub fn run(args: ExplainArgs) -> Result<(), CliError> {
     let pool = pool(args.threads)?;
-    let scenario = load(&args.scenario, &base_overrides(&args.set, None, args.seed)?)?;
+    let scenario = load(&args.scenario, &base_overrides(&args.set, None, args.seed, args.months)?)?;
+    if let Some(out) = &args.out {
+        check_out(out)?;
+    }
     let runs = args.runs.unwrap_or_else(|| u64::from(scenario.runs).min(200));
-    let quick = load(&args.scenario, &base_overrides(&args.set, Some(runs), args.seed)?)?;
+    let quick = load(&args.scenario, &base_overrides(&args.set, Some(runs), args.seed, args.months)?)?;
     let analytic = explain::Analytic::new(&scenario, &explain::central_values(&scenario));
     let simulated = pool.install(|| explain::simulate(&quick));
-    term::out(format_args!("{}", explain::text(&scenario, &analytic, &simulated)))?;
+    let text = explain::text(&scenario, &analytic, &simulated);
+    if let Some(out) = &args.out {
+        output::write_folder(out, &[OutputFile::new("explain.txt", text.clone().into_bytes())])?;
+    }
+    if !args.quiet {
+        term::out(format_args!("{text}"))?;
+    }
     Ok(())
 }

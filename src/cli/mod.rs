@@ -42,6 +42,7 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Check a scenario and report every problem in it.
     Validate {
+        /// The scenario file (TOML).
         scenario: PathBuf,
         /// Override a scenario value by its key path (as in `run`).
         #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -64,10 +65,15 @@ pub struct Common {
     /// Random seed (overrides scenario.seed).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Months to simulate (overrides scenario.months).
+    #[arg(long)]
+    pub months: Option<u64>,
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Output folder (default: under output/, named after the scenario).
+    /// Output folder (default: output/<scenario file name>, with -sweep,
+    /// -compare or -sensitivity for those commands). plgsim replaces only
+    /// folders it wrote.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Override a scenario value by its key path, e.g. --set paid.churn_per_month=0.03
@@ -199,10 +205,22 @@ pub fn metrics(names: &[String]) -> Result<Vec<plgsim::metrics::Horizon>, CliErr
         .collect()
 }
 
-/// `--runs` and `--seed` as overrides, after the `--set` ones.
-pub fn base_overrides(set: &[String], runs: Option<u64>, seed: Option<u64>) -> Result<Vec<Override>, CliError> {
+impl Common {
+    /// `--set`, then `--runs`, `--seed` and `--months`, as overrides.
+    pub fn overrides(&self) -> Result<Vec<Override>, CliError> {
+        base_overrides(&self.set, self.runs, self.seed, self.months)
+    }
+}
+
+/// `--runs`, `--seed` and `--months` as overrides, after the `--set` ones.
+pub fn base_overrides(
+    set: &[String],
+    runs: Option<u64>,
+    seed: Option<u64>,
+    months: Option<u64>,
+) -> Result<Vec<Override>, CliError> {
     let mut ovr = overrides(set)?;
-    for (key, v) in [("scenario.runs", runs), ("scenario.seed", seed)] {
+    for (key, v) in [("scenario.runs", runs), ("scenario.seed", seed), ("scenario.months", months)] {
         if let Some(v) = v {
             ovr.push(Override { key: key.into(), value: v.to_string() });
         }

@@ -6,28 +6,21 @@ use std::time::Instant;
 use clap::Args;
 
 use plgsim::output::{self, OutputFile};
-use plgsim::scenario::Override;
 use plgsim::summary::Summary;
 use plgsim::{engine, format, render};
 
-use super::{CliError, Common, base_overrides, check_out, load, out_dir, pool, progress};
+use super::{CliError, Common, check_out, load, out_dir, pool, progress};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The scenario file (TOML).
     scenario: PathBuf,
-    /// Months to simulate (overrides scenario.months).
-    #[arg(long)]
-    months: Option<u64>,
     #[command(flatten)]
     common: Common,
 }
 
 pub fn run(args: RunArgs) -> Result<(), CliError> {
-    let mut ovr = base_overrides(&args.common.set, args.common.runs, args.common.seed)?;
-    if let Some(m) = args.months {
-        ovr.push(Override { key: "scenario.months".into(), value: m.to_string() });
-    }
+    let ovr = args.common.overrides()?;
     let pool = pool(args.common.threads)?;
     let scenario = load(&args.scenario, &ovr)?;
     let out_dir = out_dir(&args.common.out, &args.scenario, "");

@@ -9,13 +9,13 @@ use plgsim::output::{self, OutputFile};
 use plgsim::whatif::sensitivity;
 use plgsim::{format, render};
 
-use super::{CliError, Common, base_overrides, check_out, load, metrics, out_dir, pool, progress, read};
+use super::{CliError, Common, check_out, load, metrics, out_dir, pool, progress, read};
 
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
     /// The scenario file (TOML); it needs uncertain parameters.
     scenario: PathBuf,
-    /// The output to explain (default: arr_final).
+    /// The output to explain.
     #[arg(long, value_name = "NAME", default_value = "arr_final")]
     metric: String,
     #[command(flatten)]
@@ -23,7 +23,7 @@ pub struct SensitivityArgs {
 }
 
 pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
-    let base = base_overrides(&args.common.set, args.common.runs, args.common.seed)?;
+    let base = args.common.overrides()?;
     let pool = pool(args.common.threads)?;
     let scenario = load(&args.scenario, &base)?;
     let metric: Horizon = metrics(std::slice::from_ref(&args.metric))?[0];

@@ -10,7 +10,7 @@ use plgsim::whatif::DEFAULT_METRICS;
 use plgsim::whatif::sweep::{self, Axis, SweepError};
 use plgsim::{format, render};
 
-use super::{CliError, Common, base_overrides, check_out, load, metrics, out_dir, pool, progress, read};
+use super::{CliError, Common, check_out, load, metrics, out_dir, pool, progress, read};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -29,7 +29,7 @@ pub struct SweepArgs {
 }
 
 pub fn run(args: SweepArgs) -> Result<(), CliError> {
-    let base = base_overrides(&args.common.set, args.common.runs, args.common.seed)?;
+    let base = args.common.overrides()?;
     let pool = pool(args.common.threads)?;
     let scenario = load(&args.scenario, &base)?;
     let axes: Vec<Axis> = if args.params.is_empty() {
