@@ -243,6 +243,59 @@ pub fn ratio(a: f64, b: f64) -> Option<f64> {
     if b != 0.0 && (a / b).is_finite() { Some(a / b) } else { None }
 }
 
+/// The formulas of the unit economics, beside the definitions above (and
+/// docs/metrics.md). Each is `None` where a denominator is zero or an input
+/// is undefined.
+pub mod kpi {
+    use super::ratio;
+
+    /// A per-step hazard `h` as a monthly rate: `1 - (1 - h)^k` for `k`
+    /// steps a month.
+    pub fn monthly_rate(per_step: f64, steps_per_month: u32) -> f64 {
+        1.0 - libm::pow(1.0 - per_step, steps_per_month as f64)
+    }
+
+    /// Gross margin: (revenue - cost to serve paying seats - payment fees) / revenue.
+    pub fn gross_margin(revenue: f64, cost_paid: f64, payment_fees: f64) -> Option<f64> {
+        ratio(revenue - cost_paid - payment_fees, revenue)
+    }
+
+    /// CAC: acquisition cost / new paying accounts.
+    pub fn cac(acquisition_cost: f64, new_customers: u64) -> Option<f64> {
+        ratio(acquisition_cost, new_customers as f64)
+    }
+
+    /// Formula LTV: ARPA x gross margin / monthly logo churn.
+    pub fn ltv(arpa: Option<f64>, margin: Option<f64>, churn: Option<f64>) -> Option<f64> {
+        match (arpa, margin, churn) {
+            (Some(a), Some(g), Some(c)) => ratio(a * g, c),
+            _ => None,
+        }
+    }
+
+    /// LTV:CAC.
+    pub fn ltv_to_cac(ltv: Option<f64>, cac: Option<f64>) -> Option<f64> {
+        match (ltv, cac) {
+            (Some(l), Some(c)) => ratio(l, c),
+            _ => None,
+        }
+    }
+
+    /// CAC payback in months: CAC / (ARPA x gross margin).
+    pub fn payback_months(cac: Option<f64>, arpa: Option<f64>, margin: Option<f64>) -> Option<f64> {
+        match (cac, arpa, margin) {
+            (Some(c), Some(a), Some(g)) => ratio(c, a * g),
+            _ => None,
+        }
+    }
+
+    /// Revenue retention (net or gross): MRR now of the base / its MRR at the
+    /// window start, both in cents.
+    pub fn retention(now_cents: u64, base_cents: u64) -> Option<f64> {
+        ratio(now_cents as f64, base_cents as f64)
+    }
+}
+
 /// How a figure reads: the unit used when it is printed or plotted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
