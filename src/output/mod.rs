@@ -38,3 +38,6 @@ impl OutputFile {
         OutputFile { path: path.into(), bytes }
     }
 }
+
+#[cfg(test)]
+mod tests;
