@@ -40,7 +40,10 @@ pub fn run(args: CompareArgs) -> Result<(), CliError> {
     let cmp = pool.install(|| compare::run(&scenarios, &metrics, &|| bar.inc(1)));
     bar.finish_and_clear();
 
-    let mut files = vec![OutputFile::new("compare.csv", cmp.csv()), OutputFile::new("summary.json", cmp.json())];
+    let mut files = vec![
+        OutputFile::new("compare.csv", output::compare_csv(&cmp)),
+        OutputFile::new("summary.json", output::compare_json(&cmp)),
+    ];
     if !args.common.no_charts {
         files.extend(render::render_compare(&cmp));
     }

@@ -44,8 +44,10 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
         .map_err(CliError::Scenario)?;
     bar.finish_and_clear();
 
-    let mut files =
-        vec![OutputFile::new("sensitivity.csv", result.csv()), OutputFile::new("summary.json", result.json())];
+    let mut files = vec![
+        OutputFile::new("sensitivity.csv", output::sensitivity_csv(&result)),
+        OutputFile::new("summary.json", output::sensitivity_json(&result)),
+    ];
     if !args.common.no_charts {
         files.extend(render::render_sensitivity(&result));
     }

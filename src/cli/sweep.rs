@@ -70,7 +70,10 @@ pub fn run(args: SweepArgs) -> Result<(), CliError> {
         }
     };
 
-    let mut files = vec![OutputFile::new("sweep.csv", sweep.csv()), OutputFile::new("summary.json", sweep.json())];
+    let mut files = vec![
+        OutputFile::new("sweep.csv", output::sweep_csv(&sweep)),
+        OutputFile::new("summary.json", output::sweep_json(&sweep)),
+    ];
     if !args.common.no_charts {
         files.extend(render::render_sweep(&sweep));
     }

@@ -1,17 +1,29 @@
 //! Exporters and the one place that writes files.
 //!
-//! Exporters are pure: they turn results into bytes ([`OutputFile`]).
+//! Exporters are pure: they turn results into bytes ([`OutputFile`]), one
+//! module per command (`run`, `sweep`, `compare`, `sensitivity`). JSON
+//! documents are typed `Serialize` structs whose field order is the file's
+//! key order; CSV rows go through [`CsvFile`]; every figure is written by
+//! [`cell`] (CSV) or [`finite`] (JSON), so undefined is empty or null.
 //! [`write_folder`] writes a set of files into a folder completely or not at
 //! all: everything goes into a fresh sibling folder first, which then replaces
 //! the target by rename, so a failed or interrupted run never leaves a
 //! half-written folder or destroys an earlier run's results.
 
+mod compare;
 mod csv_file;
-mod export;
+mod number;
+mod run;
+mod sensitivity;
+mod sweep;
 mod write;
 
+pub use compare::{compare_csv, compare_json};
 pub use csv_file::{CsvFile, safe_cell};
-pub use export::{monthly_csv, runs_csv, summary_json};
+pub use number::{cell, finite};
+pub use run::{monthly_csv, runs_csv, summary_json};
+pub use sensitivity::{sensitivity_csv, sensitivity_json};
+pub use sweep::{sweep_csv, sweep_json};
 pub use write::{MARKER, OutputError, check_folder, write_folder};
 
 /// A file to write, relative to the output folder.
@@ -26,3 +38,6 @@ impl OutputFile {
         OutputFile { path: path.into(), bytes }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,107 @@
+//! `plgsim compare`'s files: `compare.csv` and `summary.json`.
+
+use serde::Serialize;
+
+use super::CsvFile;
+use super::number::{DifferenceDoc, Keyed, cell, finite, json_bytes};
+use crate::whatif::compare::Comparison;
+
+/// `compare.csv`: one row per scenario and metric: mean and P10/P50/P90
+/// across runs, and the paired difference against the first scenario with
+/// its 95% interval (empty when the seeds differ).
+pub fn compare_csv(cmp: &Comparison) -> Vec<u8> {
+    let mut w = CsvFile::new();
+    w.row(["scenario", "file", "metric", "mean", "p10", "p50", "p90", "diff_vs_first", "diff_low", "diff_high"]);
+    for v in &cmp.variants {
+        for (m, metric) in cmp.metrics.iter().enumerate() {
+            let s = &v.stats[m];
+            let d = v.vs_first[m];
+            w.row([
+                v.name.clone(),
+                v.file.clone(),
+                metric.name().to_string(),
+                cell(s.mean),
+                cell(s.p10()),
+                cell(s.p50()),
+                cell(s.p90()),
+                cell(d.map(|d| d.mean)),
+                cell(d.map(|d| d.low)),
+                cell(d.map(|d| d.high)),
+            ]);
+        }
+    }
+    w.into_bytes()
+}
+
+/// `summary.json`.
+#[derive(Serialize)]
+struct CompareDoc {
+    plgsim_version: &'static str,
+    paired: bool,
+    pairing: &'static str,
+    scenarios: Vec<VariantDoc>,
+}
+
+#[derive(Serialize)]
+struct VariantDoc {
+    scenario: String,
+    file: String,
+    seed: u64,
+    runs: u32,
+    months: u32,
+    /// By metric name.
+    metrics: Keyed<VariantMetricDoc>,
+}
+
+#[derive(Serialize)]
+struct VariantMetricDoc {
+    mean: Option<f64>,
+    p10: Option<f64>,
+    p50: Option<f64>,
+    p90: Option<f64>,
+    defined_runs: usize,
+    diff_vs_first: Option<DifferenceDoc>,
+}
+
+/// `summary.json`: each scenario's identity and figures, and whether the
+/// differences are paired.
+pub fn compare_json(cmp: &Comparison) -> Vec<u8> {
+    let scenarios = cmp
+        .variants
+        .iter()
+        .map(|v| VariantDoc {
+            scenario: v.name.clone(),
+            file: v.file.clone(),
+            seed: v.seed,
+            runs: v.summary.runs,
+            months: v.summary.months,
+            metrics: cmp
+                .metrics
+                .iter()
+                .enumerate()
+                .map(|(m, metric)| {
+                    let s = &v.stats[m];
+                    let doc = VariantMetricDoc {
+                        mean: finite(s.mean),
+                        p10: finite(s.p10()),
+                        p50: finite(s.p50()),
+                        p90: finite(s.p90()),
+                        defined_runs: s.defined_runs,
+                        diff_vs_first: v.vs_first[m].map(DifferenceDoc::of),
+                    };
+                    (metric.name().to_string(), doc)
+                })
+                .collect(),
+        })
+        .collect();
+    json_bytes(&CompareDoc {
+        plgsim_version: env!("CARGO_PKG_VERSION"),
+        paired: cmp.paired,
+        pairing: if cmp.paired {
+            "every scenario has the same seed: differences against the first are paired run by run (95% intervals)"
+        } else {
+            "the scenarios have different seeds: no paired differences"
+        },
+        scenarios,
+    })
+}

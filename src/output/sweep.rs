@@ -1,0 +1,161 @@
+//! `plgsim sweep`'s files: `sweep.csv` and `summary.json`.
+
+use serde::Serialize;
+
+use super::CsvFile;
+use super::number::{DifferenceDoc, Keyed, cell, finite, json_bytes};
+use crate::whatif::sweep::{Sweep, describe, value_text};
+
+/// `sweep.csv`: long format, one row per point and metric: the point's
+/// coordinates, the metric's mean and P10/P50/P90 across runs, the paired
+/// difference against the baseline point with its 95% interval, and whether
+/// the point is the baseline or the best for that metric.
+pub fn sweep_csv(sweep: &Sweep) -> Vec<u8> {
+    let mut w = CsvFile::new();
+    let mut header = vec!["point".to_string()];
+    header.extend(sweep.axes.iter().map(|a| a.key.clone()));
+    header.extend(
+        ["metric", "mean", "p10", "p50", "p90", "diff_vs_baseline", "diff_low", "diff_high", "baseline", "best"]
+            .map(String::from),
+    );
+    w.row(&header);
+    for (i, p) in sweep.points.iter().enumerate() {
+        for (m, metric) in sweep.metrics.iter().enumerate() {
+            let s = &p.stats[m];
+            let d = p.vs_baseline[m];
+            let mut rec = vec![(i + 1).to_string()];
+            rec.extend(p.coords.iter().map(|c| value_text(*c)));
+            rec.extend([
+                metric.name().to_string(),
+                cell(s.mean),
+                cell(s.p10()),
+                cell(s.p50()),
+                cell(s.p90()),
+                cell(d.map(|d| d.mean)),
+                cell(d.map(|d| d.low)),
+                cell(d.map(|d| d.high)),
+                (i == sweep.baseline).to_string(),
+                (sweep.best[m] == Some(i)).to_string(),
+            ]);
+            w.row(&rec);
+        }
+    }
+    w.into_bytes()
+}
+
+/// `summary.json`.
+#[derive(Serialize)]
+struct SweepDoc<'a> {
+    scenario: &'a str,
+    seed: u64,
+    runs: u32,
+    plgsim_version: &'static str,
+    parameters: Vec<AxisDoc<'a>>,
+    baseline: BaselineDoc,
+    common_random_numbers: &'static str,
+    /// By metric name; null when no point has a defined mean.
+    best: Keyed<Option<BestDoc>>,
+    points: Vec<PointDoc>,
+}
+
+#[derive(Serialize)]
+struct AxisDoc<'a> {
+    key: &'a str,
+    values: &'a [f64],
+}
+
+#[derive(Serialize)]
+struct BaselineDoc {
+    point: usize,
+    /// `key = value, ...`.
+    values: String,
+    is_the_scenarios_own_value: bool,
+}
+
+#[derive(Serialize)]
+struct BestDoc {
+    point: usize,
+    values: String,
+    higher_is_better: bool,
+}
+
+#[derive(Serialize)]
+struct PointDoc {
+    /// 1-based, as in `sweep.csv`.
+    point: usize,
+    /// By swept key.
+    values: Keyed<f64>,
+    /// By metric name.
+    metrics: Keyed<PointMetricDoc>,
+}
+
+#[derive(Serialize)]
+struct PointMetricDoc {
+    mean: Option<f64>,
+    p10: Option<f64>,
+    p50: Option<f64>,
+    p90: Option<f64>,
+    defined_runs: usize,
+    diff_vs_baseline: Option<DifferenceDoc>,
+}
+
+const COMMON_RANDOM_NUMBERS: &str = "every point runs with the same seed: run r of every point uses the same \
+random numbers, so differences are paired run by run";
+
+/// `summary.json`: the grid, the baseline, and the best point per metric.
+pub fn sweep_json(sweep: &Sweep) -> Vec<u8> {
+    let points = sweep
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PointDoc {
+            point: i + 1,
+            values: sweep.axes.iter().zip(&p.coords).map(|(a, c)| (a.key.clone(), *c)).collect(),
+            metrics: sweep
+                .metrics
+                .iter()
+                .enumerate()
+                .map(|(m, metric)| {
+                    let s = &p.stats[m];
+                    let doc = PointMetricDoc {
+                        mean: finite(s.mean),
+                        p10: finite(s.p10()),
+                        p50: finite(s.p50()),
+                        p90: finite(s.p90()),
+                        defined_runs: s.defined_runs,
+                        diff_vs_baseline: p.vs_baseline[m].map(DifferenceDoc::of),
+                    };
+                    (metric.name().to_string(), doc)
+                })
+                .collect(),
+        })
+        .collect();
+    let best = sweep
+        .metrics
+        .iter()
+        .zip(&sweep.best)
+        .map(|(metric, best)| {
+            let doc = best.map(|i| BestDoc {
+                point: i + 1,
+                values: describe(&sweep.axes, &sweep.points[i].coords),
+                higher_is_better: metric.higher_is_better(),
+            });
+            (metric.name().to_string(), doc)
+        })
+        .collect();
+    json_bytes(&SweepDoc {
+        scenario: &sweep.scenario,
+        seed: sweep.seed,
+        runs: sweep.runs,
+        plgsim_version: env!("CARGO_PKG_VERSION"),
+        parameters: sweep.axes.iter().map(|a| AxisDoc { key: &a.key, values: &a.values }).collect(),
+        baseline: BaselineDoc {
+            point: sweep.baseline + 1,
+            values: describe(&sweep.axes, &sweep.points[sweep.baseline].coords),
+            is_the_scenarios_own_value: sweep.baseline_is_scenario,
+        },
+        common_random_numbers: COMMON_RANDOM_NUMBERS,
+        best,
+        points,
+    })
+}
