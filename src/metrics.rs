@@ -357,6 +357,30 @@ impl Horizon {
 mod tests {
     use super::*;
 
+    #[test]
+    fn kpi_formulas_and_their_undefined_cases() {
+        use kpi::*;
+        // 4 weekly steps of 2% compound to 1 - 0.98^4 a month.
+        assert!((monthly_rate(0.02, 4) - (1.0 - 0.98f64 * 0.98 * 0.98 * 0.98)).abs() < 1e-15);
+        assert!((monthly_rate(0.05, 1) - 0.05).abs() < 1e-15);
+        assert!((gross_margin(100.0, 10.0, 5.0).unwrap() - 0.85).abs() < 1e-15);
+        assert_eq!(gross_margin(0.0, 0.0, 0.0), None);
+        assert_eq!(cac(1000.0, 4), Some(250.0));
+        assert_eq!(cac(1000.0, 0), None);
+        // $12 ARPA at 80% margin with 4% churn: $240.
+        let ltv_ = ltv(Some(12.0), Some(0.8), Some(0.04)).unwrap();
+        assert!((ltv_ - 240.0).abs() < 1e-9);
+        assert_eq!(ltv(Some(12.0), Some(0.8), Some(0.0)), None);
+        assert_eq!(ltv(None, Some(0.8), Some(0.04)), None);
+        assert_eq!(ltv_to_cac(Some(240.0), Some(80.0)), Some(3.0));
+        assert_eq!(ltv_to_cac(Some(240.0), None), None);
+        // $96 CAC recovered at $9.60 gross profit a month: 10 months.
+        assert!((payback_months(Some(96.0), Some(12.0), Some(0.8)).unwrap() - 10.0).abs() < 1e-12);
+        assert_eq!(payback_months(Some(96.0), Some(12.0), Some(0.0)), None);
+        assert!((retention(110, 100).unwrap() - 1.1).abs() < 1e-15);
+        assert_eq!(retention(5, 0), None);
+    }
+
     /// One vocabulary: every name is unique snake_case, every figure has a
     /// label and a definition for people.
     #[test]
