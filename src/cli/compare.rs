@@ -27,12 +27,12 @@ pub struct CompareArgs {
 
 pub fn run(args: CompareArgs) -> Result<(), CliError> {
     let base = base_overrides(&args.common.set, args.common.runs, args.common.seed)?;
-    let pool = pool(args.common.threads)?;
     let scenarios = args
         .scenarios
         .iter()
         .map(|p| Ok((p.display().to_string(), load(p, &base)?)))
         .collect::<Result<Vec<_>, CliError>>()?;
+    let pool = pool(args.common.threads, &scenarios.iter().map(|(_, s)| s).collect::<Vec<_>>())?;
     let metrics = if args.metrics.is_empty() { DEFAULT_METRICS.to_vec() } else { metrics(&args.metrics)? };
     let bar = progress(scenarios.len() as u64, "scenarios", args.common.quiet);
     bar.set_message("compare");

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use plgsim::engine::budget;
 use plgsim::scenario::{LoadError, Override, Scenario, ScenarioError};
 
 #[derive(Debug, Parser)]
@@ -130,16 +131,85 @@ pub fn overrides(set: &[String]) -> Result<Vec<Override>, CliError> {
     set.iter().map(|s| Override::parse(s).map_err(CliError::Usage)).collect()
 }
 
-/// A worker pool of `threads` threads (all cores by default).
-pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, CliError> {
+/// The most `--threads` accepted: 4 threads a core (at least 16, at most
+/// 1,024). More only adds memory (a run in flight per thread) and switching.
+pub fn max_threads(cores: usize) -> usize {
+    (4 * cores).clamp(16, 1024)
+}
+
+/// The cores available to this process (1 if unknown).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// A worker pool of `threads` threads (all cores by default), fewer when
+/// the memory the scenarios' runs need would not fit with one run in
+/// flight per thread (said on stderr); refused when not even one fits.
+pub fn pool(threads: Option<usize>, scenarios: &[&Scenario]) -> Result<rayon::ThreadPool, CliError> {
     if threads == Some(0) {
         return Err(CliError::Usage("--threads must be at least 1".into()));
     }
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        pool = pool.num_threads(n);
+    let cores = cores();
+    let max = max_threads(cores);
+    if let Some(n) = threads
+        && n > max
+    {
+        return Err(CliError::Usage(format!(
+            "--threads {n} is more than {max}, the most accepted here (4 a core, {cores} core{} available, at least 16, at most 1024): \
+             threads beyond the cores do not make runs faster, and each holds a run in memory",
+            if cores == 1 { "" } else { "s" }
+        )));
     }
-    pool.build().map_err(|e| CliError::Other(anyhow::anyhow!("cannot start worker threads: {e}")))
+    let wanted = threads.unwrap_or(cores);
+    let (available, source) = available_memory();
+    let mut n = wanted;
+    for s in scenarios {
+        let e = budget::estimate(s);
+        let fits = e.runs_in_flight(available);
+        let mb = |b: f64| format!("{:.0} MB", b / 1e6);
+        if fits == 0 {
+            return Err(CliError::Usage(format!(
+                "{}: one run may hold up to {} live accounts, {} with the {} runs' results, more than the {} {source}: \
+                 give the market a size (market.size), or fewer runs or months",
+                s.name,
+                e.peak_live_accounts.round(),
+                mb(e.bytes(1)),
+                e.runs,
+                mb(available)
+            )));
+        }
+        if fits < n.min(e.runs as usize) {
+            eprintln!(
+                "note: {}: running {fits} run{} at a time (not {n}): each may hold up to {} and {} are {source}",
+                s.name,
+                if fits == 1 { "" } else { "s" },
+                mb(e.bytes_in_flight),
+                mb(available)
+            );
+            n = fits;
+        }
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build()
+        .map_err(|e| CliError::Other(anyhow::anyhow!("cannot start worker threads: {e}")))
+}
+
+/// Memory the runs may use: most of /proc/meminfo's MemAvailable (Linux),
+/// else a fixed budget; and how to say where it comes from.
+fn available_memory() -> (f64, &'static str) {
+    /// Used when the system does not say.
+    const FALLBACK: f64 = 4e9;
+    let from_proc = std::fs::read_to_string("/proc/meminfo").ok().and_then(|t| {
+        let line = t.lines().find(|l| l.starts_with("MemAvailable:"))?;
+        let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb * 1024.0)
+    });
+    match from_proc {
+        // Leave a fifth for the rest of the process and the system.
+        Some(b) => (0.8 * b, "available (80% of MemAvailable)"),
+        None => (FALLBACK, "assumed available (the system does not say)"),
+    }
 }
 
 /// A progress bar on stderr (drawn only when stderr is a terminal).
@@ -200,12 +270,15 @@ pub fn out_dir(out: &Option<PathBuf>, scenario: &Path, suffix: &str) -> PathBuf 
     })
 }
 
-/// Loads a scenario, mapping failures to exit codes.
+/// Loads a scenario, mapping failures to exit codes, and refuses one whose
+/// simulated work would be enormous ([`budget::check`]) before anything runs.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, CliError> {
-    Scenario::from_file(path, overrides).map_err(|e| match e {
+    let scenario = Scenario::from_file(path, overrides).map_err(|e| match e {
         LoadError::Invalid(e) => CliError::Scenario(e),
         LoadError::Io(..) => CliError::Usage(e.to_string()),
-    })
+    })?;
+    budget::check(&scenario).map_err(|p| CliError::Scenario(ScenarioError { problems: vec![p] }))?;
+    Ok(scenario)
 }
 
 fn validate(path: &Path, set: &[String]) -> Result<(), CliError> {

@@ -29,8 +29,8 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     if let Some(m) = args.months {
         ovr.push(Override { key: "scenario.months".into(), value: m.to_string() });
     }
-    let pool = pool(args.common.threads)?;
     let scenario = load(&args.scenario, &ovr)?;
+    let pool = pool(args.common.threads, &[&scenario])?;
     let out_dir = out_dir(&args.common.out, &args.scenario, "");
     let bar = progress(scenario.runs as u64, "runs", args.common.quiet);
     bar.set_message(scenario.name.clone());

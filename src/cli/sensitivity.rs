@@ -25,8 +25,8 @@ pub struct SensitivityArgs {
 
 pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
     let base = base_overrides(&args.common.set, args.common.runs, args.common.seed)?;
-    let pool = pool(args.common.threads)?;
     let scenario = load(&args.scenario, &base)?;
+    let pool = pool(args.common.threads, &[&scenario])?;
     let metric: Horizon = metrics(std::slice::from_ref(&args.metric))?[0];
     let n = scenario.uncertain_params().count();
     if n == 0 {

@@ -31,8 +31,8 @@ pub struct SweepArgs {
 
 pub fn run(args: SweepArgs) -> Result<(), CliError> {
     let base = base_overrides(&args.common.set, args.common.runs, args.common.seed)?;
-    let pool = pool(args.common.threads)?;
     let scenario = load(&args.scenario, &base)?;
+    let pool = pool(args.common.threads, &[&scenario])?;
     let axes: Vec<Axis> = if args.params.is_empty() {
         match &scenario.sweep {
             Some(s) => s.axes.clone(),

@@ -6,6 +6,7 @@
 //! fail once the scenario is valid.
 
 pub mod account;
+pub mod budget;
 pub mod model;
 pub mod run;
 
