@@ -195,11 +195,15 @@ pub fn pool(threads: Option<usize>, scenarios: &[&Scenario]) -> Result<rayon::Th
         .map_err(|e| CliError::Other(anyhow::anyhow!("cannot start worker threads: {e}")))
 }
 
-/// Memory the runs may use: most of /proc/meminfo's MemAvailable (Linux),
-/// else a fixed budget; and how to say where it comes from.
+/// Memory the runs may use: `PLGSIM_MEMORY_BYTES` when set, else most of
+/// /proc/meminfo's MemAvailable (Linux), else a fixed budget; and how to say
+/// where it comes from.
 fn available_memory() -> (f64, &'static str) {
     /// Used when the system does not say.
     const FALLBACK: f64 = 4e9;
+    if let Some(b) = std::env::var("PLGSIM_MEMORY_BYTES").ok().and_then(|v| v.trim().parse::<f64>().ok()) {
+        return (b, "allowed (PLGSIM_MEMORY_BYTES)");
+    }
     let from_proc = std::fs::read_to_string("/proc/meminfo").ok().and_then(|t| {
         let line = t.lines().find(|l| l.starts_with("MemAvailable:"))?;
         let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;

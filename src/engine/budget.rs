@@ -288,3 +288,40 @@ fn estimate_with(s: &Scenario, v: &[f64], k: u32) -> Estimate {
         bytes_kept,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn estimate(in_flight: f64, kept: f64, runs: u32) -> Estimate {
+        Estimate {
+            runs,
+            account_steps_per_run: 0.0,
+            peak_live_accounts: 0.0,
+            bytes_in_flight: in_flight,
+            bytes_kept: kept,
+        }
+    }
+
+    #[test]
+    fn runs_in_flight_are_what_fits_after_the_results_kept() {
+        let e = estimate(100.0, 1.0, 10);
+        assert_eq!(e.runs_in_flight(1000.0), 9);
+        assert_eq!(e.runs_in_flight(110.0), 1);
+        assert_eq!(e.runs_in_flight(109.0), 0);
+        assert_eq!(e.bytes(2), 210.0);
+    }
+
+    #[test]
+    fn an_unbounded_invitation_loop_is_refused_naming_the_invitations() {
+        let text = "[scenario]\nmonths = 24\nruns = 1000\n[initial]\nfree_accounts = 100\n[activation]\nprobability = 1\n\
+                    [invites]\nper_active_seat_per_month = 1000\nacceptance = 1\n[[plans]]\nname = \"pro\"\nprice_per_month = 10\n";
+        let s = Scenario::from_str("t.toml", text, &[]).unwrap();
+        let p = check(&s).unwrap_err();
+        assert_eq!(p.key, "invites.per_active_seat_per_month");
+        assert!(p.message.contains("market.size"), "{}", p.message);
+        let small =
+            Scenario::from_str("t.toml", &text.replace("= 1000\nacceptance", "= 0.5\nacceptance"), &[]).unwrap();
+        assert!(check(&small).is_ok());
+    }
+}
