@@ -61,7 +61,8 @@ pub struct Common {
     /// Random seed (overrides scenario.seed).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
+    /// Worker threads (default: all cores; at most 4 a core). Fewer when the
+    /// runs' memory would not fit. Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
     /// Output folder (default: under output/, named after the scenario).
