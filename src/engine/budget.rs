@@ -102,7 +102,7 @@ pub fn check(s: &Scenario) -> Result<Estimate, Problem> {
                 ""
             },
         ),
-        location: None,
+        location: s.location(&key).cloned(),
     })
 }
 
