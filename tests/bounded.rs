@@ -90,10 +90,14 @@ fn enormous_work_is_refused_before_simulating() {
     let assert =
         plgsim().args(["run", scenario.to_str().unwrap(), "--runs", "1000", "--out"]).arg(&out_dir).assert().code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    assert!(stderr.contains("error: invites.per_active_seat_per_month: the simulation would take about"), "{stderr}");
+    assert!(stderr.contains(": invites.per_active_seat_per_month: the simulation would take about"), "{stderr}");
     assert!(stderr.contains("account-steps") && stderr.contains("nothing was run"), "{stderr}");
     // With the line it was written on.
-    assert!(stderr.contains("enormous.toml:12:") && stderr.contains("| per_active_seat_per_month = 1000"), "{stderr}");
+    assert!(
+        stderr.contains("enormous.toml:12:29: invites.per_active_seat_per_month")
+            && stderr.contains("| per_active_seat_per_month = 1000"),
+        "{stderr}"
+    );
     assert!(!out_dir.exists(), "nothing was written");
     // Every simulating command is refused the same way, and validate says so.
     for cmd in
