@@ -248,3 +248,18 @@ fn aggregate_seat_churn_matches_its_closed_form() {
         );
     }
 }
+
+/// Each simulation of a sweep is ordinary; two thousand of them are not.
+#[test]
+fn a_sweep_whose_points_together_are_enormous_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write(dir.path(), "growing.toml", GROWING);
+    let assert = plgsim()
+        .args(["sweep", scenario.to_str().unwrap(), "--runs", "10000", "--no-charts"])
+        .args(["--param", "free.churn_per_month=0.01..0.2:200", "--param", "activation.probability=0.1..1:10", "--out"])
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("2000 grid points of 10000 runs would take about"), "{stderr}");
+}

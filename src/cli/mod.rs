@@ -190,10 +190,12 @@ pub fn pool(threads: Option<usize>, scenarios: &[&Scenario]) -> Result<rayon::Th
             n = fits;
         }
     }
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .build()
-        .map_err(|e| CliError::Other(anyhow::anyhow!("cannot start worker threads: {e}")))
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if threads.is_some() || n < wanted {
+        // Else rayon's default: all cores, or RAYON_NUM_THREADS.
+        pool = pool.num_threads(n);
+    }
+    pool.build().map_err(|e| CliError::Other(anyhow::anyhow!("cannot start worker threads: {e}")))
 }
 
 /// Memory the runs may use: `PLGSIM_MEMORY_BYTES` when set, else most of
@@ -284,6 +286,23 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, CliError> {
     })?;
     budget::check(&scenario).map_err(|p| CliError::Scenario(ScenarioError { problems: vec![p] }))?;
     Ok(scenario)
+}
+
+/// Refuses a what-if command whose `simulations` simulations of (about) the
+/// scenario's size would together be over the work limit (each one alone
+/// passed [`load`]).
+pub fn check_total_work(scenario: &Scenario, simulations: usize, what: &str) -> Result<(), CliError> {
+    let e = budget::estimate(scenario);
+    let work = e.account_steps() * simulations as f64;
+    if work > budget::MAX_ACCOUNT_STEPS {
+        return Err(CliError::Usage(format!(
+            "{simulations} {what} of {} runs would take about {work:.1e} account-steps ({:.1e} each), more than the limit of {:.1e} (about an hour of one core): use fewer runs (--runs) or fewer {what}",
+            e.runs,
+            e.account_steps(),
+            budget::MAX_ACCOUNT_STEPS
+        )));
+    }
+    Ok(())
 }
 
 fn validate(path: &Path, set: &[String]) -> Result<(), CliError> {

@@ -10,7 +10,7 @@ use plgsim::output::{self, OutputFile};
 use plgsim::whatif::sensitivity;
 use plgsim::{format, render};
 
-use super::{CliError, Common, base_overrides, load, metrics, out_dir, pool, progress, read};
+use super::{CliError, Common, base_overrides, check_total_work, load, metrics, out_dir, pool, progress, read};
 
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
@@ -35,6 +35,7 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
             args.scenario.display()
         )));
     }
+    check_total_work(&scenario, 2 * n + 2, "simulations")?;
     let text = read(&args.scenario)?;
     let bar = progress((2 * n + 2) as u64, "simulations", args.common.quiet);
     bar.set_message("sensitivity");

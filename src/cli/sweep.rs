@@ -11,7 +11,7 @@ use plgsim::whatif::DEFAULT_METRICS;
 use plgsim::whatif::sweep::{self, Axis, SweepError};
 use plgsim::{format, render};
 
-use super::{CliError, Common, base_overrides, load, metrics, out_dir, pool, progress, read};
+use super::{CliError, Common, base_overrides, check_total_work, load, metrics, out_dir, pool, progress, read};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -57,6 +57,7 @@ pub fn run(args: SweepArgs) -> Result<(), CliError> {
     let text = read(&args.scenario)?;
     let name = args.scenario.display().to_string();
     let points: usize = axes.iter().map(|a| a.values.len()).product();
+    check_total_work(&scenario, points, "grid points")?;
     let bar = progress(points as u64, "points", args.common.quiet);
     bar.set_message("sweep");
     let result = pool.install(|| sweep::run(&name, &text, &base, &axes, &metrics, &|| bar.inc(1)));
