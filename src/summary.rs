@@ -91,6 +91,14 @@ impl Summary {
                 crate::engine::MAX_LIVE_ACCOUNTS
             ));
         }
+        let (runs, hits) = sim.seat_ceiling();
+        if runs > 0 {
+            warnings.push(format!(
+                "in {runs} of {} runs, accounts reached {} seats, the most an account holds, {hits} times; seats beyond it were dropped: seats, per-seat MRR and invitations are understated; give the plans a seat_limit",
+                sim.runs.len(),
+                crate::engine::MAX_SEATS
+            ));
+        }
         Summary {
             scenario: scenario.name.clone(),
             description: scenario.description.clone(),

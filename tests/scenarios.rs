@@ -2,6 +2,7 @@
 
 use std::fs;
 
+use plgsim::engine::budget;
 use plgsim::summary::Summary;
 use plgsim::{Scenario, simulate};
 
@@ -15,8 +16,17 @@ fn every_shipped_scenario_validates_and_runs() {
         }
         let mut s = Scenario::from_file(&path, &[]).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert!(!s.description.is_empty(), "{}: give the scenario a description", path.display());
+        // Within the work limit, by an estimate that does not understate.
+        let estimate = budget::check(&s).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         s.runs = 8;
         let sim = simulate(&s, &|| {});
+        let measured = sim.account_steps() as f64 / 8.0;
+        assert!(
+            measured <= estimate.account_steps_per_run,
+            "{}: {measured} account-steps a run, estimated {}",
+            path.display(),
+            estimate.account_steps_per_run
+        );
         let summary = Summary::new(&s, &sim);
         assert!(summary.warnings.is_empty(), "{}: {:?}", path.display(), summary.warnings);
         let text = fs::read_to_string(&path).unwrap();

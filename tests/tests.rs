@@ -6,6 +6,7 @@
 //! (see `util::assert_close`), never a constant picked to pass.
 
 mod bad_input;
+mod bounded;
 mod cli;
 mod closed_forms;
 mod fuzz;

@@ -26,12 +26,12 @@ pub struct CompareArgs {
 
 pub fn run(args: CompareArgs) -> Result<(), CliError> {
     let base = args.common.overrides()?;
-    let pool = pool(args.common.threads)?;
     let scenarios = args
         .scenarios
         .iter()
         .map(|p| Ok((p.display().to_string(), load(p, &base)?)))
         .collect::<Result<Vec<_>, CliError>>()?;
+    let pool = pool(args.common.threads, &scenarios.iter().map(|(_, s)| s).collect::<Vec<_>>())?;
     let out_dir = out_dir(&args.common.out, &args.scenarios[0], "-compare");
     check_out(&out_dir)?;
     let metrics = if args.metrics.is_empty() { DEFAULT_METRICS.to_vec() } else { metrics(&args.metrics)? };

@@ -17,6 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+use plgsim::engine::budget;
 use plgsim::output::OutputError;
 use plgsim::scenario::{LoadError, Override, Scenario, ScenarioError};
 
@@ -68,7 +69,8 @@ pub struct Common {
     /// Months to simulate (overrides scenario.months).
     #[arg(long)]
     pub months: Option<u64>,
-    /// Worker threads (default: all cores). Results do not depend on it.
+    /// Worker threads (default: all cores; at most 4 a core). Fewer when the
+    /// runs' memory would not fit. Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
     /// Output folder (default: output/<scenario file name>, with -sweep,
@@ -159,16 +161,91 @@ pub fn overrides(set: &[String]) -> Result<Vec<Override>, CliError> {
     set.iter().map(|s| Override::parse(s).map_err(CliError::Usage)).collect()
 }
 
-/// A worker pool of `threads` threads (all cores by default).
-pub fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, CliError> {
+/// The most `--threads` accepted: 4 threads a core (at least 16, at most
+/// 1,024). More only adds memory (a run in flight per thread) and switching.
+pub fn max_threads(cores: usize) -> usize {
+    (4 * cores).clamp(16, 1024)
+}
+
+/// The cores available to this process (1 if unknown).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// A worker pool of `threads` threads (all cores by default), fewer when
+/// the memory the scenarios' runs need would not fit with one run in
+/// flight per thread (said on stderr); refused when not even one fits.
+pub fn pool(threads: Option<usize>, scenarios: &[&Scenario]) -> Result<rayon::ThreadPool, CliError> {
     if threads == Some(0) {
         return Err(CliError::Usage("--threads must be at least 1".into()));
     }
+    let cores = cores();
+    let max = max_threads(cores);
+    if let Some(n) = threads
+        && n > max
+    {
+        return Err(CliError::Usage(format!(
+            "--threads {n} is more than {max}, the most accepted here (4 a core, {cores} core{} available, at least 16, at most 1024): \
+             threads beyond the cores do not make runs faster, and each holds a run in memory",
+            if cores == 1 { "" } else { "s" }
+        )));
+    }
+    let wanted = threads.unwrap_or(cores);
+    let (available, source) = available_memory();
+    let mut n = wanted;
+    for s in scenarios {
+        let e = budget::estimate(s);
+        let fits = e.runs_in_flight(available);
+        let mb = |b: f64| format!("{:.0} MB", b / 1e6);
+        if fits == 0 {
+            return Err(CliError::Usage(format!(
+                "{}: one run may hold up to {} live accounts, {} with the {} runs' results, more than the {} {source}: \
+                 give the market a size (market.size), or fewer runs or months",
+                s.name,
+                e.peak_live_accounts.round(),
+                mb(e.bytes(1)),
+                e.runs,
+                mb(available)
+            )));
+        }
+        if fits < n.min(e.runs as usize) {
+            eprintln!(
+                "note: {}: running {fits} run{} at a time (not {n}): each may hold up to {} and {} are {source}",
+                s.name,
+                if fits == 1 { "" } else { "s" },
+                mb(e.bytes_in_flight),
+                mb(available)
+            );
+            n = fits;
+        }
+    }
     let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
+    if threads.is_some() || n < wanted {
+        // Else rayon's default: all cores, or RAYON_NUM_THREADS.
         pool = pool.num_threads(n);
     }
     pool.build().map_err(|e| CliError::Other(anyhow::anyhow!("cannot start worker threads: {e}")))
+}
+
+/// Memory the runs may use: `PLGSIM_MEMORY_BYTES` when set, else most of
+/// /proc/meminfo's MemAvailable (Linux), else a fixed budget; and how to say
+/// where it comes from.
+fn available_memory() -> (f64, &'static str) {
+    /// Used when the system does not say.
+    const FALLBACK: f64 = 4e9;
+    if let Some(b) = std::env::var("PLGSIM_MEMORY_BYTES").ok().and_then(|v| v.trim().parse::<f64>().ok()) {
+        return (b, "allowed (PLGSIM_MEMORY_BYTES)");
+    }
+    let from_proc = std::fs::read_to_string("/proc/meminfo").ok().and_then(|t| {
+        let line = t.lines().find(|l| l.starts_with("MemAvailable:"))?;
+        let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb * 1024.0)
+    });
+    match from_proc {
+        // Leave a fifth for the rest of the process and the system.
+        Some(b) => (0.8 * b, "available (80% of MemAvailable)"),
+        None => (FALLBACK, "assumed available (the system does not say)"),
+    }
 }
 
 /// A progress bar on stderr (drawn only when stderr is a terminal).
@@ -248,12 +325,32 @@ pub fn out_dir(out: &Option<PathBuf>, scenario: &Path, suffix: &str) -> PathBuf 
     })
 }
 
-/// Loads a scenario, mapping failures to exit codes.
+/// Loads a scenario, mapping failures to exit codes, and refuses one whose
+/// simulated work would be enormous ([`budget::check`]) before anything runs.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, CliError> {
-    Scenario::from_file(path, overrides).map_err(|e| match e {
+    let scenario = Scenario::from_file(path, overrides).map_err(|e| match e {
         LoadError::Invalid(e) => CliError::Scenario(e),
         e => CliError::Usage(e.to_string()),
-    })
+    })?;
+    budget::check(&scenario).map_err(|p| CliError::Scenario(ScenarioError { problems: vec![p] }))?;
+    Ok(scenario)
+}
+
+/// Refuses a what-if command whose `simulations` simulations of (about) the
+/// scenario's size would together be over the work limit (each one alone
+/// passed [`load`]).
+pub fn check_total_work(scenario: &Scenario, simulations: usize, what: &str) -> Result<(), CliError> {
+    let e = budget::estimate(scenario);
+    let work = e.account_steps() * simulations as f64;
+    if work > budget::MAX_ACCOUNT_STEPS {
+        return Err(CliError::Usage(format!(
+            "{simulations} {what} of {} runs would take about {work:.1e} account-steps ({:.1e} each), more than the limit of {:.1e} (about an hour of one core): use fewer runs (--runs) or fewer {what}",
+            e.runs,
+            e.account_steps(),
+            budget::MAX_ACCOUNT_STEPS
+        )));
+    }
+    Ok(())
 }
 
 fn validate(path: &Path, set: &[String]) -> Result<(), CliError> {

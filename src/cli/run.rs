@@ -21,8 +21,8 @@ pub struct RunArgs {
 
 pub fn run(args: RunArgs) -> Result<(), CliError> {
     let ovr = args.common.overrides()?;
-    let pool = pool(args.common.threads)?;
     let scenario = load(&args.scenario, &ovr)?;
+    let pool = pool(args.common.threads, &[&scenario])?;
     let out_dir = out_dir(&args.common.out, &args.scenario, "");
     check_out(&out_dir)?;
     let bar = progress(scenario.runs as u64, "runs", args.common.quiet);

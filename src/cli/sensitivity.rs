@@ -9,7 +9,7 @@ use plgsim::output::{self, OutputFile};
 use plgsim::whatif::sensitivity;
 use plgsim::{format, render};
 
-use super::{CliError, Common, check_out, load, metrics, out_dir, pool, progress, read};
+use super::{CliError, Common, check_out, check_total_work, load, metrics, out_dir, pool, progress, read};
 
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
@@ -24,8 +24,8 @@ pub struct SensitivityArgs {
 
 pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
     let base = args.common.overrides()?;
-    let pool = pool(args.common.threads)?;
     let scenario = load(&args.scenario, &base)?;
+    let pool = pool(args.common.threads, &[&scenario])?;
     let metric: Horizon = metrics(std::slice::from_ref(&args.metric))?[0];
     let n = scenario.uncertain_params().count();
     if n == 0 {
@@ -36,6 +36,7 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
     }
     let out_dir = out_dir(&args.common.out, &args.scenario, "-sensitivity");
     check_out(&out_dir)?;
+    check_total_work(&scenario, 2 * n + 2, "simulations")?;
     let text = read(&args.scenario)?;
     let bar = progress((2 * n + 2) as u64, "simulations", args.common.quiet);
     bar.set_message("sensitivity");

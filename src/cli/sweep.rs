@@ -10,7 +10,7 @@ use plgsim::whatif::DEFAULT_METRICS;
 use plgsim::whatif::sweep::{self, Axis, SweepError};
 use plgsim::{format, render};
 
-use super::{CliError, Common, check_out, load, metrics, out_dir, pool, progress, read};
+use super::{CliError, Common, check_out, check_total_work, load, metrics, out_dir, pool, progress, read};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -30,8 +30,8 @@ pub struct SweepArgs {
 
 pub fn run(args: SweepArgs) -> Result<(), CliError> {
     let base = args.common.overrides()?;
-    let pool = pool(args.common.threads)?;
     let scenario = load(&args.scenario, &base)?;
+    let pool = pool(args.common.threads, &[&scenario])?;
     let axes: Vec<Axis> = if args.params.is_empty() {
         match &scenario.sweep {
             Some(s) => s.axes.clone(),
@@ -57,6 +57,7 @@ pub fn run(args: SweepArgs) -> Result<(), CliError> {
     let text = read(&args.scenario)?;
     let name = args.scenario.display().to_string();
     let points: usize = axes.iter().map(|a| a.values.len()).product();
+    check_total_work(&scenario, points, "grid points")?;
     let bar = progress(points as u64, "points", args.common.quiet);
     bar.set_message("sweep");
     let result = pool.install(|| sweep::run(&name, &text, &base, &axes, &metrics, &|| bar.inc(1)));

@@ -77,6 +77,7 @@ pub struct Account {
     /// value as a share of the activation window (in 1/65535), kept for the
     /// time-to-value statistics.
     pub since_step: u16,
+    /// At most [`MAX_SEATS`]; seats beyond it are dropped and counted.
     pub seats: u16,
     pub invites_sent: u16,
     pub state: State,
@@ -91,3 +92,7 @@ const _: () = assert!(std::mem::size_of::<Account>() == 32);
 /// Live accounts a run may hold; beyond it arrivals are refused and the run
 /// is flagged (`capped`) so the summary can say results understate growth.
 pub const MAX_LIVE_ACCOUNTS: usize = 20_000_000;
+
+/// Seats an account holds at most (its `u16` field); a run counts the
+/// accounts that reach it and the summary warns.
+pub const MAX_SEATS: u16 = u16::MAX;

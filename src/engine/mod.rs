@@ -6,6 +6,7 @@
 //! fail once the scenario is valid.
 
 pub mod account;
+pub mod budget;
 pub mod model;
 pub mod run;
 
@@ -13,7 +14,7 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-pub use account::{Account, MAX_LIVE_ACCOUNTS, State};
+pub use account::{Account, MAX_LIVE_ACCOUNTS, MAX_SEATS, State};
 pub use model::RunModel;
 pub use run::{RunOutput, Workspace};
 
@@ -52,6 +53,13 @@ impl Simulation {
     /// Runs that hit the live-account cap.
     pub fn capped_runs(&self) -> usize {
         self.runs.iter().filter(|r| r.output.capped).count()
+    }
+
+    /// Runs in which some account's seats reached [`account::MAX_SEATS`],
+    /// and how many times that happened in all.
+    pub fn seat_ceiling(&self) -> (usize, u64) {
+        let runs = self.runs.iter().filter(|r| r.output.seat_ceiling_hits > 0).count();
+        (runs, self.runs.iter().map(|r| r.output.seat_ceiling_hits).sum())
     }
 
     /// The values of monthly metric `metric` in `month`, one per run.

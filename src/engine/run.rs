@@ -41,7 +41,7 @@
 
 use rand::{Rng, RngExt};
 
-use super::account::{Account, MAX_LIVE_ACCOUNTS, STATES, State, flag, source};
+use super::account::{Account, MAX_LIVE_ACCOUNTS, MAX_SEATS, STATES, State, flag, source};
 use super::model::{Delay, PoissonTable, RunModel, TrialAfter, TrialStart, threshold};
 use crate::metrics::{Horizon, Monthly, ratio};
 use crate::rng::SimRng;
@@ -58,6 +58,9 @@ pub struct RunOutput {
     pub account_steps: u64,
     /// The run hit [`MAX_LIVE_ACCOUNTS`].
     pub capped: bool,
+    /// Times an account's seats reached [`MAX_SEATS`] (seats beyond it are
+    /// dropped).
+    pub seat_ceiling_hits: u64,
     /// Cohort counts, `months x months`, indexed `[signup month][months
     /// since signup]`: first conversions to paid, and net departures
     /// (departures minus returns of dormant or lapsed accounts, so a cell
@@ -170,6 +173,7 @@ struct Run<'m> {
     flows: Flows,
     totals: Totals,
     capped: bool,
+    seat_ceiling_hits: u64,
     cohort_conversions: Vec<u32>,
     cohort_departures: Vec<i32>,
     /// Revenue (cents x steps) and customers by month of conversion, for
@@ -194,6 +198,11 @@ struct Run<'m> {
 
 /// 32 random bits as the low half of a u64.
 const LOW: u64 = 0xffff_ffff;
+
+/// Up to this many trials (invitations sent, seats that may leave), a count
+/// is drawn trial by trial; beyond it, by one binomial draw. Either way the
+/// cost of an account's step is bounded, whatever its seats and invitations.
+const EXACT_TRIALS: u64 = 32;
 
 impl Run<'_> {
     fn month(&self) -> u32 {
@@ -527,6 +536,34 @@ impl Run<'_> {
         let m = self.m;
         a.invites_sent = a.invites_sent.saturating_add(sent.min(u16::MAX as u32) as u16);
         self.flows.invites_sent += sent as u64;
+        if sent <= EXACT_TRIALS as u32 {
+            return self.invite_each(a, sent);
+        }
+        // In aggregate: accepted ~ Binomial(sent, acceptance), internal ~
+        // Binomial(accepted, internal share), new ~ Binomial(external, share
+        // of the market not signed up), one step late ~ Binomial(new, extra).
+        let accepted = self.successes(sent as u64, m.invite_acceptance);
+        self.flows.invites_accepted += accepted;
+        let internal = self.successes(accepted, m.internal_share);
+        let new = self.successes(accepted - internal, self.new_to_market);
+        if new > 0 {
+            let late = self.successes(new, m.invite_delay.extra);
+            let at = (self.step + m.invite_delay.steps) as usize;
+            for (at, n) in [(at, new - late), (at + 1, late)] {
+                if let Some(slot) = self.pending_invites.get_mut(at) {
+                    *slot += n;
+                }
+            }
+            self.totals.viral_caused += new;
+            self.credit_referrals(a, new);
+        }
+        internal as u32
+    }
+
+    /// [`Run::invite_slow`] one invitation at a time, for a few invitations
+    /// (the same distribution; cheaper than the binomial draws).
+    fn invite_each(&mut self, a: &mut Account, sent: u32) -> u32 {
+        let m = self.m;
         let mut internal = 0;
         for _ in 0..sent {
             let r = self.rng.next_u64();
@@ -547,41 +584,73 @@ impl Run<'_> {
                 self.pending_invites[at] += 1;
             }
             self.totals.viral_caused += 1;
-            if m.referral_bonus > 0.0 && matches!(a.state, State::ActiveFree | State::Blocked) {
-                let cap = m.usage_limit + m.referral_max;
-                a.limit = (a.limit + m.referral_bonus).min(cap);
-                if a.state == State::Blocked && a.usage < a.limit && a.seats < m.seat_limit {
-                    // The bonus lifts the block.
-                    a.state = State::ActiveFree;
-                }
-            }
+            self.credit_referrals(a, 1);
         }
         internal
     }
 
-    /// Adds `n` seats from internal invitations. A seat over the free seat
-    /// limit is a limit hit (the seat joins only if the account converts); a
-    /// seat over a paid tier's limit joins only if the account upgrades.
-    /// Returns whether the account stays.
+    /// Credits the referral bonus of `n` invitees to a free account (up to
+    /// the cap); the bonus may lift a block.
+    fn credit_referrals(&mut self, a: &mut Account, n: u64) {
+        let m = self.m;
+        if m.referral_bonus > 0.0 && matches!(a.state, State::ActiveFree | State::Blocked) {
+            let cap = m.usage_limit + m.referral_max;
+            a.limit = (a.limit + m.referral_bonus * n as f32).min(cap);
+            if a.state == State::Blocked && a.usage < a.limit && a.seats < m.seat_limit {
+                // The bonus lifts the block.
+                a.state = State::ActiveFree;
+            }
+        }
+    }
+
+    /// The number of successes in `n` trials of probability `threshold` /
+    /// 2^32: trial by trial for a few (as [`Run::chance`]), else one
+    /// binomial draw, so the cost does not grow with `n`.
+    #[inline]
+    fn successes(&mut self, n: u64, threshold: u64) -> u64 {
+        if threshold == 0 || n == 0 {
+            return 0;
+        }
+        if n <= EXACT_TRIALS {
+            let mut k = 0;
+            for _ in 0..n {
+                k += ((self.rng.next_u64() >> 32) < threshold) as u64;
+            }
+            return k;
+        }
+        sampling::binomial(n, threshold as f64 / 4_294_967_296.0, &mut self.rng)
+    }
+
+    /// Adds `n` seats from internal invitations, as many at once as the
+    /// account's limit lets in. A seat over the free seat limit is a limit
+    /// hit (the seats join only if the account converts); seats over a paid
+    /// tier's limit join only if the account upgrades (one chance per step,
+    /// however many seats wait). Returns whether the account stays.
     #[cold]
     fn add_seats(&mut self, a: &mut Account, n: u32) -> bool {
         let m = self.m;
+        let mut left = n;
         let mut upgrade_tried = false;
-        for _ in 0..n {
-            if a.state == State::ActiveFree && a.seats >= m.seat_limit {
-                if a.flags & flag::HIT != 0 {
-                    return true;
-                }
-                let stays = self.hit_limit(a);
-                if !stays || a.state != State::Paid {
-                    return stays;
-                }
-            }
-            match a.state {
-                State::ActiveFree | State::Trial => {}
-                State::Paid => {
-                    if a.seats >= m.plans[a.plan as usize].seat_limit {
-                        // One chance per step, however many seats wait.
+        // At most one pass per plan (an upgrade) plus the limit hit.
+        while left > 0 {
+            let limit = match a.state {
+                State::ActiveFree => m.seat_limit,
+                State::Trial => MAX_SEATS,
+                State::Paid => m.plans[a.plan as usize].seat_limit,
+                _ => return true,
+            };
+            if a.seats >= limit {
+                match a.state {
+                    State::ActiveFree => {
+                        if a.flags & flag::HIT != 0 {
+                            return true;
+                        }
+                        let stays = self.hit_limit(a);
+                        if !stays || a.state != State::Paid {
+                            return stays;
+                        }
+                    }
+                    State::Paid => {
                         let next = a.plan as usize + 1;
                         let may = !upgrade_tried && next < m.plans.len();
                         upgrade_tried = true;
@@ -591,11 +660,19 @@ impl Run<'_> {
                             return true;
                         }
                     }
+                    _ => return true,
                 }
-                _ => return true,
+                continue;
             }
-            a.seats = a.seats.saturating_add(1);
-            self.flows.seats_added += 1;
+            let k = left.min((limit - a.seats) as u32);
+            a.seats += k as u16;
+            left -= k;
+            self.flows.seats_added += k as u64;
+            if a.seats == MAX_SEATS {
+                // The record's ceiling (a limit of "none"): seats beyond it
+                // are dropped; counted, so the summary can say so.
+                self.seat_ceiling_hits += 1;
+            }
             if a.state == State::Paid {
                 self.reprice(a);
             }
@@ -603,16 +680,12 @@ impl Run<'_> {
         true
     }
 
-    /// Seats beyond the first may leave (contraction on per-seat plans).
+    /// Seats beyond the first may leave (contraction on per-seat plans):
+    /// Binomial(extra seats, seat churn).
     #[cold]
     fn seat_churn(&mut self, a: &mut Account) {
-        let extra = a.seats - 1;
-        let mut gone = 0;
-        for _ in 0..extra {
-            if self.chance(self.m.seat_churn) {
-                gone += 1;
-            }
-        }
+        let extra = (a.seats - 1) as u64;
+        let gone = self.successes(extra, self.m.seat_churn) as u16;
         if gone > 0 {
             a.seats -= gone;
             self.flows.seats_removed += gone as u64;
@@ -1067,6 +1140,7 @@ pub fn simulate_run(
         flows: Flows::default(),
         totals: Totals::default(),
         capped: false,
+        seat_ceiling_hits: 0,
         cohort_conversions: vec![0; months * months],
         cohort_departures: vec![0; months * months],
         revenue_by_conversion_month: vec![0.0; months],
@@ -1359,6 +1433,7 @@ pub fn simulate_run(
         horizon,
         account_steps,
         capped: r.capped,
+        seat_ceiling_hits: r.seat_ceiling_hits,
         cohort_conversions: r.cohort_conversions,
         cohort_departures: r.cohort_departures,
     }

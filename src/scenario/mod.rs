@@ -95,6 +95,9 @@ pub struct Scenario {
     pub sweep: Option<SweepSpec>,
     /// Rank correlations between uncertain parameters (`[[correlations]]`).
     pub correlations: Vec<Correlation>,
+    /// Where the values written were (file line or `--set`), by key path,
+    /// for problems found after validation (e.g. the work estimate's).
+    pub locations: Vec<(String, Location)>,
 }
 
 /// A requested rank correlation between two uncertain parameters.
@@ -344,6 +347,11 @@ impl Scenario {
             None => (2, 0, 0),
         });
         if problems.is_empty() { Ok(scenario) } else { Err(ScenarioError { problems }) }
+    }
+
+    /// Where the value of `key` was written, if it was (the last one wins).
+    pub fn location(&self, key: &str) -> Option<&Location> {
+        self.locations.iter().rev().find(|(k, _)| k == key).map(|(_, l)| l)
     }
 
     pub fn param(&self, id: ParamId) -> &ParamSpec {

@@ -87,7 +87,7 @@ impl Domain {
         }
     }
 
-    fn clamp(self, x: f64) -> f64 {
+    pub fn clamp(self, x: f64) -> f64 {
         match self {
             Domain::Probability => x.clamp(0.0, 1.0),
             Domain::NonNegative => x.max(0.0),

@@ -44,6 +44,8 @@ struct Checker<'a> {
     params: Vec<ParamSpec>,
     /// Per parameter: whether its value comes from a `--set` override.
     overridden: Vec<bool>,
+    /// Where the values written were, by key path.
+    locations: Vec<(String, Location)>,
 }
 
 impl Checker<'_> {
@@ -90,7 +92,9 @@ impl Checker<'_> {
 
     fn checked(&mut self, v: &Spanned<Dist>, key: &str, domain: Domain, max: f64, integer: bool) -> ParamId {
         let id = self.checked_value(v, key, domain, max, integer);
-        self.overridden[id.0] = self.source.locate(v.span()).origin.starts_with("--set");
+        let location = self.source.locate(v.span());
+        self.overridden[id.0] = location.origin.starts_with("--set");
+        self.locations.push((key.to_string(), location));
         id
     }
 
@@ -200,7 +204,7 @@ fn is_identifier(s: &str) -> bool {
 }
 
 pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) -> Scenario {
-    let mut c = Checker { source, problems, params: Vec::new(), overridden: Vec::new() };
+    let mut c = Checker { source, problems, params: Vec::new(), overridden: Vec::new(), locations: Vec::new() };
 
     // [scenario]
     let meta = raw.scenario.map(Spanned::into_inner).unwrap_or_default();
@@ -229,6 +233,15 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         );
     }
     let seed = int_in(&mut c, &meta.seed, "scenario.seed", 1, 0, i64::MAX) as u64;
+    for (key, span) in [
+        ("scenario.months", meta.months.as_ref().map(|s| s.span())),
+        ("scenario.runs", meta.runs.as_ref().map(|s| s.span())),
+        ("scenario.time_step", meta.time_step.as_ref().map(|s| s.span())),
+    ] {
+        if let Some(span) = span {
+            c.locations.push((key.to_string(), source.locate(span)));
+        }
+    }
     let time_step = match meta.time_step.as_ref() {
         None => TimeStep::Month,
         Some(s) => match s.get_ref().as_str() {
@@ -1011,6 +1024,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         time_step,
         usage_unit,
         params: c.params,
+        locations: c.locations,
         sweep,
         correlations,
         model: ModelSpec {
