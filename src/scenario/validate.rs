@@ -9,7 +9,12 @@ use toml::Spanned;
 
 use super::diagnostic::{Problem, Source};
 use super::param::{Dist, Domain, fmt_num};
-use super::raw::{P, RawScenario};
+use super::raw::{
+    P, RawActivation, RawChannel, RawCorrelation, RawCosts, RawExposure, RawFree, RawInitial, RawInvites, RawLimitHit,
+    RawMarket, RawMeta, RawOrganic, RawPaid, RawPlan, RawPql, RawPricing, RawReferral, RawSales, RawScenario, RawTeams,
+    RawTrial, RawUsage,
+};
+use super::sweep::SweepSection;
 use super::*;
 
 /// Most months a scenario may span (50 years).
@@ -150,6 +155,11 @@ impl Checker<'_> {
         }
     }
 
+    /// A monthly money amount, 0 when absent.
+    fn money(&mut self, raw: &P, key: &str) -> ParamId {
+        self.bounded(raw, key, Domain::NonNegative, 0.0, MAX_MONEY)
+    }
+
     fn fixed(&self, id: ParamId) -> Option<f64> {
         match self.params[id.0].dist {
             Dist::Fixed(x) => Some(x),
@@ -199,23 +209,101 @@ fn is_identifier(s: &str) -> bool {
         && s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
 }
 
+/// Checks a raw scenario section by section, in the order of the file
+/// format (which is also the order of [`Scenario::params`]). Each section's
+/// function records its own problems, including the cross-field rules of
+/// the keys it owns; a section that refers to another takes that section's
+/// checked spec.
 pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) -> Scenario {
     let mut c = Checker { source, problems, params: Vec::new(), overridden: Vec::new() };
 
-    // [scenario]
-    let meta = raw.scenario.map(Spanned::into_inner).unwrap_or_default();
-    let int_in = |c: &mut Checker, v: &Option<Spanned<i64>>, key: &str, default: i64, lo: i64, hi: i64| -> i64 {
-        match v {
-            None => default,
-            Some(s) if (lo..=hi).contains(s.get_ref()) => *s.get_ref(),
-            Some(s) => {
-                c.problem(key, Some(s.span()), format!("expected an integer from {lo} to {hi}, got {}", s.get_ref()));
-                default
-            }
+    let meta = scenario(&mut c, raw.scenario.map(Spanned::into_inner).unwrap_or_default());
+    let market_size = market(&mut c, &raw.market.unwrap_or_default());
+    let (initial_free_accounts, initial_paid_accounts) = initial(&mut c, &raw.initial.unwrap_or_default());
+    let acquisition = raw.acquisition.unwrap_or_default();
+    let organic = organic(&mut c, &acquisition.organic.unwrap_or_default(), market_size, meta.months);
+    let channels = channels(&mut c, acquisition.channels.as_ref(), meta.months);
+    let activation = activation(&mut c, &raw.activation.unwrap_or_default());
+    let (usage_unit, usage) = usage(&mut c, &raw.usage.unwrap_or_default());
+    let free = free(&mut c, &raw.free.unwrap_or_default());
+    let limit_hit = limit_hit(&mut c, &raw.limit_hit.unwrap_or_default(), &free);
+    let invites = invites(&mut c, &raw.invites.unwrap_or_default());
+    let plans = plans(&mut c, raw.plans.as_ref(), &free, raw.trial.is_some());
+    let paid = paid(&mut c, &raw.paid.unwrap_or_default(), &plans);
+    let costs = costs(&mut c, &raw.costs.unwrap_or_default());
+    let teams = teams(&mut c, &raw.teams.unwrap_or_default());
+    let exposure = exposure(&mut c, &raw.exposure.unwrap_or_default());
+    let referral = referral(&mut c, &raw.referral.unwrap_or_default(), &free);
+    let trial = raw.trial.as_ref().map(|tr| trial(&mut c, tr, &plans));
+    let pql = raw.pql.as_ref().map(|q| pql(&mut c, q));
+    let sales = raw.sales.as_ref().map(|sl| sales(&mut c, sl, pql.is_some(), &plans));
+    let pricing = pricing(&mut c, &raw.pricing.unwrap_or_default());
+    // Checked here so a bad grid is reported with the rest.
+    let sweep = raw.sweep.as_ref().and_then(|sw| sweep(&mut c, sw));
+    let correlations = correlations(&mut c, raw.correlations.as_deref().unwrap_or_default());
+
+    Scenario {
+        name: meta.name,
+        description: meta.description,
+        months: meta.months,
+        runs: meta.runs,
+        seed: meta.seed,
+        time_step: meta.time_step,
+        usage_unit,
+        params: c.params,
+        sweep,
+        correlations,
+        model: ModelSpec {
+            market_size,
+            initial_free_accounts,
+            initial_paid_accounts,
+            organic,
+            channels,
+            activation,
+            usage,
+            free,
+            limit_hit,
+            invites,
+            plans,
+            paid,
+            costs,
+            teams,
+            exposure,
+            referral,
+            trial,
+            pql,
+            sales,
+            pricing,
+        },
+    }
+}
+
+/// The `[scenario]` section, checked.
+struct Meta {
+    name: String,
+    description: String,
+    months: u32,
+    runs: u32,
+    seed: u64,
+    time_step: TimeStep,
+}
+
+/// An integer setting from `lo` to `hi` (`default` when absent or wrong).
+fn int_in(c: &mut Checker, v: &Option<Spanned<i64>>, key: &str, default: i64, lo: i64, hi: i64) -> i64 {
+    match v {
+        None => default,
+        Some(s) if (lo..=hi).contains(s.get_ref()) => *s.get_ref(),
+        Some(s) => {
+            c.problem(key, Some(s.span()), format!("expected an integer from {lo} to {hi}, got {}", s.get_ref()));
+            default
         }
-    };
-    let months = int_in(&mut c, &meta.months, "scenario.months", 24, 1, MAX_MONTHS) as u32;
-    let runs = int_in(&mut c, &meta.runs, "scenario.runs", 1000, 1, MAX_RUNS) as u32;
+    }
+}
+
+/// `[scenario]`: name, horizon, runs, seed and time step.
+fn scenario(c: &mut Checker, meta: RawMeta) -> Meta {
+    let months = int_in(c, &meta.months, "scenario.months", 24, 1, MAX_MONTHS) as u32;
+    let runs = int_in(c, &meta.runs, "scenario.runs", 1000, 1, MAX_RUNS) as u32;
     // Every run's monthly figures are kept (for exact percentiles): about
     // half a kilobyte per run and month.
     if runs as u64 * months as u64 > MAX_RUN_MONTHS {
@@ -228,7 +316,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             ),
         );
     }
-    let seed = int_in(&mut c, &meta.seed, "scenario.seed", 1, 0, i64::MAX) as u64;
+    let seed = int_in(c, &meta.seed, "scenario.seed", 1, 0, i64::MAX) as u64;
     let time_step = match meta.time_step.as_ref() {
         None => TimeStep::Month,
         Some(s) => match s.get_ref().as_str() {
@@ -246,42 +334,45 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         },
     };
     let name = meta.name.unwrap_or_else(|| {
-        std::path::Path::new(&source.file_name).file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into())
+        std::path::Path::new(&c.source.file_name).file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into())
     });
+    Meta { name, description: meta.description.unwrap_or_default(), months, runs, seed, time_step }
+}
 
-    // [market], [initial]
-    let market = raw.market.unwrap_or_default();
-    let market_size = c.optional(&market.size, "market.size", Domain::Positive, MAX_MARKET);
-    let initial = raw.initial.unwrap_or_default();
-    let initial_free_accounts = c.count(&initial.free_accounts, "initial.free_accounts", 0.0, MAX_ACCOUNTS);
-    let initial_paid_accounts = c.count(&initial.paid_accounts, "initial.paid_accounts", 0.0, MAX_ACCOUNTS);
+/// `[market]`: the addressable market (`None`: unbounded).
+fn market(c: &mut Checker, market: &RawMarket) -> Option<ParamId> {
+    c.optional(&market.size, "market.size", Domain::Positive, MAX_MARKET)
+}
 
-    // [acquisition]
-    let acquisition = raw.acquisition.unwrap_or_default();
-    let organic_raw = acquisition.organic.unwrap_or_default();
+/// `[initial]`: the free and paid accounts at the start.
+fn initial(c: &mut Checker, initial: &RawInitial) -> (ParamId, ParamId) {
+    let free = c.count(&initial.free_accounts, "initial.free_accounts", 0.0, MAX_ACCOUNTS);
+    let paid = c.count(&initial.paid_accounts, "initial.paid_accounts", 0.0, MAX_ACCOUNTS);
+    (free, paid)
+}
+
+/// `[acquisition.organic]`. The share of the remaining market needs a
+/// market; the growth is bounded so that signups stay within
+/// [`MAX_ACCOUNTS`] a month.
+fn organic(c: &mut Checker, o: &RawOrganic, market_size: Option<ParamId>, months: u32) -> OrganicSpec {
     let organic = OrganicSpec {
         signups_per_month: c.bounded(
-            &organic_raw.signups_per_month,
+            &o.signups_per_month,
             "acquisition.organic.signups_per_month",
             Domain::NonNegative,
             0.0,
             MAX_ACCOUNTS,
         ),
-        growth_per_month: c.param(
-            &organic_raw.growth_per_month,
-            "acquisition.organic.growth_per_month",
-            Domain::Growth,
-            0.0,
-        ),
+        growth_per_month: c.param(&o.growth_per_month, "acquisition.organic.growth_per_month", Domain::Growth, 0.0),
         share_of_remaining_market_per_month: c.param(
-            &organic_raw.share_of_remaining_market_per_month,
+            &o.share_of_remaining_market_per_month,
             "acquisition.organic.share_of_remaining_market_per_month",
             Domain::Probability,
             0.0,
         ),
     };
     if market_size.is_none()
-        && let Some(v) = &organic_raw.share_of_remaining_market_per_month
+        && let Some(v) = &o.share_of_remaining_market_per_month
         && *v.get_ref() != Dist::Fixed(0.0)
     {
         c.problem(
@@ -290,20 +381,22 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             "needs a finite market: set market.size".into(),
         );
     }
-
     c.compounding(
         organic.growth_per_month,
-        &organic_raw.growth_per_month,
+        &o.growth_per_month,
         organic.signups_per_month,
-        &organic_raw.signups_per_month,
+        &o.signups_per_month,
         months,
         MAX_ACCOUNTS,
         "the most signups a month from one source",
     );
+    organic
+}
 
-    let mut channels: Vec<ChannelSpec> = Vec::new();
-    let channels_raw = acquisition.channels;
-    if let Some(chs) = &channels_raw
+/// `[[acquisition.channels]]`: at most [`MAX_CHANNELS`], each checked by
+/// [`channel`].
+fn channels(c: &mut Checker, raw: Option<&Spanned<Vec<Spanned<RawChannel>>>>, months: u32) -> Vec<ChannelSpec> {
+    if let Some(chs) = raw
         && chs.get_ref().len() > MAX_CHANNELS
     {
         c.problem(
@@ -315,101 +408,107 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             ),
         );
     }
-    for (i, ch) in channels_raw.map(Spanned::into_inner).unwrap_or_default().into_iter().enumerate() {
-        let span = ch.span();
-        let ch = ch.into_inner();
-        let name = match &ch.name {
-            Some(n) if is_identifier(n.get_ref()) => n.get_ref().clone(),
-            Some(n) => {
-                c.problem(
-                    &format!("acquisition.channels.{i}.name"),
-                    Some(n.span()),
-                    format!("expected a name of lowercase letters, digits and _, got \"{}\"", n.get_ref()),
-                );
-                i.to_string()
-            }
-            None => {
-                c.problem(
-                    &format!("acquisition.channels.{i}"),
-                    Some(span.clone()),
-                    "a channel needs a `name` (e.g. name = \"search_ads\")".into(),
-                );
-                i.to_string()
-            }
-        };
-        if channels.iter().any(|o| o.name == name) {
+    let mut channels: Vec<ChannelSpec> = Vec::new();
+    for (i, ch) in raw.map_or(&[][..], |chs| chs.get_ref()).iter().enumerate() {
+        let spec = channel(c, i, ch, &channels, months);
+        channels.push(spec);
+    }
+    channels
+}
+
+/// The `i`th paid channel (`earlier`: the channels before it). Its name is
+/// an identifier, unique; its spend growth and its cost per signup are
+/// bounded so that it buys at most [`MAX_ACCOUNTS`] signups a month.
+fn channel(c: &mut Checker, i: usize, ch: &Spanned<RawChannel>, earlier: &[ChannelSpec], months: u32) -> ChannelSpec {
+    let span = ch.span();
+    let ch = ch.get_ref();
+    let name = match &ch.name {
+        Some(n) if is_identifier(n.get_ref()) => n.get_ref().clone(),
+        Some(n) => {
             c.problem(
-                &format!("acquisition.channels.{name}.name"),
-                ch.name.as_ref().map(|n| n.span()),
-                "two channels have this name".into(),
+                &format!("acquisition.channels.{i}.name"),
+                Some(n.span()),
+                format!("expected a name of lowercase letters, digits and _, got \"{}\"", n.get_ref()),
             );
+            i.to_string()
         }
-        let k = |f: &str| format!("acquisition.channels.{name}.{f}");
-        if ch.cost_per_signup.is_none() {
+        None => {
             c.problem(
-                &k("cost_per_signup"),
+                &format!("acquisition.channels.{i}"),
                 Some(span.clone()),
-                "a channel needs `cost_per_signup` (money per signup)".into(),
+                "a channel needs a `name` (e.g. name = \"search_ads\")".into(),
             );
+            i.to_string()
         }
-        let cost_key = k("cost_per_signup");
-        channels.push(ChannelSpec {
-            spend_per_month: c.bounded(&ch.spend_per_month, &k("spend_per_month"), Domain::NonNegative, 0.0, MAX_MONEY),
-            spend_growth_per_month: c.param(
-                &ch.spend_growth_per_month,
-                &k("spend_growth_per_month"),
-                Domain::Growth,
-                0.0,
-            ),
-            cost_per_signup: c.bounded(&ch.cost_per_signup, &k("cost_per_signup"), Domain::Positive, 1.0, MAX_MONEY),
-            max_signups_per_month: c.optional(
-                &ch.max_signups_per_month,
-                &k("max_signups_per_month"),
-                Domain::Positive,
-                MAX_ACCOUNTS,
-            ),
-            name,
-        });
-        let spec = channels.last().expect("just pushed").clone();
-        c.compounding(
-            spec.spend_growth_per_month,
-            &ch.spend_growth_per_month,
-            spec.spend_per_month,
-            &ch.spend_per_month,
-            months,
-            MAX_MONEY,
-            "the most spend a month",
+    };
+    if earlier.iter().any(|o| o.name == name) {
+        c.problem(
+            &format!("acquisition.channels.{name}.name"),
+            ch.name.as_ref().map(|n| n.span()),
+            "two channels have this name".into(),
         );
-        // Without a ceiling, signups are spend / cost_per_signup.
-        if spec.max_signups_per_month.is_none()
-            && let (Some(spend), Some(growth), Some(cost)) = (
-                upper_end(&c.params[spec.spend_per_month.0].dist),
-                upper_end(&c.params[spec.spend_growth_per_month.0].dist),
-                lower_end(&c.params[spec.cost_per_signup.0].dist),
-            )
-            && cost > 0.0
-        {
-            let growth = growth.min(c.params[spec.spend_growth_per_month.0].max);
-            let top = spend.min(MAX_MONEY) * libm::pow(1.0 + growth, months as f64);
-            if top / cost > MAX_ACCOUNTS {
-                c.problem(
-                    &cost_key,
-                    ch.cost_per_signup.as_ref().map(|v| v.span()),
-                    format!(
-                        "expected at least {}: a spend of up to {} a month buys {} signups a month, more than {} (the most signups a month from one source); or give the channel a ceiling, max_signups_per_month",
-                        fmt_num(round_up(top / MAX_ACCOUNTS)),
-                        fmt_num(round_up(top)),
-                        fmt_num(round_up(top / cost)),
-                        fmt_num(MAX_ACCOUNTS),
-                    ),
-                );
-            }
+    }
+    let k = |f: &str| format!("acquisition.channels.{name}.{f}");
+    if ch.cost_per_signup.is_none() {
+        c.problem(
+            &k("cost_per_signup"),
+            Some(span.clone()),
+            "a channel needs `cost_per_signup` (money per signup)".into(),
+        );
+    }
+    let cost_key = k("cost_per_signup");
+    let spec = ChannelSpec {
+        spend_per_month: c.bounded(&ch.spend_per_month, &k("spend_per_month"), Domain::NonNegative, 0.0, MAX_MONEY),
+        spend_growth_per_month: c.param(&ch.spend_growth_per_month, &k("spend_growth_per_month"), Domain::Growth, 0.0),
+        cost_per_signup: c.bounded(&ch.cost_per_signup, &k("cost_per_signup"), Domain::Positive, 1.0, MAX_MONEY),
+        max_signups_per_month: c.optional(
+            &ch.max_signups_per_month,
+            &k("max_signups_per_month"),
+            Domain::Positive,
+            MAX_ACCOUNTS,
+        ),
+        name,
+    };
+    c.compounding(
+        spec.spend_growth_per_month,
+        &ch.spend_growth_per_month,
+        spec.spend_per_month,
+        &ch.spend_per_month,
+        months,
+        MAX_MONEY,
+        "the most spend a month",
+    );
+    // Without a ceiling, signups are spend / cost_per_signup.
+    if spec.max_signups_per_month.is_none()
+        && let (Some(spend), Some(growth), Some(cost)) = (
+            upper_end(&c.params[spec.spend_per_month.0].dist),
+            upper_end(&c.params[spec.spend_growth_per_month.0].dist),
+            lower_end(&c.params[spec.cost_per_signup.0].dist),
+        )
+        && cost > 0.0
+    {
+        let growth = growth.min(c.params[spec.spend_growth_per_month.0].max);
+        let top = spend.min(MAX_MONEY) * libm::pow(1.0 + growth, months as f64);
+        if top / cost > MAX_ACCOUNTS {
+            c.problem(
+                &cost_key,
+                ch.cost_per_signup.as_ref().map(|v| v.span()),
+                format!(
+                    "expected at least {}: a spend of up to {} a month buys {} signups a month, more than {} (the most signups a month from one source); or give the channel a ceiling, max_signups_per_month",
+                    fmt_num(round_up(top / MAX_ACCOUNTS)),
+                    fmt_num(round_up(top)),
+                    fmt_num(round_up(top / cost)),
+                    fmt_num(MAX_ACCOUNTS),
+                ),
+            );
         }
     }
+    spec
+}
 
-    // [activation], [usage]
-    let a = raw.activation.unwrap_or_default();
-    let activation = ActivationSpec {
+/// `[activation]`.
+fn activation(c: &mut Checker, a: &RawActivation) -> ActivationSpec {
+    ActivationSpec {
         probability: c.param(&a.probability, "activation.probability", Domain::Probability, 1.0),
         time_to_value_median_months: c.param(
             &a.time_to_value_median_months,
@@ -430,16 +529,22 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             1.0,
             MAX_MONTHS as f64,
         ),
-    };
-    let u = raw.usage.unwrap_or_default();
-    let usage_unit = u.unit.clone().unwrap_or_else(|| "units".into());
+    }
+}
+
+/// `[usage]`: the unit's name and the usage distribution.
+fn usage(c: &mut Checker, u: &RawUsage) -> (String, UsageSpec) {
+    let unit = u.unit.clone().unwrap_or_else(|| "units".into());
     let usage = UsageSpec {
         median_per_month: c.param(&u.median_per_month, "usage.median_per_month", Domain::NonNegative, 1.0),
         sigma: c.param(&u.sigma, "usage.sigma", Domain::NonNegative, 0.0),
     };
+    (unit, usage)
+}
 
-    // [free], [limit_hit]
-    let f = raw.free.unwrap_or_default();
+/// `[free]`. The eventual conversion replaces the monthly one and needs a
+/// free churn.
+fn free(c: &mut Checker, f: &RawFree) -> FreeSpec {
     let free = FreeSpec {
         usage_limit: c.optional(&f.usage_limit, "free.usage_limit", Domain::Positive, f64::INFINITY),
         seat_limit: c.optional_count(&f.seat_limit, "free.seat_limit", MAX_SEATS),
@@ -469,7 +574,12 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             );
         }
     }
-    let l = raw.limit_hit.unwrap_or_default();
+    free
+}
+
+/// `[limit_hit]`. Its shares of the accounts that hit the limit add up to
+/// at most 1, and they need a free limit.
+fn limit_hit(c: &mut Checker, l: &RawLimitHit, free: &FreeSpec) -> LimitHitSpec {
     let limit_hit = LimitHitSpec {
         convert: c.param(&l.convert, "limit_hit.convert", Domain::Probability, 0.0),
         churn: c.param(&l.churn, "limit_hit.churn", Domain::Probability, 0.0),
@@ -552,10 +662,12 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             }
         }
     }
+    limit_hit
+}
 
-    // [invites]
-    let inv = raw.invites.unwrap_or_default();
-    let invites = InvitesSpec {
+/// `[invites]`.
+fn invites(c: &mut Checker, inv: &RawInvites) -> InvitesSpec {
+    InvitesSpec {
         per_active_seat_per_month: c.bounded(
             &inv.per_active_seat_per_month,
             "invites.per_active_seat_per_month",
@@ -565,57 +677,28 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         ),
         acceptance: c.param(&inv.acceptance, "invites.acceptance", Domain::Probability, 0.0),
         cycle_months: c.bounded(&inv.cycle_months, "invites.cycle_months", Domain::NonNegative, 1.0, 60.0),
-    };
+    }
+}
 
-    // [[plans]], [paid], [costs]
+/// `[[plans]]`: at least one, at most [`MAX_PLANS`], each checked by
+/// [`plan`], and every price small enough for an account's MRR to fit its
+/// 32 bits of cents ([`MAX_ACCOUNT_MRR`]) with the most seats an account can
+/// have on it (which depends on `free.seat_limit` and on whether there is a
+/// trial).
+fn plans(
+    c: &mut Checker,
+    raw: Option<&Spanned<Vec<Spanned<RawPlan>>>>,
+    free: &FreeSpec,
+    has_trial: bool,
+) -> Vec<PlanSpec> {
     let mut plans: Vec<PlanSpec> = Vec::new();
     // The span of each plan's price, for the MRR check below.
-    let mut plans_raw_prices: Vec<Option<Range<usize>>> = Vec::new();
-    let plans_raw = raw.plans;
-    let plans_span = plans_raw.as_ref().map(|p| p.span());
-    for (i, p) in plans_raw.map(Spanned::into_inner).unwrap_or_default().into_iter().enumerate() {
-        let span = p.span();
-        let p = p.into_inner();
-        let name = match &p.name {
-            Some(n) if is_identifier(n.get_ref()) => n.get_ref().clone(),
-            Some(n) => {
-                c.problem(
-                    &format!("plans.{i}.name"),
-                    Some(n.span()),
-                    format!("expected a name of lowercase letters, digits and _, got \"{}\"", n.get_ref()),
-                );
-                i.to_string()
-            }
-            None => {
-                c.problem(
-                    &format!("plans.{i}"),
-                    Some(span.clone()),
-                    "a plan needs a `name` (e.g. name = \"pro\")".into(),
-                );
-                i.to_string()
-            }
-        };
-        if plans.iter().any(|o| o.name == name) {
-            c.problem(
-                &format!("plans.{name}.name"),
-                p.name.as_ref().map(|n| n.span()),
-                "two plans have this name".into(),
-            );
-        }
-        let k = |f: &str| format!("plans.{name}.{f}");
-        if p.price_per_month.is_none() {
-            c.problem(&k("price_per_month"), Some(span.clone()), "a plan needs `price_per_month`".into());
-        }
-        plans_raw_prices.push(p.price_per_month.as_ref().map(|v| v.span()));
-        plans.push(PlanSpec {
-            price_per_month: c.bounded(&p.price_per_month, &k("price_per_month"), Domain::NonNegative, 0.0, MAX_MONEY),
-            per_seat: p.per_seat.unwrap_or(false),
-            usage_limit: c.optional(&p.usage_limit, &k("usage_limit"), Domain::Positive, f64::INFINITY),
-            seat_limit: c.optional_count(&p.seat_limit, &k("seat_limit"), MAX_SEATS),
-            annual_share: c.param(&p.annual_share, &k("annual_share"), Domain::Probability, 0.0),
-            annual_discount: c.param(&p.annual_discount, &k("annual_discount"), Domain::Probability, 0.0),
-            name,
-        });
+    let mut prices: Vec<Option<Range<usize>>> = Vec::new();
+    let plans_span = raw.map(|p| p.span());
+    for (i, p) in raw.map_or(&[][..], |p| p.get_ref()).iter().enumerate() {
+        prices.push(p.get_ref().price_per_month.as_ref().map(|v| v.span()));
+        let spec = plan(c, i, p, &plans);
+        plans.push(spec);
     }
     if plans.len() > MAX_PLANS {
         c.problem(
@@ -624,18 +707,76 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             format!("at most {MAX_PLANS} plans (an account keeps its plan in 8 bits), got {}", plans.len()),
         );
     }
-    // An account's MRR must fit its 32 bits of cents. On a per-seat plan the
-    // price is multiplied by the seats, which stop at the plan's seat limit
-    // but may be more when the account arrives with them: from the free
-    // plan (up to free.seat_limit), a trial (no seat limit) or a lower tier.
+    prices_fit_mrr(c, &plans, &prices, free, has_trial);
+    if plans.is_empty() {
+        c.problem(
+            "plans",
+            plans_span,
+            "a scenario needs at least one paid plan, e.g.\n[[plans]]\nname = \"pro\"\nprice_per_month = 12".into(),
+        );
+    }
+    plans
+}
+
+/// The `i`th plan (`earlier`: the plans before it): an identifier for a
+/// name, unique, and a price.
+fn plan(c: &mut Checker, i: usize, p: &Spanned<RawPlan>, earlier: &[PlanSpec]) -> PlanSpec {
+    let span = p.span();
+    let p = p.get_ref();
+    let name = match &p.name {
+        Some(n) if is_identifier(n.get_ref()) => n.get_ref().clone(),
+        Some(n) => {
+            c.problem(
+                &format!("plans.{i}.name"),
+                Some(n.span()),
+                format!("expected a name of lowercase letters, digits and _, got \"{}\"", n.get_ref()),
+            );
+            i.to_string()
+        }
+        None => {
+            c.problem(&format!("plans.{i}"), Some(span.clone()), "a plan needs a `name` (e.g. name = \"pro\")".into());
+            i.to_string()
+        }
+    };
+    if earlier.iter().any(|o| o.name == name) {
+        c.problem(&format!("plans.{name}.name"), p.name.as_ref().map(|n| n.span()), "two plans have this name".into());
+    }
+    let k = |f: &str| format!("plans.{name}.{f}");
+    if p.price_per_month.is_none() {
+        c.problem(&k("price_per_month"), Some(span.clone()), "a plan needs `price_per_month`".into());
+    }
+    PlanSpec {
+        price_per_month: c.bounded(&p.price_per_month, &k("price_per_month"), Domain::NonNegative, 0.0, MAX_MONEY),
+        per_seat: p.per_seat.unwrap_or(false),
+        usage_limit: c.optional(&p.usage_limit, &k("usage_limit"), Domain::Positive, f64::INFINITY),
+        seat_limit: c.optional_count(&p.seat_limit, &k("seat_limit"), MAX_SEATS),
+        annual_share: c.param(&p.annual_share, &k("annual_share"), Domain::Probability, 0.0),
+        annual_discount: c.param(&p.annual_discount, &k("annual_discount"), Domain::Probability, 0.0),
+        name,
+    }
+}
+
+/// An account's MRR must fit its 32 bits of cents. On a per-seat plan the
+/// price is multiplied by the seats, which stop at the plan's seat limit
+/// but may be more when the account arrives with them: from the free plan
+/// (up to free.seat_limit), a trial (no seat limit) or a lower tier. Bounds
+/// each price (sampled values are clamped to it) and refuses a larger one;
+/// `prices` holds the span of each plan's price.
+fn prices_fit_mrr(
+    c: &mut Checker,
+    plans: &[PlanSpec],
+    prices: &[Option<Range<usize>>],
+    free: &FreeSpec,
+    has_trial: bool,
+) {
     let seat_bound = |c: &Checker, id: Option<ParamId>| match id.map(|id| &c.params[id.0].dist) {
         None => MAX_ACCOUNT_SEATS,
         Some(Dist::Fixed(x)) => x.round().max(1.0),
         Some(_) => MAX_SEATS,
     };
-    let mut seats = if raw.trial.is_some() { MAX_ACCOUNT_SEATS } else { seat_bound(&c, free.seat_limit) };
-    for (plan, raw_plan) in plans.iter().zip(&plans_raw_prices) {
-        seats = seats.max(seat_bound(&c, plan.seat_limit));
+    let mut seats = if has_trial { MAX_ACCOUNT_SEATS } else { seat_bound(c, free.seat_limit) };
+    for (plan, raw_price) in plans.iter().zip(prices) {
+        seats = seats.max(seat_bound(c, plan.seat_limit));
         let id = plan.price_per_month;
         let (limit, why) = if plan.per_seat {
             (
@@ -657,39 +798,36 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         {
             c.problem(
                 &c.params[id.0].key.clone(),
-                raw_plan.clone(),
+                raw_price.clone(),
                 format!("expected at most {}, got {}: {why}", fmt_num(limit), fmt_num(high)),
             );
         }
     }
-    if plans.is_empty() {
-        c.problem(
-            "plans",
-            plans_span,
-            "a scenario needs at least one paid plan, e.g.\n[[plans]]\nname = \"pro\"\nprice_per_month = 12".into(),
-        );
-    }
-    let plan_index = |c: &mut Checker, v: &Option<Spanned<String>>, key: &str, default: usize| -> usize {
-        match v {
-            None => default,
-            Some(n) => match plans.iter().position(|p| &p.name == n.get_ref()) {
-                Some(i) => i,
-                None => {
-                    let names: Vec<String> = plans.iter().map(|p| format!("\"{}\"", p.name)).collect();
-                    c.problem(
-                        key,
-                        Some(n.span()),
-                        format!("no plan is named \"{}\"; the plans are {}", n.get_ref(), names.join(", ")),
-                    );
-                    default
-                }
-            },
-        }
-    };
+}
 
-    let pd = raw.paid.unwrap_or_default();
+/// The index of the plan named by `v` (`default` when absent or unknown).
+fn plan_index(c: &mut Checker, plans: &[PlanSpec], v: &Option<Spanned<String>>, key: &str, default: usize) -> usize {
+    match v {
+        None => default,
+        Some(n) => match plans.iter().position(|p| &p.name == n.get_ref()) {
+            Some(i) => i,
+            None => {
+                let names: Vec<String> = plans.iter().map(|p| format!("\"{}\"", p.name)).collect();
+                c.problem(
+                    key,
+                    Some(n.span()),
+                    format!("no plan is named \"{}\"; the plans are {}", n.get_ref(), names.join(", ")),
+                );
+                default
+            }
+        },
+    }
+}
+
+/// `[paid]`. A churn floor needs the time it takes to reach it.
+fn paid(c: &mut Checker, pd: &RawPaid, plans: &[PlanSpec]) -> PaidSpec {
     let paid = PaidSpec {
-        entry_plan: plan_index(&mut c, &pd.entry_plan, "paid.entry_plan", 0),
+        entry_plan: plan_index(c, plans, &pd.entry_plan, "paid.entry_plan", 0),
         churn_per_month: c.param(&pd.churn_per_month, "paid.churn_per_month", Domain::Probability, 0.0),
         // Absent: no fall with tenure (the floor is the churn itself).
         churn_floor_per_month: c.optional(
@@ -716,25 +854,31 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             "a churn floor needs paid.churn_halving_months (how fast churn falls to it with tenure)".into(),
         );
     }
+    paid
+}
 
-    let co = raw.costs.unwrap_or_default();
-    let money = |c: &mut Checker, v: &P, key: &str| c.bounded(v, key, Domain::NonNegative, 0.0, MAX_MONEY);
-    let costs = CostsSpec {
-        serve_free_seat_per_month: money(&mut c, &co.serve_free_seat_per_month, "costs.serve_free_seat_per_month"),
-        serve_paid_seat_per_month: money(&mut c, &co.serve_paid_seat_per_month, "costs.serve_paid_seat_per_month"),
+/// `[costs]`.
+fn costs(c: &mut Checker, co: &RawCosts) -> CostsSpec {
+    CostsSpec {
+        serve_free_seat_per_month: c.money(&co.serve_free_seat_per_month, "costs.serve_free_seat_per_month"),
+        serve_paid_seat_per_month: c.money(&co.serve_paid_seat_per_month, "costs.serve_paid_seat_per_month"),
         payment_fee_rate: c.param(&co.payment_fee_rate, "costs.payment_fee_rate", Domain::Probability, 0.0),
-        payment_fee_fixed: money(&mut c, &co.payment_fee_fixed, "costs.payment_fee_fixed"),
-        fixed_per_month: money(&mut c, &co.fixed_per_month, "costs.fixed_per_month"),
-    };
+        payment_fee_fixed: c.money(&co.payment_fee_fixed, "costs.payment_fee_fixed"),
+        fixed_per_month: c.money(&co.fixed_per_month, "costs.fixed_per_month"),
+    }
+}
 
-    // [teams], [exposure], [referral]
-    let t = raw.teams.unwrap_or_default();
-    let teams = TeamsSpec {
+/// `[teams]`.
+fn teams(c: &mut Checker, t: &RawTeams) -> TeamsSpec {
+    TeamsSpec {
         internal_share: c.param(&t.internal_share, "teams.internal_share", Domain::Probability, 0.0),
         seat_churn_per_month: c.param(&t.seat_churn_per_month, "teams.seat_churn_per_month", Domain::Probability, 0.0),
-    };
-    let e = raw.exposure.unwrap_or_default();
-    let exposure = ExposureSpec {
+    }
+}
+
+/// `[exposure]`.
+fn exposure(c: &mut Checker, e: &RawExposure) -> ExposureSpec {
+    ExposureSpec {
         per_active_account_per_month: c.bounded(
             &e.per_active_account_per_month,
             "exposure.per_active_account_per_month",
@@ -744,8 +888,11 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         ),
         signup_rate: c.param(&e.signup_rate, "exposure.signup_rate", Domain::Probability, 0.0),
         cycle_months: c.bounded(&e.cycle_months, "exposure.cycle_months", Domain::NonNegative, 1.0, 60.0),
-    };
-    let rf = raw.referral.unwrap_or_default();
+    }
+}
+
+/// `[referral]`. The bonus raises the free usage limit, so it needs one.
+fn referral(c: &mut Checker, rf: &RawReferral, free: &FreeSpec) -> ReferralSpec {
     let referral = ReferralSpec {
         limit_bonus: c.param(&rf.limit_bonus, "referral.limit_bonus", Domain::NonNegative, 0.0),
         max_bonus: c.optional(&rf.max_bonus, "referral.max_bonus", Domain::NonNegative, f64::INFINITY),
@@ -757,107 +904,109 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             "raises the free usage limit, so it needs free.usage_limit".into(),
         );
     }
+    referral
+}
 
-    // [trial]
-    let trial = raw.trial.map(|tr| {
-        let span = tr.span();
-        let tr = tr.into_inner();
-        let start = match tr.start.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
-            None | Some(("signup", _)) => TrialStart::Signup,
-            Some(("activation", _)) => TrialStart::Activation,
-            Some((other, sp)) => {
-                c.problem("trial.start", Some(sp), format!("expected \"signup\" or \"activation\", got \"{other}\""));
-                TrialStart::Signup
-            }
-        };
-        let after = match tr.after.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
-            None | Some(("free", _)) => TrialAfter::Free,
-            Some(("leave", _)) => TrialAfter::Leave,
-            Some((other, sp)) => {
-                c.problem("trial.after", Some(sp), format!("expected \"free\" or \"leave\", got \"{other}\""));
-                TrialAfter::Free
-            }
-        };
-        for (key, v) in [("trial.length_months", &tr.length_months), ("trial.conversion", &tr.conversion)] {
-            if v.is_none() {
-                c.problem(key, Some(span.clone()), format!("a trial needs `{}`", &key[6..]));
-            }
+/// `[trial]`: a length and a conversion are required; the card drop-off
+/// only applies when a card is required.
+fn trial(c: &mut Checker, tr: &Spanned<RawTrial>, plans: &[PlanSpec]) -> TrialSpec {
+    let span = tr.span();
+    let tr = tr.get_ref();
+    let start = match tr.start.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+        None | Some(("signup", _)) => TrialStart::Signup,
+        Some(("activation", _)) => TrialStart::Activation,
+        Some((other, sp)) => {
+            c.problem("trial.start", Some(sp), format!("expected \"signup\" or \"activation\", got \"{other}\""));
+            TrialStart::Signup
         }
-        let card_required = tr.card_required.unwrap_or(false);
-        if !card_required && tr.card_dropoff.is_some() {
-            c.problem(
-                "trial.card_dropoff",
-                tr.card_dropoff.as_ref().map(|s| s.span()),
-                "only applies with card_required = true".into(),
-            );
+    };
+    let after = match tr.after.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+        None | Some(("free", _)) => TrialAfter::Free,
+        Some(("leave", _)) => TrialAfter::Leave,
+        Some((other, sp)) => {
+            c.problem("trial.after", Some(sp), format!("expected \"free\" or \"leave\", got \"{other}\""));
+            TrialAfter::Free
         }
-        TrialSpec {
-            start,
-            start_probability: c.param(&tr.start_probability, "trial.start_probability", Domain::Probability, 1.0),
-            length_months: c.bounded(&tr.length_months, "trial.length_months", Domain::Positive, 0.5, 24.0),
-            plan: plan_index(&mut c, &tr.plan, "trial.plan", 0),
-            card_required,
-            card_dropoff: c.param(&tr.card_dropoff, "trial.card_dropoff", Domain::Probability, 0.0),
-            conversion: c.param(&tr.conversion, "trial.conversion", Domain::Probability, 0.0),
-            after,
+    };
+    for (key, v) in [("trial.length_months", &tr.length_months), ("trial.conversion", &tr.conversion)] {
+        if v.is_none() {
+            c.problem(key, Some(span.clone()), format!("a trial needs `{}`", &key[6..]));
         }
-    });
+    }
+    let card_required = tr.card_required.unwrap_or(false);
+    if !card_required && tr.card_dropoff.is_some() {
+        c.problem(
+            "trial.card_dropoff",
+            tr.card_dropoff.as_ref().map(|s| s.span()),
+            "only applies with card_required = true".into(),
+        );
+    }
+    TrialSpec {
+        start,
+        start_probability: c.param(&tr.start_probability, "trial.start_probability", Domain::Probability, 1.0),
+        length_months: c.bounded(&tr.length_months, "trial.length_months", Domain::Positive, 0.5, 24.0),
+        plan: plan_index(c, plans, &tr.plan, "trial.plan", 0),
+        card_required,
+        card_dropoff: c.param(&tr.card_dropoff, "trial.card_dropoff", Domain::Probability, 0.0),
+        conversion: c.param(&tr.conversion, "trial.conversion", Domain::Probability, 0.0),
+        after,
+    }
+}
 
-    // [pql], [sales]
-    let pql = raw.pql.map(|q| {
-        let span = q.span();
-        let q = q.into_inner();
-        let all = match q.combine.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
-            None | Some(("any", _)) => false,
-            Some(("all", _)) => true,
-            Some((other, sp)) => {
-                c.problem("pql.combine", Some(sp), format!("expected \"any\" or \"all\", got \"{other}\""));
-                false
-            }
-        };
-        let spec = PqlSpec {
-            on_limit_hit: q.on_limit_hit.unwrap_or(false),
-            min_seats: c.optional_count(&q.min_seats, "pql.min_seats", MAX_SEATS),
-            min_invites_sent: c.optional_count(&q.min_invites_sent, "pql.min_invites_sent", 60_000.0),
-            min_usage: c.optional(&q.min_usage, "pql.min_usage", Domain::NonNegative, f64::INFINITY),
-            all,
-        };
-        if !spec.on_limit_hit && spec.min_seats.is_none() && spec.min_invites_sent.is_none() && spec.min_usage.is_none()
-        {
-            c.problem(
-                "pql",
-                Some(span),
-                "name at least one signal: on_limit_hit = true, min_seats, min_invites_sent or min_usage".into(),
-            );
+/// `[pql]`: at least one signal.
+fn pql(c: &mut Checker, q: &Spanned<RawPql>) -> PqlSpec {
+    let span = q.span();
+    let q = q.get_ref();
+    let all = match q.combine.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+        None | Some(("any", _)) => false,
+        Some(("all", _)) => true,
+        Some((other, sp)) => {
+            c.problem("pql.combine", Some(sp), format!("expected \"any\" or \"all\", got \"{other}\""));
+            false
         }
-        spec
-    });
-    let sales = raw.sales.map(|sl| {
-        let span = sl.span();
-        let sl = sl.into_inner();
-        if pql.is_none() {
-            c.problem(
-                "sales",
-                Some(span.clone()),
-                "sales contacts PQLs: add a [pql] section naming the signals".into(),
-            );
-        }
-        for (key, v) in [("sales.contacts_per_month", &sl.contacts_per_month), ("sales.conversion", &sl.conversion)] {
-            if v.is_none() {
-                c.problem(key, Some(span.clone()), format!("a sales team needs `{}`", &key[6..]));
-            }
-        }
-        SalesSpec {
-            contacts_per_month: c.count(&sl.contacts_per_month, "sales.contacts_per_month", 0.0, MAX_ACCOUNTS),
-            cost_per_contact: money(&mut c, &sl.cost_per_contact, "sales.cost_per_contact"),
-            conversion: c.param(&sl.conversion, "sales.conversion", Domain::Probability, 0.0),
-            plan: plan_index(&mut c, &sl.plan, "sales.plan", plans.len().saturating_sub(1)),
-            fixed_cost_per_month: money(&mut c, &sl.fixed_cost_per_month, "sales.fixed_cost_per_month"),
-        }
-    });
+    };
+    let spec = PqlSpec {
+        on_limit_hit: q.on_limit_hit.unwrap_or(false),
+        min_seats: c.optional_count(&q.min_seats, "pql.min_seats", MAX_SEATS),
+        min_invites_sent: c.optional_count(&q.min_invites_sent, "pql.min_invites_sent", 60_000.0),
+        min_usage: c.optional(&q.min_usage, "pql.min_usage", Domain::NonNegative, f64::INFINITY),
+        all,
+    };
+    if !spec.on_limit_hit && spec.min_seats.is_none() && spec.min_invites_sent.is_none() && spec.min_usage.is_none() {
+        c.problem(
+            "pql",
+            Some(span),
+            "name at least one signal: on_limit_hit = true, min_seats, min_invites_sent or min_usage".into(),
+        );
+    }
+    spec
+}
 
-    // [pricing]
-    let pr = raw.pricing.unwrap_or_default();
+/// `[sales]`: contacts PQLs, so it needs `[pql]`; contacts and a conversion
+/// are required.
+fn sales(c: &mut Checker, sl: &Spanned<RawSales>, has_pql: bool, plans: &[PlanSpec]) -> SalesSpec {
+    let span = sl.span();
+    let sl = sl.get_ref();
+    if !has_pql {
+        c.problem("sales", Some(span.clone()), "sales contacts PQLs: add a [pql] section naming the signals".into());
+    }
+    for (key, v) in [("sales.contacts_per_month", &sl.contacts_per_month), ("sales.conversion", &sl.conversion)] {
+        if v.is_none() {
+            c.problem(key, Some(span.clone()), format!("a sales team needs `{}`", &key[6..]));
+        }
+    }
+    SalesSpec {
+        contacts_per_month: c.count(&sl.contacts_per_month, "sales.contacts_per_month", 0.0, MAX_ACCOUNTS),
+        cost_per_contact: c.money(&sl.cost_per_contact, "sales.cost_per_contact"),
+        conversion: c.param(&sl.conversion, "sales.conversion", Domain::Probability, 0.0),
+        plan: plan_index(c, plans, &sl.plan, "sales.plan", plans.len().saturating_sub(1)),
+        fixed_cost_per_month: c.money(&sl.fixed_cost_per_month, "sales.fixed_cost_per_month"),
+    }
+}
+
+/// `[pricing]`: an elasticity needs the reference price it is measured
+/// around.
+fn pricing(c: &mut Checker, pr: &RawPricing) -> PricingSpec {
     let pricing = PricingSpec {
         reference_price: c.optional(&pr.reference_price, "pricing.reference_price", Domain::Positive, MAX_MONEY),
         conversion_elasticity: c.param(
@@ -882,113 +1031,55 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             }
         }
     }
+    pricing
+}
 
-    // [sweep]: checked here so a bad grid is reported with the rest.
-    let sweep = raw.sweep.and_then(|sw| {
-        let span = sw.span();
-        let sw = sw.into_inner();
-        let axes = match sw.axes() {
-            Ok(a) => a,
-            Err(e) => {
-                c.problem("sweep.params", Some(span.clone()), e);
-                return None;
-            }
-        };
-        if axes.is_empty() || axes.len() > 2 {
-            c.problem(
-                "sweep.params",
+/// `[sweep]`: one or two axes and known metrics (`None` when an axis is
+/// wrong).
+fn sweep(c: &mut Checker, sw: &Spanned<SweepSection>) -> Option<SweepSpec> {
+    let span = sw.span();
+    let sw = sw.get_ref();
+    let axes = match sw.axes() {
+        Ok(a) => a,
+        Err(e) => {
+            c.problem("sweep.params", Some(span.clone()), e);
+            return None;
+        }
+    };
+    if axes.is_empty() || axes.len() > 2 {
+        c.problem(
+            "sweep.params",
+            Some(span.clone()),
+            format!("a sweep takes one or two parameters, got {}", axes.len()),
+        );
+    }
+    let mut metrics = Vec::new();
+    for name in &sw.metrics {
+        match crate::metrics::Horizon::from_name(name) {
+            Some(h) => metrics.push(h),
+            None => c.problem(
+                "sweep.metrics",
                 Some(span.clone()),
-                format!("a sweep takes one or two parameters, got {}", axes.len()),
-            );
-        }
-        let mut metrics = Vec::new();
-        for name in &sw.metrics {
-            match crate::metrics::Horizon::from_name(name) {
-                Some(h) => metrics.push(h),
-                None => c.problem(
-                    "sweep.metrics",
-                    Some(span.clone()),
-                    format!(
-                        "unknown metric `{name}`, expected one of {}",
-                        crate::metrics::Horizon::ALL.iter().map(|h| h.name()).collect::<Vec<_>>().join(", ")
-                    ),
+                format!(
+                    "unknown metric `{name}`, expected one of {}",
+                    crate::metrics::Horizon::ALL.iter().map(|h| h.name()).collect::<Vec<_>>().join(", ")
                 ),
-            }
-        }
-        Some(SweepSpec { axes, metrics })
-    });
-
-    // [[correlations]]
-    let mut correlations: Vec<Correlation> = Vec::new();
-    for (i, cr) in raw.correlations.unwrap_or_default().into_iter().enumerate() {
-        let span = cr.span();
-        let cr = cr.into_inner();
-        let key = format!("correlations.{i}");
-        // Ok(Some(id)): an uncertain parameter; Ok(None): one fixed by a
-        // `--set` override (a sweep point, a sensitivity variant), whose
-        // correlations simply have no effect; Err: a problem, reported.
-        let id = |c: &mut Checker, v: &Option<Spanned<String>>, field: &str| -> Result<Option<ParamId>, ()> {
-            let Some(v) = v else {
-                c.problem(
-                    &key,
-                    Some(span.clone()),
-                    format!("a correlation needs `{field}`, the key path of an uncertain parameter"),
-                );
-                return Err(());
-            };
-            match c.params.iter().position(|p| &p.key == v.get_ref()) {
-                Some(j) if !c.params[j].dist.is_fixed() => Ok(Some(ParamId(j))),
-                Some(j) if c.overridden[j] => Ok(None),
-                Some(_) => {
-                    c.problem(
-                        &format!("{key}.{field}"),
-                        Some(v.span()),
-                        format!("`{}` is a fixed value; only uncertain parameters can be correlated", v.get_ref()),
-                    );
-                    Err(())
-                }
-                None => {
-                    c.problem(
-                        &format!("{key}.{field}"),
-                        Some(v.span()),
-                        format!("`{}` is not a parameter of this scenario", v.get_ref()),
-                    );
-                    Err(())
-                }
-            }
-        };
-        let a = id(&mut c, &cr.a, "a");
-        let b = id(&mut c, &cr.b, "b");
-        let rank = match &cr.rank {
-            Some(r) if *r.get_ref() > -1.0 && *r.get_ref() < 1.0 => Some(*r.get_ref()),
-            Some(r) => {
-                c.problem(
-                    &format!("{key}.rank"),
-                    Some(r.span()),
-                    format!("expected a rank correlation between -1 and 1 (exclusive), got {}", r.get_ref()),
-                );
-                None
-            }
-            None => {
-                c.problem(
-                    &key,
-                    Some(span.clone()),
-                    "a correlation needs `rank`, Spearman's rho between -1 and 1".into(),
-                );
-                None
-            }
-        };
-        if let (Ok(Some(a)), Ok(Some(b)), Some(rank)) = (a, b, rank) {
-            if a == b {
-                c.problem(&key, Some(span.clone()), "a parameter cannot be correlated with itself".into());
-            } else if correlations.iter().any(|x| (x.a == a && x.b == b) || (x.a == b && x.b == a)) {
-                c.problem(&key, Some(span.clone()), "this pair is correlated twice".into());
-            } else {
-                correlations.push(Correlation { a, b, rank });
-            }
+            ),
         }
     }
+    Some(SweepSpec { axes, metrics })
+}
 
+/// `[[correlations]]`: each between two distinct uncertain parameters of
+/// this scenario (a parameter fixed by a `--set` override is skipped), no
+/// pair twice, and together positive definite.
+fn correlations(c: &mut Checker, raw: &[Spanned<RawCorrelation>]) -> Vec<Correlation> {
+    let mut correlations: Vec<Correlation> = Vec::new();
+    for (i, cr) in raw.iter().enumerate() {
+        if let Some(x) = correlation(c, i, cr, &correlations) {
+            correlations.push(x);
+        }
+    }
     if !correlations.is_empty()
         && super::correlation::cholesky(&super::correlation::score_correlation(
             &super::correlation::target(&correlations).1,
@@ -1001,39 +1092,78 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
             "these correlations cannot hold together (their matrix is not positive definite): loosen some".into(),
         );
     }
+    correlations
+}
 
-    Scenario {
-        name,
-        description: meta.description.unwrap_or_default(),
-        months,
-        runs,
-        seed,
-        time_step,
-        usage_unit,
-        params: c.params,
-        sweep,
-        correlations,
-        model: ModelSpec {
-            market_size,
-            initial_free_accounts,
-            initial_paid_accounts,
-            organic,
-            channels,
-            activation,
-            usage,
-            free,
-            limit_hit,
-            invites,
-            plans,
-            paid,
-            costs,
-            teams,
-            exposure,
-            referral,
-            trial,
-            pql,
-            sales,
-            pricing,
-        },
+/// The `i`th correlation (`earlier`: the ones kept before it); `None` when
+/// it is wrong or has no effect.
+fn correlation(
+    c: &mut Checker,
+    i: usize,
+    cr: &Spanned<RawCorrelation>,
+    earlier: &[Correlation],
+) -> Option<Correlation> {
+    let span = cr.span();
+    let cr = cr.get_ref();
+    let key = format!("correlations.{i}");
+    // Ok(Some(id)): an uncertain parameter; Ok(None): one fixed by a
+    // `--set` override (a sweep point, a sensitivity variant), whose
+    // correlations simply have no effect; Err: a problem, reported.
+    let id = |c: &mut Checker, v: &Option<Spanned<String>>, field: &str| -> Result<Option<ParamId>, ()> {
+        let Some(v) = v else {
+            c.problem(
+                &key,
+                Some(span.clone()),
+                format!("a correlation needs `{field}`, the key path of an uncertain parameter"),
+            );
+            return Err(());
+        };
+        match c.params.iter().position(|p| &p.key == v.get_ref()) {
+            Some(j) if !c.params[j].dist.is_fixed() => Ok(Some(ParamId(j))),
+            Some(j) if c.overridden[j] => Ok(None),
+            Some(_) => {
+                c.problem(
+                    &format!("{key}.{field}"),
+                    Some(v.span()),
+                    format!("`{}` is a fixed value; only uncertain parameters can be correlated", v.get_ref()),
+                );
+                Err(())
+            }
+            None => {
+                c.problem(
+                    &format!("{key}.{field}"),
+                    Some(v.span()),
+                    format!("`{}` is not a parameter of this scenario", v.get_ref()),
+                );
+                Err(())
+            }
+        }
+    };
+    let a = id(c, &cr.a, "a");
+    let b = id(c, &cr.b, "b");
+    let rank = match &cr.rank {
+        Some(r) if *r.get_ref() > -1.0 && *r.get_ref() < 1.0 => Some(*r.get_ref()),
+        Some(r) => {
+            c.problem(
+                &format!("{key}.rank"),
+                Some(r.span()),
+                format!("expected a rank correlation between -1 and 1 (exclusive), got {}", r.get_ref()),
+            );
+            None
+        }
+        None => {
+            c.problem(&key, Some(span.clone()), "a correlation needs `rank`, Spearman's rho between -1 and 1".into());
+            None
+        }
+    };
+    let (Ok(Some(a)), Ok(Some(b)), Some(rank)) = (a, b, rank) else { return None };
+    if a == b {
+        c.problem(&key, Some(span), "a parameter cannot be correlated with itself".into());
+        None
+    } else if earlier.iter().any(|x| (x.a == a && x.b == b) || (x.a == b && x.b == a)) {
+        c.problem(&key, Some(span), "this pair is correlated twice".into());
+        None
+    } else {
+        Some(Correlation { a, b, rank })
     }
 }
