@@ -1167,3 +1167,599 @@ fn correlation(
         Some(Correlation { a, b, rank })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! A few checks per section: its defaults, a value out of range, and
+    //! its cross-field rules, through [`Scenario::from_str`] as a file is
+    //! read. (The exact rendering of every message, with its caret, is
+    //! pinned by the integration tests in `tests/bad_input.rs`.)
+
+    use super::*;
+
+    const PLAN: &str = "[[plans]]\nname = \"pro\"\nprice_per_month = 12\n";
+
+    /// `text` and one plan after it, validated.
+    fn valid(text: &str) -> Scenario {
+        Scenario::from_str("t.toml", &format!("{text}\n{PLAN}"), &[]).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// The problems of `text` with one plan after it.
+    fn problems(text: &str) -> Vec<(String, usize, String)> {
+        problems_of(&format!("{text}\n{PLAN}"), &[])
+    }
+
+    /// Each problem as (key, line, message); line 0: no location.
+    fn problems_of(text: &str, overrides: &[Override]) -> Vec<(String, usize, String)> {
+        match Scenario::from_str("t.toml", text, overrides) {
+            Ok(_) => panic!("no problem in\n{text}"),
+            Err(e) => e.problems.into_iter().map(|p| (p.key, p.location.map_or(0, |l| l.line), p.message)).collect(),
+        }
+    }
+
+    fn problem(key: &str, line: usize, message: &str) -> (String, usize, String) {
+        (key.to_string(), line, message.to_string())
+    }
+
+    /// A fixed parameter's key and value.
+    fn fixed(s: &Scenario, id: ParamId) -> (&str, f64) {
+        let p = s.param(id);
+        (p.key.as_str(), p.dist.fixed_value().expect("a fixed value"))
+    }
+
+    #[test]
+    fn scenario_defaults_name_the_file() {
+        let s = valid("");
+        assert_eq!(s.name, "t");
+        assert_eq!(s.description, "");
+        assert_eq!((s.months, s.runs, s.seed, s.time_step), (24, 1000, 1, TimeStep::Month));
+        assert_eq!(s.usage_unit, "units");
+        assert!(s.sweep.is_none() && s.correlations.is_empty());
+        let s = valid("[scenario]\nname = \"n\"\nmonths = 36\nruns = 10\nseed = 7\ntime_step = \"week\"");
+        assert_eq!((s.name.as_str(), s.months, s.runs, s.seed, s.time_step), ("n", 36, 10, 7, TimeStep::Week));
+    }
+
+    #[test]
+    fn scenario_integers_and_time_step_are_checked() {
+        assert_eq!(
+            problems("[scenario]\nmonths = 0\nruns = 2000000\nseed = -1\ntime_step = \"year\""),
+            vec![
+                problem("scenario.months", 2, "expected an integer from 1 to 600, got 0"),
+                problem("scenario.runs", 3, "expected an integer from 1 to 1000000, got 2000000"),
+                problem("scenario.seed", 4, "expected an integer from 0 to 9223372036854775807, got -1"),
+                problem("scenario.time_step", 5, "expected \"month\", \"week\" or \"day\", got \"year\""),
+            ]
+        );
+    }
+
+    #[test]
+    fn scenario_runs_times_months_is_bounded() {
+        assert_eq!(
+            problems("[scenario]\nmonths = 600\nruns = 20000"),
+            vec![problem(
+                "scenario.runs",
+                3,
+                "20000 runs x 600 months keeps too many results in memory: runs x months must be at most 10000000 (e.g. 16666 runs of 600 months)"
+            )]
+        );
+        valid("[scenario]\nmonths = 600\nruns = 16666");
+    }
+
+    #[test]
+    fn parameters_are_registered_in_section_order() {
+        let s = valid("[market]\nsize = 1000");
+        let keys: Vec<&str> = s.params.iter().take(6).map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "market.size",
+                "initial.free_accounts",
+                "initial.paid_accounts",
+                "acquisition.organic.signups_per_month",
+                "acquisition.organic.growth_per_month",
+                "acquisition.organic.share_of_remaining_market_per_month",
+            ]
+        );
+        assert_eq!(s.params.last().map(|p| p.key.as_str()), Some("pricing.churn_elasticity"));
+    }
+
+    #[test]
+    fn market_and_initial_defaults_and_bounds() {
+        let s = valid("");
+        assert!(s.model.market_size.is_none());
+        assert_eq!(fixed(&s, s.model.initial_free_accounts), ("initial.free_accounts", 0.0));
+        assert_eq!(fixed(&s, s.model.initial_paid_accounts), ("initial.paid_accounts", 0.0));
+        assert!(s.param(s.model.initial_paid_accounts).integer);
+        assert_eq!(
+            problems("[market]\nsize = 0\n[initial]\nfree_accounts = 20_000_000\npaid_accounts = -1"),
+            vec![
+                problem("market.size", 2, "expected a number greater than 0, got 0"),
+                problem("initial.free_accounts", 4, "expected at most 10000000, got 20000000"),
+                problem("initial.paid_accounts", 5, "expected a number of 0 or more, got -1"),
+            ]
+        );
+    }
+
+    #[test]
+    fn organic_defaults_and_range() {
+        let s = valid("");
+        let o = &s.model.organic;
+        assert_eq!(fixed(&s, o.signups_per_month).1, 0.0);
+        assert_eq!(fixed(&s, o.growth_per_month).1, 0.0);
+        assert_eq!(fixed(&s, o.share_of_remaining_market_per_month).1, 0.0);
+        assert_eq!(
+            problems("[acquisition.organic]\ngrowth_per_month = -1"),
+            vec![problem(
+                "acquisition.organic.growth_per_month",
+                2,
+                "expected a growth rate greater than -1 (-100%), got -1"
+            )]
+        );
+    }
+
+    #[test]
+    fn organic_share_of_the_market_needs_a_market() {
+        let text = "[acquisition.organic]\nshare_of_remaining_market_per_month = 0.01";
+        assert_eq!(
+            problems(text),
+            vec![problem(
+                "acquisition.organic.share_of_remaining_market_per_month",
+                2,
+                "needs a finite market: set market.size"
+            )]
+        );
+        valid(&format!("[market]\nsize = 5000\n{text}"));
+    }
+
+    #[test]
+    fn organic_growth_is_bounded_by_the_signups_it_compounds() {
+        let text = "[acquisition.organic]\nsignups_per_month = 1_000_000\ngrowth_per_month = 0.5";
+        assert_eq!(
+            problems(text),
+            vec![problem(
+                "acquisition.organic.growth_per_month",
+                3,
+                "expected at most 0.1006 over 24 months, got 0.5: it would take acquisition.organic.signups_per_month from 1000000 past 10000000 (the most signups a month from one source)"
+            )]
+        );
+        let s = valid("[acquisition.organic]\nsignups_per_month = 1_000_000\ngrowth_per_month = 0.1");
+        assert_eq!(s.param(s.model.organic.growth_per_month).max, 0.1006);
+    }
+
+    #[test]
+    fn channel_defaults() {
+        let s = valid("[[acquisition.channels]]\nname = \"ads\"\ncost_per_signup = 20");
+        let ch = &s.model.channels[0];
+        assert_eq!(ch.name, "ads");
+        assert_eq!(fixed(&s, ch.spend_per_month), ("acquisition.channels.ads.spend_per_month", 0.0));
+        assert_eq!(fixed(&s, ch.spend_growth_per_month).1, 0.0);
+        assert_eq!(fixed(&s, ch.cost_per_signup).1, 20.0);
+        assert!(ch.max_signups_per_month.is_none());
+    }
+
+    #[test]
+    fn channels_need_a_unique_name_and_a_cost() {
+        assert_eq!(
+            problems(
+                "[[acquisition.channels]]\nspend_per_month = 100\n[[acquisition.channels]]\nname = \"Ads\"\ncost_per_signup = 5\n[[acquisition.channels]]\nname = \"ads\"\ncost_per_signup = 5\n[[acquisition.channels]]\nname = \"ads\"\ncost_per_signup = 0"
+            ),
+            vec![
+                problem("acquisition.channels.0", 1, "a channel needs a `name` (e.g. name = \"search_ads\")"),
+                problem(
+                    "acquisition.channels.0.cost_per_signup",
+                    1,
+                    "a channel needs `cost_per_signup` (money per signup)"
+                ),
+                problem(
+                    "acquisition.channels.1.name",
+                    4,
+                    "expected a name of lowercase letters, digits and _, got \"Ads\""
+                ),
+                problem("acquisition.channels.ads.name", 10, "two channels have this name"),
+                problem("acquisition.channels.ads.cost_per_signup", 11, "expected a number greater than 0, got 0"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_channel_without_a_ceiling_buys_a_bounded_number_of_signups() {
+        let text = "[[acquisition.channels]]\nname = \"ads\"\nspend_per_month = 1e9\ncost_per_signup = 1";
+        assert_eq!(
+            problems(text),
+            vec![problem(
+                "acquisition.channels.ads.cost_per_signup",
+                4,
+                "expected at least 100: a spend of up to 1000000000 a month buys 1000000000 signups a month, more than 10000000 (the most signups a month from one source); or give the channel a ceiling, max_signups_per_month"
+            )]
+        );
+        valid(&format!("{text}\nmax_signups_per_month = 1000"));
+    }
+
+    #[test]
+    fn activation_and_usage_defaults_and_range() {
+        let s = valid("");
+        let a = &s.model.activation;
+        assert_eq!(fixed(&s, a.probability), ("activation.probability", 1.0));
+        assert_eq!(fixed(&s, a.time_to_value_median_months).1, 0.0);
+        assert_eq!(fixed(&s, a.time_to_value_sigma).1, 0.0);
+        assert_eq!(fixed(&s, a.window_months).1, 1.0);
+        assert_eq!(fixed(&s, s.model.usage.median_per_month), ("usage.median_per_month", 1.0));
+        assert_eq!(fixed(&s, s.model.usage.sigma).1, 0.0);
+        assert_eq!(valid("[usage]\nunit = \"projects\"").usage_unit, "projects");
+        assert_eq!(
+            problems("[activation]\nprobability = 1.5\nwindow_months = 601"),
+            vec![
+                problem("activation.probability", 2, "expected a probability between 0 and 1, got 1.5"),
+                problem("activation.window_months", 3, "expected at most 600, got 601"),
+            ]
+        );
+    }
+
+    #[test]
+    fn free_defaults_and_range() {
+        let s = valid("");
+        let f = &s.model.free;
+        assert!(f.usage_limit.is_none() && f.seat_limit.is_none() && f.eventual_conversion.is_none());
+        assert_eq!(fixed(&s, f.conversion_per_month), ("free.conversion_per_month", 0.0));
+        assert_eq!(fixed(&s, f.churn_per_month).1, 0.0);
+        assert_eq!(fixed(&s, f.reactivation_per_month).1, 0.0);
+        assert_eq!(
+            problems("[free]\nseat_limit = 0"),
+            vec![problem("free.seat_limit", 2, "expected a number greater than 0, got 0")]
+        );
+    }
+
+    #[test]
+    fn free_eventual_conversion_replaces_the_monthly_one_and_needs_churn() {
+        assert_eq!(
+            problems("[free]\nconversion_per_month = 0.01\neventual_conversion = 0.1"),
+            vec![
+                problem(
+                    "free.eventual_conversion",
+                    3,
+                    "give either free.conversion_per_month or free.eventual_conversion, not both"
+                ),
+                problem(
+                    "free.eventual_conversion",
+                    3,
+                    "needs free.churn_per_month > 0 (with no churn every account converts eventually)"
+                ),
+            ]
+        );
+        let s = valid("[free]\nchurn_per_month = 0.05\neventual_conversion = 0.1");
+        assert!(s.model.free.eventual_conversion.is_some());
+    }
+
+    #[test]
+    fn limit_hit_defaults() {
+        let s = valid("[free]\nusage_limit = 5");
+        let l = &s.model.limit_hit;
+        assert_eq!(fixed(&s, l.convert), ("limit_hit.convert", 0.0));
+        assert_eq!(fixed(&s, l.churn).1, 0.0);
+        assert_eq!(fixed(&s, l.value_buildup_months).1, 0.0);
+        assert!(l.blocked_churn_per_month.is_none());
+        assert_eq!(
+            problems("[free]\nusage_limit = 5\n[limit_hit]\nvalue_buildup_months = 121"),
+            vec![problem("limit_hit.value_buildup_months", 4, "expected at most 120, got 121")]
+        );
+    }
+
+    #[test]
+    fn limit_hit_shares_add_up_to_one_at_most_and_need_a_limit() {
+        assert_eq!(
+            problems(
+                "[free]\nusage_limit = 5\n[limit_hit]\nconvert = 0.6\nchurn = 0.5\nconvert_before_activation = 0.5\nchurn_before_activation = 0.75"
+            ),
+            vec![
+                problem(
+                    "limit_hit.churn",
+                    5,
+                    "limit_hit.convert + limit_hit.churn must be at most 1 (they are shares of the accounts that hit the limit), got 0.6 + 0.5"
+                ),
+                problem(
+                    "limit_hit.churn_before_activation",
+                    7,
+                    "limit_hit.convert_before_activation + limit_hit.churn_before_activation must be at most 1, got 0.5 + 0.75"
+                ),
+            ]
+        );
+        assert_eq!(
+            problems("[limit_hit]\nconvert = 0.2\nchurn = 0"),
+            vec![problem(
+                "limit_hit.convert",
+                2,
+                "has no effect without a limit: set free.usage_limit or free.seat_limit"
+            )]
+        );
+    }
+
+    #[test]
+    fn invites_defaults_and_range() {
+        let s = valid("");
+        let i = &s.model.invites;
+        assert_eq!(fixed(&s, i.per_active_seat_per_month), ("invites.per_active_seat_per_month", 0.0));
+        assert_eq!(fixed(&s, i.acceptance).1, 0.0);
+        assert_eq!(fixed(&s, i.cycle_months).1, 1.0);
+        assert_eq!(
+            problems("[invites]\nper_active_seat_per_month = 2000\ncycle_months = [1, 90]"),
+            vec![
+                problem("invites.per_active_seat_per_month", 2, "expected at most 1000, got 2000"),
+                problem("invites.cycle_months", 3, "expected at most 60, got 90"),
+            ]
+        );
+    }
+
+    #[test]
+    fn plan_defaults() {
+        let s = valid("");
+        let p = &s.model.plans[0];
+        assert_eq!(p.name, "pro");
+        assert_eq!(fixed(&s, p.price_per_month), ("plans.pro.price_per_month", 12.0));
+        assert!(!p.per_seat && p.usage_limit.is_none() && p.seat_limit.is_none());
+        assert_eq!(fixed(&s, p.annual_share).1, 0.0);
+        assert_eq!(fixed(&s, p.annual_discount).1, 0.0);
+    }
+
+    #[test]
+    fn plans_are_required_named_and_priced() {
+        assert_eq!(
+            problems_of("", &[]),
+            vec![problem(
+                "plans",
+                0,
+                "a scenario needs at least one paid plan, e.g.\n[[plans]]\nname = \"pro\"\nprice_per_month = 12"
+            )]
+        );
+        assert_eq!(
+            problems("[[plans]]\nname = \"Team\"\n[[plans]]\nname = \"pro\"\nprice_per_month = 30"),
+            vec![
+                problem("plans.0.price_per_month", 1, "a plan needs `price_per_month`"),
+                problem("plans.0.name", 2, "expected a name of lowercase letters, digits and _, got \"Team\""),
+                problem("plans.pro.name", 7, "two plans have this name"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_per_seat_price_must_fit_an_accounts_mrr() {
+        let text = "[[plans]]\nname = \"team\"\nper_seat = true\nprice_per_month = 1000";
+        assert_eq!(
+            problems_of(text, &[]),
+            vec![problem(
+                "plans.team.price_per_month",
+                4,
+                "expected at most 655.37, got 1000: a price per seat x up to 65535 seats (the plan's seat limit, or the most seats an account can bring to it) must fit an account's MRR, at most 42949672.95"
+            )]
+        );
+        // With every way in limited to 10 seats, the price may be higher.
+        let s = Scenario::from_str("t.toml", &format!("[free]\nseat_limit = 10\n{text}\nseat_limit = 10"), &[])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.param(s.model.plans[0].price_per_month).max, 4294967.29);
+    }
+
+    #[test]
+    fn paid_defaults_and_range() {
+        let s = valid("");
+        let p = &s.model.paid;
+        assert_eq!(p.entry_plan, 0);
+        assert_eq!(fixed(&s, p.churn_per_month), ("paid.churn_per_month", 0.0));
+        assert!(p.churn_floor_per_month.is_none() && p.churn_halving_months.is_none());
+        assert_eq!(
+            problems("[paid]\nentry_plan = \"team\"\nchurn_halving_months = 1201"),
+            vec![
+                problem("paid.entry_plan", 2, "no plan is named \"team\"; the plans are \"pro\""),
+                problem("paid.churn_halving_months", 3, "expected at most 1200, got 1201"),
+            ]
+        );
+    }
+
+    #[test]
+    fn paid_churn_floor_needs_a_halving_time() {
+        assert_eq!(
+            problems("[paid]\nchurn_per_month = 0.05\nchurn_floor_per_month = 0.01"),
+            vec![problem(
+                "paid.churn_floor_per_month",
+                3,
+                "a churn floor needs paid.churn_halving_months (how fast churn falls to it with tenure)"
+            )]
+        );
+        valid("[paid]\nchurn_per_month = 0.05\nchurn_floor_per_month = 0.01\nchurn_halving_months = 6");
+    }
+
+    #[test]
+    fn costs_teams_and_exposure_defaults_and_ranges() {
+        let s = valid("");
+        let co = &s.model.costs;
+        for id in [co.serve_free_seat_per_month, co.serve_paid_seat_per_month, co.payment_fee_rate, co.fixed_per_month]
+        {
+            assert_eq!(fixed(&s, id).1, 0.0);
+        }
+        assert_eq!(fixed(&s, s.model.teams.internal_share), ("teams.internal_share", 0.0));
+        assert_eq!(fixed(&s, s.model.exposure.cycle_months), ("exposure.cycle_months", 1.0));
+        assert_eq!(
+            problems("[costs]\npayment_fee_rate = 2\nfixed_per_month = 2e12\n[teams]\nseat_churn_per_month = -0.1"),
+            vec![
+                problem("costs.payment_fee_rate", 2, "expected a probability between 0 and 1, got 2"),
+                problem("costs.fixed_per_month", 3, "expected at most 1000000000000, got 2000000000000"),
+                problem("teams.seat_churn_per_month", 5, "expected a probability between 0 and 1, got -0.1"),
+            ]
+        );
+    }
+
+    #[test]
+    fn referral_bonus_needs_a_usage_limit() {
+        let s = valid("");
+        assert_eq!(fixed(&s, s.model.referral.limit_bonus), ("referral.limit_bonus", 0.0));
+        assert!(s.model.referral.max_bonus.is_none());
+        assert_eq!(
+            problems("[referral]\nlimit_bonus = 2"),
+            vec![problem("referral.limit_bonus", 2, "raises the free usage limit, so it needs free.usage_limit")]
+        );
+        valid("[free]\nusage_limit = 5\n[referral]\nlimit_bonus = 2");
+    }
+
+    #[test]
+    fn trial_defaults() {
+        let s = valid("[trial]\nlength_months = 0.5\nconversion = 0.3");
+        let t = s.model.trial.as_ref().expect("a trial");
+        assert_eq!((t.start, t.after, t.plan, t.card_required), (TrialStart::Signup, TrialAfter::Free, 0, false));
+        assert_eq!(fixed(&s, t.start_probability), ("trial.start_probability", 1.0));
+        assert_eq!(fixed(&s, t.card_dropoff).1, 0.0);
+        assert!(valid("").model.trial.is_none());
+    }
+
+    #[test]
+    fn trial_needs_a_length_and_a_conversion_and_a_card_for_its_dropoff() {
+        assert_eq!(
+            problems("[trial]\nstart = \"invite\"\nafter = \"stay\"\ncard_dropoff = 0.5\nplan = \"team\""),
+            vec![
+                problem("trial.length_months", 1, "a trial needs `length_months`"),
+                problem("trial.conversion", 1, "a trial needs `conversion`"),
+                problem("trial.start", 2, "expected \"signup\" or \"activation\", got \"invite\""),
+                problem("trial.after", 3, "expected \"free\" or \"leave\", got \"stay\""),
+                problem("trial.card_dropoff", 4, "only applies with card_required = true"),
+                problem("trial.plan", 5, "no plan is named \"team\"; the plans are \"pro\""),
+            ]
+        );
+        assert_eq!(
+            problems("[trial]\nlength_months = 25\nconversion = 0.3"),
+            vec![problem("trial.length_months", 2, "expected at most 24, got 25")]
+        );
+    }
+
+    #[test]
+    fn pql_needs_a_signal() {
+        let s = valid("[pql]\non_limit_hit = true");
+        let q = s.model.pql.as_ref().expect("a pql");
+        assert!(q.on_limit_hit && !q.all && q.min_seats.is_none());
+        assert_eq!(
+            problems("[pql]\ncombine = \"both\""),
+            vec![
+                problem(
+                    "pql",
+                    1,
+                    "name at least one signal: on_limit_hit = true, min_seats, min_invites_sent or min_usage"
+                ),
+                problem("pql.combine", 2, "expected \"any\" or \"all\", got \"both\""),
+            ]
+        );
+        assert_eq!(
+            problems("[pql]\nmin_seats = 70000"),
+            vec![problem("pql.min_seats", 2, "expected at most 60000, got 70000")]
+        );
+    }
+
+    #[test]
+    fn sales_needs_pql_and_sells_the_last_plan() {
+        let text = format!(
+            "[pql]\nmin_seats = 3\n[sales]\ncontacts_per_month = 10\nconversion = 0.2\n{PLAN}[[plans]]\nname = \"team\"\nprice_per_month = 50"
+        );
+        let s = Scenario::from_str("t.toml", &text, &[]).unwrap_or_else(|e| panic!("{e}"));
+        let sl = s.model.sales.as_ref().expect("sales");
+        assert_eq!(s.model.plans[sl.plan].name, "team");
+        assert_eq!(fixed(&s, sl.cost_per_contact), ("sales.cost_per_contact", 0.0));
+        assert_eq!(
+            problems("[sales]\ncost_per_contact = -5"),
+            vec![
+                problem("sales", 1, "sales contacts PQLs: add a [pql] section naming the signals"),
+                problem("sales.contacts_per_month", 1, "a sales team needs `contacts_per_month`"),
+                problem("sales.conversion", 1, "a sales team needs `conversion`"),
+                problem("sales.cost_per_contact", 2, "expected a number of 0 or more, got -5"),
+            ]
+        );
+    }
+
+    #[test]
+    fn pricing_elasticities_need_a_reference_price() {
+        let s = valid("");
+        assert!(s.model.pricing.reference_price.is_none());
+        assert_eq!(fixed(&s, s.model.pricing.conversion_elasticity), ("pricing.conversion_elasticity", 0.0));
+        assert_eq!(
+            problems("[pricing]\nconversion_elasticity = 1.2\nchurn_elasticity = -1"),
+            vec![
+                problem(
+                    "pricing.conversion_elasticity",
+                    2,
+                    "an elasticity needs pricing.reference_price (the price it is measured around)"
+                ),
+                problem("pricing.churn_elasticity", 3, "expected a number of 0 or more, got -1"),
+                problem(
+                    "pricing.churn_elasticity",
+                    3,
+                    "an elasticity needs pricing.reference_price (the price it is measured around)"
+                ),
+            ]
+        );
+        valid("[pricing]\nreference_price = 12\nconversion_elasticity = 1.2");
+    }
+
+    #[test]
+    fn sweep_axes_and_metrics() {
+        let s = valid(
+            "[sweep]\nparams = [{ key = \"free.usage_limit\", values = \"1..3\" }, { key = \"paid.churn_per_month\", values = [0.01, 0.02] }]\nmetrics = [\"mrr_final\"]",
+        );
+        let sw = s.sweep.expect("a sweep");
+        assert_eq!(sw.axes[0].values, [1.0, 2.0, 3.0]);
+        assert_eq!(sw.axes[1].key, "paid.churn_per_month");
+        assert_eq!(sw.metrics, [crate::metrics::Horizon::MrrFinal]);
+        assert_eq!(
+            problems("[sweep]\nparams = [{ key = \"free.usage_limit\", values = \"5..1\" }]"),
+            vec![problem("sweep.params", 1, "sweep.params `free.usage_limit`: the range 5..1 goes down")]
+        );
+        let p = problems("[sweep]\nparams = []\nmetrics = [\"mrr\"]");
+        assert_eq!(p[0], problem("sweep.params", 1, "a sweep takes one or two parameters, got 0"));
+        assert_eq!((p[1].0.as_str(), p[1].1), ("sweep.metrics", 1));
+        assert!(p[1].2.starts_with("unknown metric `mrr`, expected one of "), "{}", p[1].2);
+        assert_eq!(p.len(), 2);
+    }
+
+    const UNCERTAIN: &str = "[free]\nchurn_per_month = [0.02, 0.06]\nconversion_per_month = [0.01, 0.03]\n[paid]\nchurn_per_month = [0.01, 0.04]\n";
+
+    #[test]
+    fn correlations_between_uncertain_parameters() {
+        let s = valid(&format!(
+            "{UNCERTAIN}[[correlations]]\na = \"free.churn_per_month\"\nb = \"paid.churn_per_month\"\nrank = 0.5"
+        ));
+        assert_eq!(s.correlations.len(), 1);
+        assert_eq!(s.param(s.correlations[0].a).key, "free.churn_per_month");
+        assert_eq!(s.correlations[0].rank, 0.5);
+        let text = format!(
+            "{UNCERTAIN}[[correlations]]\na = \"free.churn_per_month\"\nb = \"free.usage_limit\"\nrank = 0.5\n[[correlations]]\na = \"activation.probability\"\nrank = 1\n[[correlations]]\na = \"paid.churn_per_month\"\nb = \"paid.churn_per_month\"\nrank = 0.1\n[[correlations]]\na = \"free.churn_per_month\"\nb = \"paid.churn_per_month\"\nrank = 0.5\n[[correlations]]\nb = \"free.churn_per_month\"\na = \"paid.churn_per_month\"\nrank = 0.2"
+        );
+        assert_eq!(
+            problems(&text),
+            vec![
+                problem("correlations.0.b", 8, "`free.usage_limit` is not a parameter of this scenario"),
+                problem("correlations.1", 10, "a correlation needs `b`, the key path of an uncertain parameter"),
+                problem(
+                    "correlations.1.a",
+                    11,
+                    "`activation.probability` is a fixed value; only uncertain parameters can be correlated"
+                ),
+                problem("correlations.1.rank", 12, "expected a rank correlation between -1 and 1 (exclusive), got 1"),
+                problem("correlations.2", 13, "a parameter cannot be correlated with itself"),
+                problem("correlations.4", 21, "this pair is correlated twice"),
+            ]
+        );
+    }
+
+    #[test]
+    fn correlations_must_hold_together_and_skip_a_value_fixed_by_set() {
+        let text = format!(
+            "{UNCERTAIN}[[correlations]]\na = \"free.churn_per_month\"\nb = \"paid.churn_per_month\"\nrank = 0.9\n[[correlations]]\na = \"free.conversion_per_month\"\nb = \"paid.churn_per_month\"\nrank = 0.9\n[[correlations]]\na = \"free.churn_per_month\"\nb = \"free.conversion_per_month\"\nrank = -0.9\n{PLAN}"
+        );
+        // Not positive definite: a problem of the whole section, without a line.
+        assert_eq!(
+            problems_of(&text, &[]),
+            vec![problem(
+                "correlations",
+                0,
+                "these correlations cannot hold together (their matrix is not positive definite): loosen some"
+            )]
+        );
+        // Fixing one of them by `--set` (as a sweep point does) leaves the rest.
+        let set = Override { key: "free.conversion_per_month".into(), value: "0.02".into() };
+        let s = Scenario::from_str("t.toml", &text, &[set]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.correlations.len(), 1);
+    }
+}
