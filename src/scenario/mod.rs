@@ -17,6 +17,7 @@ mod diagnostic;
 mod load;
 pub mod param;
 mod raw;
+pub mod sweep;
 mod validate;
 
 use std::path::Path;
@@ -112,7 +113,7 @@ pub struct Correlation {
 /// A sweep declared in the scenario file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepSpec {
-    pub axes: Vec<crate::whatif::sweep::Axis>,
+    pub axes: Vec<sweep::Axis>,
     pub metrics: Vec<crate::metrics::Horizon>,
 }
 

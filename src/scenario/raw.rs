@@ -36,7 +36,7 @@ pub struct RawScenario {
     pub pql: Option<Spanned<RawPql>>,
     pub sales: Option<Spanned<RawSales>>,
     pub pricing: Option<RawPricing>,
-    pub sweep: Option<Spanned<crate::whatif::sweep::SweepSection>>,
+    pub sweep: Option<Spanned<super::sweep::SweepSection>>,
     pub correlations: Option<Vec<Spanned<RawCorrelation>>>,
 }
 
