@@ -34,8 +34,7 @@ fn engine_throughput(c: &mut Criterion) {
     g.finish();
 
     // The whole pipeline on all cores: sampling, runs in parallel, collection.
-    let mut s64 = s.clone();
-    s64.runs = 64;
+    let s64 = s.with_overrides(&[plgsim::Override::parse("scenario.runs=64").unwrap()]).expect("valid");
     let total: u64 = engine::simulate(&s64, &|| {}).account_steps();
     let mut g = c.benchmark_group("simulate");
     g.sample_size(10);

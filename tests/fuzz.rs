@@ -183,14 +183,18 @@ fn check_runs(text: &str, overrides: &[Override]) {
 
 /// Small enough to simulate inside the fuzz budget: a few thousand accounts.
 fn cheap(s: &Scenario) -> bool {
-    s.uncertain_params().count() < 64 && s.months <= 3 && s.runs == 1 && s.steps_per_month() <= 5 && small_population(s)
+    s.uncertain_params().count() < 64
+        && s.months() <= 3
+        && s.runs() == 1
+        && s.steps_per_month() <= 5
+        && small_population(s)
 }
 
 fn small_population(s: &Scenario) -> bool {
     // Sizes, rates and money stay modest at their centre and the invitation
     // loop is far from explosive: a rough bound on the accounts a short run
     // makes.
-    s.params.iter().all(|p| {
+    s.params().iter().all(|p| {
         let c = p.dist.center(p.domain).abs();
         let sized = ["signups", "accounts", "spend", "seats"].iter().any(|w| p.key.contains(w));
         let invites = p.key.starts_with("invites.per_") || p.key.contains("exposure");

@@ -1,9 +1,9 @@
 //! What-if analysis: sweeps with common random numbers, comparisons,
 //! sensitivity.
 
-use plgsim::Override;
 use plgsim::metrics::Horizon;
 use plgsim::whatif::sweep::{self, Axis};
+use plgsim::{Override, Scenario};
 
 const TRACKLY: &str = include_str!("../scenarios/trackly.toml");
 
@@ -17,9 +17,7 @@ fn runs(n: u32) -> Vec<Override> {
 fn a_parameter_that_does_not_matter_shows_exactly_zero_difference() {
     let axis = Axis::parse("costs.serve_free_seat_per_month=0.1,0.25,0.6").unwrap();
     let s = sweep::run(
-        "trackly.toml",
-        TRACKLY,
-        &runs(12),
+        &Scenario::from_str("trackly.toml", TRACKLY, &runs(12)).unwrap(),
         &[axis],
         &[Horizon::MrrFinal, Horizon::CostToServeFreeTotal],
         &|| {},
@@ -48,7 +46,13 @@ fn a_parameter_that_does_not_matter_shows_exactly_zero_difference() {
 #[test]
 fn the_trackly_limit_sweep_finds_the_interior_optimum() {
     let axis = Axis::parse("free.usage_limit=1,2,3,4,6,10,20").unwrap();
-    let s = sweep::run("trackly.toml", TRACKLY, &runs(20), &[axis], &[Horizon::RevenueTotal], &|| {}).unwrap();
+    let s = sweep::run(
+        &Scenario::from_str("trackly.toml", TRACKLY, &runs(20)).unwrap(),
+        &[axis],
+        &[Horizon::RevenueTotal],
+        &|| {},
+    )
+    .unwrap();
     let best = s.best[0].unwrap();
     let limit = s.points[best].coords[0];
     assert!(limit > 1.0 && limit < 20.0, "best limit {limit}");
@@ -62,7 +66,12 @@ fn the_trackly_limit_sweep_finds_the_interior_optimum() {
 #[test]
 fn a_bad_grid_point_is_reported() {
     let axis = Axis::parse("paid.churn_per_month=0.5,1.5").unwrap();
-    match sweep::run("trackly.toml", TRACKLY, &runs(2), &[axis], &[Horizon::MrrFinal], &|| {}) {
+    match sweep::run(
+        &Scenario::from_str("trackly.toml", TRACKLY, &runs(2)).unwrap(),
+        &[axis],
+        &[Horizon::MrrFinal],
+        &|| {},
+    ) {
         Err(sweep::SweepError::Scenario { point, error }) => {
             assert_eq!(point, "paid.churn_per_month = 1.5");
             assert!(error.to_string().contains("expected a probability between 0 and 1, got 1.5"), "{error}");
@@ -91,7 +100,9 @@ fn the_tornado_ranks_the_dominant_parameter_first() {
         [paid]
         churn_per_month = [0.02, 0.03]
     "#;
-    let s = plgsim::whatif::sensitivity::run("t.toml", text, &[], Horizon::MrrFinal, &|| {}).unwrap();
+    let s =
+        plgsim::whatif::sensitivity::run(&Scenario::from_str("t.toml", text, &[]).unwrap(), Horizon::MrrFinal, &|| {})
+            .unwrap();
     let keys: Vec<&str> = s.rows.iter().map(|r| r.key.as_str()).collect();
     assert_eq!(keys[0], "plans.pro.price_per_month", "{keys:?}");
     assert_eq!(keys[1], "free.conversion_per_month", "{keys:?}");
@@ -295,9 +306,12 @@ fn what_if_variants_of_correlated_scenarios_run() {
         rank = -0.5
     "#;
     let axis = Axis::parse("paid.churn_per_month=0.02,0.03").unwrap();
-    let s = sweep::run("c.toml", text, &[], &[axis], &[Horizon::MrrFinal], &|| {}).unwrap();
+    let s =
+        sweep::run(&Scenario::from_str("c.toml", text, &[]).unwrap(), &[axis], &[Horizon::MrrFinal], &|| {}).unwrap();
     assert_eq!(s.points.len(), 2);
-    let t = plgsim::whatif::sensitivity::run("c.toml", text, &[], Horizon::MrrFinal, &|| {}).unwrap();
+    let t =
+        plgsim::whatif::sensitivity::run(&Scenario::from_str("c.toml", text, &[]).unwrap(), Horizon::MrrFinal, &|| {})
+            .unwrap();
     assert_eq!(t.rows.len(), 2);
     let fixed_in_file = text.replace("churn_per_month = [0.02, 0.04]", "churn_per_month = 0.03");
     let err = plgsim::Scenario::from_str("c.toml", &fixed_in_file, &[]).unwrap_err().to_string();

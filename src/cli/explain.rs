@@ -44,7 +44,7 @@ pub fn run(args: ExplainArgs) -> Result<(), CliError> {
     if let Some(out) = &args.out {
         check_out(out)?;
     }
-    let runs = args.runs.unwrap_or_else(|| u64::from(scenario.runs).min(200));
+    let runs = args.runs.unwrap_or_else(|| u64::from(scenario.runs()).min(200));
     let quick = load(&args.scenario, &base_overrides(&args.set, Some(runs), args.seed, args.months)?)?;
     let pool = pool(args.threads, &[&quick])?;
     let analytic = explain::Analytic::new(&scenario, &explain::central_values(&scenario));

@@ -201,7 +201,7 @@ pub fn pool(threads: Option<usize>, scenarios: &[&Scenario]) -> Result<rayon::Th
             return Err(CliError::Usage(format!(
                 "{}: one run may hold up to {} live accounts, {} with the {} runs' results, more than the {} {source}: \
                  give the market a size (market.size), or fewer runs or months",
-                s.name,
+                s.name(),
                 e.peak_live_accounts.round(),
                 mb(e.bytes(1)),
                 e.runs,
@@ -211,7 +211,7 @@ pub fn pool(threads: Option<usize>, scenarios: &[&Scenario]) -> Result<rayon::Th
         if fits < n.min(e.runs as usize) {
             eprintln!(
                 "note: {}: running {fits} run{} at a time (not {n}): each may hold up to {} and {} are {source}",
-                s.name,
+                s.name(),
                 if fits == 1 { "" } else { "s" },
                 mb(e.bytes_in_flight),
                 mb(available)
@@ -305,11 +305,6 @@ pub fn base_overrides(
     Ok(ovr)
 }
 
-/// Reads a scenario file's text.
-pub fn read(path: &Path) -> Result<String, CliError> {
-    plgsim::scenario::read_text(path).map_err(|e| CliError::Usage(e.to_string()))
-}
-
 /// Checks, before anything is simulated, that results may be written to
 /// `dir` (see [`plgsim::output::check_folder`]).
 pub fn check_out(dir: &Path) -> Result<(), CliError> {
@@ -358,11 +353,11 @@ fn validate(path: &Path, set: &[String]) -> Result<(), CliError> {
     let uncertain = scenario.uncertain_params().count();
     outln!(
         "ok: {} ({} months, {} runs, seed {}, {} parameters of which {} uncertain)",
-        scenario.name,
-        scenario.months,
-        scenario.runs,
-        scenario.seed,
-        scenario.params.len(),
+        scenario.name(),
+        scenario.months(),
+        scenario.runs(),
+        scenario.seed(),
+        scenario.params().len(),
         uncertain
     );
     Ok(())

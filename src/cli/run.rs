@@ -25,8 +25,8 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     let pool = pool(args.common.threads, &[&scenario])?;
     let out_dir = out_dir(&args.common.out, &args.scenario, "");
     check_out(&out_dir)?;
-    let bar = progress(scenario.runs as u64, "runs", args.common.quiet);
-    bar.set_message(format::terminal_safe(&scenario.name).into_owned());
+    let bar = progress(scenario.runs() as u64, "runs", args.common.quiet);
+    bar.set_message(format::terminal_safe(&scenario.name()).into_owned());
     let started = Instant::now();
     let sim = pool.install(|| engine::simulate(&scenario, &|| bar.inc(1)));
     let elapsed = started.elapsed();
@@ -48,8 +48,8 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         let steps = sim.account_steps() as f64;
         outln!(
             "\n{} runs x {} months in {:.2}s ({:.1}M account-months/s). Results in {}/",
-            scenario.runs,
-            scenario.months,
+            scenario.runs(),
+            scenario.months(),
             elapsed.as_secs_f64(),
             steps / scenario.steps_per_month() as f64 / elapsed.as_secs_f64().max(1e-9) / 1e6,
             out_dir.display()

@@ -9,7 +9,7 @@ use plgsim::output::{self, OutputFile};
 use plgsim::whatif::sensitivity;
 use plgsim::{format, render};
 
-use super::{CliError, Common, check_out, check_total_work, load, metrics, out_dir, pool, progress, read};
+use super::{CliError, Common, check_out, check_total_work, load, metrics, out_dir, pool, progress};
 
 #[derive(Debug, Args)]
 pub struct SensitivityArgs {
@@ -37,12 +37,9 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
     let out_dir = out_dir(&args.common.out, &args.scenario, "-sensitivity");
     check_out(&out_dir)?;
     check_total_work(&scenario, 2 * n + 2, "simulations")?;
-    let text = read(&args.scenario)?;
     let bar = progress((2 * n + 2) as u64, "simulations", args.common.quiet);
     bar.set_message("sensitivity");
-    let result = pool
-        .install(|| sensitivity::run(&args.scenario.display().to_string(), &text, &base, metric, &|| bar.inc(1)))
-        .map_err(CliError::Scenario)?;
+    let result = pool.install(|| sensitivity::run(&scenario, metric, &|| bar.inc(1))).map_err(CliError::Scenario)?;
     bar.finish_and_clear();
 
     let mut files = vec![

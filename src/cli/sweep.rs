@@ -10,7 +10,7 @@ use plgsim::whatif::DEFAULT_METRICS;
 use plgsim::whatif::sweep::{self, Axis, SweepError};
 use plgsim::{format, render};
 
-use super::{CliError, Common, check_out, check_total_work, load, metrics, out_dir, pool, progress, read};
+use super::{CliError, Common, check_out, check_total_work, load, metrics, out_dir, pool, progress};
 
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -33,7 +33,7 @@ pub fn run(args: SweepArgs) -> Result<(), CliError> {
     let scenario = load(&args.scenario, &base)?;
     let pool = pool(args.common.threads, &[&scenario])?;
     let axes: Vec<Axis> = if args.params.is_empty() {
-        match &scenario.sweep {
+        match &scenario.sweep() {
             Some(s) => s.axes.clone(),
             None => {
                 return Err(CliError::Usage(
@@ -47,20 +47,18 @@ pub fn run(args: SweepArgs) -> Result<(), CliError> {
     let metrics: Vec<Horizon> = if !args.metrics.is_empty() {
         metrics(&args.metrics)?
     } else {
-        match &scenario.sweep {
+        match &scenario.sweep() {
             Some(s) if !s.metrics.is_empty() => s.metrics.clone(),
             _ => DEFAULT_METRICS.to_vec(),
         }
     };
     let out_dir = out_dir(&args.common.out, &args.scenario, "-sweep");
     check_out(&out_dir)?;
-    let text = read(&args.scenario)?;
-    let name = args.scenario.display().to_string();
     let points: usize = axes.iter().map(|a| a.values.len()).product();
     check_total_work(&scenario, points, "grid points")?;
     let bar = progress(points as u64, "points", args.common.quiet);
     bar.set_message("sweep");
-    let result = pool.install(|| sweep::run(&name, &text, &base, &axes, &metrics, &|| bar.inc(1)));
+    let result = pool.install(|| sweep::run(&scenario, &axes, &metrics, &|| bar.inc(1)));
     bar.finish_and_clear();
     let sweep = match result {
         Ok(s) => s,

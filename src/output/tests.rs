@@ -51,7 +51,7 @@ fn runs_csv_snapshot() {
 fn sweep_snapshots() {
     let axis = Axis::parse("free.usage_limit=2,3").unwrap();
     let metrics = [Horizon::MrrFinal, Horizon::LtvToCac];
-    let s = sweep::run("small.toml", SMALL, &[], &[axis], &metrics, &|| {}).unwrap();
+    let s = sweep::run(&Scenario::from_str("small.toml", SMALL, &[]).unwrap(), &[axis], &metrics, &|| {}).unwrap();
     insta::assert_snapshot!("sweep_csv", text(sweep_csv(&s)));
     insta::assert_snapshot!("sweep_summary_json", text(sweep_json(&s)));
 }
@@ -69,7 +69,8 @@ fn compare_snapshots() {
 
 #[test]
 fn sensitivity_snapshots() {
-    let s = sensitivity::run("small.toml", SMALL, &[], Horizon::MrrFinal, &|| {}).unwrap();
+    let s =
+        sensitivity::run(&Scenario::from_str("small.toml", SMALL, &[]).unwrap(), Horizon::MrrFinal, &|| {}).unwrap();
     insta::assert_snapshot!("sensitivity_csv", text(sensitivity_csv(&s)));
     insta::assert_snapshot!("sensitivity_summary_json", text(sensitivity_json(&s)));
 }

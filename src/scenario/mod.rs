@@ -78,27 +78,39 @@ impl TimeStep {
     }
 }
 
-/// A validated scenario.
+/// A validated scenario. It cannot be changed once validated: a variant
+/// (a sweep point, a comparison, a what-if) is made with
+/// [`Scenario::with_overrides`], which validates it like the file.
 #[derive(Debug, Clone)]
 pub struct Scenario {
-    pub name: String,
-    pub description: String,
-    pub months: u32,
-    pub runs: u32,
-    pub seed: u64,
-    pub time_step: TimeStep,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    pub(crate) months: u32,
+    pub(crate) runs: u32,
+    pub(crate) seed: u64,
+    pub(crate) time_step: TimeStep,
     /// What the plan-limited usage counts ("projects", "GB", ...).
-    pub usage_unit: String,
+    pub(crate) usage_unit: String,
     /// Every numeric parameter, in the order of the file's sections.
-    pub params: Vec<ParamSpec>,
-    pub model: ModelSpec,
+    pub(crate) params: Vec<ParamSpec>,
+    pub(crate) model: ModelSpec,
     /// A sweep declared in the file (`[sweep]`), used by `plgsim sweep`.
-    pub sweep: Option<SweepSpec>,
+    pub(crate) sweep: Option<SweepSpec>,
     /// Rank correlations between uncertain parameters (`[[correlations]]`).
-    pub correlations: Vec<Correlation>,
+    pub(crate) correlations: Vec<Correlation>,
     /// Where the values written were (file line or `--set`), by key path,
     /// for problems found after validation (e.g. the work estimate's).
-    pub locations: Vec<(String, Location)>,
+    pub(crate) locations: Vec<(String, Location)>,
+    /// The text and overrides it was validated from, for its variants.
+    pub(crate) origin: std::sync::Arc<Origin>,
+}
+
+/// What a scenario was read from.
+#[derive(Debug)]
+pub(crate) struct Origin {
+    pub(crate) file_name: String,
+    pub(crate) text: String,
+    pub(crate) overrides: Vec<Override>,
 }
 
 /// A requested rank correlation between two uncertain parameters.
@@ -340,7 +352,8 @@ impl Scenario {
         let Some(raw) = load::load_raw(&mut source, overrides, &mut problems) else {
             return Err(ScenarioError { problems });
         };
-        let scenario = validate::validate(raw, &source, &mut problems);
+        let origin = Origin { file_name: file_name.to_string(), text: text.to_string(), overrides: overrides.to_vec() };
+        let scenario = validate::validate(raw, &source, &mut problems, std::sync::Arc::new(origin));
         // File problems in file order, then command-line ones.
         problems.sort_by_key(|p| match &p.location {
             Some(l) if !l.origin.starts_with("--set") => (0, l.line, l.column),
@@ -348,6 +361,69 @@ impl Scenario {
             None => (2, 0, 0),
         });
         if problems.is_empty() { Ok(scenario) } else { Err(ScenarioError { problems }) }
+    }
+
+    /// This scenario with `overrides` applied after its own (as `--set`
+    /// would, after the file and the overrides it was read with), validated
+    /// in full like the file.
+    pub fn with_overrides(&self, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+        let o = &self.origin;
+        Scenario::from_str(&o.file_name, &o.text, &[&o.overrides[..], overrides].concat())
+    }
+
+    /// The scenario's name (`scenario.name`, or the file's).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `scenario.description`.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// The horizon, in months.
+    pub fn months(&self) -> u32 {
+        self.months
+    }
+
+    /// Monte Carlo runs.
+    pub fn runs(&self) -> u32 {
+        self.runs
+    }
+
+    /// The seed every random stream is keyed by.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The length of a simulation step.
+    pub fn time_step(&self) -> TimeStep {
+        self.time_step
+    }
+
+    /// What the plan-limited usage counts ("projects", "GB", ...).
+    pub fn usage_unit(&self) -> &str {
+        &self.usage_unit
+    }
+
+    /// Every numeric parameter, in the order of the file's sections.
+    pub fn params(&self) -> &[ParamSpec] {
+        &self.params
+    }
+
+    /// The sweep declared in the file (`[sweep]`).
+    pub fn sweep(&self) -> Option<&SweepSpec> {
+        self.sweep.as_ref()
+    }
+
+    /// The names of the paid channels, in file order.
+    pub fn channel_names(&self) -> impl Iterator<Item = &str> {
+        self.model.channels.iter().map(|c| c.name.as_str())
+    }
+
+    /// The file name it was read from (as given).
+    pub fn file_name(&self) -> &str {
+        &self.origin.file_name
     }
 
     /// Where the value of `key` was written, if it was (the last one wins).
@@ -447,13 +523,6 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, LoadError> {
         return Err(LoadError::TooLarge(name()));
     }
     Ok(bytes)
-}
-
-/// [`read_bytes`] as text (UTF-8; [`Scenario::from_file`] names the line of
-/// an invalid byte).
-pub fn read_text(path: &Path) -> Result<String, LoadError> {
-    String::from_utf8(read_bytes(path)?)
-        .map_err(|e| LoadError::Io(path.display().to_string(), std::io::Error::new(std::io::ErrorKind::InvalidData, e)))
 }
 
 /// The commented starter scenario written by `plgsim new`.

@@ -218,7 +218,12 @@ fn is_identifier(s: &str) -> bool {
 /// function records its own problems, including the cross-field rules of
 /// the keys it owns; a section that refers to another takes that section's
 /// checked spec.
-pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) -> Scenario {
+pub fn validate(
+    raw: RawScenario,
+    source: &Source,
+    problems: &mut Vec<Problem>,
+    origin: std::sync::Arc<Origin>,
+) -> Scenario {
     let mut c = Checker { source, problems, params: Vec::new(), overridden: Vec::new(), locations: Vec::new() };
 
     let meta = scenario(&mut c, raw.scenario.map(Spanned::into_inner).unwrap_or_default());
@@ -256,6 +261,7 @@ pub fn validate(raw: RawScenario, source: &Source, problems: &mut Vec<Problem>) 
         usage_unit,
         params: c.params,
         locations: c.locations,
+        origin,
         sweep,
         correlations,
         model: ModelSpec {

@@ -102,24 +102,16 @@ pub fn spearman(xs: &[f64], ys: &[f64]) -> Option<f64> {
     crate::metrics::ratio(sxy, (sxx * syy).sqrt())
 }
 
-/// Runs the analysis for `metric`. `file_name`/`text` are the scenario and
-/// `base` overrides applied to every variant.
-pub fn run(
-    file_name: &str,
-    text: &str,
-    base: &[Override],
-    metric: Horizon,
-    on_variant: &(dyn Fn() + Sync),
-) -> Result<Sensitivity, ScenarioError> {
-    let scenario = Scenario::from_str(file_name, text, base)?;
+/// Runs the analysis of `scenario` for `metric`; each variant is the
+/// scenario with overrides ([`Scenario::with_overrides`]).
+pub fn run(scenario: &Scenario, metric: Horizon, on_variant: &(dyn Fn() + Sync)) -> Result<Sensitivity, ScenarioError> {
     let uncertain: Vec<String> = scenario.uncertain_params().map(|(_, p)| p.key.clone()).collect();
     let quantiles: Vec<(f64, f64, f64)> =
-        uncertain.iter().map(|k| percentiles(&scenario, k).expect("a registered key")).collect();
+        uncertain.iter().map(|k| percentiles(scenario, k).expect("a registered key")).collect();
     let set = |key: &str, x: f64| Override { key: key.to_string(), value: fmt_num(x) };
     let medians: Vec<Override> = uncertain.iter().zip(&quantiles).map(|(k, q)| set(k, q.1)).collect();
     let mean_with = |extra: &[Override]| -> Result<Option<f64>, ScenarioError> {
-        let ovr = [base, &medians, extra].concat();
-        let s = Scenario::from_str(file_name, text, &ovr)?;
+        let s = scenario.with_overrides(&[&medians[..], extra].concat())?;
         let sim = engine::simulate(&s, &|| {});
         on_variant();
         Ok(Stat::of(sim.runs.iter().map(|r| r.output.horizon[metric as usize])).mean)
@@ -127,7 +119,7 @@ pub fn run(
     let base_output = mean_with(&[])?;
 
     // The scenario as written, for the rank correlations.
-    let sim = engine::simulate(&scenario, &|| {});
+    let sim = engine::simulate(scenario, &|| {});
     on_variant();
     let ids: Vec<_> = scenario.uncertain_params().map(|(id, _)| id).collect();
     let defined: Vec<usize> =

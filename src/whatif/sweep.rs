@@ -80,13 +80,11 @@ fn grid(axes: &[Axis]) -> Vec<Vec<f64>> {
     })
 }
 
-/// Runs the sweep. `file_name` and `text` are the scenario; `base` the
-/// overrides applied to every point (e.g. `--runs`); `on_point` is called
-/// after each point.
+/// Runs the sweep of `scenario` over `axes`: each point is the scenario
+/// with the point's values as overrides ([`Scenario::with_overrides`]),
+/// checked before any runs; `on_point` is called after each point.
 pub fn run(
-    file_name: &str,
-    text: &str,
-    base: &[Override],
+    original: &Scenario,
     axes: &[Axis],
     metrics: &[Horizon],
     on_point: &(dyn Fn() + Sync),
@@ -104,17 +102,16 @@ pub fn run(
     if points.len() > MAX_GRID_POINTS {
         return Err(SweepError::Grid(format!("{} grid points; at most {MAX_GRID_POINTS}", points.len())));
     }
-    let original = Scenario::from_str(file_name, text, base)
-        .map_err(|error| SweepError::Scenario { point: "the scenario itself".into(), error })?;
-
     // Check every point before running any.
     let mut scenarios = Vec::with_capacity(points.len());
     for coords in &points {
-        let mut ovr = base.to_vec();
-        for (axis, v) in axes.iter().zip(coords) {
-            ovr.push(Override { key: axis.key.clone(), value: value_text(*v) });
-        }
-        let s = Scenario::from_str(file_name, text, &ovr)
+        let ovr: Vec<Override> = axes
+            .iter()
+            .zip(coords)
+            .map(|(axis, v)| Override { key: axis.key.clone(), value: value_text(*v) })
+            .collect();
+        let s = original
+            .with_overrides(&ovr)
             .map_err(|error| SweepError::Scenario { point: describe(axes, coords), error })?;
         scenarios.push(s);
     }

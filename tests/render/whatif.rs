@@ -40,7 +40,7 @@ fn report(files: &[plgsim::output::OutputFile], charts: usize) -> String {
 fn a_one_parameter_sweep_draws_each_metric_against_the_parameter() {
     let axis = Axis::parse("free.usage_limit=1,2,3,5,8").unwrap();
     let metrics = [Horizon::RevenueTotal, Horizon::FreeToPaidConversion];
-    let s = sweep::run("t.toml", SCENARIO, &runs(6), &[axis], &metrics, &|| {}).unwrap();
+    let s = sweep::run(&Scenario::from_str("t.toml", SCENARIO, &runs(6)).unwrap(), &[axis], &metrics, &|| {}).unwrap();
     let files = render::sweep_charts(&s);
     assert_eq!(files.len(), 4, "a PNG and an SVG per metric");
     for name in ["sweep_revenue_total", "sweep_free_to_paid_conversion"] {
@@ -58,7 +58,8 @@ fn a_one_parameter_sweep_draws_each_metric_against_the_parameter() {
 fn a_two_parameter_sweep_draws_a_heatmap_per_metric() {
     let axes =
         [Axis::parse("free.usage_limit=2,3,5").unwrap(), Axis::parse("plans.pro.price_per_month=10,15,25").unwrap()];
-    let s = sweep::run("t.toml", SCENARIO, &runs(6), &axes, &[Horizon::MrrFinal], &|| {}).unwrap();
+    let s = sweep::run(&Scenario::from_str("t.toml", SCENARIO, &runs(6)).unwrap(), &axes, &[Horizon::MrrFinal], &|| {})
+        .unwrap();
     let files = render::sweep_charts(&s);
     assert_eq!(files.len(), 2);
     assert_chart(&files, "sweep_mrr_final");
@@ -120,7 +121,8 @@ fn a_comparison_draws_mrr_by_scenario_and_the_figures_side_by_side() {
 
 #[test]
 fn a_sensitivity_analysis_draws_a_tornado() {
-    let s = sensitivity::run("t.toml", SCENARIO, &runs(8), Horizon::MrrFinal, &|| {}).unwrap();
+    let s = sensitivity::run(&Scenario::from_str("t.toml", SCENARIO, &runs(8)).unwrap(), Horizon::MrrFinal, &|| {})
+        .unwrap();
     let files = render::sensitivity_charts(&s);
     assert_eq!(files.len(), 2);
     assert_chart(&files, "tornado_mrr_final");
@@ -178,7 +180,13 @@ fn the_what_if_commands_write_charts_unless_no_charts() {
 fn each_what_if_command_has_a_self_contained_report() {
     let base = [runs(6), vec![set(NAME)]].concat();
     let axis = Axis::parse("free.usage_limit=2,3,5").unwrap();
-    let s = sweep::run("t.toml", SCENARIO, &base, &[axis], &[Horizon::MrrFinal, Horizon::LtvToCac], &|| {}).unwrap();
+    let s = sweep::run(
+        &Scenario::from_str("t.toml", SCENARIO, &base).unwrap(),
+        &[axis],
+        &[Horizon::MrrFinal, Horizon::LtvToCac],
+        &|| {},
+    )
+    .unwrap();
     let html = report(&render::render_sweep(&s), 2);
     for part in [
         &format!("<h1>{NAME_ESCAPED}: sweep of free.usage_limit</h1>")[..],
@@ -201,7 +209,8 @@ fn each_what_if_command_has_a_self_contained_report() {
     }
     assert!(html.contains(&format!("<tr><td>{NAME_ESCAPED}</td>")));
 
-    let s = sensitivity::run("t.toml", SCENARIO, &base, Horizon::MrrFinal, &|| {}).unwrap();
+    let s =
+        sensitivity::run(&Scenario::from_str("t.toml", SCENARIO, &base).unwrap(), Horizon::MrrFinal, &|| {}).unwrap();
     let html = report(&render::render_sensitivity(&s), 1);
     for part in [
         &format!("<h1>{NAME_ESCAPED}: what moves MRR</h1>")[..],
