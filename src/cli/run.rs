@@ -26,7 +26,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     let out_dir = out_dir(&args.common.out, &args.scenario, "");
     check_out(&out_dir)?;
     let bar = progress(scenario.runs() as u64, "runs", args.common.quiet);
-    bar.set_message(format::terminal_safe(&scenario.name()).into_owned());
+    bar.set_message(format::terminal_safe(scenario.name()).into_owned());
     let started = Instant::now();
     let sim = pool.install(|| engine::simulate(&scenario, &|| bar.inc(1)));
     let elapsed = started.elapsed();
