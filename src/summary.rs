@@ -47,7 +47,7 @@ impl CohortTable {
         let mut converted = Vec::with_capacity(months);
         let mut retained = Vec::with_capacity(months);
         for c in 0..months {
-            let total: f64 = sim.monthly_values(c, signups_col).sum();
+            let total: f64 = sim.column_values(c, signups_col).sum();
             signups.push(total / sim.runs.len().max(1) as f64);
             let (mut conv, mut left) = (0u64, 0i64);
             let mut conv_row = Vec::new();
@@ -68,13 +68,10 @@ impl CohortTable {
 
 impl Summary {
     pub fn new(scenario: &Scenario, sim: &Simulation) -> Summary {
-        let horizon = Horizon::ALL
-            .iter()
-            .map(|&h| (h, Stat::of(sim.runs.iter().map(|r| r.output.horizon[h as usize]))))
-            .collect();
+        let horizon = Horizon::ALL.iter().map(|&h| (h, Stat::of(sim.runs.iter().map(|r| r.horizon(h))))).collect();
         let monthly = (0..sim.months as usize)
             .map(|month| {
-                (0..sim.monthly_names.len()).map(|m| Stat::of(sim.monthly_values(month, m).map(Some))).collect()
+                (0..sim.monthly_names.len()).map(|m| Stat::of(sim.column_values(month, m).map(Some))).collect()
             })
             .collect();
         let uncertain = scenario

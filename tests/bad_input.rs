@@ -326,11 +326,11 @@ fn a_sampled_growth_cannot_overflow_the_spend() {
     assert!(1000.0 * (1.0 + g_max).powi(120) <= 1e12, "{g_max}");
     let sim = plgsim::simulate(&s, &|| {});
     let spend = plgsim::metrics::Horizon::from_name("marketing_spend_total").map(|h| h as usize);
-    for r in &sim.runs {
-        assert!(r.params[id.0] <= g_max);
-        assert!(r.output.horizon[plgsim::metrics::Horizon::CashFlowTotal as usize].is_some_and(f64::is_finite));
+    for r in sim.runs() {
+        assert!(r.params()[id.0] <= g_max);
+        assert!(r.horizon(plgsim::metrics::Horizon::CashFlowTotal).is_some_and(f64::is_finite));
         if let Some(h) = spend {
-            assert!(r.output.horizon[h].is_some_and(|x| x.is_finite() && x <= 120.0 * 1e12));
+            assert!(r.horizon_figures()[h].is_some_and(|x| x.is_finite() && x <= 120.0 * 1e12));
         }
     }
 }

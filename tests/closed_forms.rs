@@ -45,11 +45,10 @@ fn constant_churn_gives_mean_lifetime_one_over_c_and_formula_ltv() {
     let realised: Vec<f64> = per_run_total(&sim, Monthly::Revenue).iter().map(|r| r / n).collect();
     assert_close("realised revenue per customer", &realised, price / c, 0.01);
 
-    let ltv: Vec<f64> = sim.runs.iter().map(|r| r.output.horizon[Horizon::Ltv as usize].unwrap()).collect();
+    let ltv: Vec<f64> = sim.runs().iter().map(|r| r.horizon(Horizon::Ltv).unwrap()).collect();
     assert_close("formula LTV", &ltv, price * (1.0 - cost / price) / c, 0.01);
 
-    let churn: Vec<f64> =
-        sim.runs.iter().map(|r| r.output.horizon[Horizon::LogoChurnMonthly as usize].unwrap()).collect();
+    let churn: Vec<f64> = sim.runs().iter().map(|r| r.horizon(Horizon::LogoChurnMonthly).unwrap()).collect();
     assert_close("measured monthly churn", &churn, c, 0.01);
 }
 
@@ -59,8 +58,7 @@ fn constant_churn_gives_mean_lifetime_one_over_c_and_formula_ltv() {
 fn finer_steps_keep_monthly_rates() {
     for step in ["week", "day"] {
         let (_, sim) = run(&paid_cohort(2000, 0.1, 60, step, 20));
-        let churn: Vec<f64> =
-            sim.runs.iter().map(|r| r.output.horizon[Horizon::LogoChurnMonthly as usize].unwrap()).collect();
+        let churn: Vec<f64> = sim.runs().iter().map(|r| r.horizon(Horizon::LogoChurnMonthly).unwrap()).collect();
         assert_close(&format!("monthly churn with {step} steps"), &churn, 0.1, 0.01);
         // After t months, a share (1 - c)^t of the cohort still pays (it
         // converted in the first step, so it is exposed for t months less
@@ -104,7 +102,7 @@ fn subcritical_viral_loop_converges_to_the_geometric_series() {
     assert_close("viral signups", &signups, n0 * k / (1.0 - k), 0.01);
     // Every signup came through an invitation.
     assert_eq!(per_run_total(&sim, Monthly::SignupsInvite), signups);
-    let measured: Vec<f64> = sim.runs.iter().map(|r| r.output.horizon[Horizon::KFactor as usize].unwrap()).collect();
+    let measured: Vec<f64> = sim.runs().iter().map(|r| r.horizon(Horizon::KFactor).unwrap()).collect();
     // Measured K = viral signups / accounts ever active = (N0 K/(1-K)) / (N0/(1-K)) = K.
     assert_close("measured k_factor", &measured, k, 0.01);
 }
@@ -162,13 +160,13 @@ fn paid_channel_signups_follow_the_response_curve() {
         name = "pro"
         price_per_month = 10
         "#);
-    let col = |name: &str| sim.monthly_names.iter().position(|n| n == name).unwrap();
+    let col = |name: &str| sim.monthly_names().iter().position(|n| n == name).unwrap();
     let (lin, cap) = (col("signups_channel_linear"), col("signups_channel_capped"));
-    let month0 = |c: usize| sim.runs.iter().map(|r| r.output.monthly[c]).collect::<Vec<f64>>();
+    let month0 = |c: usize| sim.runs().iter().map(|r| r.month_row(0)[c]).collect::<Vec<f64>>();
     assert_close("linear channel signups", &month0(lin), 5000.0 / 25.0, 0.02);
     let saturating = 400.0 * (1.0 - libm::exp(-5000.0f64 / (10.0 * 400.0)));
     assert_close("saturating channel signups", &month0(cap), saturating, 0.02);
-    let spend = sim.runs[0].output.monthly[Monthly::MarketingSpend as usize];
+    let spend = sim.runs()[0].monthly(0, Monthly::MarketingSpend);
     assert_eq!(spend, 10_000.0);
 }
 

@@ -275,18 +275,17 @@ proptest! {
     #[test]
     fn accounts_are_conserved_and_money_is_consistent(p in params()) {
         let (_, sim) = run(&scenario(&p));
-        let width = sim.monthly_names.len();
         let initial = (p.init_free + p.init_paid) as f64;
-        for r in &sim.runs {
-            let row = |t: usize, m: Monthly| r.output.monthly[t * width + m as usize];
+        for r in sim.runs() {
+            let row = |t: usize, m: Monthly| r.monthly(t, m);
             let (mut arrived, mut left) = (initial, 0.0);
             // Money is kept in cents per account.
             let mut prev_mrr = p.init_paid as f64 * (p.price * 100.0).round() / 100.0;
-            for t in 0..sim.months as usize {
-                for (i, x) in r.output.monthly[t * width..(t + 1) * width].iter().enumerate() {
-                    prop_assert!(x.is_finite(), "{} is not finite in month {t}", sim.monthly_names[i]);
-                    if !["net_new_mrr", "cash_flow", "gross_profit"].contains(&sim.monthly_names[i].as_str()) {
-                        prop_assert!(*x >= 0.0, "{} = {x} in month {t}", sim.monthly_names[i]);
+            for t in 0..sim.months() as usize {
+                for (i, x) in r.month_row(t).iter().enumerate() {
+                    prop_assert!(x.is_finite(), "{} is not finite in month {t}", sim.monthly_names()[i]);
+                    if !["net_new_mrr", "cash_flow", "gross_profit"].contains(&sim.monthly_names()[i].as_str()) {
+                        prop_assert!(*x >= 0.0, "{} = {x} in month {t}", sim.monthly_names()[i]);
                     }
                 }
                 arrived += row(t, Monthly::SignupsTotal);

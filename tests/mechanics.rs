@@ -8,11 +8,11 @@ use plgsim::metrics::{Horizon, Monthly};
 use crate::util::{assert_close, per_run, per_run_total, run};
 
 fn horizon(sim: &Simulation, h: Horizon) -> Vec<f64> {
-    sim.runs.iter().map(|r| r.output.horizon[h as usize].expect("defined")).collect()
+    sim.runs().iter().map(|r| r.horizon(h).expect("defined")).collect()
 }
 
 fn every_month(sim: &Simulation, m: Monthly) -> Vec<f64> {
-    (0..sim.months as usize).flat_map(|t| per_run(sim, t, m)).collect()
+    (0..sim.months() as usize).flat_map(|t| per_run(sim, t, m)).collect()
 }
 
 const PRO: &str = "[[plans]]\nname = \"pro\"\nprice_per_month = 10\n";
@@ -41,9 +41,8 @@ fn reverse_trial_with_no_conversion_returns_everyone_to_free() {
     assert!(every_month(&sim, Monthly::PaidAccounts).iter().all(|&c| c == 0.0));
     // Every signup starts a trial; a month later it is free.
     assert_eq!(per_run_total(&sim, Monthly::TrialStarts), per_run_total(&sim, Monthly::SignupsTotal));
-    for r in 0..sim.runs.len() {
-        let width = sim.monthly_names.len();
-        let row = |t: usize, m: Monthly| sim.runs[r].output.monthly[t * width + m as usize];
+    for r in 0..sim.runs().len() {
+        let row = |t: usize, m: Monthly| sim.runs()[r].monthly(t, m);
         for t in 1..6 {
             // The trials open at the end of month t are the month's signups.
             assert_eq!(row(t, Monthly::Trial), row(t, Monthly::SignupsTotal), "run {r}, month {t}");
@@ -132,9 +131,9 @@ fn internal_invites_on_per_seat_plans_raise_nrr_above_100_percent() {
         price_per_month = 8
         per_seat = true
         "#);
-    for r in &sim.runs {
-        let nrr = r.output.horizon[Horizon::Nrr12m as usize].unwrap();
-        let grr = r.output.horizon[Horizon::Grr12m as usize].unwrap();
+    for r in sim.runs() {
+        let nrr = r.horizon(Horizon::Nrr12m).unwrap();
+        let grr = r.horizon(Horizon::Grr12m).unwrap();
         assert!(nrr > 1.0, "NRR {nrr}");
         assert_eq!(grr, 1.0);
     }
@@ -169,8 +168,8 @@ fn seat_churn_is_contraction() {
         "#);
     assert!(per_run_total(&sim, Monthly::ContractionMrr).iter().all(|&x| x > 0.0));
     assert!(per_run_total(&sim, Monthly::ChurnedPaid).iter().all(|&x| x == 0.0));
-    for r in &sim.runs {
-        let grr = r.output.horizon[Horizon::Grr12m as usize].unwrap();
+    for r in sim.runs() {
+        let grr = r.horizon(Horizon::Grr12m).unwrap();
         assert!(grr < 1.0 && grr > 0.5, "GRR {grr}");
     }
 }
@@ -301,10 +300,9 @@ fn sales_capacity_is_a_hard_limit() {
     assert!(contacts.iter().all(|&c| c <= 25.0));
     assert!(contacts.iter().filter(|&&c| c == 25.0).count() > contacts.len() / 2);
     // Sales conversions land on the business plan: $100 each.
-    for r in &sim.runs {
-        let width = sim.monthly_names.len();
-        let new_mrr: f64 = (0..12).map(|t| r.output.monthly[t * width + Monthly::NewMrr as usize]).sum();
-        let sold: f64 = (0..12).map(|t| r.output.monthly[t * width + Monthly::SalesConversions as usize]).sum();
+    for r in sim.runs() {
+        let new_mrr: f64 = (0..12).map(|t| r.monthly(t, Monthly::NewMrr)).sum();
+        let sold: f64 = (0..12).map(|t| r.monthly(t, Monthly::SalesConversions)).sum();
         assert_eq!(new_mrr, 100.0 * sold, "only sales converts here");
     }
     // The sales cost is the contacts times the cost per contact.
@@ -400,9 +398,8 @@ fn outgrowing_a_tier_upgrades_it() {
         price_per_month = 30
         "#);
     // Initial accounts start part-way to the limit: all are over it by month 1.
-    for r in &sim.runs {
-        let width = sim.monthly_names.len();
-        let row = |t: usize, m: Monthly| r.output.monthly[t * width + m as usize];
+    for r in sim.runs() {
+        let row = |t: usize, m: Monthly| r.monthly(t, m);
         let upgrades: f64 = (0..6).map(|t| row(t, Monthly::Upgrades)).sum();
         assert_eq!(upgrades, 400.0);
         let expansion: f64 = (0..6).map(|t| row(t, Monthly::ExpansionMrr)).sum();
@@ -431,9 +428,8 @@ fn annual_billing_collects_up_front_and_churns_at_renewal() {
         annual_share = 1.0
         annual_discount = 0.2
         "#);
-    for r in &sim.runs {
-        let width = sim.monthly_names.len();
-        let row = |t: usize, m: Monthly| r.output.monthly[t * width + m as usize];
+    for r in sim.runs() {
+        let row = |t: usize, m: Monthly| r.monthly(t, m);
         assert_eq!(row(0, Monthly::Mrr), 1000.0 * 8.0);
         assert_eq!(row(0, Monthly::CashIn), 1000.0 * 8.0 * 12.0);
         for t in 1..12 {
@@ -474,11 +470,10 @@ fn churn_falls_with_tenure_and_failed_payments_add_to_it() {
     // Customer months 40 to 58 (calendar months 41 to 59): churn is about
     // the floor, 0.02 + 0.08 x 2^(-m/3).
     let late: Vec<f64> = sim
-        .runs
+        .runs()
         .iter()
         .map(|r| {
-            let width = sim.monthly_names.len();
-            let row = |t: usize, m: Monthly| r.output.monthly[t * width + m as usize];
+            let row = |t: usize, m: Monthly| r.monthly(t, m);
             let lost: f64 = (41..60).map(|t| row(t, Monthly::ChurnedPaid)).sum();
             let at_risk: f64 = (40..59).map(|t| row(t, Monthly::PaidAccounts)).sum();
             lost / at_risk
@@ -518,9 +513,8 @@ fn win_back_and_reactivation() {
     ));
     // Month 1: the lapsed of month 0 (20% of 2000) come back at 10%.
     assert_close("won back in month 1", &per_run(&sim, 1, Monthly::WonBack), 400.0 * 0.1, 0.05);
-    for r in &sim.runs {
-        let width = sim.monthly_names.len();
-        let row = |t: usize, m: Monthly| r.output.monthly[t * width + m as usize];
+    for r in sim.runs() {
+        let row = |t: usize, m: Monthly| r.monthly(t, m);
         assert_eq!(row(1, Monthly::ReactivationMrr), 10.0 * row(1, Monthly::WonBack));
     }
     assert_close("free accounts back in month 1", &per_run(&sim, 1, Monthly::ReactivatedFree), 400.0 * 0.1, 0.05);

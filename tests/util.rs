@@ -23,13 +23,12 @@ pub fn run(text: &str) -> (Scenario, Simulation) {
 
 /// One value per run of monthly metric `m` in `month` (0-based).
 pub fn per_run(sim: &Simulation, month: usize, m: Monthly) -> Vec<f64> {
-    sim.monthly_values(month, m as usize).collect()
+    sim.monthly_values(month, m).collect()
 }
 
 /// Per run, the sum of monthly metric `m` over all months.
 pub fn per_run_total(sim: &Simulation, m: Monthly) -> Vec<f64> {
-    let width = sim.monthly_names.len();
-    sim.runs.iter().map(|r| (0..sim.months as usize).map(|t| r.output.monthly[t * width + m as usize]).sum()).collect()
+    sim.runs().iter().map(|r| (0..sim.months() as usize).map(|t| r.monthly(t, m)).sum()).collect()
 }
 
 /// Mean and standard error of the mean.

@@ -251,20 +251,20 @@ fn explain_matches_the_simulation_where_its_formulas_are_exact() {
         let sim = plgsim::simulate(&s, &|| {});
         for &h in figures {
             let mut diffs = Vec::new();
-            for r in &sim.runs {
-                let a = Analytic::new(&s, &r.params);
+            for r in sim.runs() {
+                let a = Analytic::new(&s, r.params());
                 let formula = match h {
                     Horizon::KFactor => Some(a.k),
                     Horizon::Ltv => a.ltv,
                     Horizon::CacPaybackMonths => a.payback_months,
                     _ => unreachable!(),
                 };
-                if let (Some(f), Some(x)) = (formula, r.output.horizon[h as usize]) {
+                if let (Some(f), Some(x)) = (formula, r.horizon(h)) {
                     diffs.push(x - f);
                 }
             }
             let (mean, se) = crate::util::mean_se(&diffs);
-            let scale = sim.runs.iter().filter_map(|r| r.output.horizon[h as usize]).sum::<f64>() / diffs.len() as f64;
+            let scale = sim.runs().iter().filter_map(|r| r.horizon(h)).sum::<f64>() / diffs.len() as f64;
             assert!(se < 0.01 * scale, "{file} {}: standard error {se} too large", h.name());
             assert!(
                 mean.abs() <= 4.0 * se,

@@ -26,22 +26,61 @@ use crate::scenario::Scenario;
 #[derive(Debug, Clone)]
 pub struct RunRecord {
     /// The value of every parameter of the scenario, in `Scenario::params` order.
-    pub params: Vec<f64>,
-    pub output: RunOutput,
+    pub(crate) params: Vec<f64>,
+    pub(crate) output: RunOutput,
+    /// Monthly columns: the [`metrics::Monthly`] metrics, then one per channel.
+    pub(crate) width: usize,
+}
+
+impl RunRecord {
+    /// The value of every parameter in this run, in [`Scenario::params`] order.
+    pub fn params(&self) -> &[f64] {
+        &self.params
+    }
+
+    /// A horizon figure (`None` where it is undefined in this run).
+    pub fn horizon(&self, h: metrics::Horizon) -> Option<f64> {
+        self.output.horizon[h as usize]
+    }
+
+    /// Every horizon figure, in [`metrics::Horizon::ALL`] order.
+    pub fn horizon_figures(&self) -> &[Option<f64>] {
+        &self.output.horizon
+    }
+
+    /// A monthly metric in `month` (0-based).
+    pub fn monthly(&self, month: usize, m: metrics::Monthly) -> f64 {
+        self.month_row(month)[m as usize]
+    }
+
+    /// Signups from paid channel `channel` (file order) in `month`.
+    pub fn channel_signups(&self, month: usize, channel: usize) -> f64 {
+        self.month_row(month)[metrics::Monthly::COUNT + channel]
+    }
+
+    /// Every monthly column in `month`, named by [`Simulation::monthly_names`].
+    pub fn month_row(&self, month: usize) -> &[f64] {
+        &self.output.monthly[month * self.width..(month + 1) * self.width]
+    }
+
+    /// The run's index.
+    pub fn index(&self) -> u64 {
+        self.output.run
+    }
 }
 
 /// All runs of a scenario.
 #[derive(Debug, Clone)]
 pub struct Simulation {
-    pub monthly_names: Vec<String>,
-    pub months: u32,
-    pub runs: Vec<RunRecord>,
+    pub(crate) monthly_names: Vec<String>,
+    pub(crate) months: u32,
+    pub(crate) runs: Vec<RunRecord>,
     /// Cohort counts summed over runs, `[signup month][months since]`
     /// (`months x months`): first conversions to paid and departures. The
     /// per-run matrices are added up as runs finish (integer sums, so the
     /// order does not matter) and not kept.
-    pub cohort_conversions: Vec<u64>,
-    pub cohort_departures: Vec<i64>,
+    pub(crate) cohort_conversions: Vec<u64>,
+    pub(crate) cohort_departures: Vec<i64>,
 }
 
 impl Simulation {
@@ -62,10 +101,35 @@ impl Simulation {
         (runs, self.runs.iter().map(|r| r.output.seat_ceiling_hits).sum())
     }
 
-    /// The values of monthly metric `metric` in `month`, one per run.
-    pub fn monthly_values(&self, month: usize, metric: usize) -> impl Iterator<Item = f64> + '_ {
-        let width = self.monthly_names.len();
-        self.runs.iter().map(move |r| r.output.monthly[month * width + metric])
+    /// The values of monthly column `column` (see [`Simulation::monthly_names`])
+    /// in `month`, one per run.
+    pub fn column_values(&self, month: usize, column: usize) -> impl Iterator<Item = f64> + '_ {
+        self.runs.iter().map(move |r| r.month_row(month)[column])
+    }
+
+    /// The values of a monthly metric in `month`, one per run.
+    pub fn monthly_values(&self, month: usize, m: metrics::Monthly) -> impl Iterator<Item = f64> + '_ {
+        self.column_values(month, m as usize)
+    }
+
+    /// The values of a horizon figure, one per run.
+    pub fn horizon_values(&self, h: metrics::Horizon) -> impl Iterator<Item = Option<f64>> + '_ {
+        self.runs.iter().map(move |r| r.horizon(h))
+    }
+
+    /// The runs, in run order.
+    pub fn runs(&self) -> &[RunRecord] {
+        &self.runs
+    }
+
+    /// The months simulated.
+    pub fn months(&self) -> u32 {
+        self.months
+    }
+
+    /// The names of the monthly columns: the metrics, then per-channel signups.
+    pub fn monthly_names(&self) -> &[String] {
+        &self.monthly_names
     }
 }
 
@@ -98,6 +162,7 @@ pub fn simulate(scenario: &Scenario, on_run_done: &(dyn Fn() + Sync)) -> Simulat
     let cells = (scenario.months * scenario.months) as usize;
     let cohorts = Mutex::new((vec![0u64; cells], vec![0i64; cells]));
     let samples = scenario.sample_runs();
+    let width = monthly_width(scenario);
     let runs: Vec<RunRecord> = samples
         .into_par_iter()
         .enumerate()
@@ -117,7 +182,7 @@ pub fn simulate(scenario: &Scenario, on_run_done: &(dyn Fn() + Sync)) -> Simulat
             output.cohort_conversions = Vec::new();
             output.cohort_departures = Vec::new();
             on_run_done();
-            RunRecord { params, output }
+            RunRecord { params, output, width }
         })
         .collect();
     let (cohort_conversions, cohort_departures) = cohorts.into_inner().unwrap_or_else(|e| e.into_inner());

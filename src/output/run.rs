@@ -106,7 +106,7 @@ pub fn runs_csv(scenario: &Scenario, sim: &Simulation) -> Vec<u8> {
     for r in &sim.runs {
         let mut rec = vec![r.output.run.to_string()];
         rec.extend(uncertain.iter().map(|(id, _)| cell(Some(r.params[id.0]))));
-        rec.extend(r.output.horizon.iter().map(|x| cell(*x)));
+        rec.extend(r.horizon_figures().iter().map(|x| cell(*x)));
         w.row(&rec);
     }
     w.into_bytes()

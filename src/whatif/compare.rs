@@ -44,8 +44,7 @@ pub fn run(scenarios: &[(String, Scenario)], metrics: &[Horizon], on_done: &(dyn
         .map(|(file, s)| {
             let sim = engine::simulate(s, &|| {});
             let summary = Summary::new(s, &sim);
-            let values: Vec<Vec<Option<f64>>> =
-                metrics.iter().map(|m| sim.runs.iter().map(|r| r.output.horizon[*m as usize]).collect()).collect();
+            let values: Vec<Vec<Option<f64>>> = metrics.iter().map(|m| sim.horizon_values(*m).collect()).collect();
             let stats = values.iter().map(|v| Stat::of(v.iter().copied())).collect();
             on_done();
             Variant {

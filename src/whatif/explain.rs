@@ -326,8 +326,7 @@ pub const COMPARED: &[Horizon] = &[
 /// Simulates the scenario (its own runs and seed) for the comparison.
 pub fn simulate(s: &Scenario) -> Simulated {
     let sim = engine::simulate(s, &|| {});
-    let stats =
-        COMPARED.iter().map(|&h| (h, Stat::of(sim.runs.iter().map(|r| r.output.horizon[h as usize])))).collect();
+    let stats = COMPARED.iter().map(|&h| (h, Stat::of(sim.runs.iter().map(|r| r.horizon(h))))).collect();
     Simulated { runs: s.runs, stats }
 }
 

@@ -114,7 +114,7 @@ pub fn run(scenario: &Scenario, metric: Horizon, on_variant: &(dyn Fn() + Sync))
         let s = scenario.with_overrides(&[&medians[..], extra].concat())?;
         let sim = engine::simulate(&s, &|| {});
         on_variant();
-        Ok(Stat::of(sim.runs.iter().map(|r| r.output.horizon[metric as usize])).mean)
+        Ok(Stat::of(sim.runs.iter().map(|r| r.horizon(metric))).mean)
     };
     let base_output = mean_with(&[])?;
 
@@ -122,9 +122,8 @@ pub fn run(scenario: &Scenario, metric: Horizon, on_variant: &(dyn Fn() + Sync))
     let sim = engine::simulate(scenario, &|| {});
     on_variant();
     let ids: Vec<_> = scenario.uncertain_params().map(|(id, _)| id).collect();
-    let defined: Vec<usize> =
-        (0..sim.runs.len()).filter(|&r| sim.runs[r].output.horizon[metric as usize].is_some()).collect();
-    let outputs: Vec<f64> = defined.iter().map(|&r| sim.runs[r].output.horizon[metric as usize].unwrap()).collect();
+    let defined: Vec<usize> = (0..sim.runs.len()).filter(|&r| sim.runs[r].horizon(metric).is_some()).collect();
+    let outputs: Vec<f64> = defined.iter().map(|&r| sim.runs[r].horizon(metric).unwrap()).collect();
 
     let mut rows = Vec::with_capacity(uncertain.len());
     for (i, key) in uncertain.iter().enumerate() {

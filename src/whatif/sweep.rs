@@ -119,8 +119,7 @@ pub fn run(
     let mut done: Vec<Point> = Vec::with_capacity(points.len());
     for (coords, s) in points.into_iter().zip(&scenarios) {
         let sim = engine::simulate(s, &|| {});
-        let values: Vec<Vec<Option<f64>>> =
-            metrics.iter().map(|m| sim.runs.iter().map(|r| r.output.horizon[*m as usize]).collect()).collect();
+        let values: Vec<Vec<Option<f64>>> = metrics.iter().map(|m| sim.horizon_values(*m).collect()).collect();
         let stats = values.iter().map(|v| Stat::of(v.iter().copied())).collect();
         done.push(Point { coords, values, stats, vs_baseline: Vec::new() });
         on_point();

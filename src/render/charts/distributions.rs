@@ -143,7 +143,7 @@ pub struct HorizonDistributions {
 
 impl HorizonDistributions {
     pub fn new(sim: &Simulation) -> HorizonDistributions {
-        let values = |h: Horizon| sim.runs.iter().map(move |r| r.output.horizon[h as usize]);
+        let values = |h: Horizon| sim.runs.iter().map(move |r| r.horizon(h));
         let panels = vec![
             Histogram::new(
                 format!("ARR at month {}", sim.months),

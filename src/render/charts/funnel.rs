@@ -177,7 +177,7 @@ mod tests {
         assert_eq!(labels, ["Signups", "Activated", "Hit the free limit", "Became paying"]);
         // The mean per run of the horizon total, straight from the runs.
         let col = sim.monthly_names.iter().position(|n| n == "signups_total").unwrap();
-        let total: f64 = (0..sim.months as usize).flat_map(|m| sim.monthly_values(m, col).collect::<Vec<_>>()).sum();
+        let total: f64 = (0..sim.months as usize).flat_map(|m| sim.column_values(m, col).collect::<Vec<_>>()).sum();
         let want = total / sim.runs.len() as f64;
         assert!((funnel.steps[0].accounts - want).abs() < 1e-6 * want);
         let r = funnel.rate(1).unwrap();
