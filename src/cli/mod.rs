@@ -158,7 +158,7 @@ pub fn main() -> ExitCode {
 
 /// Parses `--set` arguments.
 pub fn overrides(set: &[String]) -> Result<Vec<Override>, CliError> {
-    set.iter().map(|s| Override::parse(s).map_err(CliError::Usage)).collect()
+    set.iter().map(|s| Override::parse(s).map_err(|e| CliError::Usage(e.to_string()))).collect()
 }
 
 /// The most `--threads` accepted: 4 threads a core (at least 16, at most
@@ -327,7 +327,7 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, CliError> {
         LoadError::Invalid(e) => CliError::Scenario(e),
         e => CliError::Usage(e.to_string()),
     })?;
-    budget::check(&scenario).map_err(|p| CliError::Scenario(ScenarioError { problems: vec![p] }))?;
+    budget::check(&scenario).map_err(|p| CliError::Scenario(ScenarioError::from(p)))?;
     Ok(scenario)
 }
 

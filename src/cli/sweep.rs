@@ -42,7 +42,10 @@ pub fn run(args: SweepArgs) -> Result<(), CliError> {
             }
         }
     } else {
-        args.params.iter().map(|p| Axis::parse(p).map_err(CliError::Usage)).collect::<Result<_, _>>()?
+        args.params
+            .iter()
+            .map(|p| Axis::parse(p).map_err(|e| CliError::Usage(e.to_string())))
+            .collect::<Result<_, _>>()?
     };
     let metrics: Vec<Horizon> = if !args.metrics.is_empty() {
         metrics(&args.metrics)?
@@ -62,11 +65,12 @@ pub fn run(args: SweepArgs) -> Result<(), CliError> {
     bar.finish_and_clear();
     let sweep = match result {
         Ok(s) => s,
-        Err(SweepError::Grid(m)) => return Err(CliError::Usage(m)),
+        Err(SweepError::Grid(e)) => return Err(CliError::Usage(e.to_string())),
         Err(SweepError::Scenario { point, error }) => {
             errln!("the sweep point {point} is not a valid scenario:");
             return Err(CliError::Scenario(error));
         }
+        Err(e) => return Err(CliError::Usage(e.to_string())),
     };
 
     let mut files = vec![

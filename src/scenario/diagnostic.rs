@@ -31,10 +31,17 @@ pub struct Location {
     pub width: usize,
 }
 
-/// All the problems found in a scenario.
+/// All the problems found in a scenario (at least one).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct ScenarioError {
     pub problems: Vec<Problem>,
+}
+
+impl From<Problem> for ScenarioError {
+    fn from(p: Problem) -> ScenarioError {
+        ScenarioError { problems: vec![p] }
+    }
 }
 
 impl std::error::Error for ScenarioError {}

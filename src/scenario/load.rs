@@ -17,6 +17,11 @@ use super::diagnostic::{Problem, Source};
 use super::raw::RawScenario;
 
 /// A `--set KEY=VALUE` override from the command line.
+/// An override that is not `KEY=VALUE`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("`{0}` is not of the form KEY=VALUE (e.g. paid.churn_per_month=0.03)")]
+pub struct OverrideError(pub String);
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Override {
     pub key: String,
@@ -26,12 +31,12 @@ pub struct Override {
 impl Override {
     /// Parses `KEY=VALUE`; the value is TOML (`0.03`, `[0.02, 0.05]`,
     /// `{ dist = "beta", alpha = 2, beta = 50 }`), or else taken as a string.
-    pub fn parse(arg: &str) -> Result<Override, String> {
+    pub fn parse(arg: &str) -> Result<Override, OverrideError> {
         match arg.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => {
                 Ok(Override { key: k.trim().to_string(), value: v.trim().to_string() })
             }
-            _ => Err(format!("`{arg}` is not of the form KEY=VALUE (e.g. paid.churn_per_month=0.03)")),
+            _ => Err(OverrideError(arg.to_string())),
         }
     }
 

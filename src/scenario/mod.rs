@@ -23,7 +23,7 @@ mod validate;
 use std::path::Path;
 
 pub use diagnostic::{Location, Problem, ScenarioError};
-pub use load::Override;
+pub use load::{Override, OverrideError};
 pub use param::{Dist, Domain};
 pub use validate::{
     MAX_ACCOUNT_MRR, MAX_ACCOUNT_SEATS, MAX_ACCOUNTS, MAX_CHANNELS, MAX_MARKET, MAX_MONEY, MAX_MONTHS, MAX_PLANS,
@@ -496,6 +496,7 @@ impl Scenario {
 
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LoadError {
     #[error("cannot read {0}: {1}")]
     Io(String, std::io::Error),

@@ -1063,7 +1063,7 @@ fn sweep(c: &mut Checker, sw: &Spanned<SweepSection>) -> Option<SweepSpec> {
     let axes = match sw.axes() {
         Ok(a) => a,
         Err(e) => {
-            c.problem("sweep.params", Some(span.clone()), e);
+            c.problem("sweep.params", Some(span.clone()), e.to_string());
             return None;
         }
     };

@@ -5,8 +5,6 @@
 //! uses the same random numbers for the same run index and the difference
 //! between two points is measured run by run.
 
-use std::fmt;
-
 use super::{Difference, paired_difference};
 use crate::engine;
 use crate::metrics::Horizon;
@@ -55,22 +53,30 @@ pub struct Sweep {
     pub best: Vec<Option<usize>>,
 }
 
-/// Why a sweep could not run.
-#[derive(Debug)]
-pub enum SweepError {
-    /// The grid itself is wrong (exit 2).
-    Grid(String),
-    /// A grid point is not a valid scenario.
-    Scenario { point: String, error: ScenarioError },
+/// What is wrong with a grid.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GridError {
+    #[error("a sweep takes one or two parameters, got {0}")]
+    Axes(usize),
+    #[error("`{0}` has no values to sweep")]
+    NoValues(String),
+    #[error("`{0}` is swept twice")]
+    Twice(String),
+    #[error("{0} grid points; at most {MAX_GRID_POINTS}")]
+    TooManyPoints(usize),
 }
 
-impl fmt::Display for SweepError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SweepError::Grid(m) => f.write_str(m),
-            SweepError::Scenario { point, error } => write!(f, "at {point}:\n{error}"),
-        }
-    }
+/// Why a sweep could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SweepError {
+    /// The grid itself is wrong (exit 2).
+    #[error(transparent)]
+    Grid(#[from] GridError),
+    /// A grid point is not a valid scenario.
+    #[error("at {point}:\n{error}")]
+    Scenario { point: String, error: ScenarioError },
 }
 
 /// The grid points, row-major.
@@ -90,17 +96,17 @@ pub fn run(
     on_point: &(dyn Fn() + Sync),
 ) -> Result<Sweep, SweepError> {
     if axes.is_empty() || axes.len() > 2 {
-        return Err(SweepError::Grid(format!("a sweep takes one or two parameters, got {}", axes.len())));
+        return Err(GridError::Axes(axes.len()).into());
     }
     if let Some(a) = axes.iter().find(|a| a.values.is_empty()) {
-        return Err(SweepError::Grid(format!("`{}` has no values to sweep", a.key)));
+        return Err(GridError::NoValues(a.key.clone()).into());
     }
     if axes.len() == 2 && axes[0].key == axes[1].key {
-        return Err(SweepError::Grid(format!("`{}` is swept twice", axes[0].key)));
+        return Err(GridError::Twice(axes[0].key.clone()).into());
     }
     let points = grid(axes);
     if points.len() > MAX_GRID_POINTS {
-        return Err(SweepError::Grid(format!("{} grid points; at most {MAX_GRID_POINTS}", points.len())));
+        return Err(GridError::TooManyPoints(points.len()).into());
     }
     // Check every point before running any.
     let mut scenarios = Vec::with_capacity(points.len());
