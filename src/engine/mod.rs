@@ -11,6 +11,7 @@ pub mod model;
 pub mod run;
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
@@ -159,14 +160,36 @@ fn monthly_width(scenario: &Scenario) -> usize {
 /// Runs every run of the scenario on the current rayon pool; `on_run_done`
 /// is called after each run (for progress reporting).
 pub fn simulate(scenario: &Scenario, on_run_done: &(dyn Fn() + Sync)) -> Simulation {
+    simulate_cancellable(scenario, on_run_done, &AtomicBool::new(false)).expect("never cancelled")
+}
+
+/// A simulation stopped by its caller ([`simulate_cancellable`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the simulation was cancelled")]
+#[non_exhaustive]
+pub struct Cancelled;
+
+/// [`simulate`], stopping as soon as `cancel` is set: runs not yet started
+/// are skipped (a run in progress finishes first, so a cancellation takes
+/// effect within one run's time) and the result is [`Cancelled`]. A
+/// simulation that was not cancelled is the same as [`simulate`]'s, byte
+/// for byte.
+pub fn simulate_cancellable(
+    scenario: &Scenario,
+    on_run_done: &(dyn Fn() + Sync),
+    cancel: &AtomicBool,
+) -> Result<Simulation, Cancelled> {
     let cells = (scenario.months * scenario.months) as usize;
     let cohorts = Mutex::new((vec![0u64; cells], vec![0i64; cells]));
     let samples = scenario.sample_runs();
     let width = monthly_width(scenario);
-    let runs: Vec<RunRecord> = samples
+    let runs: Vec<Option<RunRecord>> = samples
         .into_par_iter()
         .enumerate()
         .map_init(Workspace::default, |ws, (run, params)| {
+            if cancel.load(Ordering::Relaxed) {
+                return None;
+            }
             let run = run as u64;
             let mut output = run_one_in(scenario, &params, run, ws);
             {
@@ -182,16 +205,53 @@ pub fn simulate(scenario: &Scenario, on_run_done: &(dyn Fn() + Sync)) -> Simulat
             output.cohort_conversions = Vec::new();
             output.cohort_departures = Vec::new();
             on_run_done();
-            RunRecord { params, output, width }
+            Some(RunRecord { params, output, width })
         })
         .collect();
+    let runs: Vec<RunRecord> = runs.into_iter().collect::<Option<_>>().ok_or(Cancelled)?;
     let (cohort_conversions, cohort_departures) = cohorts.into_inner().unwrap_or_else(|e| e.into_inner());
     let channels: Vec<String> = scenario.model.channels.iter().map(|c| c.name.clone()).collect();
-    Simulation {
+    Ok(Simulation {
         monthly_names: metrics::monthly_names(&channels),
         months: scenario.months,
         runs,
         cohort_conversions,
         cohort_departures,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TINY: &str = "[scenario]\nmonths = 3\nruns = 20\n[acquisition.organic]\nsignups_per_month = 50\n[[plans]]\nname = \"pro\"\nprice_per_month = 10\n";
+
+    #[test]
+    fn a_cancelled_simulation_stops_and_says_so() {
+        let s = Scenario::from_str("t.toml", TINY, &[]).unwrap();
+        let cancel = AtomicBool::new(false);
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let result = simulate_cancellable(
+            &s,
+            &|| {
+                if done.fetch_add(1, Ordering::Relaxed) == 2 {
+                    cancel.store(true, Ordering::Relaxed);
+                }
+            },
+            &cancel,
+        );
+        assert_eq!(result.unwrap_err(), Cancelled);
+        assert!(done.load(Ordering::Relaxed) < 20, "runs after the cancellation were skipped");
+    }
+
+    #[test]
+    fn an_uncancelled_simulation_is_the_plain_one() {
+        let s = Scenario::from_str("t.toml", TINY, &[]).unwrap();
+        let a = simulate(&s, &|| {});
+        let b = simulate_cancellable(&s, &|| {}, &AtomicBool::new(false)).unwrap();
+        for (x, y) in a.runs().iter().zip(b.runs()) {
+            assert_eq!(x.horizon_figures(), y.horizon_figures());
+            assert_eq!(x.month_row(2), y.month_row(2));
+        }
     }
 }
