@@ -12,10 +12,10 @@
 //! changing one parameter never changes the draws of another: the basis of
 //! common random numbers in sweeps and comparisons.
 
-pub mod correlation;
+pub(crate) mod correlation;
 mod diagnostic;
 mod load;
-pub mod param;
+pub(crate) mod param;
 mod raw;
 pub mod sweep;
 mod validate;
@@ -115,7 +115,7 @@ pub(crate) struct Origin {
 
 /// A requested rank correlation between two uncertain parameters.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Correlation {
+pub(crate) struct Correlation {
     pub a: ParamId,
     pub b: ParamId,
     /// Spearman's rho, in (-1, 1).
@@ -131,7 +131,7 @@ pub struct SweepSpec {
 
 /// The model's structure; numbers are parameters.
 #[derive(Debug, Clone)]
-pub struct ModelSpec {
+pub(crate) struct ModelSpec {
     pub market_size: Option<ParamId>,
     pub initial_free_accounts: ParamId,
     pub initial_paid_accounts: ParamId,
@@ -155,14 +155,14 @@ pub struct ModelSpec {
 }
 
 #[derive(Debug, Clone)]
-pub struct OrganicSpec {
+pub(crate) struct OrganicSpec {
     pub signups_per_month: ParamId,
     pub growth_per_month: ParamId,
     pub share_of_remaining_market_per_month: ParamId,
 }
 
 #[derive(Debug, Clone)]
-pub struct ChannelSpec {
+pub(crate) struct ChannelSpec {
     pub name: String,
     pub spend_per_month: ParamId,
     pub spend_growth_per_month: ParamId,
@@ -171,7 +171,7 @@ pub struct ChannelSpec {
 }
 
 #[derive(Debug, Clone)]
-pub struct ActivationSpec {
+pub(crate) struct ActivationSpec {
     pub probability: ParamId,
     pub time_to_value_median_months: ParamId,
     pub time_to_value_sigma: ParamId,
@@ -179,13 +179,13 @@ pub struct ActivationSpec {
 }
 
 #[derive(Debug, Clone)]
-pub struct UsageSpec {
+pub(crate) struct UsageSpec {
     pub median_per_month: ParamId,
     pub sigma: ParamId,
 }
 
 #[derive(Debug, Clone)]
-pub struct FreeSpec {
+pub(crate) struct FreeSpec {
     pub usage_limit: Option<ParamId>,
     pub seat_limit: Option<ParamId>,
     pub conversion_per_month: ParamId,
@@ -197,7 +197,7 @@ pub struct FreeSpec {
 }
 
 #[derive(Debug, Clone)]
-pub struct LimitHitSpec {
+pub(crate) struct LimitHitSpec {
     pub convert: ParamId,
     pub churn: ParamId,
     pub convert_before_activation: ParamId,
@@ -210,14 +210,14 @@ pub struct LimitHitSpec {
 }
 
 #[derive(Debug, Clone)]
-pub struct InvitesSpec {
+pub(crate) struct InvitesSpec {
     pub per_active_seat_per_month: ParamId,
     pub acceptance: ParamId,
     pub cycle_months: ParamId,
 }
 
 #[derive(Debug, Clone)]
-pub struct PlanSpec {
+pub(crate) struct PlanSpec {
     pub name: String,
     pub price_per_month: ParamId,
     pub per_seat: bool,
@@ -228,7 +228,7 @@ pub struct PlanSpec {
 }
 
 #[derive(Debug, Clone)]
-pub struct PaidSpec {
+pub(crate) struct PaidSpec {
     /// Index in `plans` of the plan self-serve conversions join.
     pub entry_plan: usize,
     pub churn_per_month: ParamId,
@@ -242,7 +242,7 @@ pub struct PaidSpec {
 }
 
 #[derive(Debug, Clone)]
-pub struct CostsSpec {
+pub(crate) struct CostsSpec {
     pub serve_free_seat_per_month: ParamId,
     pub serve_paid_seat_per_month: ParamId,
     pub payment_fee_rate: ParamId,
@@ -251,20 +251,20 @@ pub struct CostsSpec {
 }
 
 #[derive(Debug, Clone)]
-pub struct TeamsSpec {
+pub(crate) struct TeamsSpec {
     pub internal_share: ParamId,
     pub seat_churn_per_month: ParamId,
 }
 
 #[derive(Debug, Clone)]
-pub struct ExposureSpec {
+pub(crate) struct ExposureSpec {
     pub per_active_account_per_month: ParamId,
     pub signup_rate: ParamId,
     pub cycle_months: ParamId,
 }
 
 #[derive(Debug, Clone)]
-pub struct ReferralSpec {
+pub(crate) struct ReferralSpec {
     pub limit_bonus: ParamId,
     pub max_bonus: Option<ParamId>,
 }
@@ -288,7 +288,7 @@ pub enum TrialAfter {
 }
 
 #[derive(Debug, Clone)]
-pub struct TrialSpec {
+pub(crate) struct TrialSpec {
     pub start: TrialStart,
     pub start_probability: ParamId,
     pub length_months: ParamId,
@@ -301,7 +301,7 @@ pub struct TrialSpec {
 }
 
 #[derive(Debug, Clone)]
-pub struct PqlSpec {
+pub(crate) struct PqlSpec {
     pub on_limit_hit: bool,
     pub min_seats: Option<ParamId>,
     pub min_invites_sent: Option<ParamId>,
@@ -311,7 +311,7 @@ pub struct PqlSpec {
 }
 
 #[derive(Debug, Clone)]
-pub struct SalesSpec {
+pub(crate) struct SalesSpec {
     pub contacts_per_month: ParamId,
     pub cost_per_contact: ParamId,
     pub conversion: ParamId,
@@ -321,7 +321,7 @@ pub struct SalesSpec {
 }
 
 #[derive(Debug, Clone)]
-pub struct PricingSpec {
+pub(crate) struct PricingSpec {
     /// `None`: the entry plan's own price (no price response).
     pub reference_price: Option<ParamId>,
     pub conversion_elasticity: ParamId,
