@@ -242,3 +242,52 @@ impl Run<'_> {
         };
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::run::testing::{MINIMAL, model, run};
+    use super::*;
+
+    #[test]
+    fn an_arrival_in_a_finite_market_is_counted_once() {
+        let text = format!(
+            "{MINIMAL}[market]\nsize = 500\n[acquisition.organic]\nsignups_per_month = 200\n\
+             share_of_remaining_market_per_month = 0.3\n[[acquisition.channels]]\nname = \"ads\"\n\
+             spend_per_month = 1000\ncost_per_signup = 10\n"
+        );
+        let m = model(&text);
+        let mut r = run(&m);
+        let mut pop = Population::default();
+        let mut channel = vec![0u64];
+        r.initial_accounts(&mut pop);
+        for step in 0..m.steps {
+            r.step = step;
+            // Accepted invitations arriving now (already checked against the
+            // market when accepted): only capped by what is left of it.
+            r.pending_invites[step as usize] += 40;
+            r.arrive(&mut pop, step as f64, &mut channel);
+            let signups = r.flows.signups_organic + r.flows.signups_paid + r.flows.signups_invite;
+            assert_eq!(signups, r.totals.signups);
+            assert_eq!(r.signed_up_ever, r.totals.signups as f64);
+            assert_eq!(pop.len() as u64, r.totals.signups, "no account leaves here");
+            assert!(r.totals.signups <= 500);
+            assert_eq!(channel[0], r.flows.signups_paid);
+        }
+        assert_eq!(r.totals.signups, 500, "the market is used up");
+        assert!(r.flows.signups_invite > 0 && r.flows.signups_paid > 0);
+        assert_eq!(r.new_to_market, 0);
+    }
+
+    #[test]
+    fn initial_accounts_are_activated_free_then_paying_on_the_entry_plan() {
+        let m = model(&format!("{MINIMAL}[initial]\nfree_accounts = 3\npaid_accounts = 2\n"));
+        let mut r = run(&m);
+        let mut pop = Population::default();
+        r.initial_accounts(&mut pop);
+        assert_eq!(pop.of(State::ActiveFree).len(), 3);
+        assert_eq!(pop.of(State::Paid).len(), 2);
+        assert!(pop.of(State::Paid).iter().all(|a| a.mrr_cents == 1000 && a.source == source::INITIAL));
+        assert_eq!(r.signed_up_ever, 5.0);
+        assert_eq!(r.totals.signups, 0, "initial accounts are not signups");
+    }
+}

@@ -425,3 +425,138 @@ pub(super) fn horizon_figures(r: &Run, monthly: &[f64], width: usize, base: Opti
     };
     Horizon::ALL.iter().map(|&h| figure(h)).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::run::testing::{MINIMAL, account, model, run};
+    use super::*;
+
+    #[test]
+    fn the_month_row_stocks_are_the_population_counts_and_its_flows_are_taken() {
+        let m = model(MINIMAL);
+        let mut r = run(&m);
+        let mut pop = Population::default();
+        let counts = [
+            (State::SignedUp, 2),
+            (State::ActiveFree, 3),
+            (State::Blocked, 1),
+            (State::Trial, 4),
+            (State::Paid, 5),
+            (State::Dormant, 6),
+            (State::Lapsed, 7),
+        ];
+        for (s, n) in counts {
+            for id in 0..n {
+                let mut a = account(s, id);
+                a.seats = 2;
+                pop.push(a);
+            }
+        }
+        r.dormant_uncounted = 10;
+        for (s, n) in counts {
+            r.tally_seats[s as usize] = 2 * n as u64;
+        }
+        r.tally_mrr = 5 * 1000;
+        r.flows.signups_organic = 8;
+        r.flows.signups_paid = 9;
+        r.flows.revenue = 50.0;
+        let mut row = vec![f64::NAN; Monthly::COUNT + 1];
+        let mut channels = vec![9u64];
+        r.close_month(&pop, &mut row, &mut channels);
+        let at = |m: Monthly| row[m as usize];
+        assert_eq!(at(Monthly::SignedUp), 2.0);
+        assert_eq!(at(Monthly::ActiveFree), 3.0);
+        assert_eq!(at(Monthly::Blocked), 1.0);
+        assert_eq!(at(Monthly::Trial), 4.0);
+        assert_eq!(at(Monthly::PaidAccounts), 5.0);
+        assert_eq!(at(Monthly::Dormant), 6.0 + 10.0, "dormant accounts not kept count too");
+        assert_eq!(at(Monthly::FreeSeats), 2.0 * (2.0 + 3.0 + 1.0));
+        assert_eq!(at(Monthly::PaidSeats), 2.0 * 5.0);
+        assert_eq!(at(Monthly::Mrr), 50.0);
+        assert_eq!(at(Monthly::Arpa), 10.0);
+        assert_eq!(at(Monthly::SignupsTotal), 17.0);
+        assert!(row.iter().all(|x| !x.is_nan()), "every metric has a value");
+        assert_eq!(row[Monthly::COUNT], 9.0);
+        assert_eq!(channels, [0], "per-channel signups are taken");
+        assert_eq!(r.flows.signups_organic, 0, "the month's flows are taken");
+        assert_eq!((r.totals.revenue, r.totals.mrr_month_ends, r.totals.paid_month_ends), (50.0, 50.0, 5.0));
+    }
+
+    /// Figures that are counts or sums, defined in every run.
+    const ALWAYS: &[Horizon] = &[
+        Horizon::MrrFinal,
+        Horizon::ArrFinal,
+        Horizon::PaidAccountsFinal,
+        Horizon::PaidSeatsFinal,
+        Horizon::SignupsTotal,
+        Horizon::PqlsTotal,
+        Horizon::TrialStartsTotal,
+        Horizon::RevenueTotal,
+        Horizon::CostToServeFreeTotal,
+        Horizon::CashFlowTotal,
+        // The first month with a cash flow >= 0 (here the first; never: None).
+        Horizon::BreakEvenMonth,
+    ];
+
+    #[test]
+    fn horizon_ratios_are_none_exactly_when_a_denominator_is_zero() {
+        let m = model(MINIMAL);
+        let width = Monthly::COUNT;
+        let monthly = vec![0.0; m.months as usize * width];
+        // Nothing happened: every ratio is undefined.
+        let r = run(&m);
+        let h = horizon_figures(&r, &monthly, width, Some((0, 0)));
+        assert_eq!(h.len(), Horizon::COUNT);
+        for &f in Horizon::ALL {
+            assert_eq!(h[f as usize].is_some(), ALWAYS.contains(&f), "{}", f.name());
+        }
+
+        // Every denominator non-zero: every figure is defined.
+        let mut r = run(&m);
+        let t = &mut r.totals;
+        (t.signups, t.matured_signups, t.matured_activated, t.converted_signups) = (100, 80, 40, 10);
+        (t.converted_within, t.eligible_within) = ([2, 4, 8], [90, 80, 40]);
+        (t.viral_caused, t.active_exits, t.conversions, t.channel_conversions) = (30, 60, 10, 4);
+        (t.pqls, t.free_pqls, t.pql_conversions, t.trial_starts, t.trial_conversions) = (5, 5, 2, 6, 3);
+        (t.paid_at_risk, t.churned_paid, t.paid_month_ends, t.mrr_month_ends) = (500, 10, 50.0, 500.0);
+        (t.revenue, t.cost_paid, t.payment_fees, t.marketing_spend, t.sales_cost) = (500.0, 50.0, 15.0, 300.0, 100.0);
+        t.base_mrr = 10_000;
+        r.revenue_by_conversion_month[0] = 1e5;
+        r.customers_by_conversion_month[0] = 2;
+        r.ttv_days[3] = 1;
+        let mut monthly = monthly;
+        monthly[(m.months as usize - 1) * width + Monthly::PaidAccounts as usize] = 5.0;
+        for month in 0..m.months as usize {
+            let last = month + 1 == m.months as usize;
+            monthly[month * width + Monthly::CashFlow as usize] = if last { 1.0 } else { -1.0 };
+        }
+        let h = horizon_figures(&r, &monthly, width, Some((11_000, 9_000)));
+        for &f in Horizon::ALL {
+            assert!(h[f as usize].is_some(), "{}", f.name());
+        }
+        assert_eq!(h[Horizon::Nrr12m as usize], Some(1.1));
+        assert_eq!(h[Horizon::Grr12m as usize], Some(0.9));
+        assert_eq!(h[Horizon::BreakEvenMonth as usize], Some(m.months as f64));
+        assert_eq!(h[Horizon::CacBlended as usize], Some(40.0));
+        assert_eq!(h[Horizon::CacPaid as usize], Some(75.0));
+
+        // No revenue: no margin, so no LTV (formula or realised) and no payback.
+        r.totals.revenue = 0.0;
+        let h = horizon_figures(&r, &monthly, width, None);
+        for f in
+            [Horizon::GrossMargin, Horizon::Ltv, Horizon::LtvRealized, Horizon::LtvToCac, Horizon::CacPaybackMonths]
+        {
+            assert_eq!(h[f as usize], None, "{}", f.name());
+        }
+        // Under 12 months there is no retention base.
+        assert_eq!((h[Horizon::Nrr12m as usize], h[Horizon::Grr12m as usize]), (None, None));
+        assert!(h[Horizon::CacBlended as usize].is_some());
+    }
+
+    #[test]
+    fn the_median_time_to_value_is_the_middle_of_the_median_bin() {
+        assert_eq!(histogram_median(&[0, 0, 0], 1.0), None);
+        // 16 units a bin: the median bin 1 spans units 16..32, its middle 24.
+        assert_eq!(histogram_median(&[1, 2, 1], 0.5), Some(24.0 * 0.5));
+    }
+}

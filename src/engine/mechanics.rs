@@ -726,3 +726,58 @@ impl Run<'_> {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::run::testing::{MINIMAL, account, model, run};
+    use super::*;
+
+    #[test]
+    fn a_first_conversion_is_booked_once_and_the_account_pays() {
+        let m = model(MINIMAL);
+        let mut r = run(&m);
+        r.step = 2;
+        let mut a = account(State::ActiveFree, 0);
+        r.convert(&mut a, 0);
+        assert_eq!((a.state, a.mrr_cents, a.since_step), (State::Paid, 1000, 2));
+        assert_eq!((r.flows.conversions, r.flows.new_mrr, r.flows.cash_in), (1, 1000, 10.0));
+        assert_eq!(r.totals.converted_signups, 1);
+        assert_eq!(r.cohort_conversions.iter().sum::<u32>(), 1);
+        assert_eq!(r.mrr_by_conversion_month.iter().sum::<i64>(), 1000);
+        // It churns, is won back and converts again: a conversion, not a new customer of its cohort.
+        assert!(!r.churn_paid(&mut a, false) || a.state == State::Lapsed);
+        assert_eq!((r.flows.churned_mrr, r.totals.churned_paid), (1000, 1));
+        assert_eq!(r.mrr_by_conversion_month.iter().sum::<i64>(), 0);
+        assert_eq!(r.cohort_departures.iter().sum::<i32>(), 1);
+        let mut b = a;
+        b.state = State::ActiveFree;
+        r.convert(&mut b, 0);
+        assert_eq!((r.flows.conversions, r.totals.converted_signups), (2, 1));
+        assert_eq!(r.cohort_conversions.iter().sum::<u32>(), 1);
+    }
+
+    #[test]
+    fn successes_are_all_or_none_at_the_extremes_trial_by_trial_or_in_aggregate() {
+        let m = model(MINIMAL);
+        let mut r = run(&m);
+        for n in [0, 1, EXACT_TRIALS, EXACT_TRIALS + 1, 1_000_000] {
+            assert_eq!(r.successes(n, 0), 0);
+            assert_eq!(r.successes(n, 1 << 32), n);
+        }
+        let half = r.successes(1_000_000, 1 << 31);
+        assert!((half as i64 - 500_000).abs() < 5_000, "{half}");
+    }
+
+    #[test]
+    fn seats_stop_at_the_free_seat_limit_with_one_limit_hit() {
+        let m = model(&format!("{MINIMAL}[free]\nseat_limit = 3\n[limit_hit]\nconvert = 0\nchurn = 0\n"));
+        let mut r = run(&m);
+        let mut a = account(State::ActiveFree, 0);
+        a.flags = flag::ACTIVATED;
+        assert!(r.add_seats(&mut a, 10));
+        assert_eq!((a.seats, r.flows.seats_added, r.flows.limit_hits), (3, 2, 1));
+        assert_eq!(a.state, State::Blocked);
+        assert!(r.add_seats(&mut a, 10), "a blocked account adds no seats");
+        assert_eq!((a.seats, r.flows.limit_hits), (3, 1));
+    }
+}

@@ -97,3 +97,69 @@ impl Population {
 pub struct Workspace {
     pub(super) pop: Population,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::run::testing::{MINIMAL, account, model, run};
+    use super::*;
+
+    fn ids(v: &[Account]) -> Vec<u16> {
+        v.iter().map(|a| a.invites_sent).collect()
+    }
+
+    #[test]
+    fn sweep_steps_each_account_once_in_a_deterministic_order_and_moves_state_changers_after_the_loop() {
+        let m = model(MINIMAL);
+        let mut r = run(&m);
+        let mut pop = Population::default();
+        for id in 0..5 {
+            pop.push(account(State::ActiveFree, id));
+        }
+        pop.push(account(State::Blocked, 10));
+        let mut stepped = Vec::new();
+        pop.sweep(State::ActiveFree, &mut r, |_, a| {
+            stepped.push(a.invites_sent);
+            match a.invites_sent {
+                1 => false, // leaves
+                3 => {
+                    a.state = State::Blocked; // changes state
+                    true
+                }
+                _ => true,
+            }
+        });
+        // A departure is replaced by the last account, stepped at its index.
+        assert_eq!(stepped, [0, 1, 4, 2, 3]);
+        assert_eq!(ids(pop.of(State::ActiveFree)), [0, 4, 2]);
+        // The account that changed state waits until every state is stepped.
+        let mut blocked = Vec::new();
+        pop.sweep(State::Blocked, &mut r, |_, a| {
+            blocked.push(a.invites_sent);
+            true
+        });
+        assert_eq!(blocked, [10]);
+        assert_eq!(ids(pop.of(State::Blocked)), [10]);
+        pop.settle();
+        assert_eq!(ids(pop.of(State::Blocked)), [10, 3]);
+        assert_eq!(pop.len(), 5);
+        // Seats of the accounts present at the end of the step, by state.
+        assert_eq!(r.tally_seats[State::ActiveFree as usize], 3);
+        assert_eq!(r.tally_seats[State::Blocked as usize], 2);
+    }
+
+    #[test]
+    fn sweep_sums_the_mrr_of_the_paying_accounts_that_stay() {
+        let m = model(MINIMAL);
+        let mut r = run(&m);
+        let mut pop = Population::default();
+        for id in 0..3 {
+            let mut a = account(State::Paid, id);
+            a.mrr_cents = 1000 * (id as u32 + 1);
+            pop.push(a);
+        }
+        pop.sweep(State::Paid, &mut r, |_, a| a.invites_sent != 0);
+        assert_eq!(r.tally_mrr, 2000 + 3000);
+        pop.clear();
+        assert_eq!(pop.len(), 0);
+    }
+}

@@ -101,6 +101,42 @@ pub(super) struct Run<'m> {
     pub(super) tally_mrr: u64,
 }
 
+impl<'m> Run<'m> {
+    /// A run of `m` at its start: no accounts, empty books.
+    pub(super) fn new(m: &'m RunModel, rng: SimRng, acq_rng: SimRng) -> Run<'m> {
+        let k = m.steps_per_month as f64;
+        let months = m.months as usize;
+        let max_delay = m.invite_delay.steps.max(m.exposure_delay.steps) + 2;
+        let ttv_bins = (u16::MAX >> TTV_SHIFT) as usize + 1;
+        Run {
+            m,
+            rng,
+            acq_rng,
+            step: 0,
+            pending_invites: vec![0; (m.steps + max_delay) as usize],
+            pending_exposure: vec![0; (m.steps + max_delay) as usize],
+            signed_up_ever: 0.0,
+            new_to_market: 1 << 32,
+            sales_budget: 0,
+            dormant_uncounted: 0,
+            flows: Flows::default(),
+            totals: Totals::default(),
+            capped: false,
+            seat_ceiling_hits: 0,
+            cohort_conversions: vec![0; months * months],
+            cohort_departures: vec![0; months * months],
+            revenue_by_conversion_month: vec![0.0; months],
+            mrr_by_conversion_month: vec![0; months],
+            month: 0,
+            customers_by_conversion_month: vec![0; months],
+            ttv_days: vec![0; ttv_bins],
+            days_per_ttv_unit: m.window_steps as f64 / k * 30.4375 / 65535.0,
+            tally_seats: [0; STATES],
+            tally_mrr: 0,
+        }
+    }
+}
+
 /// Simulates one run of `m` with the given streams.
 pub fn simulate_run(
     m: &RunModel,
@@ -111,35 +147,8 @@ pub fn simulate_run(
     ws: &mut Workspace,
 ) -> RunOutput {
     let k = m.steps_per_month as f64;
+    let mut r = Run::new(m, rng, acq_rng);
     let months = m.months as usize;
-    let max_delay = m.invite_delay.steps.max(m.exposure_delay.steps) + 2;
-    let ttv_bins = (u16::MAX >> TTV_SHIFT) as usize + 1;
-    let mut r = Run {
-        m,
-        rng,
-        acq_rng,
-        step: 0,
-        pending_invites: vec![0; (m.steps + max_delay) as usize],
-        pending_exposure: vec![0; (m.steps + max_delay) as usize],
-        signed_up_ever: 0.0,
-        new_to_market: 1 << 32,
-        sales_budget: 0,
-        dormant_uncounted: 0,
-        flows: Flows::default(),
-        totals: Totals::default(),
-        capped: false,
-        seat_ceiling_hits: 0,
-        cohort_conversions: vec![0; months * months],
-        cohort_departures: vec![0; months * months],
-        revenue_by_conversion_month: vec![0.0; months],
-        mrr_by_conversion_month: vec![0; months],
-        month: 0,
-        customers_by_conversion_month: vec![0; months],
-        ttv_days: vec![0; ttv_bins],
-        days_per_ttv_unit: m.window_steps as f64 / k * 30.4375 / 65535.0,
-        tally_seats: [0; STATES],
-        tally_mrr: 0,
-    };
     let mut monthly = vec![0.0; months * monthly_width];
     let mut channel_signups = vec![0u64; m.channels.len()];
     let pop = &mut ws.pop;
@@ -205,4 +214,47 @@ pub fn simulate_run(
         cohort_conversions: r.cohort_conversions,
         cohort_departures: r.cohort_departures,
     }
+}
+
+/// What the unit tests of the engine's phases share.
+#[cfg(test)]
+pub(super) mod testing {
+    use super::super::account::{Account, State};
+    use super::{Run, RunModel};
+    use crate::rng;
+    use crate::scenario::Scenario;
+
+    /// A run's model of the scenario `text` (run 0's parameter values).
+    pub(in crate::engine) fn model(text: &str) -> RunModel {
+        let s = Scenario::from_str("t.toml", text, &[]).unwrap_or_else(|e| panic!("{e}"));
+        RunModel::new(&s, &s.sample(0))
+    }
+
+    /// A run of `m` at its start.
+    pub(in crate::engine) fn run(m: &RunModel) -> Run<'_> {
+        Run::new(m, rng::process_rng(1, 0), rng::acquisition_rng(1, 0))
+    }
+
+    /// A one-seat account in `state`, told apart by `id` (its invitations sent).
+    pub(in crate::engine) fn account(state: State, id: u16) -> Account {
+        Account {
+            usage: 0.0,
+            intensity: 0.0,
+            limit: f32::INFINITY,
+            mrr_cents: 0,
+            signup_step: 0,
+            event_step: u16::MAX,
+            since_step: 0,
+            seats: 1,
+            invites_sent: id,
+            state,
+            plan: 0,
+            source: super::super::account::source::ORGANIC,
+            flags: 0,
+        }
+    }
+
+    /// The smallest scenario: a free plan and one paid plan.
+    pub(in crate::engine) const MINIMAL: &str =
+        "[scenario]\nmonths = 12\nruns = 1\n[[plans]]\nname = \"pro\"\nprice_per_month = 10\n";
 }
