@@ -6,8 +6,12 @@
 //! fail once the scenario is valid.
 
 pub mod account;
+mod arrivals;
+mod books;
 pub mod budget;
+mod mechanics;
 pub mod model;
+mod population;
 pub mod run;
 
 use std::sync::Mutex;
@@ -17,7 +21,8 @@ use rayon::prelude::*;
 
 pub use account::{Account, MAX_LIVE_ACCOUNTS, MAX_SEATS, State};
 pub use model::RunModel;
-pub use run::{RunOutput, Workspace};
+pub use population::Workspace;
+pub use run::RunOutput;
 
 use crate::metrics;
 use crate::rng;

@@ -13,7 +13,7 @@
 //! 2^-32; Poisson counts are read from a cumulative table on the same scale.
 
 use crate::sampling::LogNormal;
-use crate::scenario::{MAX_ACCOUNTS, MAX_MONEY, ParamId, Scenario};
+use crate::scenario::{ChannelSpec, MAX_ACCOUNTS, MAX_MONEY, ParamId, Scenario};
 
 /// 2^32 as f64: the scale of the 32-bit thresholds.
 const SCALE: f64 = 4_294_967_296.0;
@@ -26,6 +26,46 @@ pub fn threshold(p: f64) -> u64 {
 /// The probability per step of an event with monthly probability `p`.
 pub fn per_step(p: f64, steps_per_month: u32) -> f64 {
     if steps_per_month == 1 { p } else { 1.0 - libm::pow(1.0 - p, 1.0 / steps_per_month as f64) }
+}
+
+/// The price response of a probability: the factor `(price / reference)^e`
+/// (`e` is minus the conversion elasticity for conversions, the churn
+/// elasticity for churn), 1 without a reference price or with no
+/// elasticity, and finite (a factor of 0 times an overflowed power would be
+/// NaN).
+pub(crate) fn price_response(reference: Option<f64>, price: f64, e: f64) -> f64 {
+    match reference {
+        Some(r) if e != 0.0 && r > 0.0 => libm::pow(price.max(1e-9) / r, e).min(f64::MAX),
+        _ => 1.0,
+    }
+}
+
+/// The per-step conversion of an active free account, from its eventual
+/// conversion `p` when there is one, else from its monthly conversion,
+/// given its per-step departure `d`: an account that converts with
+/// probability c each step, else leaves with d, converts eventually with
+/// probability p = c / (c + (1 - c) d), so c = p d / (1 - p + p d), per
+/// step, whatever the step length.
+pub(crate) fn free_conversion_per_step(eventual: Option<f64>, per_month: f64, d: f64, steps_per_month: u32) -> f64 {
+    match eventual {
+        Some(p) => {
+            if d > 0.0 {
+                p * d / (1.0 - p + p * d)
+            } else {
+                0.0
+            }
+        }
+        None => per_step(per_month.clamp(0.0, 1.0), steps_per_month),
+    }
+}
+
+/// Monthly paid churn in month `t` of a customer's life: `floor + (c0 -
+/// floor) 2^(-t / halving)`, or `c0` throughout without a halving time.
+pub(crate) fn churn_at(c0: f64, floor: f64, halving: Option<f64>, t_months: f64) -> f64 {
+    match halving {
+        Some(h) => floor + (c0 - floor) * libm::pow(2.0, -t_months / h),
+        None => c0,
+    }
 }
 
 /// Cumulative Poisson probabilities on the 32-bit scale: the count is the
@@ -96,6 +136,16 @@ pub struct Channel {
 }
 
 impl Channel {
+    /// The channel of `spec` at the parameter values `v`.
+    pub(crate) fn new(spec: &ChannelSpec, v: impl Fn(ParamId) -> f64) -> Channel {
+        Channel {
+            spend_per_month: v(spec.spend_per_month),
+            spend_growth_per_month: v(spec.spend_growth_per_month),
+            cost_per_signup: v(spec.cost_per_signup),
+            max_signups_per_month: spec.max_signups_per_month.map(v),
+        }
+    }
+
     /// Monthly spend in month `t` (fractional for finer steps).
     /// Capped at [`MAX_MONEY`], the documented most spend a month
     /// (validation refuses a growth that compounds past it; a sampled value
@@ -115,6 +165,16 @@ impl Channel {
             Some(m) => m * (1.0 - libm::exp(-s / (self.cost_per_signup * m))),
         };
         n.min(MAX_ACCOUNTS)
+    }
+
+    /// The cost of the next signup at a monthly spend `s`: the derivative of
+    /// spend by signups, `cost_per_signup exp(s / (cost_per_signup M))` with
+    /// a ceiling `M`, `cost_per_signup` without.
+    pub(crate) fn marginal_cost(&self, s: f64) -> f64 {
+        match self.max_signups_per_month {
+            None => self.cost_per_signup,
+            Some(m) => self.cost_per_signup * libm::exp(s / (self.cost_per_signup * m)),
+        }
     }
 }
 
@@ -314,11 +374,7 @@ impl RunModel {
         // Price response: a plan's conversion probabilities are multiplied by
         // (price / reference)^-e_conv and its churn by (price / reference)^e_churn.
         let reference = m.pricing.reference_price.map(v);
-        // (Finite: a factor of 0 times an overflowed power would be NaN.)
-        let response = |price: f64, e: f64| match reference {
-            Some(r) if e != 0.0 && r > 0.0 => libm::pow(price.max(1e-9) / r, e).min(f64::MAX),
-            _ => 1.0,
-        };
+        let response = |price: f64, e: f64| price_response(reference, price, e);
         let e_conv = v(m.pricing.conversion_elasticity);
         let e_churn = v(m.pricing.churn_elasticity);
         let entry = m.paid.entry_plan;
@@ -330,16 +386,12 @@ impl RunModel {
         let window_steps = ((v(m.activation.window_months) * kf).round() as u32).max(1);
 
         let free_ch = step_p(v(m.free.churn_per_month));
-        // An eventual conversion p: each step an account converts with
-        // probability c, else leaves with d, so p = c / (c + (1 - c) d) and
-        // c = p d / (1 - p + p d), per step, whatever the step length.
-        let free_c = match m.free.eventual_conversion {
-            Some(id) => {
-                let p = conv(v(id));
-                if free_ch > 0.0 { p * free_ch / (1.0 - p + p * free_ch) } else { 0.0 }
-            }
-            None => step_p(conv(v(m.free.conversion_per_month))),
-        };
+        let free_c = free_conversion_per_step(
+            m.free.eventual_conversion.map(|id| conv(v(id))),
+            conv(v(m.free.conversion_per_month)),
+            free_ch,
+            k,
+        );
         let blk_c = step_p(conv(v(m.limit_hit.blocked_conversion_per_month)));
         let blk_ch = step_p(v(m.limit_hit.blocked_churn_per_month.unwrap_or(m.free.churn_per_month)));
         // Shares of the accounts that hit the limit; when a run's draws sum
@@ -356,17 +408,14 @@ impl RunModel {
         let c0 = v(m.paid.churn_per_month);
         let floor = v(m.paid.churn_floor_per_month.unwrap_or(m.paid.churn_per_month));
         let halving = m.paid.churn_halving_months.map(v);
-        let churn_at = |t: u32| match halving {
-            Some(h) => floor + (c0 - floor) * libm::pow(2.0, -(t as f64) / h),
-            None => c0,
-        };
+        let churn_in = |t: u32| churn_at(c0, floor, halving, t as f64);
         let plans = m
             .plans
             .iter()
             .map(|p| {
                 let price = v(p.price_per_month);
                 let f = response(price, e_churn);
-                let monthly: Vec<f64> = (0..=scenario.months).map(|t| (churn_at(t) * f).clamp(0.0, 1.0)).collect();
+                let monthly: Vec<f64> = (0..=scenario.months).map(|t| (churn_in(t) * f).clamp(0.0, 1.0)).collect();
                 Plan {
                     price_per_month: price,
                     per_seat: p.per_seat,
@@ -422,16 +471,7 @@ impl RunModel {
             organic_signups_per_month: v(m.organic.signups_per_month),
             organic_growth_per_month: v(m.organic.growth_per_month),
             organic_share_per_step: step_p(v(m.organic.share_of_remaining_market_per_month)),
-            channels: m
-                .channels
-                .iter()
-                .map(|c| Channel {
-                    spend_per_month: v(c.spend_per_month),
-                    spend_growth_per_month: v(c.spend_growth_per_month),
-                    cost_per_signup: v(c.cost_per_signup),
-                    max_signups_per_month: c.max_signups_per_month.map(v),
-                })
-                .collect(),
+            channels: m.channels.iter().map(|c| Channel::new(c, v)).collect(),
             activation: threshold(v(m.activation.probability)),
             ttv_share_per_step: 65535.0 / window_steps as f64,
             time_to_value: LogNormal::new(ttv_median_steps, v(m.activation.time_to_value_sigma)),

@@ -30,6 +30,7 @@
 //! scenario has, and the simulation is the reference for those.
 
 use crate::engine;
+use crate::engine::model::{self, Channel, RunModel};
 use crate::format;
 use crate::metrics::{Horizon, Unit};
 use crate::sampling::normal_quantile;
@@ -41,9 +42,9 @@ fn phi(z: f64) -> f64 {
     0.5 * libm::erfc(-z / core::f64::consts::SQRT_2)
 }
 
-/// Per-step probability of a monthly probability.
-fn per_step(p: f64, k: f64) -> f64 {
-    1.0 - libm::pow(1.0 - p.clamp(0.0, 1.0), 1.0 / k)
+/// Per-step probability of a monthly probability, as the engine computes it.
+fn per_step(p: f64, steps_per_month: u32) -> f64 {
+    model::per_step(p.clamp(0.0, 1.0), steps_per_month)
 }
 
 /// The analytic figures of a scenario for given parameter values.
@@ -85,7 +86,8 @@ impl Analytic {
     pub fn new(s: &Scenario, values: &[f64]) -> Analytic {
         let v = |id: ParamId| values[id.0];
         let m = &s.model;
-        let k = s.steps_per_month() as f64;
+        let steps_per_month = s.steps_per_month();
+        let k = steps_per_month as f64;
 
         // Activation.
         let p = v(m.activation.probability);
@@ -116,22 +118,23 @@ impl Analytic {
         let usage = v(m.usage.median_per_month);
         let months_to_usage_limit = m.free.usage_limit.map(|id| v(id) / usage.max(1e-12));
 
-        // The free plan: per-step conversion c and departure d.
-        let d = per_step(v(m.free.churn_per_month), k);
-        let c = match m.free.eventual_conversion {
-            Some(id) => {
-                let pe = v(id);
-                if d > 0.0 { pe * d / (1.0 - pe + pe * d) } else { 0.0 }
-            }
-            None => per_step(v(m.free.conversion_per_month), k),
-        };
-        let price_factor = match m.pricing.reference_price.map(v) {
-            Some(r) if r > 0.0 => {
-                libm::pow(v(m.plans[m.paid.entry_plan].price_per_month) / r, -v(m.pricing.conversion_elasticity))
-            }
-            _ => 1.0,
-        };
-        let c = (c * price_factor).min(1.0);
+        // The free plan: per-step conversion c and departure d, as in the
+        // engine (the price response applies to the monthly or eventual
+        // conversion).
+        let reference = m.pricing.reference_price.map(v);
+        let price_factor = model::price_response(
+            reference,
+            v(m.plans[m.paid.entry_plan].price_per_month),
+            -v(m.pricing.conversion_elasticity),
+        );
+        let conv = |p: f64| (p * price_factor).min(1.0);
+        let d = per_step(v(m.free.churn_per_month), steps_per_month);
+        let c = model::free_conversion_per_step(
+            m.free.eventual_conversion.map(|id| conv(v(id))),
+            conv(v(m.free.conversion_per_month)),
+            d,
+            steps_per_month,
+        );
         let x = c + (1.0 - c) * d;
         let free_months = if x > 0.0 { 1.0 / (x * k) } else { f64::INFINITY };
         let eventual_conversion = if x > 0.0 { c / x } else { 0.0 };
@@ -142,19 +145,13 @@ impl Analytic {
         let c0 = v(m.paid.churn_per_month);
         let floor = m.paid.churn_floor_per_month.map_or(c0, v);
         let halving = m.paid.churn_halving_months.map(v);
-        let churn_response = match m.pricing.reference_price.map(v) {
-            Some(r) if r > 0.0 => libm::pow(v(plan.price_per_month) / r, v(m.pricing.churn_elasticity)),
-            _ => 1.0,
-        };
+        let churn_response = model::price_response(reference, v(plan.price_per_month), v(m.pricing.churn_elasticity));
         let failure = v(m.paid.payment_failure) * (1.0 - v(m.paid.payment_recovery));
         let (mut survive, mut paid_steps) = (1.0f64, 0.0f64);
         for step in 1..=(1200.0 * k) as u64 {
             let month = ((step - 1) as f64 / k).floor();
-            let cm = match halving {
-                Some(h) => floor + (c0 - floor) * libm::pow(2.0, -month / h),
-                None => c0,
-            };
-            survive *= 1.0 - per_step((cm * churn_response).min(1.0), k);
+            let cm = model::churn_at(c0, floor, halving, month);
+            survive *= 1.0 - per_step((cm * churn_response).min(1.0), steps_per_month);
             if step % k as u64 == 0 {
                 survive *= 1.0 - failure;
             }
@@ -261,9 +258,10 @@ fn activation_offsets(p: f64, cdf: &dyn Fn(f64) -> f64, window_steps: f64) -> Ve
 fn expected_customers(s: &Scenario, values: &[f64], offsets: Vec<f64>, c: f64, x: f64) -> (f64, f64) {
     let v = |id: ParamId| values[id.0];
     let m = &s.model;
+    let run = RunModel::new(s, values);
     let k = s.steps_per_month() as f64;
     let steps = s.months as usize * s.steps_per_month() as usize;
-    let market = m.market_size.map(v);
+    let market = run.market_size;
     let mut signed_up = v(m.initial_free_accounts) + v(m.initial_paid_accounts);
     let mut active = v(m.initial_free_accounts);
     let mut pending = vec![0.0; steps + offsets.len() + 1];
@@ -275,22 +273,15 @@ fn expected_customers(s: &Scenario, values: &[f64], offsets: Vec<f64>, c: f64, x
         customers += active * c;
         active *= 1.0 - x;
         let remaining = |signed_up: f64| market.map_or(1.0, |size| ((size - signed_up) / size).max(0.0));
-        let mut arrivals = v(m.organic.signups_per_month) * libm::pow(1.0 + v(m.organic.growth_per_month), t) / k
-            * remaining(signed_up);
+        let mut arrivals = run.organic_rate_at(t) / k * remaining(signed_up);
         if let Some(size) = market {
-            arrivals +=
-                (size - signed_up - arrivals).max(0.0) * per_step(v(m.organic.share_of_remaining_market_per_month), k);
+            arrivals += (size - signed_up - arrivals).max(0.0) * run.organic_share_per_step;
         }
         signed_up += arrivals;
-        for ch in &m.channels {
-            let spend_month = v(ch.spend_per_month) * libm::pow(1.0 + v(ch.spend_growth_per_month), t);
+        for ch in &run.channels {
+            let spend_month = ch.spend_at(t);
             spend += spend_month / k;
-            let cps = v(ch.cost_per_signup);
-            let signups = match ch.max_signups_per_month.map(v) {
-                None => spend_month / cps,
-                Some(cap) => cap * (1.0 - libm::exp(-spend_month / (cps * cap))),
-            };
-            let n = signups / k * remaining(signed_up);
+            let n = ch.signups_for(spend_month) / k * remaining(signed_up);
             arrivals += n;
             signed_up += n;
         }
@@ -379,17 +370,15 @@ pub fn text(s: &Scenario, a: &Analytic, sim: &Simulated) -> String {
             pct(growth)
         );
     }
-    for ch in &m.channels {
-        let spend = v(ch.spend_per_month);
-        let cps = v(ch.cost_per_signup);
-        let (signups, marginal) = match ch.max_signups_per_month.map(v) {
-            None => (spend / cps, cps),
-            Some(cap) => (cap * (1.0 - libm::exp(-spend / (cps * cap))), cps * libm::exp(spend / (cps * cap))),
-        };
+    for spec in &m.channels {
+        let ch = Channel::new(spec, v);
+        let spend = ch.spend_per_month;
+        let signups = ch.signups_for(spend);
+        let marginal = ch.marginal_cost(spend);
         let _ = writeln!(
             o,
             "  {}: {} a month buys {} signups ({} each on average, the next one costs {})",
-            ch.name,
+            spec.name,
             format::money(spend),
             format::count(signups),
             format::money(spend / signups.max(1e-9)),

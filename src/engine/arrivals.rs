@@ -1,0 +1,293 @@
+//! Arrivals: the accounts present at the start and the new accounts of each
+//! step, from organic discovery, each paid channel, and the invitations and
+//! exposures whose cycle time ends now, in that order.
+//!
+//! In a finite market each would-be signup is new with probability (market
+//! not yet signed up) / (market size): organic and channel signups are
+//! thinned when they arrive, an invitation when it is accepted (so the
+//! inviter can be credited a referral; `mechanics.rs`), an exposure when it
+//! is sent (`books.rs`); both are then only capped by what is left of the
+//! market. A new account's signup step only decides its activation and its
+//! trial; its other mechanics start the step after.
+
+use rand::{Rng, RngExt};
+
+use super::account::{Account, MAX_LIVE_ACCOUNTS, State, flag, source};
+use super::books::WITHIN_MONTHS;
+use super::model::{Delay, TrialStart};
+use super::population::Population;
+use super::run::Run;
+use crate::sampling;
+
+impl Run<'_> {
+    /// Draws a new account's traits.
+    #[inline(always)]
+    pub(super) fn new_account(&mut self, source: u8) -> Account {
+        let m = self.m;
+        let s = self.step;
+        let intensity = m.usage.sample(&mut self.rng);
+        let will = (self.rng.next_u64() >> 32) < m.activation;
+        let mut offset = m.window_steps;
+        let mut flags = 0;
+        let mut ttv_share = 0;
+        if will {
+            let ttv = m.time_to_value.sample(&mut self.rng);
+            if ttv < m.window_steps as f64 {
+                offset = ttv as u32; // floor: ttv >= 0
+                flags = flag::WILL_ACTIVATE;
+                ttv_share = (ttv * m.ttv_share_per_step) as u16;
+            }
+        }
+        Account {
+            usage: 0.0,
+            intensity: intensity as f32,
+            limit: m.usage_limit,
+            mrr_cents: 0,
+            signup_step: s as u16,
+            event_step: (s + offset).min(u16::MAX as u32) as u16,
+            since_step: ttv_share,
+            seats: 1,
+            invites_sent: 0,
+            state: State::SignedUp,
+            plan: 0,
+            source,
+            flags,
+        }
+    }
+
+    /// Accounts present at the start: activated free accounts part-way to
+    /// their limit (uniformly), and paying accounts on the entry plan.
+    pub(super) fn initial_accounts(&mut self, pop: &mut Population) {
+        let m = self.m;
+        let n_initial = (m.initial_free_accounts + m.initial_paid_accounts) as usize;
+        for i in 0..n_initial.min(MAX_LIVE_ACCOUNTS) {
+            let mut a = self.new_account(source::INITIAL);
+            a.flags = flag::ACTIVATED;
+            a.state = State::ActiveFree;
+            a.since_step = 0;
+            if a.limit.is_finite() {
+                a.usage = a.limit * self.rng.random::<f32>();
+            }
+            if (i as u64) >= m.initial_free_accounts {
+                let p = &m.plans[m.entry_plan as usize];
+                a.state = State::Paid;
+                a.plan = m.entry_plan;
+                a.flags |= flag::CONVERTED;
+                if self.chance(p.annual) {
+                    a.flags |= flag::ANNUAL;
+                }
+                a.mrr_cents = p.mrr_cents(a.seats, a.flags & flag::ANNUAL != 0);
+                a.usage = a.usage.min(p.usage_limit);
+            }
+            pop.push(a);
+        }
+        self.signed_up_ever = n_initial as f64;
+        self.capped = n_initial > MAX_LIVE_ACCOUNTS;
+        self.update_market_share();
+    }
+
+    /// Phase 2 of a step: the step's arrivals join the population (counted
+    /// in the month's signups, by source, and per channel in
+    /// `channel_signups`), up to [`MAX_LIVE_ACCOUNTS`].
+    pub(super) fn arrive(&mut self, pop: &mut Population, t_months: f64, channel_signups: &mut [u64]) {
+        let m = self.m;
+        let step = self.step;
+        let k = m.steps_per_month as f64;
+        let mut arrivals: Vec<(u8, u64)> = Vec::with_capacity(3 + m.channels.len());
+        let organic_lambda = m.organic_rate_at(t_months) / k;
+        let mut organic = self.poisson(organic_lambda);
+        organic = self.market_filter(organic);
+        if let Some(size) = m.market_size {
+            let remaining = (size - self.signed_up_ever - organic as f64).max(0.0);
+            let extra = self.poisson(remaining * m.organic_share_per_step);
+            organic += extra.min(remaining as u64);
+        }
+        self.signed_up_ever += organic as f64;
+        arrivals.push((source::ORGANIC, organic));
+        for (ci, ch) in m.channels.iter().enumerate() {
+            let spend = ch.spend_at(t_months);
+            self.flows.marketing_spend += spend / k;
+            let n = self.poisson(ch.signups_for(spend) / k);
+            let n = self.market_filter(n);
+            self.signed_up_ever += n as f64;
+            arrivals.push((source::CHANNEL + ci as u8, n));
+        }
+        let invited = std::mem::take(&mut self.pending_invites[step as usize]);
+        let invited = self.market_cap(invited);
+        self.signed_up_ever += invited as f64;
+        arrivals.push((source::INVITE, invited));
+        let exposed = std::mem::take(&mut self.pending_exposure[step as usize]);
+        let exposed = self.market_cap(exposed);
+        self.signed_up_ever += exposed as f64;
+        arrivals.push((source::EXPOSURE, exposed));
+
+        for (src, n) in arrivals {
+            let room = MAX_LIVE_ACCOUNTS.saturating_sub(pop.len()) as u64;
+            if n > room {
+                self.capped = true;
+            }
+            let n = n.min(room);
+            match src {
+                source::ORGANIC => self.flows.signups_organic += n,
+                source::INVITE => {
+                    self.flows.signups_invite += n;
+                }
+                source::EXPOSURE => {
+                    self.flows.signups_exposure += n;
+                }
+                _ => {
+                    self.flows.signups_paid += n;
+                    channel_signups[(src - source::CHANNEL) as usize] += n;
+                }
+            }
+            self.totals.signups += n;
+            for _ in 0..n {
+                let mut a = self.new_account(src);
+                if a.signup_step as u32 + m.window_steps <= m.steps {
+                    self.totals.matured_signups += 1;
+                }
+                for (i, w) in WITHIN_MONTHS.iter().enumerate() {
+                    if step + w * m.steps_per_month < m.steps {
+                        self.totals.eligible_within[i] += 1;
+                    }
+                }
+                let mut stays = true;
+                if let Some(t) = &m.trial
+                    && t.start == TrialStart::Signup
+                {
+                    stays = self.maybe_start_trial(&mut a);
+                    if a.state == State::Trial {
+                        a.plan = t.plan;
+                    }
+                }
+                if !stays {
+                    self.flows.abandoned += 1;
+                    self.leave(&a);
+                    continue;
+                }
+                if a.event_step as u32 == step && a.flags & flag::WILL_ACTIVATE != 0 && !self.activate(&mut a) {
+                    continue;
+                }
+                self.tally(&a);
+                pop.push(a);
+            }
+        }
+        self.update_market_share();
+    }
+
+    /// Would-be signups that are new to the market: thins `n` by the share
+    /// of the market not yet signed up.
+    pub(super) fn market_filter(&mut self, n: u64) -> u64 {
+        match self.m.market_size {
+            None => n,
+            Some(size) => {
+                let remaining = (size - self.signed_up_ever).max(0.0);
+                let p = (remaining / size).clamp(0.0, 1.0);
+                let got = sampling::binomial(n, p, &mut self.acq_rng);
+                got.min(remaining as u64)
+            }
+        }
+    }
+
+    /// Thins would-be signups that will arrive later by the share of the
+    /// market not yet signed up now.
+    pub(super) fn market_filter_pending(&mut self, n: u64) -> u64 {
+        match self.m.market_size {
+            None => n,
+            Some(_) => {
+                let p = self.new_to_market as f64 / 4_294_967_296.0;
+                sampling::binomial(n, p, &mut self.acq_rng)
+            }
+        }
+    }
+
+    /// Arrivals that were already checked against the market (accepted
+    /// invitations): only capped by what is left of it.
+    pub(super) fn market_cap(&self, n: u64) -> u64 {
+        match self.m.market_size {
+            None => n,
+            Some(size) => n.min((size - self.signed_up_ever).max(0.0) as u64),
+        }
+    }
+
+    pub(super) fn poisson(&mut self, lambda: f64) -> u64 {
+        if lambda <= 0.0 || !lambda.is_finite() {
+            return 0;
+        }
+        sampling::poisson(lambda, &mut self.acq_rng)
+    }
+
+    /// Queues `n` signups `delay` after this step.
+    pub(super) fn schedule(&mut self, n: u64, delay: Delay, exposure: bool) {
+        if n == 0 {
+            return;
+        }
+        let late = if delay.extra == 0 {
+            0
+        } else {
+            sampling::binomial(n, delay.extra as f64 / 4_294_967_296.0, &mut self.acq_rng)
+        };
+        let queue = if exposure { &mut self.pending_exposure } else { &mut self.pending_invites };
+        for (at, count) in [(self.step + delay.steps, n - late), (self.step + delay.steps + 1, late)] {
+            if let Some(slot) = queue.get_mut(at as usize) {
+                *slot += count;
+            }
+        }
+    }
+
+    pub(super) fn update_market_share(&mut self) {
+        self.new_to_market = match self.m.market_size {
+            None => 1 << 32,
+            Some(size) => super::model::threshold(((size - self.signed_up_ever) / size).clamp(0.0, 1.0)),
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::run::testing::{MINIMAL, model, run};
+    use super::*;
+
+    #[test]
+    fn an_arrival_in_a_finite_market_is_counted_once() {
+        let text = format!(
+            "{MINIMAL}[market]\nsize = 500\n[acquisition.organic]\nsignups_per_month = 200\n\
+             share_of_remaining_market_per_month = 0.3\n[[acquisition.channels]]\nname = \"ads\"\n\
+             spend_per_month = 1000\ncost_per_signup = 10\n"
+        );
+        let m = model(&text);
+        let mut r = run(&m);
+        let mut pop = Population::default();
+        let mut channel = vec![0u64];
+        r.initial_accounts(&mut pop);
+        for step in 0..m.steps {
+            r.step = step;
+            // Accepted invitations arriving now (already checked against the
+            // market when accepted): only capped by what is left of it.
+            r.pending_invites[step as usize] += 40;
+            r.arrive(&mut pop, step as f64, &mut channel);
+            let signups = r.flows.signups_organic + r.flows.signups_paid + r.flows.signups_invite;
+            assert_eq!(signups, r.totals.signups);
+            assert_eq!(r.signed_up_ever, r.totals.signups as f64);
+            assert_eq!(pop.len() as u64, r.totals.signups, "no account leaves here");
+            assert!(r.totals.signups <= 500);
+            assert_eq!(channel[0], r.flows.signups_paid);
+        }
+        assert_eq!(r.totals.signups, 500, "the market is used up");
+        assert!(r.flows.signups_invite > 0 && r.flows.signups_paid > 0);
+        assert_eq!(r.new_to_market, 0);
+    }
+
+    #[test]
+    fn initial_accounts_are_activated_free_then_paying_on_the_entry_plan() {
+        let m = model(&format!("{MINIMAL}[initial]\nfree_accounts = 3\npaid_accounts = 2\n"));
+        let mut r = run(&m);
+        let mut pop = Population::default();
+        r.initial_accounts(&mut pop);
+        assert_eq!(pop.of(State::ActiveFree).len(), 3);
+        assert_eq!(pop.of(State::Paid).len(), 2);
+        assert!(pop.of(State::Paid).iter().all(|a| a.mrr_cents == 1000 && a.source == source::INITIAL));
+        assert_eq!(r.signed_up_ever, 5.0);
+        assert_eq!(r.totals.signups, 0, "initial accounts are not signups");
+    }
+}
