@@ -20,7 +20,7 @@ fn scenario() -> Scenario {
 fn engine_throughput(c: &mut Criterion) {
     let s = scenario();
     let params = s.sample(0);
-    let steps_per_run = engine::run_one(&s, &params, 0).account_steps;
+    let steps_per_run = engine::run_one(&s, &params, 0).account_steps();
 
     let mut g = c.benchmark_group("one_run");
     g.throughput(Throughput::Elements(steps_per_run));
@@ -28,7 +28,7 @@ fn engine_throughput(c: &mut Criterion) {
     // Elements are account-months: the weekly scenario's account-steps / 4.
     let full = Scenario::from_str("bench_full.toml", include_str!("bench_full.toml"), &[]).expect("valid");
     let full_params = full.sample(0);
-    let months = engine::run_one(&full, &full_params, 0).account_steps / full.steps_per_month() as u64;
+    let months = engine::run_one(&full, &full_params, 0).account_steps() / full.steps_per_month() as u64;
     g.throughput(Throughput::Elements(months));
     g.bench_function("full_model_devtool_24_months", |b| b.iter(|| black_box(engine::run_one(&full, &full_params, 0))));
     g.finish();

@@ -5,23 +5,23 @@
 //! results are the same whatever the number of threads. The engine cannot
 //! fail once the scenario is valid.
 
-pub mod account;
+pub(crate) mod account;
 mod arrivals;
 mod books;
 pub mod budget;
 mod mechanics;
-pub mod model;
+pub(crate) mod model;
 mod population;
-pub mod run;
+pub(crate) mod run;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-pub use account::{Account, MAX_LIVE_ACCOUNTS, MAX_SEATS, State};
-pub use model::RunModel;
-pub use population::Workspace;
+pub use account::{MAX_LIVE_ACCOUNTS, MAX_SEATS};
+pub(crate) use model::RunModel;
+pub(crate) use population::Workspace;
 pub use run::RunOutput;
 
 use crate::metrics;
@@ -145,7 +145,7 @@ pub fn run_one(scenario: &Scenario, params: &[f64], run: u64) -> RunOutput {
 }
 
 /// [`run_one`] reusing a worker's memory.
-pub fn run_one_in(scenario: &Scenario, params: &[f64], run: u64, ws: &mut Workspace) -> RunOutput {
+pub(crate) fn run_one_in(scenario: &Scenario, params: &[f64], run: u64, ws: &mut Workspace) -> RunOutput {
     let model = RunModel::new(scenario, params);
     let width = monthly_width(scenario);
     run::simulate_run(

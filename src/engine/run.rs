@@ -40,23 +40,30 @@ use crate::rng::SimRng;
 /// What a run produces.
 #[derive(Debug, Clone)]
 pub struct RunOutput {
-    pub run: u64,
+    pub(crate) run: u64,
     /// `months x n_monthly` values, month-major.
-    pub monthly: Vec<f64>,
-    pub horizon: Vec<Option<f64>>,
+    pub(crate) monthly: Vec<f64>,
+    pub(crate) horizon: Vec<Option<f64>>,
     /// Account-steps simulated (for throughput figures).
-    pub account_steps: u64,
+    pub(crate) account_steps: u64,
     /// The run hit [`MAX_LIVE_ACCOUNTS`].
-    pub capped: bool,
+    pub(crate) capped: bool,
     /// Times an account's seats reached [`MAX_SEATS`] (seats beyond it are
     /// dropped).
-    pub seat_ceiling_hits: u64,
+    pub(crate) seat_ceiling_hits: u64,
     /// Cohort counts, `months x months`, indexed `[signup month][months
     /// since signup]`: first conversions to paid, and net departures
     /// (departures minus returns of dormant or lapsed accounts, so a cell
     /// can be negative but the running sum over ages cannot).
-    pub cohort_conversions: Vec<u32>,
-    pub cohort_departures: Vec<i32>,
+    pub(crate) cohort_conversions: Vec<u32>,
+    pub(crate) cohort_departures: Vec<i32>,
+}
+
+impl RunOutput {
+    /// Account-steps simulated (for throughput figures).
+    pub fn account_steps(&self) -> u64 {
+        self.account_steps
+    }
 }
 
 /// The state of a run between steps, shared by its phases.
