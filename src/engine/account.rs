@@ -1,7 +1,7 @@
 //! The account record: one paying workspace, its state and its flags.
 //!
 //! 32 bytes, copied as a whole only when an account changes state: the hot
-//! loop of `run.rs` reads and updates it in place.
+//! loop (`population.rs`, `mechanics.rs`) reads and updates it in place.
 
 /// Account states. Departed accounts are removed, except dormant free
 /// accounts and lapsed paying accounts when they can come back.

@@ -1,8 +1,8 @@
 //! The work and memory a scenario asks for, estimated before anything runs.
 //!
 //! A step costs a bounded number of draws per live account (invitations,
-//! seats and seat churn are drawn in aggregate, see `run.rs`), so the work of
-//! a simulation is measured in **account-steps**: the live accounts summed
+//! seats and seat churn are drawn in aggregate, see `mechanics.rs`), so the
+//! work of a simulation is measured in **account-steps**: the live accounts summed
 //! over the steps of every run. The estimate is an expected-value recursion
 //! over the steps of one run, on the side of more work:
 //!
