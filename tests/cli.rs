@@ -331,3 +331,30 @@ fn explain_writes_its_text_with_out_and_prints_nothing_with_quiet() {
     let printed = plgsim().args(["explain", scenario.to_str().unwrap(), "--runs", "4"]).assert().success();
     assert_eq!(text.as_bytes(), &printed.get_output().stdout[..]);
 }
+
+/// Issue 10: grid values from a range print as the user would write them
+/// (`0.07`, not `0.06999999999999999`) on the console, in `sweep.csv` and in
+/// the report.
+#[test]
+fn swept_values_print_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_tiny(dir.path());
+    let out = dir.path().join("sweep");
+    let a = plgsim()
+        .args(["sweep", scenario.to_str().unwrap(), "--param", "free.churn_per_month=0.05..0.1:6", "--runs", "2"])
+        .args(["--metric", "mrr_final", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let console = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    let csv = fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let report = fs::read_to_string(out.join("report.html")).unwrap();
+    let column: Vec<String> = csv::Reader::from_reader(csv.as_bytes()).records().map(|r| r.unwrap()[1].to_string()).collect();
+    assert_eq!(column, ["0.05", "0.06", "0.07", "0.08", "0.09", "0.1"], "{csv}");
+    // The range computes 0.060000000000000005 and 0.08000000000000002.
+    assert!(console.contains("free.churn_per_month = 0.06 "), "{console}");
+    assert!(!console.contains("0.0600") && !report.contains("0.0600"), "{console}");
+    assert!(report.contains("<td class=\"num\">0.06</td>"), "{report}");
+    // The reproduce line gives the grid exactly.
+    assert!(report.contains("--param free.churn_per_month=0.05..0.1:6 "), "{report}");
+}

@@ -4,7 +4,8 @@ use serde::Serialize;
 
 use super::CsvFile;
 use super::number::{DifferenceDoc, Keyed, cell, finite, json_bytes};
-use crate::whatif::sweep::{Sweep, describe, value_text};
+use crate::format::as_written;
+use crate::whatif::sweep::{Sweep, describe};
 
 /// `sweep.csv`: long format, one row per point and metric: the point's
 /// coordinates, the metric's mean and P10/P50/P90 across runs, the paired
@@ -24,7 +25,7 @@ pub fn sweep_csv(sweep: &Sweep) -> Vec<u8> {
             let s = &p.stats[m];
             let d = p.vs_baseline[m];
             let mut rec = vec![(i + 1).to_string()];
-            rec.extend(p.coords.iter().map(|c| value_text(*c)));
+            rec.extend(p.coords.iter().map(|c| as_written(*c)));
             rec.extend([
                 metric.name().to_string(),
                 cell(s.mean),

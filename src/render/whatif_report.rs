@@ -122,8 +122,20 @@ pub fn sweep_html(s: &Sweep, charts: &[RenderedChart]) -> String {
     page(&title, &h)
 }
 
-/// `1,2,3`: values as `--param` takes them.
+/// Values as `--param` takes them, reproducing the grid exactly: `1..20` or
+/// `0.05..0.1:6` when that is what the values are (so a range's binary
+/// fractions need not be spelled out), else the exact list `1,3,5`.
 fn values_text(values: &[f64]) -> String {
+    if let [first, .., last] = values
+        && values.len() >= 3
+    {
+        let (low, high) = (sweep::value_text(*first), sweep::value_text(*last));
+        for range in [format!("{low}..{high}"), format!("{low}..{high}:{}", values.len())] {
+            if sweep::parse_values(&range).is_ok_and(|v| v == values) {
+                return range;
+            }
+        }
+    }
     values.iter().map(|v| sweep::value_text(*v)).collect::<Vec<_>>().join(",")
 }
 

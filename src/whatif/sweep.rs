@@ -16,7 +16,10 @@ pub use crate::scenario::sweep::{
     Axis, MAX_AXIS_POINTS, MAX_GRID_POINTS, SweepParam, SweepSection, Values, parse_values,
 };
 
-/// How a value is written as an override (`5`, not `5.0`, for integer keys).
+/// How a value is written as an override (`5`, not `5.0`, for integer keys):
+/// exact (the shortest text that reads back as the same `f64`), so what is
+/// simulated is the grid value itself. What people read is
+/// [`format::as_written`](crate::format::as_written).
 pub fn value_text(x: f64) -> String {
     crate::scenario::param::fmt_num(x)
 }
@@ -173,9 +176,10 @@ pub fn run(
     })
 }
 
-/// `free.usage_limit = 5, plans.pro.price_per_month = 12`.
+/// `free.usage_limit = 5, plans.pro.price_per_month = 12`, values as
+/// written ([`format::as_written`](crate::format::as_written)).
 pub fn describe(axes: &[Axis], coords: &[f64]) -> String {
-    axes.iter().zip(coords).map(|(a, v)| format!("{} = {}", a.key, value_text(*v))).collect::<Vec<_>>().join(", ")
+    axes.iter().zip(coords).map(|(a, v)| format!("{} = {}", a.key, crate::format::as_written(*v))).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]

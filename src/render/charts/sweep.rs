@@ -15,7 +15,7 @@ use crate::render::canvas::{
     viridis,
 };
 use crate::whatif::Difference;
-use crate::whatif::sweep::{self, Sweep};
+use crate::whatif::sweep::Sweep;
 
 /// A title no wider than the chart: `long`, unless it has more characters
 /// than the title font fits across the chart, then `short`.
@@ -24,12 +24,12 @@ fn fitting_title(long: String, short: impl FnOnce() -> String) -> String {
     if long.chars().count() <= MAX_TITLE_CHARS { long } else { short() }
 }
 
-/// A swept value as it was given (`12`, `0.025`, `1234.5`), unless binary
-/// fractions made it long (`0.030000000000000002`): then four significant
-/// digits.
+/// A swept value as it was given (`12`, `0.025`, `1234.5`; see
+/// [`format::as_written`]), unless it is long (`0.333333333333`): then four
+/// significant digits.
 pub fn value_label(x: f64) -> String {
-    let exact = sweep::value_text(x);
-    if exact.len() <= 8 { exact } else { format::number(x) }
+    let written = format::as_written(x);
+    if written.len() <= 8 { written } else { format::number(x) }
 }
 
 fn better_phrase(metric: Horizon) -> &'static str {
