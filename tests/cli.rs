@@ -358,3 +358,40 @@ fn swept_values_print_as_written() {
     // The reproduce line gives the grid exactly.
     assert!(report.contains("--param free.churn_per_month=0.05..0.1:6 "), "{report}");
 }
+
+/// Issue 10: two compared scenarios with the same name are told apart
+/// (by their file) in every output, and the report's reproduce line keeps
+/// `--runs`, `--seed` and `--months`.
+#[test]
+fn compare_tells_same_named_scenarios_apart_and_reproduces_its_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tiny(dir.path());
+    let b = dir.path().join("dear.toml");
+    fs::write(&b, TINY.replace("mode = 12", "mode = 13")).unwrap();
+    let out = dir.path().join("cmp");
+    let run = plgsim()
+        .current_dir(dir.path())
+        .args(["compare", "tiny.toml", "dear.toml", "--runs", "3", "--seed", "9", "--months", "4"])
+        .args(["--metric", "mrr_final", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let console = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let csv = fs::read_to_string(out.join("compare.csv")).unwrap();
+    let json = fs::read_to_string(out.join("summary.json")).unwrap();
+    let report = fs::read_to_string(out.join("report.html")).unwrap();
+    for (what, text) in [("console", &console), ("csv", &csv), ("json", &json), ("report", &report)] {
+        assert!(text.contains("Tiny (tiny.toml)") && text.contains("Tiny (dear.toml)"), "{what}: {text}");
+    }
+    let svg = fs::read_dir(out.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "svg"))
+        .map(|p| fs::read_to_string(p).unwrap())
+        .collect::<String>();
+    assert!(svg.contains("Tiny (dear.toml)"), "the charts' legends");
+    assert!(
+        report.contains("plgsim compare tiny.toml dear.toml --metric mrr_final --runs 3 --seed 9 --months 4"),
+        "{report}"
+    );
+}

@@ -76,7 +76,7 @@ fn print_table(c: &Comparison) -> Result<(), CliError> {
             };
             outln!(
                 "  {:<32} P50 {:>10} (P10 {:>10}, P90 {:>10})  {diff}",
-                v.name,
+                v.label,
                 format::opt(s.p50(), u),
                 format::opt(s.p10(), u),
                 format::opt(s.p90(), u)

@@ -196,7 +196,7 @@ fn sweep_table(h: &mut String, s: &Sweep, m: usize) {
 
 /// The report of a comparison, with its charts.
 pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
-    let names: Vec<&str> = c.variants.iter().map(|v| v.name.as_str()).collect();
+    let names: Vec<&str> = c.variants.iter().map(|v| v.label.as_str()).collect();
     let title = format!("Comparison: {}", names.join(" vs "));
     let first = names.first().copied().unwrap_or("");
     let mut h = String::new();
@@ -222,7 +222,7 @@ pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
             h,
             "<tr><td>{}</td><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"def\">{}</td></tr>",
-            escape(&v.name),
+            escape(&v.label),
             escape(&v.file),
             v.summary.months,
             v.summary.runs,
@@ -254,7 +254,7 @@ pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
             } else {
                 "<td></td><td></td>".to_string()
             };
-            let _ = writeln!(h, "<tr><td>{}</td>{}{diff}</tr>", escape(&v.name), stat_cells(&v.stats[m], u));
+            let _ = writeln!(h, "<tr><td>{}</td>{}{diff}</tr>", escape(&v.label), stat_cells(&v.stats[m], u));
         }
         h.push_str("</tbody>\n</table>\n");
     }
@@ -263,10 +263,32 @@ pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
     let metrics: String = c.metrics.iter().map(|m| format!(" --metric {}", m.name())).collect();
     reproducibility(
         &mut h,
-        &format!("plgsim compare{files}{metrics}"),
+        &format!("plgsim compare{files}{metrics}{}", shared_settings(c)),
         "<code>compare.csv</code> and <code>summary.json</code>",
     );
     page(&title, &h)
+}
+
+/// ` --runs 100 --seed 7 --months 24`: the runs, seed and months of the
+/// comparison, each when every scenario has the same (as with `--runs`,
+/// `--seed`, `--months`; when they differ, each file's own apply and the
+/// command needs none).
+fn shared_settings(c: &Comparison) -> String {
+    let shared = |f: &dyn Fn(&crate::whatif::compare::Variant) -> u64| -> Option<u64> {
+        let first = f(c.variants.first()?);
+        c.variants.iter().all(|v| f(v) == first).then_some(first)
+    };
+    let mut out = String::new();
+    for (flag, value) in [
+        ("runs", shared(&|v| u64::from(v.summary.runs))),
+        ("seed", shared(&|v| v.seed)),
+        ("months", shared(&|v| u64::from(v.summary.months))),
+    ] {
+        if let Some(x) = value {
+            let _ = write!(out, " --{flag} {x}");
+        }
+    }
+    out
 }
 
 /// The report of a sensitivity analysis, with its tornado.
