@@ -99,6 +99,9 @@ fn print_table(s: &plgsim::whatif::sweep::Sweep) -> Result<(), CliError> {
         s.runs,
         s.seed
     );
+    for w in &s.warnings {
+        outln!("warning: {w}");
+    }
     for (m, metric) in s.metrics.iter().enumerate() {
         let u = metric.unit();
         outln!(
@@ -125,12 +128,11 @@ fn print_table(s: &plgsim::whatif::sweep::Sweep) -> Result<(), CliError> {
                     )
                 },
             );
-            let mark = if s.best[m] == Some(i) {
-                "  <- best"
-            } else if i == s.baseline {
-                "  (baseline)"
-            } else {
-                ""
+            let mark = match (sweep::best_mark(s, m, i), i == s.baseline) {
+                (Some(best), true) => format!("  <- {best} (baseline)"),
+                (Some(best), false) => format!("  <- {best}"),
+                (None, true) => "  (baseline)".into(),
+                (None, false) => String::new(),
             };
             outln!(
                 "  {:<40} P50 {:>10} (P10 {:>10}, P90 {:>10})  diff {d}{mark}",

@@ -142,11 +142,16 @@ fn header(h: &mut String, s: &Summary) {
 }
 
 fn warnings(h: &mut String, s: &Summary) {
-    if s.warnings.is_empty() {
+    warning_list(h, &s.warnings);
+}
+
+/// The warnings section of a report (nothing when there are none).
+pub(crate) fn warning_list(h: &mut String, warnings: &[String]) {
+    if warnings.is_empty() {
         return;
     }
     h.push_str("<section id=\"warnings\" class=\"warnings\">\n<h2>Warnings</h2>\n<ul>\n");
-    for w in &s.warnings {
+    for w in warnings {
         let _ = writeln!(h, "<li>{}</li>", escape(w));
     }
     h.push_str("</ul>\n</section>\n");

@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 use super::RenderedChart;
 use super::charts::{signed, value_label};
-use super::report::{STYLE, escape, inline_svg, stat_cells};
+use super::report::{STYLE, escape, inline_svg, stat_cells, warning_list};
 use crate::format;
 use crate::metrics::{Horizon, Unit};
 use crate::whatif::Difference;
@@ -99,6 +99,7 @@ pub fn sweep_html(s: &Sweep, charts: &[RenderedChart]) -> String {
         let _ = write!(h, "<a href=\"#{}\">{}</a>", m.name(), escape(m.label()));
     }
     h.push_str("<a href=\"#reproducibility\">Reproducibility</a></nav>\n</header>\n");
+    warning_list(&mut h, &s.warnings);
     for (i, m) in s.metrics.iter().enumerate() {
         let _ = write!(
             h,
@@ -180,8 +181,10 @@ fn sweep_table(h: &mut String, s: &Sweep, m: usize) {
         if i == s.baseline {
             marks.push("baseline");
         }
-        if s.best[m] == Some(i) {
-            marks.push("best mean");
+        match sweep::best_mark(s, m, i) {
+            Some("best") => marks.push("best mean"),
+            Some(_) => marks.push("tie for best mean"),
+            None => {}
         }
         let _ = writeln!(
             h,

@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{runs_phrase, signed, ties};
+use super::{runs_phrase, signed};
 use crate::format;
 use crate::metrics::Horizon;
 use crate::render::canvas::{
@@ -84,7 +84,7 @@ impl SweepLine {
             })
             .collect();
         let best = sweep.best[m];
-        let tied = ties(sweep.points.iter().map(|p| p.stats[m].mean), best).into_iter().map(at).collect();
+        let tied = sweep.tied[m].iter().map(|&i| at(i)).collect();
         SweepLine {
             key: sweep.axes[0].key.clone(),
             metric: sweep.metrics[m],
@@ -389,7 +389,7 @@ impl SweepHeatmap {
             cells,
             baseline: cell_of(sweep.baseline),
             best: sweep.best[m].map(cell_of),
-            tied: ties(sweep.points.iter().map(|p| p.stats[m].mean), sweep.best[m]).into_iter().map(cell_of).collect(),
+            tied: sweep.tied[m].iter().map(|&i| cell_of(i)).collect(),
             scale,
         }
     }
@@ -593,20 +593,7 @@ mod tests {
                 Point { coords: c, values, stats, vs_baseline: vec![None; metrics.len()] }
             })
             .collect();
-        let best = (0..metrics.len())
-            .map(|m| {
-                let better = |a: f64, b: f64| if metrics[m].higher_is_better() { a > b } else { a < b };
-                let mut best: Option<(usize, f64)> = None;
-                for (j, p) in points.iter().enumerate() {
-                    if let Some(x) = p.stats[m].mean
-                        && best.is_none_or(|(_, b)| better(x, b))
-                    {
-                        best = Some((j, x));
-                    }
-                }
-                best.map(|(j, _)| j)
-            })
-            .collect();
+        let (best, tied) = crate::whatif::sweep::best_and_ties(&points, &metrics);
         Sweep {
             scenario: "t".into(),
             seed: 1,
@@ -617,6 +604,8 @@ mod tests {
             baseline: 0,
             baseline_is_scenario: true,
             best,
+            tied,
+            warnings: Vec::new(),
         }
     }
 
