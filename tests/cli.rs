@@ -353,6 +353,9 @@ fn swept_values_print_as_written() {
     assert_eq!(column, ["0.05", "0.06", "0.07", "0.08", "0.09", "0.1"], "{csv}");
     // The range computes 0.060000000000000005 and 0.08000000000000002.
     assert!(console.contains("free.churn_per_month = 0.06 "), "{console}");
+    // P50 is labelled apart from the mean paired differences.
+    assert!(console.contains("P50 and P10-P90 across runs; mean diff: the mean paired difference"), "{console}");
+    assert!(console.lines().filter(|l| l.contains(" P50 ") && l.contains(" mean diff ")).count() == 6, "{console}");
     assert!(!console.contains("0.0600") && !report.contains("0.0600"), "{console}");
     assert!(report.contains("<td class=\"num\">0.06</td>"), "{report}");
     // The reproduce line gives the grid exactly.

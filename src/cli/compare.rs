@@ -67,7 +67,7 @@ fn print_table(c: &Comparison) -> Result<(), CliError> {
             let diff = match v.vs_first[m] {
                 _ if i == 0 => "(reference)".to_string(),
                 Some(d) => format!(
-                    "diff {} [{}, {}]",
+                    "mean diff {} [{}, {}]",
                     format::difference(d.mean, u),
                     format::difference(d.low, u),
                     format::difference(d.high, u)
