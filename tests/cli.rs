@@ -358,6 +358,7 @@ fn swept_values_print_as_written() {
     assert!(console.lines().filter(|l| l.contains(" P50 ") && l.contains(" mean diff ")).count() == 6, "{console}");
     assert!(!console.contains("0.0600") && !report.contains("0.0600"), "{console}");
     assert!(report.contains("<td class=\"num\">0.06</td>"), "{report}");
+    assert_tables_scroll(&report);
     // The reproduce line gives the grid exactly.
     assert!(report.contains("--param free.churn_per_month=0.05..0.1:6 "), "{report}");
 }
@@ -383,6 +384,7 @@ fn compare_tells_same_named_scenarios_apart_and_reproduces_its_settings() {
     let csv = fs::read_to_string(out.join("compare.csv")).unwrap();
     let json = fs::read_to_string(out.join("summary.json")).unwrap();
     let report = fs::read_to_string(out.join("report.html")).unwrap();
+    assert_tables_scroll(&report);
     for (what, text) in [("console", &console), ("csv", &csv), ("json", &json), ("report", &report)] {
         assert!(text.contains("Tiny (tiny.toml)") && text.contains("Tiny (dear.toml)"), "{what}: {text}");
     }
@@ -397,4 +399,29 @@ fn compare_tells_same_named_scenarios_apart_and_reproduces_its_settings() {
         report.contains("plgsim compare tiny.toml dear.toml --metric mrr_final --runs 3 --seed 9 --months 4"),
         "{report}"
     );
+}
+
+/// Issue 10: a table wider than a report's page (the sweep's at a 1280 px
+/// window) scrolls sideways in its own box instead of being clipped.
+fn assert_tables_scroll(html: &str) {
+    assert!(html.contains(".wide { max-width: 100%; overflow-x: auto;"), "the style scrolls wide tables");
+    assert!(html.matches("<table>").count() > 0);
+    assert_eq!(html.matches("<table>").count(), html.matches("<div class=\"wide\"><table>").count());
+    assert_eq!(html.matches("</table>").count(), html.matches("</table></div>").count());
+}
+
+#[test]
+fn every_report_scrolls_its_wide_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_tiny(dir.path());
+    let out = dir.path().join("run");
+    plgsim().args(["run", scenario.to_str().unwrap(), "--runs", "3", "--quiet", "--out"]).arg(&out).assert().success();
+    assert_tables_scroll(&fs::read_to_string(out.join("report.html")).unwrap());
+    let out = dir.path().join("sens");
+    plgsim()
+        .args(["sensitivity", scenario.to_str().unwrap(), "--runs", "4", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_tables_scroll(&fs::read_to_string(out.join("report.html")).unwrap());
 }

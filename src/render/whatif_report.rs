@@ -163,7 +163,7 @@ fn sweep_table(h: &mut String, s: &Sweep, m: usize) {
             s.points.len()
         );
     }
-    h.push_str("<table>\n<thead><tr>");
+    h.push_str("<div class=\"wide\"><table>\n<thead><tr>");
     for a in &s.axes {
         let _ = write!(h, "<th class=\"num\"><code>{}</code></th>", escape(&a.key));
     }
@@ -194,7 +194,7 @@ fn sweep_table(h: &mut String, s: &Sweep, m: usize) {
             marks.join(", ")
         );
     }
-    h.push_str("</tbody>\n</table>\n");
+    h.push_str("</tbody>\n</table></div>\n");
 }
 
 /// The report of a comparison, with its charts.
@@ -216,7 +216,7 @@ pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
     };
     let _ = write!(h, "<header>\n<h1>{}</h1>\n<p class=\"meta\">{pairing}</p>\n</header>\n", escape(&title));
     h.push_str(
-        "<section id=\"scenarios\">\n<h2>Scenarios</h2>\n<table>\n<thead><tr><th>Scenario</th><th>File</th>\
+        "<section id=\"scenarios\">\n<h2>Scenarios</h2>\n<div class=\"wide\"><table>\n<thead><tr><th>Scenario</th><th>File</th>\
          <th class=\"num\">Months</th><th class=\"num\">Runs</th><th class=\"num\">Seed</th><th>Description</th>\
          </tr></thead>\n<tbody>\n",
     );
@@ -233,7 +233,7 @@ pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
             escape(&v.summary.description)
         );
     }
-    h.push_str("</tbody>\n</table>\n</section>\n<section id=\"charts\">\n<h2>Charts</h2>\n");
+    h.push_str("</tbody>\n</table></div>\n</section>\n<section id=\"charts\">\n<h2>Charts</h2>\n");
     for chart in charts {
         figure(&mut h, chart);
     }
@@ -242,7 +242,7 @@ pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
         let u = metric.unit();
         let _ = write!(
             h,
-            "<h3>{}</h3>\n<p class=\"note\">{}; {}.</p>\n<table>\n<thead><tr><th>Scenario</th><th class=\"num\">P10</th>\
+            "<h3>{}</h3>\n<p class=\"note\">{}; {}.</p>\n<div class=\"wide\"><table>\n<thead><tr><th>Scenario</th><th class=\"num\">P10</th>\
              <th class=\"num\">P50</th><th class=\"num\">P90</th><th class=\"num\">Mean</th>\
              <th class=\"num\">Mean vs first</th><th class=\"num\">95% interval</th></tr></thead>\n<tbody>\n",
             escape(metric.label()),
@@ -259,7 +259,7 @@ pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
             };
             let _ = writeln!(h, "<tr><td>{}</td>{}{diff}</tr>", escape(&v.label), stat_cells(&v.stats[m], u));
         }
-        h.push_str("</tbody>\n</table>\n");
+        h.push_str("</tbody>\n</table></div>\n");
     }
     h.push_str("</section>\n");
     let files: String = c.variants.iter().map(|v| format!(" {}", v.file)).collect();
@@ -318,7 +318,7 @@ pub fn sensitivity_html(s: &Sensitivity, charts: &[RenderedChart]) -> String {
          <em>At P10</em> and <em>at P90</em>: the mean output with that input at its P10 or P90 and every other \
          uncertain input at its median, all variants with the same random numbers. <em>Rank ρ</em>: \
          Spearman's rank correlation between the input's sampled values and the output across the runs of the scenario as \
-         written (all inputs varying together).</p>\n<table>\n<thead><tr><th>Input</th><th class=\"num\">P10</th>\
+         written (all inputs varying together).</p>\n<div class=\"wide\"><table>\n<thead><tr><th>Input</th><th class=\"num\">P10</th>\
          <th class=\"num\">P50</th><th class=\"num\">P90</th><th class=\"num\">At P10</th><th class=\"num\">At P90</th>\
          <th class=\"num\">Swing</th><th class=\"num\">Rank ρ</th></tr></thead>\n<tbody>\n",
     );
@@ -337,7 +337,7 @@ pub fn sensitivity_html(s: &Sensitivity, charts: &[RenderedChart]) -> String {
             r.rank_correlation.map_or("n/a".into(), |x| format!("{x:.2}"))
         );
     }
-    h.push_str("</tbody>\n</table>\n</section>\n");
+    h.push_str("</tbody>\n</table></div>\n</section>\n");
     reproducibility(
         &mut h,
         &format!("plgsim sensitivity <scenario.toml> --metric {} --runs {} --seed {}", s.metric.name(), s.runs, s.seed),
