@@ -349,7 +349,8 @@ fn swept_values_print_as_written() {
     let console = String::from_utf8_lossy(&a.get_output().stdout).to_string();
     let csv = fs::read_to_string(out.join("sweep.csv")).unwrap();
     let report = fs::read_to_string(out.join("report.html")).unwrap();
-    let column: Vec<String> = csv::Reader::from_reader(csv.as_bytes()).records().map(|r| r.unwrap()[1].to_string()).collect();
+    let column: Vec<String> =
+        csv::Reader::from_reader(csv.as_bytes()).records().map(|r| r.unwrap()[1].to_string()).collect();
     assert_eq!(column, ["0.05", "0.06", "0.07", "0.08", "0.09", "0.1"], "{csv}");
     // The range computes 0.060000000000000005 and 0.08000000000000002.
     assert!(console.contains("free.churn_per_month = 0.06 "), "{console}");

@@ -228,7 +228,8 @@ fn set_path<'i>(
                         .iter()
                         .enumerate()
                         .map(|(i, it)| {
-                            match it.get_ref().as_table().and_then(|t| t.get("name")).and_then(|n| n.get_ref().as_str()) {
+                            match it.get_ref().as_table().and_then(|t| t.get("name")).and_then(|n| n.get_ref().as_str())
+                            {
                                 Some(name) => format!("`{name}`"),
                                 None => format!("`{i}`"),
                             }

@@ -249,7 +249,11 @@ pub fn best_mark(sweep: &Sweep, m: usize, i: usize) -> Option<&'static str> {
 /// `free.usage_limit = 5, plans.pro.price_per_month = 12`, values as
 /// written ([`format::as_written`](crate::format::as_written)).
 pub fn describe(axes: &[Axis], coords: &[f64]) -> String {
-    axes.iter().zip(coords).map(|(a, v)| format!("{} = {}", a.key, crate::format::as_written(*v))).collect::<Vec<_>>().join(", ")
+    axes.iter()
+        .zip(coords)
+        .map(|(a, v)| format!("{} = {}", a.key, crate::format::as_written(*v)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
