@@ -72,6 +72,22 @@ pub fn number(x: f64) -> String {
     if s == "-0" { "0".into() } else { s }
 }
 
+/// A value as its user would write it: the shortest decimal that reads back
+/// as the value rounded to 12 significant digits, so binary fractions from a
+/// range (`0.06999999999999999`) print as given (`0.07`); whole values have
+/// no decimal point (`5`, not `5.0`).
+pub fn as_written(x: f64) -> String {
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    let rounded: f64 = format!("{x:.11e}").parse().unwrap_or(x);
+    if rounded == rounded.trunc() && rounded.abs() < 1e15 {
+        format!("{}", rounded as i64)
+    } else {
+        format!("{rounded}")
+    }
+}
+
 /// A value in its unit.
 pub fn value(x: f64, unit: Unit) -> String {
     match unit {
@@ -107,6 +123,19 @@ pub fn opt(x: Option<f64>, unit: Unit) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grid_values_print_as_written() {
+        // 0.05..0.1:6 computes 0.05 + 2 * 0.01 = 0.06999999999999999.
+        assert_eq!(as_written(0.05 + 2.0 * 0.01), "0.07");
+        assert_eq!(as_written(0.1 + 0.2), "0.3");
+        assert_eq!(as_written(5.0), "5");
+        assert_eq!(as_written(-0.0), "0");
+        assert_eq!(as_written(1234.5), "1234.5");
+        assert_eq!(as_written(0.025), "0.025");
+        assert_eq!(as_written(1.0 / 3.0), "0.333333333333");
+        assert_eq!(as_written(1e-7), "0.0000001");
+    }
 
     #[test]
     fn money_reads_like_a_board_deck() {

@@ -160,21 +160,29 @@ fn overrides_are_checked_like_the_file() {
     let err = Scenario::from_str(
         "base.toml",
         PLAN,
-        &[ovr("paid.churn_per_month=2"), ovr("free.nope=1"), ovr("acquisition.channels.x.y=1")],
+        &[
+            ovr("paid.churn_per_month=2"),
+            ovr("free.nope=1"),
+            ovr("acquisition.channels.x.y=1"),
+            ovr("plans.premium.price_per_month=30"),
+        ],
     )
     .unwrap_err()
     .to_string();
+    // Issue 10: the caret is under the value within the argument (no "line
+    // 1"), and a missing element lists the ones that exist.
     assert_eq!(
         err,
         r#"error: --set paid.churn_per_month=2: paid.churn_per_month: expected a probability between 0 and 1, got 2
   |
-1 | 2
-  | ^
+  | --set paid.churn_per_month=2
+  |                            ^
 error: --set free.nope=1: free.nope: unknown field `nope`, expected one of `usage_limit`, `seat_limit`, `conversion_per_month`, `eventual_conversion`, `churn_per_month`, `reactivation_per_month`
   |
-1 | 1
-  | ^
-error: --set acquisition.channels.x.y=1: the scenario has no `acquisition.channels`, so it has no element `x` to set"#
+  | --set free.nope=1
+  |                 ^
+error: --set acquisition.channels.x.y=1: the scenario has no `acquisition.channels`, so it has no element `x` to set
+error: --set plans.premium.price_per_month=30: `plans` has no element `premium`: it has `pro` (give its index or its name)"#
     );
     // A distribution is a value like any other.
     let s = Scenario::from_str("base.toml", PLAN, &[ovr("paid.churn_per_month=[0.02, 0.05]")]).unwrap();

@@ -331,3 +331,98 @@ fn explain_writes_its_text_with_out_and_prints_nothing_with_quiet() {
     let printed = plgsim().args(["explain", scenario.to_str().unwrap(), "--runs", "4"]).assert().success();
     assert_eq!(text.as_bytes(), &printed.get_output().stdout[..]);
 }
+
+/// Issue 10: grid values from a range print as the user would write them
+/// (`0.07`, not `0.06999999999999999`) on the console, in `sweep.csv` and in
+/// the report.
+#[test]
+fn swept_values_print_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_tiny(dir.path());
+    let out = dir.path().join("sweep");
+    let a = plgsim()
+        .args(["sweep", scenario.to_str().unwrap(), "--param", "free.churn_per_month=0.05..0.1:6", "--runs", "2"])
+        .args(["--metric", "mrr_final", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let console = String::from_utf8_lossy(&a.get_output().stdout).to_string();
+    let csv = fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let report = fs::read_to_string(out.join("report.html")).unwrap();
+    let column: Vec<String> =
+        csv::Reader::from_reader(csv.as_bytes()).records().map(|r| r.unwrap()[1].to_string()).collect();
+    assert_eq!(column, ["0.05", "0.06", "0.07", "0.08", "0.09", "0.1"], "{csv}");
+    // The range computes 0.060000000000000005 and 0.08000000000000002.
+    assert!(console.contains("free.churn_per_month = 0.06 "), "{console}");
+    // P50 is labelled apart from the mean paired differences.
+    assert!(console.contains("P50 and P10-P90 across runs; mean diff: the mean paired difference"), "{console}");
+    assert!(console.lines().filter(|l| l.contains(" P50 ") && l.contains(" mean diff ")).count() == 6, "{console}");
+    assert!(!console.contains("0.0600") && !report.contains("0.0600"), "{console}");
+    assert!(report.contains("<td class=\"num\">0.06</td>"), "{report}");
+    assert_tables_scroll(&report);
+    // The reproduce line gives the grid exactly.
+    assert!(report.contains("--param free.churn_per_month=0.05..0.1:6 "), "{report}");
+}
+
+/// Issue 10: two compared scenarios with the same name are told apart
+/// (by their file) in every output, and the report's reproduce line keeps
+/// `--runs`, `--seed` and `--months`.
+#[test]
+fn compare_tells_same_named_scenarios_apart_and_reproduces_its_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    write_tiny(dir.path());
+    let b = dir.path().join("dear.toml");
+    fs::write(&b, TINY.replace("mode = 12", "mode = 13")).unwrap();
+    let out = dir.path().join("cmp");
+    let run = plgsim()
+        .current_dir(dir.path())
+        .args(["compare", "tiny.toml", "dear.toml", "--runs", "3", "--seed", "9", "--months", "4"])
+        .args(["--metric", "mrr_final", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let console = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let csv = fs::read_to_string(out.join("compare.csv")).unwrap();
+    let json = fs::read_to_string(out.join("summary.json")).unwrap();
+    let report = fs::read_to_string(out.join("report.html")).unwrap();
+    assert_tables_scroll(&report);
+    for (what, text) in [("console", &console), ("csv", &csv), ("json", &json), ("report", &report)] {
+        assert!(text.contains("Tiny (tiny.toml)") && text.contains("Tiny (dear.toml)"), "{what}: {text}");
+    }
+    let svg = fs::read_dir(out.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "svg"))
+        .map(|p| fs::read_to_string(p).unwrap())
+        .collect::<String>();
+    assert!(svg.contains("Tiny (dear.toml)"), "the charts' legends");
+    assert!(
+        report.contains("plgsim compare tiny.toml dear.toml --metric mrr_final --runs 3 --seed 9 --months 4"),
+        "{report}"
+    );
+}
+
+/// Issue 10: a table wider than a report's page (the sweep's at a 1280 px
+/// window) scrolls sideways in its own box instead of being clipped.
+fn assert_tables_scroll(html: &str) {
+    assert!(html.contains(".wide { max-width: 100%; overflow-x: auto;"), "the style scrolls wide tables");
+    assert!(html.matches("<table>").count() > 0);
+    assert_eq!(html.matches("<table>").count(), html.matches("<div class=\"wide\"><table>").count());
+    assert_eq!(html.matches("</table>").count(), html.matches("</table></div>").count());
+}
+
+#[test]
+fn every_report_scrolls_its_wide_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_tiny(dir.path());
+    let out = dir.path().join("run");
+    plgsim().args(["run", scenario.to_str().unwrap(), "--runs", "3", "--quiet", "--out"]).arg(&out).assert().success();
+    assert_tables_scroll(&fs::read_to_string(out.join("report.html")).unwrap());
+    let out = dir.path().join("sens");
+    plgsim()
+        .args(["sensitivity", scenario.to_str().unwrap(), "--runs", "4", "--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_tables_scroll(&fs::read_to_string(out.join("report.html")).unwrap());
+}

@@ -317,3 +317,45 @@ fn what_if_variants_of_correlated_scenarios_run() {
     let err = plgsim::Scenario::from_str("c.toml", &fixed_in_file, &[]).unwrap_err().to_string();
     assert!(err.contains("`paid.churn_per_month` is a fixed value"), "{err}");
 }
+
+/// Issue 10: a price swept on a scenario without price response is warned
+/// about (console, summary.json, report); a parameter that does not move a
+/// metric leaves every point tied, and no point is "the best".
+#[test]
+fn a_price_sweep_without_price_response_warns_and_ties_are_not_a_best() {
+    let s = Scenario::from_str("trackly.toml", TRACKLY, &runs(6)).unwrap();
+    let price = sweep::run(&s, &[Axis::parse("plans.pro.price_per_month=8,12").unwrap()], &[Horizon::MrrFinal], &|| {})
+        .unwrap();
+    assert_eq!(price.warnings.len(), 1, "{:?}", price.warnings);
+    assert!(price.warnings[0].starts_with("plans.pro.price_per_month is swept but the scenario has no price response"));
+    let json = String::from_utf8(plgsim::output::sweep_json(&price)).unwrap();
+    assert!(json.contains("no price response"), "{json}");
+    let html = plgsim::render::render_sweep(&price)
+        .into_iter()
+        .find(|f| f.path == "report.html")
+        .map(|f| String::from_utf8(f.bytes).unwrap())
+        .unwrap();
+    assert!(html.contains("no price response"));
+    // With a price response, no warning.
+    let responds = [
+        runs(6),
+        vec![
+            Override::parse("pricing.reference_price=12").unwrap(),
+            Override::parse("pricing.conversion_elasticity=1").unwrap(),
+        ],
+    ]
+    .concat();
+    let s2 = Scenario::from_str("trackly.toml", TRACKLY, &responds).unwrap();
+    let axis = Axis::parse("plans.pro.price_per_month=8,12").unwrap();
+    assert!(sweep::run(&s2, &[axis], &[Horizon::MrrFinal], &|| {}).unwrap().warnings.is_empty());
+
+    // Serving cost does not move MRR: every point ties, none is the best.
+    let axis = Axis::parse("costs.serve_free_seat_per_month=0.1,0.25,0.6").unwrap();
+    let t = sweep::run(&s, &[axis], &[Horizon::MrrFinal, Horizon::CostToServeFreeTotal], &|| {}).unwrap();
+    assert_eq!(t.tied[0].len(), 2, "{:?}", t.tied);
+    assert_eq!((0..3).map(|i| sweep::best_mark(&t, 0, i)).collect::<Vec<_>>(), [Some("tie for best"); 3]);
+    assert_eq!(t.tied[1], Vec::<usize>::new(), "the cost differs beyond the noise");
+    assert_eq!(sweep::best_mark(&t, 1, 0), Some("best"));
+    let csv = String::from_utf8(plgsim::output::sweep_csv(&t)).unwrap();
+    assert_eq!(csv.lines().filter(|l| l.contains(",mrr_final,") && l.ends_with(",tie")).count(), 3, "{csv}");
+}

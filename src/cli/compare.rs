@@ -67,7 +67,7 @@ fn print_table(c: &Comparison) -> Result<(), CliError> {
             let diff = match v.vs_first[m] {
                 _ if i == 0 => "(reference)".to_string(),
                 Some(d) => format!(
-                    "diff {} [{}, {}]",
+                    "mean diff {} [{}, {}]",
                     format::difference(d.mean, u),
                     format::difference(d.low, u),
                     format::difference(d.high, u)
@@ -76,7 +76,7 @@ fn print_table(c: &Comparison) -> Result<(), CliError> {
             };
             outln!(
                 "  {:<32} P50 {:>10} (P10 {:>10}, P90 {:>10})  {diff}",
-                v.name,
+                v.label,
                 format::opt(s.p50(), u),
                 format::opt(s.p10(), u),
                 format::opt(s.p90(), u)

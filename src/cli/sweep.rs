@@ -99,10 +99,13 @@ fn print_table(s: &plgsim::whatif::sweep::Sweep) -> Result<(), CliError> {
         s.runs,
         s.seed
     );
+    for w in &s.warnings {
+        outln!("warning: {w}");
+    }
     for (m, metric) in s.metrics.iter().enumerate() {
         let u = metric.unit();
         outln!(
-            "\n{} ({}; differences against {}{})",
+            "\n{} ({}; P50 and P10-P90 across runs; mean diff: the mean paired difference against {}{}, with its 95% interval)",
             metric.name(),
             if metric.higher_is_better() { "higher is better" } else { "lower is better" },
             sweep::describe(&s.axes, &s.points[s.baseline].coords),
@@ -125,15 +128,14 @@ fn print_table(s: &plgsim::whatif::sweep::Sweep) -> Result<(), CliError> {
                     )
                 },
             );
-            let mark = if s.best[m] == Some(i) {
-                "  <- best"
-            } else if i == s.baseline {
-                "  (baseline)"
-            } else {
-                ""
+            let mark = match (sweep::best_mark(s, m, i), i == s.baseline) {
+                (Some(best), true) => format!("  <- {best} (baseline)"),
+                (Some(best), false) => format!("  <- {best}"),
+                (None, true) => "  (baseline)".into(),
+                (None, false) => String::new(),
             };
             outln!(
-                "  {:<40} P50 {:>10} (P10 {:>10}, P90 {:>10})  diff {d}{mark}",
+                "  {:<40} P50 {:>10} (P10 {:>10}, P90 {:>10})  mean diff {d}{mark}",
                 sweep::describe(&s.axes, &p.coords),
                 format::opt(st.p50(), u),
                 format::opt(st.p10(), u),

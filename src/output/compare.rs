@@ -17,7 +17,7 @@ pub fn compare_csv(cmp: &Comparison) -> Vec<u8> {
             let s = &v.stats[m];
             let d = v.vs_first[m];
             w.row([
-                v.name.clone(),
+                v.label.clone(),
                 v.file.clone(),
                 metric.name().to_string(),
                 cell(s.mean),
@@ -70,7 +70,7 @@ pub fn compare_json(cmp: &Comparison) -> Vec<u8> {
         .variants
         .iter()
         .map(|v| VariantDoc {
-            scenario: v.name.clone(),
+            scenario: v.label.clone(),
             file: v.file.clone(),
             seed: v.seed,
             runs: v.summary.runs,

@@ -4,12 +4,15 @@ use serde::Serialize;
 
 use super::CsvFile;
 use super::number::{DifferenceDoc, Keyed, cell, finite, json_bytes};
-use crate::whatif::sweep::{Sweep, describe, value_text};
+use crate::format::as_written;
+use crate::whatif::sweep::{Sweep, best_mark, describe};
 
 /// `sweep.csv`: long format, one row per point and metric: the point's
 /// coordinates, the metric's mean and P10/P50/P90 across runs, the paired
-/// difference against the baseline point with its 95% interval, and whether
-/// the point is the baseline or the best for that metric.
+/// difference against the baseline point with its 95% interval, whether the
+/// point is the baseline, and `best`: `true` for the one best point, `tie`
+/// for every point of a tie for the best (see `whatif::sweep::best_and_ties`),
+/// else `false`.
 pub fn sweep_csv(sweep: &Sweep) -> Vec<u8> {
     let mut w = CsvFile::new();
     let mut header = vec!["point".to_string()];
@@ -24,7 +27,7 @@ pub fn sweep_csv(sweep: &Sweep) -> Vec<u8> {
             let s = &p.stats[m];
             let d = p.vs_baseline[m];
             let mut rec = vec![(i + 1).to_string()];
-            rec.extend(p.coords.iter().map(|c| value_text(*c)));
+            rec.extend(p.coords.iter().map(|c| as_written(*c)));
             rec.extend([
                 metric.name().to_string(),
                 cell(s.mean),
@@ -35,7 +38,12 @@ pub fn sweep_csv(sweep: &Sweep) -> Vec<u8> {
                 cell(d.map(|d| d.low)),
                 cell(d.map(|d| d.high)),
                 (i == sweep.baseline).to_string(),
-                (sweep.best[m] == Some(i)).to_string(),
+                match best_mark(sweep, m, i) {
+                    Some("best") => "true",
+                    Some(_) => "tie",
+                    None => "false",
+                }
+                .to_string(),
             ]);
             w.row(&rec);
         }
@@ -53,6 +61,8 @@ struct SweepDoc<'a> {
     parameters: Vec<AxisDoc<'a>>,
     baseline: BaselineDoc,
     common_random_numbers: &'static str,
+    /// What a reader must know (a price swept without a price response).
+    warnings: &'a [String],
     /// By metric name; null when no point has a defined mean.
     best: Keyed<Option<BestDoc>>,
     points: Vec<PointDoc>,
@@ -74,9 +84,14 @@ struct BaselineDoc {
 
 #[derive(Serialize)]
 struct BestDoc {
+    /// The point with the best mean (when `tied_with` is not empty, one of
+    /// a tie: no point is the best).
     point: usize,
     values: String,
     higher_is_better: bool,
+    /// The other points tied with it: the same mean, or a paired
+    /// difference whose 95% interval holds zero.
+    tied_with: Vec<usize>,
 }
 
 #[derive(Serialize)]
@@ -133,12 +148,13 @@ pub fn sweep_json(sweep: &Sweep) -> Vec<u8> {
     let best = sweep
         .metrics
         .iter()
-        .zip(&sweep.best)
-        .map(|(metric, best)| {
+        .zip(sweep.best.iter().zip(&sweep.tied))
+        .map(|(metric, (best, tied))| {
             let doc = best.map(|i| BestDoc {
                 point: i + 1,
                 values: describe(&sweep.axes, &sweep.points[i].coords),
                 higher_is_better: metric.higher_is_better(),
+                tied_with: tied.iter().map(|j| j + 1).collect(),
             });
             (metric.name().to_string(), doc)
         })
@@ -155,6 +171,7 @@ pub fn sweep_json(sweep: &Sweep) -> Vec<u8> {
             is_the_scenarios_own_value: sweep.baseline_is_scenario,
         },
         common_random_numbers: COMMON_RANDOM_NUMBERS,
+        warnings: &sweep.warnings,
         best,
         points,
     })

@@ -82,7 +82,9 @@ nav a { color: var(--accent); margin-right: 18px; text-decoration: none; }
 figure { margin: 28px 0 36px; break-inside: avoid; }
 figure svg { display: block; width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; }
 figcaption { color: var(--muted); margin-top: 8px; max-width: 70em; }
-table { border-collapse: collapse; width: 100%; margin: 8px 0; font-variant-numeric: tabular-nums; }
+/* A table wider than the page scrolls sideways in its box, not off the page. */
+.wide { max-width: 100%; overflow-x: auto; margin: 8px 0; }
+table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 th, td { text-align: left; padding: 7px 12px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: var(--band); font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; }
@@ -142,11 +144,16 @@ fn header(h: &mut String, s: &Summary) {
 }
 
 fn warnings(h: &mut String, s: &Summary) {
-    if s.warnings.is_empty() {
+    warning_list(h, &s.warnings);
+}
+
+/// The warnings section of a report (nothing when there are none).
+pub(crate) fn warning_list(h: &mut String, warnings: &[String]) {
+    if warnings.is_empty() {
         return;
     }
     h.push_str("<section id=\"warnings\" class=\"warnings\">\n<h2>Warnings</h2>\n<ul>\n");
-    for w in &s.warnings {
+    for w in warnings {
         let _ = writeln!(h, "<li>{}</li>", escape(w));
     }
     h.push_str("</ul>\n</section>\n");
@@ -174,7 +181,7 @@ fn key_figures(h: &mut String, s: &Summary) {
 
 fn figure_table(h: &mut String, s: &Summary, figures: &[Horizon]) {
     h.push_str(
-        "<table>\n<thead><tr><th>Figure</th><th class=\"num\">P10</th><th class=\"num\">P50</th>\
+        "<div class=\"wide\"><table>\n<thead><tr><th>Figure</th><th class=\"num\">P10</th><th class=\"num\">P50</th>\
          <th class=\"num\">P90</th><th class=\"num\">Mean</th><th>Definition</th></tr></thead>\n<tbody>\n",
     );
     for &f in figures {
@@ -193,7 +200,7 @@ fn figure_table(h: &mut String, s: &Summary, figures: &[Horizon]) {
         }
         let _ = writeln!(h, "<tr><td>{}</td>{}<td class=\"def\">{def}</td></tr>", escape(name), stat_cells(st, u));
     }
-    h.push_str("</tbody>\n</table>\n");
+    h.push_str("</tbody>\n</table></div>\n");
 }
 
 pub(crate) fn stat_cells(st: &Stat, u: Unit) -> String {
@@ -230,7 +237,7 @@ fn parameters(h: &mut String, scenario: &Scenario, s: &Summary) {
             "<h3>Uncertain parameters</h3>\n\
              <p class=\"note\">Drawn once per run from the distribution in the scenario; the \
              sampled columns show the values the runs actually used.</p>\n\
-             <table>\n<thead><tr><th>Parameter</th><th>Distribution</th><th class=\"num\">Sampled P5</th>\
+             <div class=\"wide\"><table>\n<thead><tr><th>Parameter</th><th>Distribution</th><th class=\"num\">Sampled P5</th>\
              <th class=\"num\">P50</th><th class=\"num\">P95</th></tr></thead>\n<tbody>\n",
         );
         for (p, st) in &s.uncertain {
@@ -244,16 +251,16 @@ fn parameters(h: &mut String, scenario: &Scenario, s: &Summary) {
                 escape(&p.dist.describe())
             );
         }
-        h.push_str("</tbody>\n</table>\n");
+        h.push_str("</tbody>\n</table></div>\n");
     }
     h.push_str(
         "<h3>Fixed parameters</h3>\n<p class=\"note\">Defaults included.</p>\n\
-         <table>\n<thead><tr><th>Parameter</th><th>Value</th></tr></thead>\n<tbody>\n",
+         <div class=\"wide\"><table>\n<thead><tr><th>Parameter</th><th>Value</th></tr></thead>\n<tbody>\n",
     );
     for p in scenario.params.iter().filter(|p| p.dist.is_fixed()) {
         let _ = writeln!(h, "<tr><td><code>{}</code></td><td>{}</td></tr>", escape(&p.key), escape(&p.dist.describe()));
     }
-    h.push_str("</tbody>\n</table>\n</section>\n");
+    h.push_str("</tbody>\n</table></div>\n</section>\n");
 }
 
 fn reproducibility(h: &mut String, s: &Summary) {

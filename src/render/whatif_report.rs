@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 use super::RenderedChart;
 use super::charts::{signed, value_label};
-use super::report::{STYLE, escape, inline_svg, stat_cells};
+use super::report::{STYLE, escape, inline_svg, stat_cells, warning_list};
 use crate::format;
 use crate::metrics::{Horizon, Unit};
 use crate::whatif::Difference;
@@ -99,6 +99,7 @@ pub fn sweep_html(s: &Sweep, charts: &[RenderedChart]) -> String {
         let _ = write!(h, "<a href=\"#{}\">{}</a>", m.name(), escape(m.label()));
     }
     h.push_str("<a href=\"#reproducibility\">Reproducibility</a></nav>\n</header>\n");
+    warning_list(&mut h, &s.warnings);
     for (i, m) in s.metrics.iter().enumerate() {
         let _ = write!(
             h,
@@ -122,8 +123,20 @@ pub fn sweep_html(s: &Sweep, charts: &[RenderedChart]) -> String {
     page(&title, &h)
 }
 
-/// `1,2,3`: values as `--param` takes them.
+/// Values as `--param` takes them, reproducing the grid exactly: `1..20` or
+/// `0.05..0.1:6` when that is what the values are (so a range's binary
+/// fractions need not be spelled out), else the exact list `1,3,5`.
 fn values_text(values: &[f64]) -> String {
+    if let [first, .., last] = values
+        && values.len() >= 3
+    {
+        let (low, high) = (sweep::value_text(*first), sweep::value_text(*last));
+        for range in [format!("{low}..{high}"), format!("{low}..{high}:{}", values.len())] {
+            if sweep::parse_values(&range).is_ok_and(|v| v == values) {
+                return range;
+            }
+        }
+    }
     values.iter().map(|v| sweep::value_text(*v)).collect::<Vec<_>>().join(",")
 }
 
@@ -150,7 +163,7 @@ fn sweep_table(h: &mut String, s: &Sweep, m: usize) {
             s.points.len()
         );
     }
-    h.push_str("<table>\n<thead><tr>");
+    h.push_str("<div class=\"wide\"><table>\n<thead><tr>");
     for a in &s.axes {
         let _ = write!(h, "<th class=\"num\"><code>{}</code></th>", escape(&a.key));
     }
@@ -168,8 +181,10 @@ fn sweep_table(h: &mut String, s: &Sweep, m: usize) {
         if i == s.baseline {
             marks.push("baseline");
         }
-        if s.best[m] == Some(i) {
-            marks.push("best mean");
+        match sweep::best_mark(s, m, i) {
+            Some("best") => marks.push("best mean"),
+            Some(_) => marks.push("tie for best mean"),
+            None => {}
         }
         let _ = writeln!(
             h,
@@ -179,12 +194,12 @@ fn sweep_table(h: &mut String, s: &Sweep, m: usize) {
             marks.join(", ")
         );
     }
-    h.push_str("</tbody>\n</table>\n");
+    h.push_str("</tbody>\n</table></div>\n");
 }
 
 /// The report of a comparison, with its charts.
 pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
-    let names: Vec<&str> = c.variants.iter().map(|v| v.name.as_str()).collect();
+    let names: Vec<&str> = c.variants.iter().map(|v| v.label.as_str()).collect();
     let title = format!("Comparison: {}", names.join(" vs "));
     let first = names.first().copied().unwrap_or("");
     let mut h = String::new();
@@ -201,7 +216,7 @@ pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
     };
     let _ = write!(h, "<header>\n<h1>{}</h1>\n<p class=\"meta\">{pairing}</p>\n</header>\n", escape(&title));
     h.push_str(
-        "<section id=\"scenarios\">\n<h2>Scenarios</h2>\n<table>\n<thead><tr><th>Scenario</th><th>File</th>\
+        "<section id=\"scenarios\">\n<h2>Scenarios</h2>\n<div class=\"wide\"><table>\n<thead><tr><th>Scenario</th><th>File</th>\
          <th class=\"num\">Months</th><th class=\"num\">Runs</th><th class=\"num\">Seed</th><th>Description</th>\
          </tr></thead>\n<tbody>\n",
     );
@@ -210,7 +225,7 @@ pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
             h,
             "<tr><td>{}</td><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"def\">{}</td></tr>",
-            escape(&v.name),
+            escape(&v.label),
             escape(&v.file),
             v.summary.months,
             v.summary.runs,
@@ -218,7 +233,7 @@ pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
             escape(&v.summary.description)
         );
     }
-    h.push_str("</tbody>\n</table>\n</section>\n<section id=\"charts\">\n<h2>Charts</h2>\n");
+    h.push_str("</tbody>\n</table></div>\n</section>\n<section id=\"charts\">\n<h2>Charts</h2>\n");
     for chart in charts {
         figure(&mut h, chart);
     }
@@ -227,7 +242,7 @@ pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
         let u = metric.unit();
         let _ = write!(
             h,
-            "<h3>{}</h3>\n<p class=\"note\">{}; {}.</p>\n<table>\n<thead><tr><th>Scenario</th><th class=\"num\">P10</th>\
+            "<h3>{}</h3>\n<p class=\"note\">{}; {}.</p>\n<div class=\"wide\"><table>\n<thead><tr><th>Scenario</th><th class=\"num\">P10</th>\
              <th class=\"num\">P50</th><th class=\"num\">P90</th><th class=\"num\">Mean</th>\
              <th class=\"num\">Mean vs first</th><th class=\"num\">95% interval</th></tr></thead>\n<tbody>\n",
             escape(metric.label()),
@@ -242,19 +257,41 @@ pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
             } else {
                 "<td></td><td></td>".to_string()
             };
-            let _ = writeln!(h, "<tr><td>{}</td>{}{diff}</tr>", escape(&v.name), stat_cells(&v.stats[m], u));
+            let _ = writeln!(h, "<tr><td>{}</td>{}{diff}</tr>", escape(&v.label), stat_cells(&v.stats[m], u));
         }
-        h.push_str("</tbody>\n</table>\n");
+        h.push_str("</tbody>\n</table></div>\n");
     }
     h.push_str("</section>\n");
     let files: String = c.variants.iter().map(|v| format!(" {}", v.file)).collect();
     let metrics: String = c.metrics.iter().map(|m| format!(" --metric {}", m.name())).collect();
     reproducibility(
         &mut h,
-        &format!("plgsim compare{files}{metrics}"),
+        &format!("plgsim compare{files}{metrics}{}", shared_settings(c)),
         "<code>compare.csv</code> and <code>summary.json</code>",
     );
     page(&title, &h)
+}
+
+/// ` --runs 100 --seed 7 --months 24`: the runs, seed and months of the
+/// comparison, each when every scenario has the same (as with `--runs`,
+/// `--seed`, `--months`; when they differ, each file's own apply and the
+/// command needs none).
+fn shared_settings(c: &Comparison) -> String {
+    let shared = |f: &dyn Fn(&crate::whatif::compare::Variant) -> u64| -> Option<u64> {
+        let first = f(c.variants.first()?);
+        c.variants.iter().all(|v| f(v) == first).then_some(first)
+    };
+    let mut out = String::new();
+    for (flag, value) in [
+        ("runs", shared(&|v| u64::from(v.summary.runs))),
+        ("seed", shared(&|v| v.seed)),
+        ("months", shared(&|v| u64::from(v.summary.months))),
+    ] {
+        if let Some(x) = value {
+            let _ = write!(out, " --{flag} {x}");
+        }
+    }
+    out
 }
 
 /// The report of a sensitivity analysis, with its tornado.
@@ -281,7 +318,7 @@ pub fn sensitivity_html(s: &Sensitivity, charts: &[RenderedChart]) -> String {
          <em>At P10</em> and <em>at P90</em>: the mean output with that input at its P10 or P90 and every other \
          uncertain input at its median, all variants with the same random numbers. <em>Rank ρ</em>: \
          Spearman's rank correlation between the input's sampled values and the output across the runs of the scenario as \
-         written (all inputs varying together).</p>\n<table>\n<thead><tr><th>Input</th><th class=\"num\">P10</th>\
+         written (all inputs varying together).</p>\n<div class=\"wide\"><table>\n<thead><tr><th>Input</th><th class=\"num\">P10</th>\
          <th class=\"num\">P50</th><th class=\"num\">P90</th><th class=\"num\">At P10</th><th class=\"num\">At P90</th>\
          <th class=\"num\">Swing</th><th class=\"num\">Rank ρ</th></tr></thead>\n<tbody>\n",
     );
@@ -300,7 +337,7 @@ pub fn sensitivity_html(s: &Sensitivity, charts: &[RenderedChart]) -> String {
             r.rank_correlation.map_or("n/a".into(), |x| format!("{x:.2}"))
         );
     }
-    h.push_str("</tbody>\n</table>\n</section>\n");
+    h.push_str("</tbody>\n</table></div>\n</section>\n");
     reproducibility(
         &mut h,
         &format!("plgsim sensitivity <scenario.toml> --metric {} --runs {} --seed {}", s.metric.name(), s.runs, s.seed),

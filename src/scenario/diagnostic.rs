@@ -23,10 +23,13 @@ pub struct Problem {
 pub struct Location {
     /// The file path, or `--set KEY=VALUE` for a command-line override.
     pub origin: String,
-    /// 1-based line and column (in characters).
+    /// 1-based line and column (in characters). For an override, the line
+    /// within its value (1 but for a multi-line value), and on its first
+    /// line the column within the whole argument `--set KEY=VALUE`.
     pub line: usize,
     pub column: usize,
-    /// The text of that line, and how many characters to underline.
+    /// The text of that line (for an override's first line, the argument
+    /// `--set KEY=VALUE`), and how many characters to underline.
     pub line_text: String,
     pub width: usize,
 }
@@ -72,7 +75,8 @@ impl fmt::Display for Problem {
         }
         write!(f, "{}", self.message)?;
         if let Some(loc) = &self.location {
-            let num = loc.line.to_string();
+            // An argument has no line number: its line is the argument.
+            let num = if loc.origin.starts_with("--set") { " ".to_string() } else { loc.line.to_string() };
             let pad = " ".repeat(num.len());
             write!(
                 f,
@@ -132,8 +136,16 @@ impl Source {
         let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         let line_text = text[line_start..line_end].trim_end_matches('\r').to_string();
         let line = text[..start].matches('\n').count() + 1;
-        let column = text[line_start..start].chars().count() + 1;
+        let mut column = text[line_start..start].chars().count() + 1;
         let width = text[start..end.min(line_end)].chars().count();
+        let mut line_text = line_text;
+        // An override's value is the end of its argument: show the argument.
+        if line == 1
+            && let Some(prefix) = origin.strip_suffix(text).filter(|p| p.starts_with("--set"))
+        {
+            column += prefix.chars().count();
+            line_text = format!("{prefix}{line_text}");
+        }
         Location { origin, line, column, line_text, width }
     }
 }
@@ -176,6 +188,12 @@ mod tests {
         let mut src = Source::new("x.toml", "a = 1\n");
         let at = src.push_override("b.c=oops", "oops");
         let loc = src.locate(at..at + 4);
-        assert_eq!((loc.origin.as_str(), loc.line, loc.column, loc.width), ("--set b.c=oops", 1, 1, 4));
+        assert_eq!((loc.origin.as_str(), loc.line, loc.column, loc.width), ("--set b.c=oops", 1, 11, 4));
+        // The caret is under the value within the argument, with no line number.
+        let p = Problem { key: "b.c".into(), message: "expected a number".into(), location: Some(loc) };
+        assert_eq!(
+            p.to_string(),
+            "error: --set b.c=oops: b.c: expected a number\n  |\n  | --set b.c=oops\n  |           ^^^^"
+        );
     }
 }

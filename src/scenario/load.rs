@@ -224,7 +224,21 @@ fn set_path<'i>(
                     })
                 });
                 let Some(pos) = pos else {
-                    return Err(format!("`{here}` has no element `{next}` (give its index or its name)"));
+                    let names: Vec<String> = items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, it)| {
+                            match it.get_ref().as_table().and_then(|t| t.get("name")).and_then(|n| n.get_ref().as_str())
+                            {
+                                Some(name) => format!("`{name}`"),
+                                None => format!("`{i}`"),
+                            }
+                        })
+                        .collect();
+                    return Err(format!(
+                        "`{here}` has no element `{next}`: it has {} (give its index or its name)",
+                        names.join(", ")
+                    ));
                 };
                 if depth + 2 == parts.len() {
                     return Err(format!("`{key}` names a whole table; set one of its keys"));

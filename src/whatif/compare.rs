@@ -17,6 +17,11 @@ pub struct Variant {
     /// The scenario's name, and the file it came from.
     pub name: String,
     pub file: String,
+    /// What every output calls it (console, CSV, JSON, charts, report):
+    /// its name, unless another scenario of the comparison has the same
+    /// name: then `name (file)`, and `name (file, #i)` (its place in the
+    /// list) when the file is the same too.
+    pub label: String,
     pub seed: u64,
     pub summary: Summary,
     /// `[metric][run]`.
@@ -50,6 +55,7 @@ pub fn run(scenarios: &[(String, Scenario)], metrics: &[Horizon], on_done: &(dyn
             Variant {
                 name: s.name.clone(),
                 file: file.clone(),
+                label: String::new(),
                 seed: s.seed,
                 summary,
                 values,
@@ -58,6 +64,10 @@ pub fn run(scenarios: &[(String, Scenario)], metrics: &[Horizon], on_done: &(dyn
             }
         })
         .collect();
+    let labels = labels(&variants);
+    for (v, label) in variants.iter_mut().zip(labels) {
+        v.label = label;
+    }
     // (No scenario: an empty comparison, not a panic.)
     let first = variants.first().map(|v| v.values.clone()).unwrap_or_default();
     for v in &mut variants {
@@ -68,4 +78,22 @@ pub fn run(scenarios: &[(String, Scenario)], metrics: &[Horizon], on_done: &(dyn
         };
     }
     Comparison { variants, metrics: metrics.to_vec(), paired }
+}
+
+/// Each variant's [`Variant::label`].
+fn labels(variants: &[Variant]) -> Vec<String> {
+    variants
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let mut notes = Vec::new();
+            if variants.iter().filter(|w| w.name == v.name).count() > 1 {
+                notes.push(v.file.clone());
+            }
+            if variants.iter().filter(|w| w.name == v.name && w.file == v.file).count() > 1 {
+                notes.push(format!("#{}", i + 1));
+            }
+            if notes.is_empty() { v.name.clone() } else { format!("{} ({})", v.name, notes.join(", ")) }
+        })
+        .collect()
 }

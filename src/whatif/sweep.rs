@@ -16,7 +16,10 @@ pub use crate::scenario::sweep::{
     Axis, MAX_AXIS_POINTS, MAX_GRID_POINTS, SweepParam, SweepSection, Values, parse_values,
 };
 
-/// How a value is written as an override (`5`, not `5.0`, for integer keys).
+/// How a value is written as an override (`5`, not `5.0`, for integer keys):
+/// exact (the shortest text that reads back as the same `f64`), so what is
+/// simulated is the grid value itself. What people read is
+/// [`format::as_written`](crate::format::as_written).
 pub fn value_text(x: f64) -> String {
     crate::scenario::param::fmt_num(x)
 }
@@ -51,6 +54,12 @@ pub struct Sweep {
     pub baseline_is_scenario: bool,
     /// `[metric]`: index of the point with the best mean.
     pub best: Vec<Option<usize>>,
+    /// `[metric]`: the other points tied with the best (see [`best_and_ties`]);
+    /// when there are any, no point is "the best".
+    pub tied: Vec<Vec<usize>>,
+    /// What a reader of the results must know (a price swept without a
+    /// price response, ...).
+    pub warnings: Vec<String>,
 }
 
 /// What is wrong with a grid.
@@ -144,22 +153,8 @@ pub fn run(
     for p in &mut done {
         p.vs_baseline = p.values.iter().zip(&base_values).map(|(a, b)| paired_difference(a, b)).collect();
     }
-    let best = metrics
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let better = |a: f64, b: f64| if m.higher_is_better() { a > b } else { a < b };
-            let mut best: Option<(usize, f64)> = None;
-            for (j, p) in done.iter().enumerate() {
-                if let Some(x) = p.stats[i].mean
-                    && best.is_none_or(|(_, b)| better(x, b))
-                {
-                    best = Some((j, x));
-                }
-            }
-            best.map(|(j, _)| j)
-        })
-        .collect();
+    let (best, tied) = best_and_ties(&done, metrics);
+    let warnings = warnings(original, axes);
     Ok(Sweep {
         scenario: original.name.clone(),
         seed: original.seed,
@@ -170,12 +165,95 @@ pub fn run(
         baseline,
         baseline_is_scenario: own_point.is_some(),
         best,
+        tied,
+        warnings,
     })
 }
 
-/// `free.usage_limit = 5, plans.pro.price_per_month = 12`.
+/// Per metric, the point with the best mean, and the other points tied with
+/// it: those whose mean is the best mean exactly (up to a relative 1e-12 of
+/// rounding), or whose paired difference from the best point, run by run,
+/// has a 95% interval that holds zero (the best is not told apart from
+/// them beyond the Monte Carlo noise). A point whose difference is
+/// undefined ties only by its mean.
+pub(crate) fn best_and_ties(points: &[Point], metrics: &[Horizon]) -> (Vec<Option<usize>>, Vec<Vec<usize>>) {
+    metrics
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let better = |a: f64, b: f64| if m.higher_is_better() { a > b } else { a < b };
+            let mut best: Option<(usize, f64)> = None;
+            for (j, p) in points.iter().enumerate() {
+                if let Some(x) = p.stats[i].mean
+                    && best.is_none_or(|(_, b)| better(x, b))
+                {
+                    best = Some((j, x));
+                }
+            }
+            let Some((b, target)) = best else {
+                return (None, Vec::new());
+            };
+            let tied = (0..points.len())
+                .filter(|&j| j != b)
+                .filter(|&j| {
+                    let Some(mean) = points[j].stats[i].mean else {
+                        return false;
+                    };
+                    let equal = (mean - target).abs() <= 1e-12 * target.abs();
+                    let within_noise = super::paired_difference(&points[b].values[i], &points[j].values[i])
+                        .is_some_and(|d| d.low <= 0.0 && d.high >= 0.0);
+                    equal || within_noise
+                })
+                .collect();
+            (Some(b), tied)
+        })
+        .unzip()
+}
+
+/// A price swept on a scenario without a price response: conversions and
+/// churn are the same at every price, so revenue just scales with it.
+fn warnings(original: &Scenario, axes: &[Axis]) -> Vec<String> {
+    let pricing = &original.model.pricing;
+    let zero = |id| original.param(id).dist.fixed_value() == Some(0.0);
+    let swept = |key: &str| axes.iter().any(|a| a.key == key);
+    let responds = !zero(pricing.conversion_elasticity)
+        || !zero(pricing.churn_elasticity)
+        || swept("pricing.conversion_elasticity")
+        || swept("pricing.churn_elasticity");
+    axes.iter()
+        .filter(|a| !responds && a.key.starts_with("plans.") && a.key.ends_with(".price_per_month"))
+        .map(|a| {
+            format!(
+                "{} is swept but the scenario has no price response (pricing.conversion_elasticity and \
+                 pricing.churn_elasticity are 0): every price has the same conversions and churn, so revenue \
+                 simply scales with the price; set pricing.reference_price and an elasticity to model how \
+                 customers respond",
+                a.key
+            )
+        })
+        .collect()
+}
+
+/// What a sweep says of point `i` for metric `m`: "best", "tie for best"
+/// (one of several points tied with the best, see [`best_and_ties`]), or
+/// nothing.
+pub fn best_mark(sweep: &Sweep, m: usize, i: usize) -> Option<&'static str> {
+    let tie = !sweep.tied[m].is_empty();
+    if sweep.best[m] == Some(i) || sweep.tied[m].contains(&i) {
+        Some(if tie { "tie for best" } else { "best" })
+    } else {
+        None
+    }
+}
+
+/// `free.usage_limit = 5, plans.pro.price_per_month = 12`, values as
+/// written ([`format::as_written`](crate::format::as_written)).
 pub fn describe(axes: &[Axis], coords: &[f64]) -> String {
-    axes.iter().zip(coords).map(|(a, v)| format!("{} = {}", a.key, value_text(*v))).collect::<Vec<_>>().join(", ")
+    axes.iter()
+        .zip(coords)
+        .map(|(a, v)| format!("{} = {}", a.key, crate::format::as_written(*v)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -190,5 +268,22 @@ mod tests {
         assert_eq!(g.len(), 6);
         assert_eq!(g[1], vec![1.0, 20.0]);
         assert_eq!(g[3], vec![2.0, 10.0]);
+    }
+
+    fn point(values: &[f64]) -> Point {
+        let values = vec![values.iter().map(|x| Some(*x)).collect::<Vec<_>>()];
+        let stats = values.iter().map(|v| Stat::of(v.iter().copied())).collect();
+        Point { coords: vec![0.0], values, stats, vs_baseline: Vec::new() }
+    }
+
+    /// A point ties the best when their paired difference's 95% interval
+    /// holds zero; a point beaten run by run beyond the noise does not.
+    #[test]
+    fn ties_are_within_the_paired_noise() {
+        let best = point(&[10.0, 12.0, 11.0, 13.0]);
+        let noisy = point(&[10.5, 11.0, 11.5, 12.0]); // differences -0.5, 1, -0.5, 1
+        let beaten = point(&[9.0, 11.0, 10.0, 12.0]); // 1 less in every run
+        let (b, tied) = best_and_ties(&[beaten, best, noisy], &[Horizon::MrrFinal]);
+        assert_eq!((b, tied), (vec![Some(1)], vec![vec![2]]));
     }
 }

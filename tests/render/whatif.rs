@@ -207,7 +207,9 @@ fn each_what_if_command_has_a_self_contained_report() {
     for part in ["<code>a&lt;1&gt;.toml</code>", "reference", "Mean vs first", "are paired run by run"] {
         assert!(html.contains(part), "compare report lacks {part:?}");
     }
-    assert!(html.contains(&format!("<tr><td>{NAME_ESCAPED}</td>")));
+    // The two scenarios share a name: each is labelled with its file.
+    assert!(html.contains(&format!("<tr><td>{NAME_ESCAPED} (a&lt;1&gt;.toml)</td>")), "{html}");
+    assert!(html.contains(&format!("<tr><td>{NAME_ESCAPED} (b.toml)</td>")));
 
     let s =
         sensitivity::run(&Scenario::from_str("t.toml", SCENARIO, &base).unwrap(), Horizon::MrrFinal, &|| {}).unwrap();

@@ -24,27 +24,24 @@ pub fn scenario_color(i: usize) -> RGBColor {
     SCENARIO_COLORS[i % SCENARIO_COLORS.len()]
 }
 
-/// What the legend calls each scenario: its name; its file too when
-/// another scenario of the comparison has the same name, and its place in
-/// the list when another also has the same file; and its horizon when the
-/// horizons differ (figures at the horizon are then at different months).
+/// What the legend calls each scenario: its label ([`Variant::label`]:
+/// its name, disambiguated when two scenarios share it), and its horizon
+/// when the horizons differ (figures at the horizon are then at different
+/// months).
+///
+/// [`Variant::label`]: crate::whatif::compare::Variant::label
 pub fn scenario_labels(c: &Comparison) -> Vec<String> {
     let horizons_differ = c.variants.windows(2).any(|w| w[0].summary.months != w[1].summary.months);
     c.variants
         .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            let mut notes = Vec::new();
-            if c.variants.iter().filter(|w| w.name == v.name).count() > 1 {
-                notes.push(v.file.clone());
+        .map(|v| {
+            if !horizons_differ {
+                v.label.clone()
+            } else if v.label == v.name {
+                format!("{} ({} months)", v.name, v.summary.months)
+            } else {
+                format!("{}, {} months)", v.label.strip_suffix(')').unwrap_or(&v.label), v.summary.months)
             }
-            if c.variants.iter().filter(|w| w.name == v.name && w.file == v.file).count() > 1 {
-                notes.push(format!("#{}", i + 1));
-            }
-            if horizons_differ {
-                notes.push(format!("{} months", v.summary.months));
-            }
-            if notes.is_empty() { v.name.clone() } else { format!("{} ({})", v.name, notes.join(", ")) }
         })
         .collect()
 }

@@ -69,17 +69,6 @@ fn in_sentence(label: &str) -> String {
     }
 }
 
-/// The indices of `means` equal to the mean at `best` (ties for the best),
-/// other than `best` itself.
-fn ties(means: impl IntoIterator<Item = Option<f64>>, best: Option<usize>) -> Vec<usize> {
-    let means: Vec<Option<f64>> = means.into_iter().collect();
-    let Some(target) = best.and_then(|b| means[b]) else {
-        return Vec::new();
-    };
-    let tolerance = 1e-12 * target.abs();
-    (0..means.len()).filter(|&i| Some(i) != best && means[i].is_some_and(|m| (m - target).abs() <= tolerance)).collect()
-}
-
 #[cfg(test)]
 pub(crate) mod testing {
     //! A small scenario for the charts' unit tests.
@@ -160,13 +149,5 @@ mod tests {
         assert_eq!(in_sentence("K-factor"), "K-factor");
         assert_eq!(in_sentence("LTV:CAC"), "LTV:CAC");
         assert_eq!(in_sentence("CAC payback"), "CAC payback");
-    }
-
-    #[test]
-    fn ties_are_the_other_points_at_the_best_mean() {
-        let means = [Some(1.0), Some(3.0), None, Some(3.0), Some(2.0)];
-        assert_eq!(ties(means, Some(1)), [3]);
-        assert_eq!(ties(means, Some(4)), Vec::<usize>::new());
-        assert_eq!(ties(means, None), Vec::<usize>::new());
     }
 }

@@ -11,14 +11,14 @@ use crate::render::canvas::{
 };
 use crate::summary::Summary;
 
-/// MRR month by month across runs: the median as a line, the middle half of
-/// the runs (P25-P75) as a dark band and 90% of them (P5-P95) as a light
+/// MRR month by month across runs: the median (P50) as a line and 80% of
+/// the runs (P10-P90, the convention of every table and what-if chart) as a
 /// band. The right axis reads the same curve as ARR (12 x MRR).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MrrFan {
     pub runs: u32,
-    /// One entry per month: `[p5, p25, p50, p75, p95]` of MRR.
-    pub bands: Vec<[f64; 5]>,
+    /// One entry per month: `[p10, p50, p90]` of MRR.
+    pub bands: Vec<[f64; 3]>,
 }
 
 impl MrrFan {
@@ -27,7 +27,7 @@ impl MrrFan {
             .series("mrr")
             .unwrap_or_default()
             .into_iter()
-            .map(|s| [5, 25, 50, 75, 95].map(|q| s.percentile(q).unwrap_or(0.0)))
+            .map(|s| [10, 50, 90].map(|q| s.percentile(q).unwrap_or(0.0)))
             .collect();
         MrrFan { runs: summary.runs, bands }
     }
@@ -43,21 +43,20 @@ impl Chart for MrrFan {
     }
 
     fn caption(&self) -> String {
-        "MRR at the end of each month. The line is the median run; the dark band holds the middle half of the runs (P25 to P75), the light band 90% of them (P5 to P95). The right axis reads the same curve as ARR (12 x MRR).".into()
+        "MRR at the end of each month. The line is the median run (P50); the band holds 80% of the runs (P10 to P90). The right axis reads the same curve as ARR (12 x MRR).".into()
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
         let area =
             canvas::header(root, &self.title(), &format!("Median and spread across {}", runs_phrase(self.runs)))?;
-        let mut entries = vec![(Mark::Line(BLUE, 3), "Median".to_string())];
+        let mut entries = vec![(Mark::Line(BLUE, 3), "Median (P50)".to_string())];
         if self.runs > 1 {
-            entries.push((Mark::Fill(BLUE.mix(0.45)), "P25 to P75 (half of the runs)".into()));
-            entries.push((Mark::Fill(BLUE.mix(0.18)), "P5 to P95 (90% of the runs)".into()));
+            entries.push((Mark::Fill(BLUE.mix(0.25)), "P10 to P90 (80% of the runs)".into()));
         }
         let area = canvas::legend(&area, &entries)?;
         let months = self.bands.len().max(1) as f64;
-        let top = self.bands.iter().map(|b| b[4]).fold(0.0, f64::max);
+        let top = self.bands.iter().map(|b| b[2]).fold(0.0, f64::max);
         let (y0, y1) = canvas::padded(0.0, top);
         let x_range = 1.0..months.max(2.0);
         let mut chart = ChartBuilder::on(&area)
@@ -94,18 +93,16 @@ impl Chart for MrrFan {
             .draw()?;
 
         let month = |i: usize| (i + 1) as f64;
-        for (lo, hi, alpha) in [(0, 4, 0.18), (1, 3, 0.45)] {
-            let band: Vec<(f64, f64)> = self
-                .bands
-                .iter()
-                .enumerate()
-                .map(|(i, b)| (month(i), b[hi]))
-                .chain(self.bands.iter().enumerate().rev().map(|(i, b)| (month(i), b[lo])))
-                .collect();
-            chart.draw_series(std::iter::once(Polygon::new(band, BLUE.mix(alpha).filled())))?;
-        }
+        let band: Vec<(f64, f64)> = self
+            .bands
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (month(i), b[2]))
+            .chain(self.bands.iter().enumerate().rev().map(|(i, b)| (month(i), b[0])))
+            .collect();
+        chart.draw_series(std::iter::once(Polygon::new(band, BLUE.mix(0.25).filled())))?;
         chart.draw_series(LineSeries::new(
-            self.bands.iter().enumerate().map(|(i, b)| (month(i), b[2])),
+            self.bands.iter().enumerate().map(|(i, b)| (month(i), b[1])),
             BLUE.stroke_width(3),
         ))?;
         Ok(())
@@ -118,7 +115,7 @@ mod tests {
     use crate::render::charts::testing;
 
     #[test]
-    fn bands_are_ordered_percentiles_of_mrr() {
+    fn the_band_is_p10_to_p90_around_the_p50_like_every_table() {
         let (_, _, summary) = testing::run();
         let fan = MrrFan::new(&summary);
         assert_eq!(fan.bands.len(), 8);
@@ -126,7 +123,8 @@ mod tests {
             assert!(b.windows(2).all(|w| w[0] <= w[1]), "{b:?}");
         }
         let mrr = summary.series("mrr").unwrap();
-        assert_eq!(fan.bands[7][2], mrr[7].p50().unwrap());
-        assert!(fan.bands[7][2] > 0.0);
+        assert_eq!(fan.bands[7], [mrr[7].p10().unwrap(), mrr[7].p50().unwrap(), mrr[7].p90().unwrap()]);
+        assert!(fan.bands[7][1] > 0.0);
+        assert!(fan.caption().contains("P10 to P90") && !fan.caption().contains("P25"));
     }
 }

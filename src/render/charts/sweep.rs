@@ -6,7 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{runs_phrase, signed, ties};
+use super::{runs_phrase, signed};
 use crate::format;
 use crate::metrics::Horizon;
 use crate::render::canvas::{
@@ -15,7 +15,7 @@ use crate::render::canvas::{
     viridis,
 };
 use crate::whatif::Difference;
-use crate::whatif::sweep::{self, Sweep};
+use crate::whatif::sweep::Sweep;
 
 /// A title no wider than the chart: `long`, unless it has more characters
 /// than the title font fits across the chart, then `short`.
@@ -24,12 +24,12 @@ fn fitting_title(long: String, short: impl FnOnce() -> String) -> String {
     if long.chars().count() <= MAX_TITLE_CHARS { long } else { short() }
 }
 
-/// A swept value as it was given (`12`, `0.025`, `1234.5`), unless binary
-/// fractions made it long (`0.030000000000000002`): then four significant
-/// digits.
+/// A swept value as it was given (`12`, `0.025`, `1234.5`; see
+/// [`format::as_written`]), unless it is long (`0.333333333333`): then four
+/// significant digits.
 pub fn value_label(x: f64) -> String {
-    let exact = sweep::value_text(x);
-    if exact.len() <= 8 { exact } else { format::number(x) }
+    let written = format::as_written(x);
+    if written.len() <= 8 { written } else { format::number(x) }
 }
 
 fn better_phrase(metric: Horizon) -> &'static str {
@@ -84,7 +84,7 @@ impl SweepLine {
             })
             .collect();
         let best = sweep.best[m];
-        let tied = ties(sweep.points.iter().map(|p| p.stats[m].mean), best).into_iter().map(at).collect();
+        let tied = sweep.tied[m].iter().map(|&i| at(i)).collect();
         SweepLine {
             key: sweep.axes[0].key.clone(),
             metric: sweep.metrics[m],
@@ -389,7 +389,7 @@ impl SweepHeatmap {
             cells,
             baseline: cell_of(sweep.baseline),
             best: sweep.best[m].map(cell_of),
-            tied: ties(sweep.points.iter().map(|p| p.stats[m].mean), sweep.best[m]).into_iter().map(cell_of).collect(),
+            tied: sweep.tied[m].iter().map(|&i| cell_of(i)).collect(),
             scale,
         }
     }
@@ -593,20 +593,7 @@ mod tests {
                 Point { coords: c, values, stats, vs_baseline: vec![None; metrics.len()] }
             })
             .collect();
-        let best = (0..metrics.len())
-            .map(|m| {
-                let better = |a: f64, b: f64| if metrics[m].higher_is_better() { a > b } else { a < b };
-                let mut best: Option<(usize, f64)> = None;
-                for (j, p) in points.iter().enumerate() {
-                    if let Some(x) = p.stats[m].mean
-                        && best.is_none_or(|(_, b)| better(x, b))
-                    {
-                        best = Some((j, x));
-                    }
-                }
-                best.map(|(j, _)| j)
-            })
-            .collect();
+        let (best, tied) = crate::whatif::sweep::best_and_ties(&points, &metrics);
         Sweep {
             scenario: "t".into(),
             seed: 1,
@@ -617,6 +604,8 @@ mod tests {
             baseline: 0,
             baseline_is_scenario: true,
             best,
+            tied,
+            warnings: Vec::new(),
         }
     }
 
