@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::CsvFile;
-use super::number::{DifferenceDoc, Keyed, cell, finite, json_bytes};
+use super::number::{DifferenceDoc, Keyed, StatDoc, cell, json_bytes};
 use crate::whatif::compare::Comparison;
 
 /// `compare.csv`: one row per scenario and metric: mean and P10/P50/P90
@@ -55,11 +55,8 @@ struct VariantDoc {
 
 #[derive(Serialize)]
 struct VariantMetricDoc {
-    mean: Option<f64>,
-    p10: Option<f64>,
-    p50: Option<f64>,
-    p90: Option<f64>,
-    defined_runs: usize,
+    #[serde(flatten)]
+    stat: StatDoc,
     diff_vs_first: Option<DifferenceDoc>,
 }
 
@@ -80,13 +77,8 @@ pub fn compare_json(cmp: &Comparison) -> Vec<u8> {
                 .iter()
                 .enumerate()
                 .map(|(m, metric)| {
-                    let s = &v.stats[m];
                     let doc = VariantMetricDoc {
-                        mean: finite(s.mean),
-                        p10: finite(s.p10()),
-                        p50: finite(s.p50()),
-                        p90: finite(s.p90()),
-                        defined_runs: s.defined_runs,
+                        stat: StatDoc::of(&v.stats[m]),
                         diff_vs_first: v.vs_first[m].map(DifferenceDoc::of),
                     };
                     (metric.name().to_string(), doc)

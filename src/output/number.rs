@@ -72,6 +72,29 @@ impl DifferenceDoc {
     }
 }
 
+/// A figure across runs as the what-if documents write it: mean, P10, P50,
+/// P90 and the runs where it is defined.
+#[derive(Serialize)]
+pub(crate) struct StatDoc {
+    mean: Option<f64>,
+    p10: Option<f64>,
+    p50: Option<f64>,
+    p90: Option<f64>,
+    defined_runs: usize,
+}
+
+impl StatDoc {
+    pub(crate) fn of(s: &crate::stats::Stat) -> StatDoc {
+        StatDoc {
+            mean: finite(s.mean),
+            p10: finite(s.p10()),
+            p50: finite(s.p50()),
+            p90: finite(s.p90()),
+            defined_runs: s.defined_runs,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

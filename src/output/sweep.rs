@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::CsvFile;
-use super::number::{DifferenceDoc, Keyed, cell, finite, json_bytes};
+use super::number::{DifferenceDoc, Keyed, StatDoc, cell, json_bytes};
 use crate::format::as_written;
 use crate::whatif::sweep::{Sweep, best_mark, describe};
 
@@ -106,11 +106,8 @@ struct PointDoc {
 
 #[derive(Serialize)]
 struct PointMetricDoc {
-    mean: Option<f64>,
-    p10: Option<f64>,
-    p50: Option<f64>,
-    p90: Option<f64>,
-    defined_runs: usize,
+    #[serde(flatten)]
+    stat: StatDoc,
     diff_vs_baseline: Option<DifferenceDoc>,
 }
 
@@ -131,13 +128,8 @@ pub fn sweep_json(sweep: &Sweep) -> Vec<u8> {
                 .iter()
                 .enumerate()
                 .map(|(m, metric)| {
-                    let s = &p.stats[m];
                     let doc = PointMetricDoc {
-                        mean: finite(s.mean),
-                        p10: finite(s.p10()),
-                        p50: finite(s.p50()),
-                        p90: finite(s.p90()),
-                        defined_runs: s.defined_runs,
+                        stat: StatDoc::of(&p.stats[m]),
                         diff_vs_baseline: p.vs_baseline[m].map(DifferenceDoc::of),
                     };
                     (metric.name().to_string(), doc)
