@@ -66,6 +66,36 @@ impl CohortTable {
     }
 }
 
+/// Durations the step cannot resolve: a trial or an activation window
+/// shorter than one step lasts a whole step (`docs/scenario.md`, "Time"),
+/// and free seat-limit hits fall at the end of a step.
+fn step_warnings(scenario: &Scenario, sim: &Simulation) -> Vec<String> {
+    let m = &scenario.model;
+    let k = scenario.steps_per_month() as f64;
+    let step = scenario.time_step.name();
+    let runs = sim.runs.len();
+    let short = |id: crate::scenario::ParamId| sim.runs.iter().filter(|r| r.params[id.0] * k < 1.0).count();
+    let mut out = Vec::new();
+    let mut duration = |key: &str, what: &str, n: usize| {
+        if n > 0 {
+            let share = if n == runs { "in every run".to_string() } else { format!("in {n} of {runs} runs") };
+            out.push(format!(
+                "{key} is shorter than one step (a {step}) {share}: {what} lasts a whole step; results differ from the same business at finer steps. Use a finer scenario.time_step (\"week\" or \"day\")"
+            ));
+        }
+    };
+    if let Some(t) = &m.trial {
+        duration("trial.length_months", "the trial", short(t.length_months));
+    }
+    duration("activation.window_months", "the activation window", short(m.activation.window_months));
+    if m.free.seat_limit.is_some() && scenario.steps_per_month() == 1 {
+        out.push(
+            "free.seat_limit with monthly steps: a seat-limit hit is taken at the end of the month in which the seat joins, so an account shares at the active rate all that month; K and MRR can differ by 5-10% from finer steps. Use scenario.time_step = \"week\"".to_string(),
+        );
+    }
+    out
+}
+
 impl Summary {
     pub fn new(scenario: &Scenario, sim: &Simulation) -> Summary {
         let horizon = Horizon::ALL.iter().map(|&h| (h, Stat::of(sim.runs.iter().map(|r| r.horizon(h))))).collect();
@@ -88,6 +118,7 @@ impl Summary {
                 crate::engine::MAX_LIVE_ACCOUNTS
             ));
         }
+        warnings.extend(step_warnings(scenario, sim));
         let (runs, hits) = sim.seat_ceiling();
         if runs > 0 {
             warnings.push(format!(

@@ -15,5 +15,6 @@ mod mechanics;
 mod render;
 mod safety;
 mod scenarios;
+mod time_step;
 mod util;
 mod whatif;

@@ -14,7 +14,7 @@ use rand::{Rng, RngExt};
 
 use super::account::{Account, MAX_LIVE_ACCOUNTS, State, flag, source};
 use super::books::WITHIN_MONTHS;
-use super::model::{Delay, TrialStart};
+use super::model::{Delay, PRIOR_MONTHS, TrialStart};
 use super::population::Population;
 use super::run::Run;
 use crate::sampling;
@@ -33,7 +33,13 @@ impl Run<'_> {
         if will {
             let ttv = m.time_to_value.sample(&mut self.rng);
             if ttv < m.window_steps as f64 {
-                offset = ttv as u32; // floor: ttv >= 0
+                // It activates `ttv` steps after its signup, during the step
+                // that contains that time: the signup step plus floor(ttv),
+                // or one more with probability frac(ttv) (the signup time is
+                // uniform within its step).
+                let whole = ttv.floor();
+                let later = (self.rng.next_u64() >> 32) < super::model::threshold(ttv - whole);
+                offset = (whole as u32 + later as u32).min(m.window_steps - 1);
                 flags = flag::WILL_ACTIVATE;
                 ttv_share = (ttv * m.ttv_share_per_step) as u16;
             }
@@ -55,8 +61,11 @@ impl Run<'_> {
         }
     }
 
-    /// Accounts present at the start: activated free accounts part-way to
-    /// their limit (uniformly), and paying accounts on the entry plan.
+    /// Accounts present at the start, as if the business had been running
+    /// steadily: activated free accounts (active or blocked) and paying
+    /// accounts on the entry plan, each drawn from the steady state of an
+    /// account's life under the scenario (`docs/scenario.md`, `[initial]`),
+    /// so that a business at its steady size has no first-month transient.
     pub(super) fn initial_accounts(&mut self, pop: &mut Population) {
         let m = self.m;
         let n_initial = (m.initial_free_accounts + m.initial_paid_accounts) as usize;
@@ -65,9 +74,7 @@ impl Run<'_> {
             a.flags = flag::ACTIVATED;
             a.state = State::ActiveFree;
             a.since_step = 0;
-            if a.limit.is_finite() {
-                a.usage = a.limit * self.rng.random::<f32>();
-            }
+            a.event_step = 0;
             if (i as u64) >= m.initial_free_accounts {
                 let p = &m.plans[m.entry_plan as usize];
                 a.state = State::Paid;
@@ -77,13 +84,83 @@ impl Run<'_> {
                     a.flags |= flag::ANNUAL;
                 }
                 a.mrr_cents = p.mrr_cents(a.seats, a.flags & flag::ANNUAL != 0);
-                a.usage = a.usage.min(p.usage_limit);
+                if p.usage_limit.is_finite() {
+                    a.usage = p.usage_limit * self.rng.random::<f32>();
+                }
+                // The months it has paid for: it is at a renewal now.
+                let u = self.rng.next_u64() >> 32;
+                a.event_step = (1 + m.prior_tenure.partition_point(|&c| c <= u)).min(PRIOR_MONTHS as usize) as u16;
+            } else {
+                self.steady_free(&mut a);
             }
             pop.push(a);
         }
         self.signed_up_ever = n_initial as f64;
         self.capped = n_initial > MAX_LIVE_ACCOUNTS;
         self.update_market_share();
+    }
+
+    /// An initial free account's usage intensity and age since activation,
+    /// drawn from the steady state of a free account's life: an activated
+    /// account is active free until its usage reaches the limit (at
+    /// limit / intensity), with the free plan's hazards, then, if it stays
+    /// blocked at the hit, blocked with the blocked hazards. With a steady
+    /// inflow, the ages of those still free have the density of that
+    /// survival, drawn here by rejection from an exponential of the smaller
+    /// hazard, in whole steps: arrivals join at the end of their step, so a
+    /// running business's free accounts are whole steps old at each step's
+    /// end. Sets its state, usage, limit-hit and PQL flags, invitations
+    /// sent (as a history, not as signups) and age (`event_step`, in steps,
+    /// for its value build-up).
+    fn steady_free(&mut self, a: &mut Account) {
+        let m = self.m;
+        let hf = m.free_hazards.0 + m.free_hazards.1;
+        let hb = m.blocked_hazards.0 + m.blocked_hazards.1;
+        if !hf.is_finite() {
+            return;
+        }
+        let limited = m.usage_limit.is_finite();
+        let rate = if limited { hf.min(hb) } else { hf };
+        // With no hazard at all, ages up to the longest tenure kept.
+        let rate = if rate > 0.0 { rate } else { 1.0 / (PRIOR_MONTHS as f64 * m.steps_per_month as f64) };
+        let uniform = |r: &mut Self| ((r.rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+        let (mut intensity, mut age, mut hit_at) = (a.intensity as f64, 0.0, f64::INFINITY);
+        for _ in 0..1000 {
+            intensity = m.usage.sample(&mut self.rng);
+            // Whole steps: an account that joined at the end of the step
+            // `n` steps before the start has lived `n` steps of the run's
+            // mechanics (the floor of an exponential is geometric).
+            age = (-libm::log(uniform(self)) / rate).floor();
+            hit_at = if limited && intensity > 0.0 { m.usage_limit as f64 / intensity } else { f64::INFINITY };
+            let weight = if age < hit_at {
+                libm::exp(-(hf - rate) * age)
+            } else {
+                let built =
+                    if m.value_buildup_steps > 0.0 { -libm::expm1(-hit_at / m.value_buildup_steps) } else { 1.0 };
+                let blocked = (1.0 - m.hit_convert_share * built - m.hit_churn_share).max(0.0);
+                libm::exp(-(hf - rate) * hit_at) * blocked * libm::exp(-(hb - rate) * (age - hit_at))
+            };
+            if uniform(self) < weight {
+                break;
+            }
+        }
+        a.intensity = intensity as f32;
+        let active = age.min(hit_at);
+        a.usage = (intensity * active) as f32;
+        let mut invites = m.invites_active.lambda * active;
+        if age >= hit_at {
+            a.state = State::Blocked;
+            a.flags |= flag::HIT;
+            a.usage = a.limit;
+            invites += m.invites_blocked.lambda * (age - hit_at);
+        }
+        a.event_step = age.min(u16::MAX as f64) as u16;
+        if invites > 0.0 {
+            a.invites_sent = sampling::poisson(invites, &mut self.rng).min(u16::MAX as u64) as u16;
+        }
+        if self.qualifies_as_pql(a) {
+            a.flags |= flag::PQL;
+        }
     }
 
     /// Phase 2 of a step: the step's arrivals join the population (counted

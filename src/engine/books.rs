@@ -151,9 +151,9 @@ impl Run<'_> {
         }
     }
 
-    /// Phase 3 of a step: revenue, costs and exposures sent, from the
-    /// accounts present at the end of the step.
-    pub(super) fn book_step(&mut self, pop: &Population) {
+    /// Phase 3 of a step: revenue and costs, from the accounts present at
+    /// the end of the step.
+    pub(super) fn book_step(&mut self) {
         let m = self.m;
         let k = m.steps_per_month as f64;
         let step = self.step;
@@ -171,14 +171,25 @@ impl Run<'_> {
         if let Some(s) = &m.sales {
             self.flows.sales_cost += s.fixed_cost_per_step;
         }
-        // Exposures: active, trial and paying accounts, blocked ones at the
-        // reduced rate; a share signs up after the cycle time.
+    }
+
+    /// Accounts that expose the product to others: active, trial and
+    /// paying accounts, blocked ones at the reduced rate.
+    pub(super) fn exposing(&self, pop: &Population) -> f64 {
+        if self.m.exposure_per_step <= 0.0 {
+            return 0.0;
+        }
+        (pop.of(State::ActiveFree).len() + pop.of(State::Trial).len() + pop.of(State::Paid).len()) as f64
+            + self.m.blocked_sharing * pop.of(State::Blocked).len() as f64
+    }
+
+    /// Exposures of a step by `exposing` accounts: a share signs up after
+    /// the cycle time (checked against the market now, like an accepted
+    /// invitation).
+    pub(super) fn expose(&mut self, exposing: f64) {
+        let m = self.m;
         if m.exposure_per_step > 0.0 {
-            let exposing = (pop.of(State::ActiveFree).len() + pop.of(State::Trial).len() + pop.of(State::Paid).len())
-                as f64
-                + m.blocked_sharing * pop.of(State::Blocked).len() as f64;
             let n = self.poisson(exposing * m.exposure_per_step);
-            // Checked against the market now, like an accepted invitation.
             let n = self.market_filter_pending(n);
             self.totals.viral_caused += n;
             self.schedule(n, m.exposure_delay, true);
@@ -367,8 +378,10 @@ pub(super) fn horizon_figures(r: &Run, monthly: &[f64], width: usize, base: Opti
     let mrr_final = at(months - 1, Monthly::Mrr);
     let paid_final = at(months - 1, Monthly::PaidAccounts);
 
-    // Per-step hazard -> monthly rate: 1 - (1 - h)^k.
-    let churn = ratio(t.churned_paid as f64, t.paid_at_risk as f64).map(|c| kpi::monthly_rate(c, k));
+    // Churned paying accounts per paying account-month (a customer
+    // cancels at the end of a month paid for, so this is the monthly
+    // churn at any step).
+    let churn = ratio(t.churned_paid as f64 * k as f64, t.paid_at_risk as f64);
     let arpa = ratio(t.mrr_month_ends, t.paid_month_ends);
     let margin = kpi::gross_margin(t.revenue, t.cost_paid, t.payment_fees);
     let cac = kpi::cac(t.marketing_spend + t.sales_cost, t.conversions);

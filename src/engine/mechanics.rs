@@ -31,7 +31,7 @@ use rand::Rng;
 
 use super::account::{Account, MAX_SEATS, State, flag, source};
 use super::books::{TTV_SHIFT, WITHIN_MONTHS};
-use super::model::{PoissonTable, TrialAfter, TrialStart, threshold};
+use super::model::{PoissonTable, Risks, TrialAfter, TrialStart, threshold};
 use super::run::Run;
 use crate::sampling;
 
@@ -54,14 +54,17 @@ impl Run<'_> {
     /// declines a card-required trial with no free plan to stay on).
     pub(super) fn activate(&mut self, a: &mut Account) -> bool {
         let m = self.m;
-        // Time to value, from the share of the window kept while signed up.
-        self.ttv_days[(a.since_step >> TTV_SHIFT) as usize] += 1;
         a.flags |= flag::ACTIVATED;
-        a.since_step = self.step as u16;
         self.flows.activated += 1;
         if (a.signup_step as u32 + m.window_steps) <= m.steps {
+            // Among the signups whose window closes within the horizon (the
+            // others' long times to value are cut off): the activation rate,
+            // and the time to value, from the share of the window kept
+            // while signed up.
             self.totals.matured_activated += 1;
+            self.ttv_days[(a.since_step >> TTV_SHIFT) as usize] += 1;
         }
+        a.since_step = self.step as u16;
         if a.state == State::Trial {
             return true;
         }
@@ -118,6 +121,7 @@ impl Run<'_> {
         }
         a.mrr_cents = p.mrr_cents(a.seats, a.flags & flag::ANNUAL != 0);
         a.since_step = self.step as u16;
+        a.event_step = 0; // no tenure before this
         self.cohort_mrr(a, a.mrr_cents as i64);
         self.flows.conversions += 1;
         self.flows.new_mrr += a.mrr_cents as u64;
@@ -217,13 +221,9 @@ impl Run<'_> {
         }
     }
 
-    /// Marks an account a PQL when its signals say so.
-    #[inline(always)]
-    pub(super) fn check_pql(&mut self, a: &mut Account) {
-        let Some(q) = &self.m.pql else { return };
-        if a.flags & flag::PQL != 0 {
-            return;
-        }
+    /// Whether an account's signals make it a PQL.
+    pub(super) fn qualifies_as_pql(&self, a: &Account) -> bool {
+        let Some(q) = &self.m.pql else { return false };
         let signals = [
             q.on_limit_hit.then_some(a.flags & flag::HIT != 0),
             q.min_seats.map(|n| a.seats >= n),
@@ -231,8 +231,16 @@ impl Run<'_> {
             q.min_usage.map(|u| a.usage >= u),
         ];
         let mut named = signals.iter().flatten();
-        let qualified = if q.all { named.all(|x| *x) } else { named.any(|x| *x) };
-        if qualified {
+        if q.all { named.all(|x| *x) } else { named.any(|x| *x) }
+    }
+
+    /// Marks an account a PQL when its signals say so.
+    #[inline(always)]
+    pub(super) fn check_pql(&mut self, a: &mut Account) {
+        if self.m.pql.is_none() || a.flags & flag::PQL != 0 {
+            return;
+        }
+        if self.qualifies_as_pql(a) {
             a.flags |= flag::PQL;
             self.flows.pqls += 1;
             self.totals.pqls += 1;
@@ -403,7 +411,7 @@ impl Run<'_> {
                         if a.flags & flag::HIT != 0 {
                             return true;
                         }
-                        let stays = self.hit_limit(a);
+                        let stays = self.hit_limit(a, 0.5);
                         if !stays || a.state != State::Paid {
                             return stays;
                         }
@@ -453,10 +461,12 @@ impl Run<'_> {
         }
     }
 
-    /// The first limit hit of a free account (usage or seats): convert,
-    /// leave or stay blocked. Returns whether the account stays.
+    /// The first limit hit of a free account (usage or seats), a fraction
+    /// `tau` into the step (a seat limit: 1/2, the seats arrive during the
+    /// step): convert, leave or stay blocked. Returns whether the account
+    /// stays.
     #[cold]
-    pub(super) fn hit_limit(&mut self, a: &mut Account) -> bool {
+    pub(super) fn hit_limit(&mut self, a: &mut Account, tau: f64) -> bool {
         let m = self.m;
         self.flows.limit_hits += 1;
         a.flags |= flag::HIT;
@@ -464,11 +474,13 @@ impl Run<'_> {
         let early = a.flags & flag::ACTIVATED == 0;
         let (convert, leave) = if early {
             (m.hit_convert_early, m.hit_leave_early)
-        } else if m.value_buildup_steps > 0.0 && a.source != source::INITIAL {
+        } else if m.value_buildup_steps > 0.0 {
             // Willingness to pay at the wall grows with the value the account
-            // has had since its activation (`since_step` while active free;
-            // initial accounts are long activated).
-            let t = self.step.saturating_sub(a.since_step as u32) as f64;
+            // has had since its activation (`since_step` while active free:
+            // it has been active since the end of that step; an initial
+            // account, since its age before the run, in `event_step`).
+            let before = if a.source == source::INITIAL { a.event_step as f64 + 1.0 } else { 0.0 };
+            let t = (self.step as f64 - a.since_step as f64 - 1.0 + tau + before).max(0.0);
             let built = 1.0 - libm::exp(-t / m.value_buildup_steps);
             let c = m.hit_convert_share * built;
             (threshold(c), threshold(c + m.hit_churn_share))
@@ -511,7 +523,7 @@ impl Run<'_> {
         if a.flags & flag::HIT == 0 {
             a.usage += a.intensity;
             if a.usage >= a.limit {
-                let stays = self.hit_limit(a);
+                let stays = self.hit_limit(a, 1.0);
                 if !stays || a.state != State::SignedUp {
                     return stays;
                 }
@@ -533,27 +545,90 @@ impl Run<'_> {
     pub(super) fn step_free(&mut self, a: &mut Account) -> bool {
         let m = self.m;
         let r = self.rng.next_u64();
-        let internal = self.invite(a, &m.invites_active, r & LOW);
+        let u = r >> 32;
+        let before = a.usage;
         a.usage += a.intensity;
         if a.usage >= a.limit {
-            let stays = self.hit_limit(a);
-            if !stays || a.state != State::ActiveFree {
-                return stays;
-            }
+            return self.free_step_with_hit(a, r, before);
         }
+        // An account that leaves during the step shared for part of it.
+        let leaving = u >= m.free.first && u < m.free.either;
+        let table = if leaving { &m.invites_free_leaving } else { &m.invites_active };
+        let internal = self.invite(a, table, r & LOW);
         if m.pql.is_some() {
             self.check_pql(a);
             if self.sales_contact(a) {
                 return true;
             }
         }
-        let u = r >> 32;
-        if u < m.free_convert {
+        if u < m.free.first {
             self.convert(a, m.entry_plan);
-        } else if u < m.free_leave {
+        } else if leaving {
             return self.go_dormant(a);
         }
         self.seat_changes(a, internal)
+    }
+
+    /// The step of an active free account in which its usage reaches the
+    /// free limit, a fraction `tau` into the step: the free plan's risks
+    /// (conversion, departure) over `tau`; then the limit hit; a blocked
+    /// account then has the blocked risks over the rest of the step.
+    /// Invitations follow the time spent at each rate.
+    #[cold]
+    pub(super) fn free_step_with_hit(&mut self, a: &mut Account, r: u64, before: f32) -> bool {
+        let m = self.m;
+        let u = r >> 32;
+        let tau = if a.intensity > 0.0 { ((a.limit - before) / a.intensity).clamp(0.0, 1.0) as f64 } else { 1.0 };
+        let rate = m.invites_active.lambda * a.seats as f64;
+        let pre = Risks::new(m.free_hazards.0, m.free_hazards.1, tau);
+        if u < pre.first {
+            // Converted before reaching the limit: it shares all step long.
+            let internal = self.invite_mean(a, rate);
+            self.convert(a, m.entry_plan);
+            return self.seat_changes(a, internal);
+        }
+        if u < pre.either {
+            self.invite_mean(a, rate * pre.lived);
+            return self.go_dormant(a);
+        }
+        let stays = self.hit_limit(a, tau);
+        match a.state {
+            _ if !stays => {
+                self.invite_mean(a, rate * tau);
+                false
+            }
+            State::Paid => {
+                let internal = self.invite_mean(a, rate);
+                self.seat_changes(a, internal)
+            }
+            State::Blocked => {
+                // Blocked for the rest of the step (internal invitations of
+                // a blocked account bring no seats).
+                let rest = 1.0 - tau;
+                let post = Risks::new(m.blocked_hazards.0, m.blocked_hazards.1, rest);
+                let v = self.rng.next_u64() >> 32;
+                let leaving = v >= post.first && v < post.either;
+                let blocked_time = if leaving { post.lived } else { rest };
+                self.invite_mean(a, rate * (tau + m.blocked_sharing * blocked_time));
+                if a.state != State::Blocked {
+                    return true; // a referral bonus lifted the block
+                }
+                if v < post.first {
+                    self.convert(a, m.entry_plan);
+                } else if leaving {
+                    return self.go_dormant(a);
+                }
+                true
+            }
+            _ => true,
+        }
+    }
+
+    /// Sends a Poisson number of invitations of mean `mean` (see
+    /// [`Run::invite`]); returns the accepted internal ones.
+    pub(super) fn invite_mean(&mut self, a: &mut Account, mean: f64) -> u32 {
+        let sent = sampling::poisson(mean, &mut self.rng).min(u32::MAX as u64) as u32;
+        if sent == 0 { 0 } else { self.invite_slow(a, sent) }
     }
 
     /// Internal invitations and seat churn, at the end of an account's step.
@@ -569,8 +644,11 @@ impl Run<'_> {
     pub(super) fn step_blocked(&mut self, a: &mut Account) -> bool {
         let m = self.m;
         let r = self.rng.next_u64();
+        let u = r >> 32;
+        let leaving = u >= m.blocked.first && u < m.blocked.either;
+        let table = if leaving { &m.invites_blocked_leaving } else { &m.invites_blocked };
         // A blocked account adds no seats: accepted internal invitations bring none.
-        self.invite(a, &m.invites_blocked, r & LOW);
+        self.invite(a, table, r & LOW);
         if a.state == State::ActiveFree {
             // A referral bonus lifted the block.
             return true;
@@ -581,10 +659,9 @@ impl Run<'_> {
                 return true;
             }
         }
-        let u = r >> 32;
-        if u < m.blocked_convert {
+        if u < m.blocked.first {
             self.convert(a, m.entry_plan);
-        } else if u < m.blocked_leave {
+        } else if leaving {
             return self.go_dormant(a);
         }
         if a.seats > 1 && m.seat_churn > 0 {
@@ -652,8 +729,42 @@ impl Run<'_> {
     pub(super) fn step_paid(&mut self, a: &mut Account) -> bool {
         let m = self.m;
         let r = self.rng.next_u64();
-        let internal = self.invite(a, &m.invites_active, r & LOW);
         self.totals.paid_at_risk += 1;
+        // Whole months since it started paying, whether this step is a
+        // monthly anniversary, by table lookup (a division by the steps per
+        // month is slow here); an initial account's tenure before the run
+        // is kept in `event_step`.
+        let tenure = (self.step - a.since_step as u32) as usize;
+        let t = m.tenure[tenure.min(m.tenure.len() - 1)];
+        if t.anniversary {
+            // The end of a period paid for: a cancellation takes effect now
+            // (each month when billed monthly, at the renewal when billed
+            // annually); otherwise the next period is billed, and the
+            // payment may fail and not be recovered.
+            let months = t.months + a.event_step as u32;
+            let annual = a.flags & flag::ANNUAL != 0;
+            let plan = &m.plans[a.plan as usize];
+            let renewal = !annual || months.is_multiple_of(12);
+            // (An initial account is at a renewal at the start.)
+            if renewal && (t.months > 0 || a.event_step > 0) {
+                let churn = if annual {
+                    let year = (months / 12) as usize;
+                    plan.annual_churn_by_year[(year - 1).min(plan.annual_churn_by_year.len() - 1)]
+                } else {
+                    plan.churn_by_tenure[((months - 1) as usize).min(plan.churn_by_tenure.len() - 1)]
+                };
+                if (r >> 32) < churn {
+                    return self.churn_paid(a, false);
+                }
+            }
+            if renewal {
+                if self.chance(m.payment_failure) && !self.chance(m.payment_recovery) {
+                    return self.churn_paid(a, true);
+                }
+                self.pay(a);
+            }
+        }
+        let internal = self.invite(a, &m.invites_active, r & LOW);
         let plan = &m.plans[a.plan as usize];
         a.usage += a.intensity;
         if a.usage >= plan.usage_limit {
@@ -667,33 +778,6 @@ impl Run<'_> {
         if m.pql.is_some() {
             self.check_pql(a);
             self.sales_contact(a);
-        }
-        let tenure = (self.step - a.since_step as u32) as usize;
-        // Whole months since it started paying, whether this step is a
-        // monthly anniversary, and the month of its life as a customer the
-        // step falls in (0 for the steps of its first month), by table
-        // lookup: a division by the steps per month is slow here.
-        let t = m.tenure[tenure.min(m.tenure.len() - 1)];
-        let annual = a.flags & flag::ANNUAL != 0;
-        let plan = &m.plans[a.plan as usize];
-        let billing_day = t.anniversary && (!annual || t.months.is_multiple_of(12));
-        if annual {
-            if billing_day && t.months > 0 {
-                let year = (t.months / 12) as usize;
-                let t = plan.annual_churn_by_year[(year - 1).min(plan.annual_churn_by_year.len() - 1)];
-                if (r >> 32) < t {
-                    return self.churn_paid(a, false);
-                }
-            }
-        } else if (r >> 32) < plan.churn_by_tenure[(t.life_month as usize).min(plan.churn_by_tenure.len() - 1)] {
-            return self.churn_paid(a, false);
-        }
-        if billing_day {
-            // A billing anniversary: the payment may fail and not be recovered.
-            if self.chance(m.payment_failure) && !self.chance(m.payment_recovery) {
-                return self.churn_paid(a, true);
-            }
-            self.pay(a);
         }
         self.seat_changes(a, internal)
     }
@@ -718,6 +802,7 @@ impl Run<'_> {
             }
             a.state = State::Paid;
             a.since_step = self.step as u16;
+            a.event_step = 0;
             a.mrr_cents = self.m.plans[a.plan as usize].mrr_cents(a.seats, a.flags & flag::ANNUAL != 0);
             self.cohort_mrr(a, a.mrr_cents as i64);
             self.flows.reactivation_mrr += a.mrr_cents as u64;

@@ -11,6 +11,7 @@ mod books;
 pub mod budget;
 mod mechanics;
 pub(crate) mod model;
+pub use model::seat_growth_factor;
 mod population;
 pub(crate) mod run;
 

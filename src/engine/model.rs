@@ -15,6 +15,10 @@
 use crate::sampling::LogNormal;
 use crate::scenario::{ChannelSpec, MAX_ACCOUNTS, MAX_MONEY, ParamId, Scenario};
 
+/// The longest an initial paying account has been paying (months): its
+/// tenure is drawn from the steady state, up to this.
+pub const PRIOR_MONTHS: u32 = 600;
+
 /// 2^32 as f64: the scale of the 32-bit thresholds.
 const SCALE: f64 = 4_294_967_296.0;
 
@@ -40,22 +44,90 @@ pub(crate) fn price_response(reference: Option<f64>, price: f64, e: f64) -> f64 
     }
 }
 
-/// The per-step conversion of an active free account, from its eventual
-/// conversion `p` when there is one, else from its monthly conversion,
-/// given its per-step departure `d`: an account that converts with
-/// probability c each step, else leaves with d, converts eventually with
-/// probability p = c / (c + (1 - c) d), so c = p d / (1 - p + p d), per
-/// step, whatever the step length.
-pub(crate) fn free_conversion_per_step(eventual: Option<f64>, per_month: f64, d: f64, steps_per_month: u32) -> f64 {
-    match eventual {
-        Some(p) => {
-            if d > 0.0 {
-                p * d / (1.0 - p + p * d)
+/// The hazard, per month, of an event whose probability within a month
+/// (were it the only thing that could happen) is `p`: `-ln(1 - p)`;
+/// infinite for a probability of 1 (it happens at once).
+pub fn hazard(p: f64) -> f64 {
+    if p >= 1.0 { f64::INFINITY } else { -libm::log1p(-p.max(0.0)) }
+}
+
+/// The share of two competing risks of hazards `a` and `b` that is the
+/// first, `a / (a + b)` (an infinite hazard wins; the first, if both are).
+pub fn first_share(a: f64, b: f64) -> f64 {
+    if a.is_infinite() {
+        1.0
+    } else if b.is_infinite() || a + b <= 0.0 {
+        0.0
+    } else {
+        a / (a + b)
+    }
+}
+
+/// The monthly hazards (conversion, departure) of an active free account,
+/// from its eventual conversion `p` when there is one, else from its
+/// monthly conversion, and its monthly churn. Conversion and departure are
+/// competing risks: an account converts eventually with probability
+/// `mu_c / (mu_c + mu_d)`, so an eventual conversion `p` is the hazard
+/// `mu_c = p mu_d / (1 - p)`, whatever the step length.
+pub(crate) fn free_hazards(eventual: Option<f64>, per_month: f64, churn_per_month: f64) -> (f64, f64) {
+    let mu_d = hazard(churn_per_month);
+    let mu_c = match eventual {
+        Some(p) if p >= 1.0 => f64::INFINITY,
+        Some(p) if mu_d.is_infinite() => {
+            if p > 0.0 {
+                f64::INFINITY
             } else {
                 0.0
             }
         }
-        None => per_step(per_month.clamp(0.0, 1.0), steps_per_month),
+        Some(p) => p.max(0.0) * mu_d / (1.0 - p.max(0.0)),
+        None => hazard(per_month),
+    };
+    (mu_c, mu_d)
+}
+
+/// The invitations over a step of an account whose seats grow at `g` a
+/// step, per seat it holds at the start: `1 + g / 2`, the mean seats over
+/// the step to first order (e^g - 1) / g, with g taken within [-1, 1] (a
+/// team cannot more than double within a step of its own invitations).
+pub fn seat_growth_factor(g: f64) -> f64 {
+    1.0 + g.clamp(-1.0, 1.0) / 2.0
+}
+
+/// Two competing risks over a fraction `f` of a step, with hazards `a`
+/// (tested first) and `b` per step: an event happens with probability
+/// `1 - exp(-(a + b) f)`, and it is the first with probability `a / (a +
+/// b)` of that, whatever the step length (the discrete steps are exact
+/// samples of the continuous-time process).
+#[derive(Debug, Clone, Copy)]
+pub struct Risks {
+    /// Below this threshold (32-bit scale), the first event happens.
+    pub first: u64,
+    /// Below this, one of them happens.
+    pub either: u64,
+    /// The mean fraction of the step lived before the event, given that
+    /// one happens (1/2 for rare events, less for likely ones).
+    pub lived: f64,
+}
+
+impl Risks {
+    pub fn new(a: f64, b: f64, f: f64) -> Risks {
+        let h = (a + b) * f;
+        if h.is_nan() || h <= 0.0 {
+            return Risks { first: 0, either: 0, lived: 0.5 * f };
+        }
+        let any = -libm::expm1(-h);
+        // E[t | t < f] for an exponential time of rate (a + b), as a share
+        // of a step: f (1/h - 1/(e^h - 1)); the series near 0; 0 for an
+        // event at once.
+        let lived = if h.is_infinite() {
+            0.0
+        } else if h < 1e-4 {
+            f * (0.5 - h / 12.0)
+        } else {
+            f * (1.0 / h - 1.0 / libm::expm1(h))
+        };
+        Risks { first: threshold(any * first_share(a, b)), either: threshold(any), lived }
     }
 }
 
@@ -190,7 +262,9 @@ pub struct Plan {
     /// New customers pay annually below this threshold.
     pub annual: u64,
     pub annual_discount: f64,
-    /// Voluntary churn threshold per step by tenure month, for monthly billing.
+    /// Voluntary churn threshold at the end of each paid month, by month of
+    /// customer life, for monthly billing (a cancellation takes effect at
+    /// the end of the period paid for).
     pub churn_by_tenure: Vec<u64>,
     /// Churn threshold at the renewal after tenure year `y` (index `y - 1`),
     /// for annual billing: the year's monthly churn compounded.
@@ -245,14 +319,12 @@ pub struct Tenure {
     pub months: u32,
     /// Whether `t` is a whole number of months (a monthly anniversary).
     pub anniversary: bool,
-    /// The month of customer life that step `t` completes, from 0: the
-    /// steps `1..=k` are month 0, so the churn of the first month is the
-    /// tenure-0 churn whatever the step length.
-    pub life_month: u32,
 }
 
 /// A delay in steps with an exact mean: `steps`, or one more with
-/// probability `extra`.
+/// probability `extra`. Something sent during step `s` (at a uniform time
+/// within it) and arriving `d` steps later arrives during step `s +
+/// floor(d)`, or the next one with probability `frac(d)`: exactly this.
 #[derive(Debug, Clone, Copy)]
 pub struct Delay {
     pub steps: u32,
@@ -260,9 +332,15 @@ pub struct Delay {
 }
 
 impl Delay {
-    /// A delay of `months`, at least one step.
+    /// The delay from something sent during a step to the arrival step of
+    /// what it causes, `months` later: `months * k - 1/2` steps (at least
+    /// 0: later in the same step), the fraction as one extra step with that
+    /// probability. An arrival joins at the end of its step, on average
+    /// half a step after it happened, and what it sends is sent, on
+    /// average, in the middle of a step: the half step taken off keeps
+    /// each generation of arrivals from adding half a step to the cycle.
     fn new(months: f64, k: f64) -> Delay {
-        let d = (months * k).max(1.0);
+        let d = (months * k - 0.5).max(0.0);
         Delay { steps: d.floor() as u32, extra: threshold(d - d.floor()) }
     }
 }
@@ -298,11 +376,13 @@ pub struct RunModel {
     /// The free plan's seat limit (`u16::MAX`: none).
     pub seat_limit: u16,
 
-    /// Free (active) accounts: convert below `free_convert`, go dormant below `free_leave`.
-    pub free_convert: u64,
-    pub free_leave: u64,
-    pub blocked_convert: u64,
-    pub blocked_leave: u64,
+    /// Active free accounts over a step: convert (first) or go dormant;
+    /// their hazards per step (conversion, departure), for parts of a step.
+    pub free: Risks,
+    pub free_hazards: (f64, f64),
+    /// The same for blocked accounts.
+    pub blocked: Risks,
+    pub blocked_hazards: (f64, f64),
     /// At the first limit hit of an activated account: convert below
     /// `hit_convert`, leave below `hit_leave`, else blocked.
     pub hit_convert: u64,
@@ -319,8 +399,13 @@ pub struct RunModel {
     /// Dormant free accounts come back below this (per step).
     pub reactivation: u64,
 
+    /// Invitations a step of an active seat; of an active free account in
+    /// the step it leaves (it shared for part of the step: `free.lived`);
+    /// of a blocked one, and of a blocked one in the step it leaves.
     pub invites_active: PoissonTable,
+    pub invites_free_leaving: PoissonTable,
     pub invites_blocked: PoissonTable,
+    pub invites_blocked_leaving: PoissonTable,
     pub invite_acceptance: u64,
     /// Accepted invitations that join the inviter's account as a seat.
     pub internal_share: u64,
@@ -348,6 +433,12 @@ pub struct RunModel {
     pub win_back: u64,
     /// A paying account over its tier's limit upgrades below this, per step.
     pub upgrade: u64,
+
+    /// Initial paying accounts: the cumulative distribution (32-bit scale)
+    /// of the months they have paid for, P = 1, 2, ...: the share of a
+    /// steady customer base at a renewal, S(P - 1), the probability of
+    /// surviving P - 1 renewals.
+    pub prior_tenure: Vec<u64>,
 
     pub trial: Option<Trial>,
     pub pql: Option<Pql>,
@@ -385,15 +476,20 @@ impl RunModel {
         let ttv_median_steps = v(m.activation.time_to_value_median_months) * kf;
         let window_steps = ((v(m.activation.window_months) * kf).round() as u32).max(1);
 
-        let free_ch = step_p(v(m.free.churn_per_month));
-        let free_c = free_conversion_per_step(
+        // Free and blocked accounts: conversion and departure are competing
+        // risks (hazards per step).
+        let per_step_pair = |(c, d): (f64, f64)| (c / kf, d / kf);
+        let free_h = per_step_pair(free_hazards(
             m.free.eventual_conversion.map(|id| conv(v(id))),
             conv(v(m.free.conversion_per_month)),
-            free_ch,
-            k,
-        );
-        let blk_c = step_p(conv(v(m.limit_hit.blocked_conversion_per_month)));
-        let blk_ch = step_p(v(m.limit_hit.blocked_churn_per_month.unwrap_or(m.free.churn_per_month)));
+            v(m.free.churn_per_month),
+        ));
+        let blocked_h = per_step_pair((
+            hazard(conv(v(m.limit_hit.blocked_conversion_per_month))),
+            hazard(v(m.limit_hit.blocked_churn_per_month.unwrap_or(m.free.churn_per_month))),
+        ));
+        let free = Risks::new(free_h.0, free_h.1, 1.0);
+        let blocked = Risks::new(blocked_h.0, blocked_h.1, 1.0);
         // Shares of the accounts that hit the limit; when a run's draws sum
         // above 1, no one is left blocked.
         let hit_c = conv(v(m.limit_hit.convert));
@@ -401,6 +497,14 @@ impl RunModel {
         let early_c = conv(v(m.limit_hit.convert_before_activation));
         let early_ch = v(m.limit_hit.churn_before_activation).min(1.0 - early_c);
 
+        // Seats joining by internal invitations during a step invite too:
+        // an account's seats grow at g a step (net of seat churn), so over a
+        // step it invites as if it held its seats at the start times
+        // `seat_growth_factor(g)` (the seats themselves join at the step's end).
+        let seat_growth =
+            v(m.invites.per_active_seat_per_month) / kf * v(m.invites.acceptance) * v(m.teams.internal_share)
+                - hazard(v(m.teams.seat_churn_per_month)) / kf;
+        let within_step = seat_growth_factor(seat_growth);
         let invite_rate = v(m.invites.per_active_seat_per_month) / kf;
         let blocked_sharing = v(m.limit_hit.blocked_invite_factor);
 
@@ -409,13 +513,16 @@ impl RunModel {
         let floor = v(m.paid.churn_floor_per_month.unwrap_or(m.paid.churn_per_month));
         let halving = m.paid.churn_halving_months.map(v);
         let churn_in = |t: u32| churn_at(c0, floor, halving, t as f64);
-        let plans = m
+        let plans: Vec<Plan> = m
             .plans
             .iter()
             .map(|p| {
                 let price = v(p.price_per_month);
                 let f = response(price, e_churn);
-                let monthly: Vec<f64> = (0..=scenario.months).map(|t| (churn_in(t) * f).clamp(0.0, 1.0)).collect();
+                // Months of customer life: the horizon's, after the tenure
+                // an initial account may already have.
+                let monthly: Vec<f64> =
+                    (0..=scenario.months + PRIOR_MONTHS).map(|t| (churn_in(t) * f).clamp(0.0, 1.0)).collect();
                 Plan {
                     price_per_month: price,
                     per_seat: p.per_seat,
@@ -423,8 +530,8 @@ impl RunModel {
                     seat_limit: count16(p.seat_limit),
                     annual: threshold(v(p.annual_share)),
                     annual_discount: v(p.annual_discount),
-                    churn_by_tenure: monthly.iter().map(|&c| threshold(per_step(c, k))).collect(),
-                    annual_churn_by_year: (1..=scenario.months.div_ceil(12).max(1))
+                    churn_by_tenure: monthly.iter().map(|&c| threshold(c)).collect(),
+                    annual_churn_by_year: (1..=(scenario.months + PRIOR_MONTHS).div_ceil(12).max(1))
                         .map(|y| {
                             let survive: f64 = (12 * (y - 1)..12 * y)
                                 .map(|t| 1.0 - monthly[(t as usize).min(monthly.len() - 1)])
@@ -436,9 +543,30 @@ impl RunModel {
             })
             .collect();
 
+        let prior_tenure = {
+            let p: &Plan = &plans[entry];
+            let mut survive = 1.0;
+            let mut weights = Vec::with_capacity(PRIOR_MONTHS as usize);
+            for n in 0..PRIOR_MONTHS as usize {
+                weights.push(survive);
+                let c = p.churn_by_tenure[n.min(p.churn_by_tenure.len() - 1)] as f64 / SCALE;
+                survive *= 1.0 - c;
+            }
+            let total: f64 = weights.iter().sum();
+            let mut cum = 0.0;
+            weights
+                .iter()
+                .map(|w| {
+                    cum += w;
+                    threshold(cum / total)
+                })
+                .collect()
+        };
         let trial = m.trial.as_ref().map(|t| Trial {
             start: t.start,
             start_share: threshold(v(t.start_probability)),
+            // It ends during the step that contains its end, for a start
+            // in the middle of its signup (or activation) step.
             steps: ((v(t.length_months) * kf).round() as u32).max(1),
             plan: t.plan as u8,
             card_required: t.card_required,
@@ -479,10 +607,10 @@ impl RunModel {
             usage: LogNormal::new(v(m.usage.median_per_month) / kf, v(m.usage.sigma)),
             usage_limit: m.free.usage_limit.map_or(f32::INFINITY, |id| v(id) as f32),
             seat_limit: count16(m.free.seat_limit),
-            free_convert: threshold(free_c),
-            free_leave: threshold(free_c + (1.0 - free_c) * free_ch),
-            blocked_convert: threshold(blk_c),
-            blocked_leave: threshold(blk_c + (1.0 - blk_c) * blk_ch),
+            free,
+            free_hazards: free_h,
+            blocked,
+            blocked_hazards: blocked_h,
             hit_convert: threshold(hit_c),
             hit_leave: threshold(hit_c + hit_ch),
             value_buildup_steps: v(m.limit_hit.value_buildup_months) * kf,
@@ -491,8 +619,10 @@ impl RunModel {
             hit_convert_early: threshold(early_c),
             hit_leave_early: threshold(early_c + early_ch),
             reactivation: threshold(step_p(v(m.free.reactivation_per_month))),
-            invites_active: PoissonTable::new(invite_rate),
+            invites_active: PoissonTable::new(invite_rate * within_step),
+            invites_free_leaving: PoissonTable::new(invite_rate * free.lived),
             invites_blocked: PoissonTable::new(invite_rate * blocked_sharing),
+            invites_blocked_leaving: PoissonTable::new(invite_rate * blocked_sharing * blocked.lived),
             invite_acceptance: threshold(v(m.invites.acceptance)),
             internal_share: threshold(v(m.teams.internal_share)),
             invite_delay: Delay::new(v(m.invites.cycle_months), kf),
@@ -504,13 +634,12 @@ impl RunModel {
             referral_max: m.referral.max_bonus.map_or(f32::INFINITY, |id| v(id) as f32),
             plans,
             entry_plan: entry as u8,
-            tenure: (0..=scenario.months * k)
-                .map(|t| Tenure { months: t / k, anniversary: t % k == 0, life_month: t.saturating_sub(1) / k })
-                .collect(),
+            tenure: (0..=scenario.months * k).map(|t| Tenure { months: t / k, anniversary: t % k == 0 }).collect(),
             payment_failure: threshold(v(m.paid.payment_failure)),
             payment_recovery: threshold(v(m.paid.payment_recovery)),
             win_back: threshold(step_p(v(m.paid.win_back_per_month))),
             upgrade: threshold(step_p(v(m.paid.upgrade_per_month))),
+            prior_tenure,
             trial,
             pql,
             sales,

@@ -24,8 +24,10 @@
 //!    accepted (so the inviter can be credited a referral), an exposure when
 //!    it arrives. A new account's signup step only decides its activation
 //!    and its trial; its other mechanics start the step after.
-//! 3. **Books.** Revenue (MRR / steps per month), costs, exposures sent, and,
-//!    at the end of a month, the month's row of metrics.
+//!    Then the exposures of the step, from the exposing accounts present
+//!    at its start and its end (their mean).
+//! 3. **Books.** Revenue (MRR / steps per month), costs, and, at the end of
+//!    a month, the month's row of metrics.
 //!
 //! Money is kept in integer cents per account, so MRR movements reconcile
 //! exactly: new + expansion - contraction - churned + reactivation = change
@@ -153,7 +155,6 @@ pub fn simulate_run(
     monthly_width: usize,
     ws: &mut Workspace,
 ) -> RunOutput {
-    let k = m.steps_per_month as f64;
     let mut r = Run::new(m, rng, acq_rng);
     let months = m.months as usize;
     let mut monthly = vec![0.0; months * monthly_width];
@@ -172,12 +173,15 @@ pub fn simulate_run(
     for step in 0..m.steps {
         r.step = step;
         r.month = m.tenure[step as usize].months;
-        let t_months = step as f64 / k;
+        // Growth compounds by whole months: month n's amounts are x (1 + g)^n,
+        // spread evenly over its steps.
+        let t_months = r.month as f64;
         if step % m.steps_per_month == 0 {
             r.sales_budget = m.sales.as_ref().map_or(0, |s| s.contacts_per_month);
         }
 
         // 1. Accounts.
+        let exposing_before = r.exposing(pop);
         account_steps += pop.len() as u64;
         r.tally_seats = [0; STATES];
         r.tally_mrr = 0;
@@ -193,12 +197,16 @@ pub fn simulate_run(
             pop.sweep(State::Lapsed, &mut r, Run::step_lapsed);
         }
         pop.settle();
+        // Exposures of the accounts present during the step (the mean of
+        // its start and end), sent before the arrivals, so a cycle under a
+        // step can end within it.
+        r.expose((exposing_before + r.exposing(pop)) / 2.0);
 
         // 2. Arrivals.
         r.arrive(pop, t_months, &mut channel_signups);
 
         // 3. Books.
-        r.book_step(pop);
+        r.book_step();
         if base_step == Some(step + 1) {
             mark_base(pop, &mut r.totals);
         }

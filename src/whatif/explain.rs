@@ -42,11 +42,6 @@ fn phi(z: f64) -> f64 {
     0.5 * libm::erfc(-z / core::f64::consts::SQRT_2)
 }
 
-/// Per-step probability of a monthly probability, as the engine computes it.
-fn per_step(p: f64, steps_per_month: u32) -> f64 {
-    model::per_step(p.clamp(0.0, 1.0), steps_per_month)
-}
-
 /// The analytic figures of a scenario for given parameter values.
 #[derive(Debug, Clone)]
 pub struct Analytic {
@@ -128,41 +123,43 @@ impl Analytic {
             -v(m.pricing.conversion_elasticity),
         );
         let conv = |p: f64| (p * price_factor).min(1.0);
-        let d = per_step(v(m.free.churn_per_month), steps_per_month);
-        let c = model::free_conversion_per_step(
+        // Conversion and departure are competing risks (hazards mu_c, mu_d a
+        // month): over a step an account converts with c and converts or
+        // leaves with x; it shares for 1 / (mu_c + mu_d) months on average
+        // and converts eventually with mu_c / (mu_c + mu_d), whatever the step.
+        let (mu_c, mu_d) = model::free_hazards(
             m.free.eventual_conversion.map(|id| conv(v(id))),
             conv(v(m.free.conversion_per_month)),
-            d,
-            steps_per_month,
+            v(m.free.churn_per_month),
         );
-        let x = c + (1.0 - c) * d;
-        let free_months = if x > 0.0 { 1.0 / (x * k) } else { f64::INFINITY };
-        let eventual_conversion = if x > 0.0 { c / x } else { 0.0 };
+        let mu = mu_c + mu_d;
+        let x = -libm::expm1(-mu / k);
+        let eventual_conversion = model::first_share(mu_c, mu_d);
+        let c = x * eventual_conversion;
+        let free_months = if mu > 0.0 { 1.0 / mu } else { f64::INFINITY };
 
-        // Paying life: survival over steps of the churn by tenure month and
-        // the unrecovered failed payments at each monthly anniversary.
+        // Paying life: a customer pays a month at a time; at the end of its
+        // n-th month it cancels with the churn of that month of its life,
+        // then the next payment may fail and not be recovered. The expected
+        // months paid for, Σ S(n), is its lifetime, at any step.
         let plan = &m.plans[m.paid.entry_plan];
         let c0 = v(m.paid.churn_per_month);
         let floor = m.paid.churn_floor_per_month.map_or(c0, v);
         let halving = m.paid.churn_halving_months.map(v);
         let churn_response = model::price_response(reference, v(plan.price_per_month), v(m.pricing.churn_elasticity));
         let failure = v(m.paid.payment_failure) * (1.0 - v(m.paid.payment_recovery));
-        let (mut survive, mut paid_steps) = (1.0f64, 0.0f64);
-        for step in 1..=(1200.0 * k) as u64 {
-            let month = ((step - 1) as f64 / k).floor();
-            let cm = model::churn_at(c0, floor, halving, month);
-            survive *= 1.0 - per_step((cm * churn_response).min(1.0), steps_per_month);
-            if step % k as u64 == 0 {
-                survive *= 1.0 - failure;
-            }
-            paid_steps += survive;
+        let (mut survive, mut paid_months) = (1.0f64, 0.0f64);
+        for month in 0..1200 {
+            paid_months += survive;
+            let cm = model::churn_at(c0, floor, halving, month as f64);
+            survive *= (1.0 - (cm * churn_response).clamp(0.0, 1.0)) * (1.0 - failure);
             if survive < 1e-12 {
                 break;
             }
         }
-        // The conversion step itself is paid too. A customer still paying
-        // after a century never churns: its lifetime is unbounded.
-        let paid_months = if survive < 1e-6 { (1.0 + paid_steps) / k } else { f64::INFINITY };
+        // A customer still paying after a century never churns: its
+        // lifetime is unbounded.
+        let paid_months = if survive < 1e-6 { paid_months } else { f64::INFINITY };
 
         // The loop.
         let external =
@@ -267,7 +264,7 @@ fn expected_customers(s: &Scenario, values: &[f64], offsets: Vec<f64>, c: f64, x
     let mut pending = vec![0.0; steps + offsets.len() + 1];
     let (mut customers, mut spend) = (0.0, 0.0);
     for step in 0..steps {
-        let t = step as f64 / k;
+        let t = (step as f64 / k).floor();
         // Accounts whose first free step this is join, then the step's draws.
         active += pending[step];
         customers += active * c;
