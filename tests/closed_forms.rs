@@ -31,25 +31,36 @@ fn paid_cohort(n: u32, churn: f64, months: u32, time_step: &str, runs: u32) -> S
 
 /// Constant churn c: a paying account pays for 1/c months on average, so
 /// the realised revenue per customer is price / c, and the formula LTV,
-/// ARPA x gross margin / churn, is price x (1 - cost/price) / c.
+/// ARPA x gross margin / churn, is price x (1 - cost/price) / c. A
+/// cancellation takes effect at the end of a month paid for, so all of
+/// this holds at every step: the revenue booked is what was billed.
 #[test]
 fn constant_churn_gives_mean_lifetime_one_over_c_and_formula_ltv() {
     let (n, c, price, cost) = (2000.0, 0.1, 10.0, 2.5);
-    // 0.9^240 ~ 1e-11: every account has churned by the end.
-    let (_, sim) = run(&paid_cohort(n as u32, c, 240, "month", 40));
+    for step in ["month", "week", "day"] {
+        // 0.9^240 ~ 1e-11: every account has churned by the end.
+        let (_, sim) = run(&paid_cohort(n as u32, c, 240, step, 40));
 
-    // Months paid per account = sum over months of paying accounts / n.
-    let lifetimes: Vec<f64> = per_run_total(&sim, Monthly::PaidAccounts).iter().map(|t| t / n).collect();
-    assert_close("mean paid lifetime (months)", &lifetimes, 1.0 / c, 0.01);
+        // Months paid per account = sum over month ends of paying accounts / n.
+        let lifetimes: Vec<f64> = per_run_total(&sim, Monthly::PaidAccounts).iter().map(|t| t / n).collect();
+        assert_close(&format!("mean paid lifetime (months, {step})"), &lifetimes, 1.0 / c, 0.01);
 
-    let realised: Vec<f64> = per_run_total(&sim, Monthly::Revenue).iter().map(|r| r / n).collect();
-    assert_close("realised revenue per customer", &realised, price / c, 0.01);
+        let realised: Vec<f64> = per_run_total(&sim, Monthly::Revenue).iter().map(|r| r / n).collect();
+        assert_close(&format!("realised revenue per customer ({step})"), &realised, price / c, 0.01);
 
-    let ltv: Vec<f64> = sim.runs().iter().map(|r| r.horizon(Horizon::Ltv).unwrap()).collect();
-    assert_close("formula LTV", &ltv, price * (1.0 - cost / price) / c, 0.01);
+        let ltv: Vec<f64> = sim.runs().iter().map(|r| r.horizon(Horizon::Ltv).unwrap()).collect();
+        assert_close(&format!("formula LTV ({step})"), &ltv, price * (1.0 - cost / price) / c, 0.01);
 
-    let churn: Vec<f64> = sim.runs().iter().map(|r| r.horizon(Horizon::LogoChurnMonthly).unwrap()).collect();
-    assert_close("measured monthly churn", &churn, c, 0.01);
+        let churn: Vec<f64> = sim.runs().iter().map(|r| r.horizon(Horizon::LogoChurnMonthly).unwrap()).collect();
+        assert_close(&format!("measured monthly churn ({step})"), &churn, c, 0.01);
+
+        // Revenue booked equals the payments collected (every account has
+        // churned, so none has paid for a month not yet booked): every run,
+        // to rounding.
+        for (booked, billed) in per_run_total(&sim, Monthly::Revenue).iter().zip(per_run_total(&sim, Monthly::CashIn)) {
+            assert!((booked - billed).abs() <= 1e-9 * billed, "{step}: revenue {booked} against payments {billed}");
+        }
+    }
 }
 
 /// Rates are monthly in the scenario and converted exactly per step: with
