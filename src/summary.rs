@@ -88,6 +88,14 @@ fn step_warnings(scenario: &Scenario, sim: &Simulation) -> Vec<String> {
         duration("trial.length_months", "the trial", short(t.length_months));
     }
     duration("activation.window_months", "the activation window", short(m.activation.window_months));
+    let once_short = if m.invites.once { short(m.invites.cycle_months) } else { 0 };
+    if once_short > 0 {
+        let share =
+            if once_short == runs { "in every run".to_string() } else { format!("in {once_short} of {runs} runs") };
+        out.push(format!(
+            "invites.cycle_months is shorter than one step (a {step}) {share}, with invitations sent once: an invitee joins at the end of its inviter's step or the next, so the generations of the loop are not resolved and growth differs from the same business at finer steps. Use a finer scenario.time_step (\"week\" or \"day\")"
+        ));
+    }
     if m.free.seat_limit.is_some() && scenario.steps_per_month() == 1 {
         out.push(
             "free.seat_limit with monthly steps: a seat-limit hit is taken at the end of the month in which the seat joins, so an account shares at the active rate all that month; K and MRR can differ by 5-10% from finer steps. Use scenario.time_step = \"week\"".to_string(),

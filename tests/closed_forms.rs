@@ -79,6 +79,60 @@ fn finer_steps_keep_monthly_rates() {
     }
 }
 
+/// The textbook viral series (`invites.pattern = "once"`), as
+/// `scenarios/viral_textbook.toml` tells it: each user invites K friends
+/// once, when joining, and they join one cycle later. 10 users, K = 2, a
+/// cycle of 3 weekly steps: 10 + 20 + 40 + 80 + 160 = 310 users after 4
+/// cycles (month 3), 630 after 5 (month 4), exactly, in every run.
+#[test]
+fn invitations_sent_once_give_the_textbook_series() {
+    let s = plgsim::Scenario::from_file("scenarios/viral_textbook.toml".as_ref(), &[]).expect("valid");
+    let sim = plgsim::simulate(&s, &|| {});
+    for run in sim.runs() {
+        let invited: Vec<f64> = (0..4).map(|m| run.monthly(m, Monthly::SignupsInvite)).collect();
+        assert_eq!(invited, [20.0, 40.0, 240.0, 320.0]);
+        let users: Vec<f64> = (0..4).map(|m| run.monthly(m, Monthly::ActiveFree)).collect();
+        assert_eq!(users, [30.0, 70.0, 310.0, 630.0], "nobody leaves: every user is active");
+        assert_eq!(run.horizon(Horizon::KFactor), Some(2.0));
+    }
+}
+
+/// Sent once, with K < 1: a seed of N0 brings N0 K / (1 - K) signups in
+/// all, K = invitations x acceptance, whatever the step; the measured K is
+/// the signups caused per sender.
+#[test]
+fn invitations_sent_once_below_k_1_converge_to_the_geometric_series() {
+    let (n0, per, q) = (2000.0, 1.5, 0.5);
+    let k = per * q;
+    for step in ["month", "day"] {
+        let (_, sim) = run(&format!(
+            r#"
+            [scenario]
+            time_step = "{step}"
+            months = 36
+            runs = 40
+            seed = 3
+            [initial]
+            free_accounts = {n0}
+            [free]
+            churn_per_month = 0.2
+            [invites]
+            pattern = "once"
+            per_new_account = {per}
+            acceptance = {q}
+            cycle_months = 0.7
+            [[plans]]
+            name = "pro"
+            price_per_month = 10
+            "#
+        ));
+        let signups = per_run_total(&sim, Monthly::SignupsTotal);
+        assert_close(&format!("signups ({step})"), &signups, n0 * k / (1.0 - k), 0.01);
+        let measured: Vec<f64> = sim.runs().iter().map(|r| r.horizon(Horizon::KFactor).unwrap()).collect();
+        assert_close(&format!("K ({step})"), &measured, k, 0.01);
+    }
+}
+
 /// A one-off seed of N0 active accounts with an invitation loop of K < 1 and
 /// no market limit: every account brings K new accounts on average, so the
 /// accounts ever created total N0 / (1 - K), i.e. N0 K / (1 - K) signups.

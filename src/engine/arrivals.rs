@@ -93,6 +93,11 @@ impl Run<'_> {
             } else {
                 self.steady_free(&mut a);
             }
+            // Sent once: the initial accounts are a launch's seed users,
+            // who join at the start and send theirs then.
+            if m.invite_once > 0.0 && !self.send_once(&mut a, m.once_delay.sent_at_start()) {
+                continue;
+            }
             pop.push(a);
         }
         self.signed_up_ever = n_initial as f64;
@@ -198,7 +203,10 @@ impl Run<'_> {
         self.signed_up_ever += exposed as f64;
         arrivals.push((source::EXPOSURE, exposed));
 
-        for (src, n) in arrivals {
+        let mut next = 0;
+        while next < arrivals.len() {
+            let (src, n) = arrivals[next];
+            next += 1;
             let room = MAX_LIVE_ACCOUNTS.saturating_sub(pop.len()) as u64;
             if n > room {
                 self.capped = true;
@@ -245,8 +253,22 @@ impl Run<'_> {
                 if a.event_step as u32 == step && a.flags & flag::WILL_ACTIVATE != 0 && !self.activate(&mut a) {
                     continue;
                 }
+                if m.invite_once > 0.0 && !self.send_once(&mut a, m.once_delay) {
+                    continue;
+                }
                 self.tally(&a);
                 pop.push(a);
+            }
+            if next == arrivals.len() && m.invite_once > 0.0 {
+                // Invitations sent once by this step's arrivals whose
+                // invitees join at the end of this same step (a cycle under
+                // a step): they arrive now, after them.
+                let more = std::mem::take(&mut self.pending_invites[step as usize]);
+                if more > 0 {
+                    let more = self.market_cap(more);
+                    self.signed_up_ever += more as f64;
+                    arrivals.push((source::INVITE, more));
+                }
             }
         }
         self.update_market_share();

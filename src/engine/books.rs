@@ -67,6 +67,10 @@ pub(super) struct Totals {
     /// the ends of active lives (activated accounts that leave).
     pub(super) viral_caused: u64,
     pub(super) active_exits: u64,
+    /// `invites.pattern = "once"`: accounts that have sent theirs, and the
+    /// signups they caused (part of `viral_caused`).
+    pub(super) once_senders: u64,
+    pub(super) once_caused: u64,
     pub(super) conversions: u64,
     pub(super) channel_conversions: u64,
     pub(super) pqls: u64,
@@ -405,6 +409,14 @@ pub(super) fn horizon_figures(r: &Run, monthly: &[f64], width: usize, base: Opti
             // K = (viral signups caused per active account-month) x (active
             // months per account) = caused / exits, a ratio that does not
             // depend on whether the population grows or shrinks.
+            // Invitations sent once at joining: K is what each sender caused
+            // (`docs/metrics.md`); anything else caused (exposures) per
+            // active life on top.
+            KFactor if r.m.invite_once > 0.0 => {
+                let other = t.viral_caused - t.once_caused;
+                let other = if other == 0 { Some(0.0) } else { ratio(other as f64, t.active_exits as f64) };
+                ratio(t.once_caused as f64, t.once_senders as f64).zip(other).map(|(a, b)| a + b)
+            }
             KFactor => ratio(t.viral_caused as f64, t.active_exits as f64),
             PqlsTotal => Some(t.pqls as f64),
             PqlConversion => ratio(t.pql_conversions as f64, t.free_pqls as f64),

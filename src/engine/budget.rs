@@ -129,6 +129,7 @@ fn dominant_key(s: &Scenario) -> String {
     };
     let mut growth: Vec<ParamId> = vec![
         m.invites.per_active_seat_per_month,
+        m.invites.per_new_account,
         m.teams.internal_share,
         m.exposure.per_active_account_per_month,
         m.organic.signups_per_month,
@@ -220,6 +221,11 @@ fn estimate_with(s: &Scenario, v: &[f64], k: u32) -> Estimate {
         per_step(val(m.free.conversion_per_month) + if has_limit { val(m.limit_hit.convert) } else { 0.0 }).min(1.0);
     let keeps_leavers = val(m.free.reactivation_per_month) > 0.0 || val(m.paid.win_back_per_month) > 0.0;
     let invites = per_step(val(m.invites.per_active_seat_per_month)) * val(m.invites.acceptance);
+    // Sent once at joining: the signups an arrival (or an initial account)
+    // brings, `once_steps` later.
+    let once = if m.invites.once { val(m.invites.per_new_account) * val(m.invites.acceptance) } else { 0.0 };
+    let once_steps = (val(m.invites.cycle_months) * kf).round() as u64;
+    let mut joined: Vec<f64> = Vec::new();
     let internal = val(m.teams.internal_share);
     let seat_churn = per_step(val(m.teams.seat_churn_per_month));
     let exposure = per_step(val(m.exposure.per_active_account_per_month)) * val(m.exposure.signup_rate);
@@ -251,6 +257,14 @@ fn estimate_with(s: &Scenario, v: &[f64], k: u32) -> Estimate {
             arrivals += per_step(signups);
         }
         arrivals += active * (seats * invites * (1.0 - internal) + exposure);
+        if once > 0.0 {
+            let senders = match (step + 1).checked_sub(once_steps) {
+                Some(0) => initial,
+                Some(i) => joined.get(i as usize - 1).copied().unwrap_or(0.0),
+                None => 0.0,
+            };
+            arrivals += senders * once * (1.0 - internal);
+        }
         arrivals *= new_share;
         if let Some(size) = market {
             arrivals += organic_share * (size - ever).max(0.0);
@@ -263,6 +277,7 @@ fn estimate_with(s: &Scenario, v: &[f64], k: u32) -> Estimate {
             break;
         }
         ever += arrivals;
+        joined.push(arrivals);
         let gone = free * free_exit + paid * paid_exit;
         if keeps_leavers {
             left += gone;

@@ -31,7 +31,7 @@ use rand::Rng;
 
 use super::account::{Account, MAX_SEATS, State, flag, source};
 use super::books::{TTV_SHIFT, WITHIN_MONTHS};
-use super::model::{PoissonTable, Risks, TrialAfter, TrialStart, threshold};
+use super::model::{Delay, PoissonTable, Risks, TrialAfter, TrialStart, threshold};
 use super::run::Run;
 use crate::sampling;
 
@@ -294,16 +294,16 @@ impl Run<'_> {
         if sent == 0 {
             return 0;
         }
-        self.invite_slow(a, sent)
+        self.invite_slow(a, sent, self.m.invite_delay)
     }
 
     #[cold]
-    pub(super) fn invite_slow(&mut self, a: &mut Account, sent: u32) -> u32 {
+    pub(super) fn invite_slow(&mut self, a: &mut Account, sent: u32, delay: Delay) -> u32 {
         let m = self.m;
         a.invites_sent = a.invites_sent.saturating_add(sent.min(u16::MAX as u32) as u16);
         self.flows.invites_sent += sent as u64;
         if sent <= EXACT_TRIALS as u32 {
-            return self.invite_each(a, sent);
+            return self.invite_each(a, sent, delay);
         }
         // In aggregate: accepted ~ Binomial(sent, acceptance), internal ~
         // Binomial(accepted, internal share), new ~ Binomial(external, share
@@ -313,8 +313,8 @@ impl Run<'_> {
         let internal = self.successes(accepted, m.internal_share);
         let new = self.successes(accepted - internal, self.new_to_market);
         if new > 0 {
-            let late = self.successes(new, m.invite_delay.extra);
-            let at = (self.step + m.invite_delay.steps) as usize;
+            let late = self.successes(new, delay.extra);
+            let at = (self.step + delay.steps) as usize;
             for (at, n) in [(at, new - late), (at + 1, late)] {
                 if let Some(slot) = self.pending_invites.get_mut(at) {
                     *slot += n;
@@ -328,7 +328,7 @@ impl Run<'_> {
 
     /// [`Run::invite_slow`] one invitation at a time, for a few invitations
     /// (the same distribution; cheaper than the binomial draws).
-    pub(super) fn invite_each(&mut self, a: &mut Account, sent: u32) -> u32 {
+    pub(super) fn invite_each(&mut self, a: &mut Account, sent: u32, delay: Delay) -> u32 {
         let m = self.m;
         let mut internal = 0;
         for _ in 0..sent {
@@ -345,7 +345,7 @@ impl Run<'_> {
             if (r >> 32) >= self.new_to_market {
                 continue;
             }
-            let at = (self.step + m.invite_delay.steps + ((r & LOW) < m.invite_delay.extra) as u32) as usize;
+            let at = (self.step + delay.steps + ((r & LOW) < delay.extra) as u32) as usize;
             if at < self.pending_invites.len() {
                 self.pending_invites[at] += 1;
             }
@@ -628,7 +628,28 @@ impl Run<'_> {
     /// [`Run::invite`]); returns the accepted internal ones.
     pub(super) fn invite_mean(&mut self, a: &mut Account, mean: f64) -> u32 {
         let sent = sampling::poisson(mean, &mut self.rng).min(u32::MAX as u64) as u32;
-        if sent == 0 { 0 } else { self.invite_slow(a, sent) }
+        if sent == 0 { 0 } else { self.invite_slow(a, sent, self.m.invite_delay) }
+    }
+
+    /// `invites.pattern = "once"`: the invitations an account sends when it
+    /// joins, `invite_once` of them (the fraction as one more with that
+    /// probability), their signups `once_delay` after its joining (`delay`:
+    /// from the end of this step, or from the start for an initial
+    /// account). Accepted internal ones add seats (none while not yet
+    /// activated or blocked; a seat over the free seat limit is a limit
+    /// hit). Returns whether the account stays.
+    pub(super) fn send_once(&mut self, a: &mut Account, delay: Delay) -> bool {
+        let x = self.m.invite_once;
+        let whole = x.floor();
+        let sent = whole as u32 + self.chance(threshold(x - whole)) as u32;
+        self.totals.once_senders += 1;
+        if sent == 0 {
+            return true;
+        }
+        let caused = self.totals.viral_caused;
+        let internal = self.invite_slow(a, sent, delay);
+        self.totals.once_caused += self.totals.viral_caused - caused;
+        if internal > 0 { self.add_seats(a, internal) } else { true }
     }
 
     /// Internal invitations and seat churn, at the end of an account's step.

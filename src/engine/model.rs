@@ -343,6 +343,23 @@ impl Delay {
         let d = (months * k - 0.5).max(0.0);
         Delay { steps: d.floor() as u32, extra: threshold(d - d.floor()) }
     }
+
+    /// The delay from an account's joining (at the end of its step) to the
+    /// arrival step of what it sends then, `months` later: `months * k`
+    /// steps, the fraction as one extra step with that probability.
+    fn from_joining(months: f64, k: f64) -> Delay {
+        let d = (months * k).max(0.0);
+        Delay { steps: d.floor() as u32, extra: threshold(d - d.floor()) }
+    }
+
+    /// The same delay from the start of the run (the end of step -1): one
+    /// step less, at least 0.
+    pub fn sent_at_start(self) -> Delay {
+        match self.steps {
+            0 => Delay { steps: 0, extra: 0 },
+            n => Delay { steps: n - 1, extra: self.extra },
+        }
+    }
 }
 
 /// Per-step quantities of one run.
@@ -410,6 +427,10 @@ pub struct RunModel {
     /// Accepted invitations that join the inviter's account as a seat.
     pub internal_share: u64,
     pub invite_delay: Delay,
+    /// `invites.pattern = "once"`: the invitations each account sends when
+    /// it joins (0 otherwise), and the delay of their signups.
+    pub invite_once: f64,
+    pub once_delay: Delay,
     /// Each seat beyond the first leaves below this, per step.
     pub seat_churn: u64,
     /// Blocked accounts share at this fraction of the active rate.
@@ -626,6 +647,8 @@ impl RunModel {
             invite_acceptance: threshold(v(m.invites.acceptance)),
             internal_share: threshold(v(m.teams.internal_share)),
             invite_delay: Delay::new(v(m.invites.cycle_months), kf),
+            invite_once: if m.invites.once { v(m.invites.per_new_account) } else { 0.0 },
+            once_delay: Delay::from_joining(v(m.invites.cycle_months), kf),
             seat_churn: threshold(step_p(v(m.teams.seat_churn_per_month))),
             blocked_sharing,
             exposure_per_step: v(m.exposure.per_active_account_per_month) * v(m.exposure.signup_rate) / kf,

@@ -211,6 +211,10 @@ pub(crate) struct LimitHitSpec {
 
 #[derive(Debug, Clone)]
 pub(crate) struct InvitesSpec {
+    /// `pattern = "once"`: each account sends `per_new_account`
+    /// invitations once, when it joins, instead of a rate per seat.
+    pub once: bool,
+    pub per_new_account: ParamId,
     pub per_active_seat_per_month: ParamId,
     pub acceptance: ParamId,
     pub cycle_months: ParamId,

@@ -141,6 +141,8 @@ pub struct RawLimitHit {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawInvites {
+    pub pattern: Option<Spanned<String>>,
+    pub per_new_account: P,
     pub per_active_seat_per_month: P,
     pub acceptance: P,
     pub cycle_months: P,

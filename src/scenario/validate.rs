@@ -688,7 +688,31 @@ fn limit_hit(c: &mut Checker, l: &RawLimitHit, free: &FreeSpec) -> LimitHitSpec 
 
 /// `[invites]`.
 fn invites(c: &mut Checker, inv: &RawInvites) -> InvitesSpec {
+    let once = match inv.pattern.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+        None | Some(("continuous", _)) => false,
+        Some(("once", _)) => true,
+        Some((other, sp)) => {
+            c.problem("invites.pattern", Some(sp), format!("expected \"continuous\" or \"once\", got \"{other}\""));
+            false
+        }
+    };
+    if once && let Some(v) = &inv.per_active_seat_per_month {
+        c.problem(
+            "invites.per_active_seat_per_month",
+            Some(v.span()),
+            "invitations sent once (invites.pattern = \"once\") are set by invites.per_new_account, not per seat and month".into(),
+        );
+    }
+    if !once && let Some(v) = &inv.per_new_account {
+        c.problem(
+            "invites.per_new_account",
+            Some(v.span()),
+            "applies with invites.pattern = \"once\"; invitations sent continuously are set by invites.per_active_seat_per_month".into(),
+        );
+    }
     InvitesSpec {
+        once,
+        per_new_account: c.bounded(&inv.per_new_account, "invites.per_new_account", Domain::NonNegative, 0.0, 1000.0),
         per_active_seat_per_month: c.bounded(
             &inv.per_active_seat_per_month,
             "invites.per_active_seat_per_month",
@@ -1508,6 +1532,24 @@ mod tests {
                 problem("invites.cycle_months", 3, "expected at most 60, got 90"),
             ]
         );
+    }
+
+    #[test]
+    fn invites_sent_once() {
+        let s = valid("[invites]\npattern = \"once\"\nper_new_account = 2");
+        assert!(s.model.invites.once);
+        assert_eq!(fixed(&s, s.model.invites.per_new_account), ("invites.per_new_account", 2.0));
+        assert!(!valid("").model.invites.once);
+        assert_eq!(
+            problems("[invites]\npattern = \"twice\""),
+            vec![problem("invites.pattern", 2, "expected \"continuous\" or \"once\", got \"twice\"")]
+        );
+        let both = problems("[invites]\npattern = \"once\"\nper_active_seat_per_month = 1\nper_new_account = 2000");
+        assert_eq!(both.len(), 2);
+        assert_eq!((both[0].0.as_str(), both[0].1), ("invites.per_active_seat_per_month", 3));
+        assert_eq!(both[1], problem("invites.per_new_account", 4, "expected at most 1000, got 2000"));
+        let stray = problems("[invites]\nper_new_account = 2");
+        assert_eq!((stray[0].0.as_str(), stray[0].1), ("invites.per_new_account", 2));
     }
 
     #[test]

@@ -168,6 +168,9 @@ impl Analytic {
         let sharing_per_month = external + exposure;
         let paying = if eventual_conversion > 0.0 { eventual_conversion * paid_months } else { 0.0 };
         let kf = if sharing_per_month > 0.0 { sharing_per_month * (free_months + paying) } else { 0.0 };
+        // Invitations sent once, at joining (`invites.pattern = "once"`).
+        let once = if m.invites.once { v(m.invites.per_new_account) } else { 0.0 };
+        let kf = kf + once * v(m.invites.acceptance) * (1.0 - v(m.teams.internal_share));
 
         // Unit economics of the entry plan.
         let price = v(plan.price_per_month);
