@@ -247,6 +247,50 @@ fn exposure_signups_follow_the_rate() {
     assert_close("exposure signups in month 2", &per_run(&sim, 1, Monthly::SignupsExposure), month_2, 0.02);
 }
 
+/// Invitations and exposures have the same timing: an invitation loop
+/// (each active account sends 0.5 invitations a month, all accepted) and
+/// an exposure loop (each exposes to 0.5 people a month, all signing up)
+/// with the same cycle give the same signups in every month, within the
+/// Monte Carlo error, at monthly and weekly steps (the discrete Bass curve
+/// from either loop).
+#[test]
+fn an_invitation_loop_and_an_exposure_loop_at_the_same_rate_give_the_same_signups() {
+    for step in ["month", "week"] {
+        let lp = |section: &str| {
+            run(&format!(
+                r#"
+                [scenario]
+                time_step = "{step}"
+                months = 12
+                runs = 100
+                [initial]
+                free_accounts = 2000
+                [activation]
+                probability = 1
+                [free]
+                churn_per_month = 0.3
+                {section}
+                cycle_months = 0.7
+                {PRO}
+                "#
+            ))
+            .1
+        };
+        let invites = lp("[invites]\nper_active_seat_per_month = 0.5\nacceptance = 1");
+        let exposure = lp("[exposure]\nper_active_account_per_month = 0.5\nsignup_rate = 1");
+        for t in 0..12 {
+            let (a, sa) = mean_se(&per_run(&invites, t, Monthly::SignupsInvite));
+            let (b, sb) = mean_se(&per_run(&exposure, t, Monthly::SignupsExposure));
+            let tol = Z * (sa * sa + sb * sb).sqrt();
+            assert!(
+                (a - b).abs() <= tol,
+                "{step} steps, month {}: invitations {a:.1}, exposures {b:.1} (tolerance {tol:.1})",
+                t + 1
+            );
+        }
+    }
+}
+
 /// A referral bonus raises the referrer's free limit, so fewer accounts
 /// stay blocked.
 #[test]

@@ -451,6 +451,23 @@ pub(super) fn horizon_figures(r: &Run, monthly: &[f64], width: usize, base: Opti
     Horizon::ALL.iter().map(|&h| figure(h)).collect()
 }
 
+/// The mean over a step of a count that is `start` at its start and `end`
+/// at its end, changing exponentially between (accounts leaving at a
+/// constant hazard): the logarithmic mean (start - end) / ln(start / end),
+/// exact for that case, where the mean of the two ends overstates a
+/// shrinking count (by 1.2% a month at a free churn of 30%). With a zero
+/// end it is the mean of the two.
+pub(super) fn mean_over_step(start: f64, end: f64) -> f64 {
+    if start <= 0.0 || end <= 0.0 {
+        return (start + end) / 2.0;
+    }
+    let d = start - end;
+    if d.abs() <= 1e-9 * start {
+        return (start + end) / 2.0;
+    }
+    d / libm::log(start / end)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::run::testing::{MINIMAL, account, model, run};

@@ -34,7 +34,7 @@
 //! in MRR, every month.
 
 use super::account::{STATES, State};
-use super::books::{Flows, TTV_SHIFT, Totals, horizon_figures, mark_base};
+use super::books::{Flows, TTV_SHIFT, Totals, horizon_figures, mark_base, mean_over_step};
 use super::model::RunModel;
 use super::population::Workspace;
 use crate::rng::SimRng;
@@ -197,10 +197,11 @@ pub fn simulate_run(
             pop.sweep(State::Lapsed, &mut r, Run::step_lapsed);
         }
         pop.settle();
-        // Exposures of the accounts present during the step (the mean of
-        // its start and end), sent before the arrivals, so a cycle under a
-        // step can end within it.
-        r.expose((exposing_before + r.exposing(pop)) / 2.0);
+        // Exposures of the accounts present during the step (the mean over
+        // the step of a count that changes exponentially from its start to
+        // its end), sent before the arrivals, so a cycle under a step can
+        // end within it.
+        r.expose(mean_over_step(exposing_before, r.exposing(pop)));
 
         // 2. Arrivals.
         r.arrive(pop, t_months, &mut channel_signups);
