@@ -38,6 +38,7 @@ const KEY_FIGURES: &[Horizon] = &[
     Horizon::PaidAccountsFinal,
     Horizon::SignupsTotal,
     Horizon::FreeToPaidConversion,
+    Horizon::EventualConversion,
     Horizon::ActivationRate,
     Horizon::KFactor,
     Horizon::RevenueTotal,
@@ -176,7 +177,28 @@ fn key_figures(h: &mut String, s: &Summary) {
             format::opt(st.p90(), u)
         );
     }
-    h.push_str("</div>\n</section>\n");
+    h.push_str("</div>\n");
+    conversion_note(h, s);
+    h.push_str("</section>\n");
+}
+
+/// Why the two conversion figures differ, with the run's own values.
+fn conversion_note(h: &mut String, s: &Summary) {
+    let p50 = |f: Horizon| format::opt(s.horizon(f).p50(), Unit::Share);
+    let _ = writeln!(
+        h,
+        "<p class=\"note\" id=\"conversion-note\">Two conversion figures, two questions. \
+         <strong>Free-to-paid conversion within the horizon</strong> (P50 {}) is the share of all the \
+         horizon's signups that were paying by its end: signups that never activated count, accounts still \
+         free at the end count as not converted (many will convert later), and the latest signups have had \
+         little time. <strong>Eventual conversion (ended free lives)</strong> (P50 {}) follows the activated \
+         signups whose free life ended within the horizon and gives the share of them that ended it by \
+         paying rather than leaving: the figure comparable to <code>free.eventual_conversion</code> (with \
+         limit hits, trials or sales, their conversions come on top). <code>docs/metrics.md</code> gives \
+         both estimators.</p>",
+        p50(Horizon::FreeToPaidConversion),
+        p50(Horizon::EventualConversion)
+    );
 }
 
 fn figure_table(h: &mut String, s: &Summary, figures: &[Horizon]) {
