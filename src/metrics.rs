@@ -354,8 +354,10 @@ impl Horizon {
             | CostToServeFreeTotal
             | CostToServeFreePerConversion
             | CashFlowTotal => Unit::Money,
-            ActivationRate | FreeToPaidConversion | EventualConversion | Conversion30d | Conversion90d | Conversion365d | PqlConversion
-            | TrialConversion | LogoChurnMonthly | GrossMargin | Nrr12m | Grr12m => Unit::Share,
+            ActivationRate | FreeToPaidConversion | EventualConversion | Conversion30d | Conversion90d
+            | Conversion365d | PqlConversion | TrialConversion | LogoChurnMonthly | GrossMargin | Nrr12m | Grr12m => {
+                Unit::Share
+            }
             PaidAccountsFinal | PaidSeatsFinal | SignupsTotal | SignupsConverted | FunnelActivated | FunnelLimitHit
             | FunnelPql | FunnelPaying | PqlsTotal | TrialStartsTotal => Unit::Count,
             KFactor | LtvToCac => Unit::Ratio,

@@ -80,11 +80,7 @@ impl Funnel {
             stages.push(FunnelStage { metric, label, short, accounts, of_previous, of_signups });
         }
         let paying_any_path = mean(Horizon::SignupsConverted).unwrap_or(0.0);
-        Funnel {
-            stages,
-            paying_any_path,
-            paying_any_path_of_signups: crate::metrics::ratio(paying_any_path, signups),
-        }
+        Funnel { stages, paying_any_path, paying_any_path_of_signups: crate::metrics::ratio(paying_any_path, signups) }
     }
 }
 
@@ -161,7 +157,8 @@ fn step_warnings(scenario: &Scenario, sim: &Simulation) -> Vec<String> {
 
 impl Summary {
     pub fn new(scenario: &Scenario, sim: &Simulation) -> Summary {
-        let horizon: Vec<(Horizon, Stat)> = Horizon::ALL.iter().map(|&h| (h, Stat::of(sim.runs.iter().map(|r| r.horizon(h))))).collect();
+        let horizon: Vec<(Horizon, Stat)> =
+            Horizon::ALL.iter().map(|&h| (h, Stat::of(sim.runs.iter().map(|r| r.horizon(h))))).collect();
         let monthly = (0..sim.months as usize)
             .map(|month| {
                 (0..sim.monthly_names.len()).map(|m| Stat::of(sim.column_values(month, m).map(Some))).collect()

@@ -11,8 +11,13 @@ use plgsim::summary::Summary;
 use plgsim::{Scenario, output, simulate};
 
 /// The funnel's stages, top down; `None` where the scenario lacks one.
-const STAGES: [Horizon; 5] =
-    [Horizon::SignupsTotal, Horizon::FunnelActivated, Horizon::FunnelLimitHit, Horizon::FunnelPql, Horizon::FunnelPaying];
+const STAGES: [Horizon; 5] = [
+    Horizon::SignupsTotal,
+    Horizon::FunnelActivated,
+    Horizon::FunnelLimitHit,
+    Horizon::FunnelPql,
+    Horizon::FunnelPaying,
+];
 
 /// Per run: each stage at most the stage above it, the funnel's paying
 /// accounts among the signups that became paying, and the free-to-paid

@@ -77,8 +77,11 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
                 format::opt(r.output_at_p90, u),
                 format::value(r.swing, u),
                 r.rank_correlation.map_or("n/a".into(), sensitivity::rho_text),
-                r.rank_correlation_interval
-                    .map_or("n/a".into(), |(lo, hi)| format!("{} .. {}", sensitivity::rho_text(lo), sensitivity::rho_text(hi)))
+                r.rank_correlation_interval.map_or("n/a".into(), |(lo, hi)| format!(
+                    "{} .. {}",
+                    sensitivity::rho_text(lo),
+                    sensitivity::rho_text(hi)
+                ))
             );
         }
         outln!("\nResults in {}/", out_dir.display());

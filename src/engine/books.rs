@@ -440,10 +440,9 @@ pub(super) fn horizon_figures(r: &Run, monthly: &[f64], width: usize, base: Opti
             ActivationRate => ratio(t.matured_activated as f64, t.matured_signups as f64),
             MedianTimeToValueDays => histogram_median(&r.ttv_days, r.days_per_ttv_unit),
             FreeToPaidConversion => ratio(t.converted_signups as f64, t.signups as f64),
-            EventualConversion => ratio(
-                t.free_life_conversions as f64,
-                (t.free_life_conversions + t.free_life_departures) as f64,
-            ),
+            EventualConversion => {
+                ratio(t.free_life_conversions as f64, (t.free_life_conversions + t.free_life_departures) as f64)
+            }
             SignupsConverted => Some(t.converted_signups as f64),
             FunnelActivated => Some(t.funnel[0] as f64),
             FunnelLimitHit => r.m.has_free_limit().then_some(t.funnel[1] as f64),

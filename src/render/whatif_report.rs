@@ -339,7 +339,11 @@ pub fn sensitivity_html(s: &Sensitivity, charts: &[RenderedChart]) -> String {
             format::opt(r.output_at_p90, u),
             format::value(r.swing, u),
             r.rank_correlation.map_or("n/a".into(), rho_text),
-            r.rank_correlation_interval.map_or("n/a".into(), |(lo, hi)| format!("{} to {}", rho_text(lo), rho_text(hi)))
+            r.rank_correlation_interval.map_or("n/a".into(), |(lo, hi)| format!(
+                "{} to {}",
+                rho_text(lo),
+                rho_text(hi)
+            ))
         );
     }
     h.push_str("</tbody>\n</table></div>\n</section>\n");
