@@ -68,7 +68,7 @@ monthly! {
     FreeSeats = "free_seats", Stock;
     /// Seats of paying accounts, at month end.
     PaidSeats = "paid_seats", Stock;
-    /// First limit hits of free accounts (usage or seats).
+    /// Limit hits of free accounts (usage or seats; reaching a limit raised by a referral bonus, or again after a return from dormancy, is a new hit: the funnel counts accounts, `funnel_limit_hit`).
     LimitHits = "limit_hits", Flow;
     /// Accounts newly marked product-qualified leads.
     Pqls = "pqls", Flow;
@@ -188,8 +188,19 @@ horizon! {
         "activated / signups, over the signups whose activation window closed within the horizon";
     MedianTimeToValueDays = "median_time_to_value_days", "Median time to value",
         "median days from signup to activation, over the accounts that activated";
-    FreeToPaidConversion = "free_to_paid_conversion", "Free-to-paid conversion",
-        "signups of the horizon that became paying by its end / signups";
+    FreeToPaidConversion = "free_to_paid_conversion", "Free-to-paid conversion within the horizon",
+        "signups of the horizon that became paying by its end / signups (accounts still free at the end count as not converted)";
+    EventualConversion = "eventual_conversion", "Eventual conversion (ended free lives)",
+        "activated signups whose free life ended within the horizon: conversions / (conversions + free departures); comparable to free.eventual_conversion";
+    SignupsConverted = "signups_converted", "Signups that became paying",
+        "signups of the horizon that became paying by its end, by any path";
+    FunnelActivated = "funnel_activated", "Funnel: activated", "signups of the horizon that activated by its end";
+    FunnelLimitHit = "funnel_limit_hit", "Funnel: hit the free limit",
+        "of funnel_activated, those that then hit a free limit (undefined without a free limit)";
+    FunnelPql = "funnel_pql", "Funnel: product-qualified leads",
+        "of the stage before (funnel_limit_hit, or funnel_activated without a limit), those then marked PQLs while not paying (undefined without PQL signals)";
+    FunnelPaying = "funnel_paying", "Funnel: became paying",
+        "of the funnel's last stage before (funnel_pql, funnel_limit_hit or funnel_activated), those that then became paying";
     Conversion30d = "conversion_30d", "Conversion within 30 days",
         "signups paying within 30 days / signups with 30 days left in the horizon";
     Conversion90d = "conversion_90d", "Conversion within 90 days",
@@ -343,9 +354,12 @@ impl Horizon {
             | CostToServeFreeTotal
             | CostToServeFreePerConversion
             | CashFlowTotal => Unit::Money,
-            ActivationRate | FreeToPaidConversion | Conversion30d | Conversion90d | Conversion365d | PqlConversion
-            | TrialConversion | LogoChurnMonthly | GrossMargin | Nrr12m | Grr12m => Unit::Share,
-            PaidAccountsFinal | PaidSeatsFinal | SignupsTotal | PqlsTotal | TrialStartsTotal => Unit::Count,
+            ActivationRate | FreeToPaidConversion | EventualConversion | Conversion30d | Conversion90d
+            | Conversion365d | PqlConversion | TrialConversion | LogoChurnMonthly | GrossMargin | Nrr12m | Grr12m => {
+                Unit::Share
+            }
+            PaidAccountsFinal | PaidSeatsFinal | SignupsTotal | SignupsConverted | FunnelActivated | FunnelLimitHit
+            | FunnelPql | FunnelPaying | PqlsTotal | TrialStartsTotal => Unit::Count,
             KFactor | LtvToCac => Unit::Ratio,
             CacPaybackMonths | BreakEvenMonth => Unit::Months,
             MedianTimeToValueDays => Unit::Days,

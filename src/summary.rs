@@ -22,7 +22,66 @@ pub struct Summary {
     /// Uncertain parameters and the statistics of their sampled values.
     pub uncertain: Vec<(ParamSpec, Stat)>,
     pub cohorts: CohortTable,
+    pub funnel: Funnel,
     pub warnings: Vec<String>,
+}
+
+/// One stage of the run's funnel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunnelStage {
+    /// The horizon figure that counts it.
+    pub metric: Horizon,
+    /// As the chart shows it ("Hit the free limit").
+    pub label: &'static str,
+    /// As a rate refers to it ("limit hits" in "72% of limit hits").
+    pub short: &'static str,
+    /// Accounts at the stage, mean per run.
+    pub accounts: f64,
+    /// Accounts / accounts at the stage before (`None` for the first stage).
+    pub of_previous: Option<f64>,
+    /// Accounts / signups.
+    pub of_signups: Option<f64>,
+}
+
+/// The funnel of the horizon's signups, each stage a subset of the one
+/// before, account by account: signed up, activated, hit the free limit
+/// (with a free limit), became a PQL while free (with PQL signals), became
+/// paying (`docs/metrics.md`, "Funnel"). Counts are means per run, and the
+/// shares are ratios of those means, which are pooled over runs (every
+/// stage is defined in every run, so a ratio of means is a ratio of sums).
+/// Beside it, the signups that became paying by any path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Funnel {
+    pub stages: Vec<FunnelStage>,
+    /// Signups of the horizon that became paying by any path
+    /// (`signups_converted`), mean per run, and their share of the signups
+    /// pooled over runs.
+    pub paying_any_path: f64,
+    pub paying_any_path_of_signups: Option<f64>,
+}
+
+impl Funnel {
+    fn new(horizon: &[(Horizon, Stat)]) -> Funnel {
+        let mean = |h: Horizon| horizon[h as usize].1.mean;
+        let mut stages: Vec<FunnelStage> = Vec::new();
+        let names = [
+            (Horizon::SignupsTotal, "Signed up", "signups"),
+            (Horizon::FunnelActivated, "Activated", "activated"),
+            (Horizon::FunnelLimitHit, "Hit the free limit", "limit hits"),
+            (Horizon::FunnelPql, "Became a PQL", "these PQLs"),
+            (Horizon::FunnelPaying, "Became paying", "paying"),
+        ];
+        let signups = mean(Horizon::SignupsTotal).unwrap_or(0.0);
+        for (metric, label, short) in names {
+            // A stage the scenario does not have is undefined in every run.
+            let Some(accounts) = mean(metric) else { continue };
+            let of_previous = stages.last().and_then(|p| crate::metrics::ratio(accounts, p.accounts));
+            let of_signups = crate::metrics::ratio(accounts, signups);
+            stages.push(FunnelStage { metric, label, short, accounts, of_previous, of_signups });
+        }
+        let paying_any_path = mean(Horizon::SignupsConverted).unwrap_or(0.0);
+        Funnel { stages, paying_any_path, paying_any_path_of_signups: crate::metrics::ratio(paying_any_path, signups) }
+    }
 }
 
 /// Signup cohorts pooled over runs: for the accounts that signed up in month
@@ -106,7 +165,8 @@ fn step_warnings(scenario: &Scenario, sim: &Simulation) -> Vec<String> {
 
 impl Summary {
     pub fn new(scenario: &Scenario, sim: &Simulation) -> Summary {
-        let horizon = Horizon::ALL.iter().map(|&h| (h, Stat::of(sim.runs.iter().map(|r| r.horizon(h))))).collect();
+        let horizon: Vec<(Horizon, Stat)> =
+            Horizon::ALL.iter().map(|&h| (h, Stat::of(sim.runs.iter().map(|r| r.horizon(h))))).collect();
         let monthly = (0..sim.months as usize)
             .map(|month| {
                 (0..sim.monthly_names.len()).map(|m| Stat::of(sim.column_values(month, m).map(Some))).collect()
@@ -117,6 +177,7 @@ impl Summary {
             .map(|(id, spec)| (spec.clone(), Stat::of(sim.runs.iter().map(|r| Some(r.params[id.0])))))
             .collect();
         let cohorts = CohortTable::new(sim);
+        let funnel = Funnel::new(&horizon);
         let mut warnings = Vec::new();
         let capped = sim.capped_runs();
         if capped > 0 {
@@ -147,6 +208,7 @@ impl Summary {
             monthly,
             uncertain,
             cohorts,
+            funnel,
             warnings,
         }
     }

@@ -60,18 +60,34 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
             result.seed,
             format::opt(result.base_output, u)
         );
-        outln!("{:<60} {:>12} {:>12} {:>12} {:>9}", "parameter (P10 .. P90)", "at P10", "at P90", "swing", "rank rho");
+        outln!(
+            "{:<60} {:>12} {:>12} {:>12} {:>9} {:>15}",
+            "parameter (P10 .. P90)",
+            "at P10",
+            "at P90",
+            "swing",
+            "rank rho",
+            "95% interval"
+        );
         for r in &result.rows {
             outln!(
-                "{:<60} {:>12} {:>12} {:>12} {:>9}",
+                "{:<60} {:>12} {:>12} {:>12} {:>9} {:>15}",
                 format!("{} ({} .. {})", r.key, sig(r.p10), sig(r.p90)),
                 format::opt(r.output_at_p10, u),
                 format::opt(r.output_at_p90, u),
                 format::value(r.swing, u),
-                r.rank_correlation.map_or("n/a".into(), |x| format!("{x:.2}"))
+                r.rank_correlation.map_or("n/a".into(), sensitivity::rho_text),
+                r.rank_correlation_interval.map_or("n/a".into(), |(lo, hi)| format!(
+                    "{} .. {}",
+                    sensitivity::rho_text(lo),
+                    sensitivity::rho_text(hi)
+                ))
             );
         }
         outln!("\nResults in {}/", out_dir.display());
+    }
+    for w in &result.warnings {
+        errln!("warning: {}", format::terminal_safe(w));
     }
     Ok(())
 }

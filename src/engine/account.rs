@@ -55,6 +55,26 @@ pub mod flag {
     pub const HIT: u8 = 128;
 }
 
+/// Bits of [`Account::reached`]: the stages of the run report's funnel an
+/// account signed up within the horizon has reached, each set only when the
+/// stage before it is (so the stages nest, account by account), and the end
+/// of its free life for the eventual conversion (`docs/metrics.md`,
+/// "Funnel" and "Eventual conversion"). Initial accounts reach none.
+pub mod reached {
+    /// Activated within the horizon.
+    pub const ACTIVATED: u8 = 1;
+    /// Activated, then hit a free limit (its first limit hit).
+    pub const LIMIT_HIT: u8 = 2;
+    /// At the stage before (limit hit, or activated without limits), then
+    /// marked a PQL while not paying.
+    pub const PQL: u8 = 4;
+    /// At the last stage before paying, then became paying.
+    pub const PAYING: u8 = 8;
+    /// Activated, then its free life ended (a first conversion or a free
+    /// departure), counted once.
+    pub const LEFT_FREE: u8 = 16;
+}
+
 /// One account (a paying workspace), 32 bytes.
 #[derive(Debug, Clone, Copy)]
 pub struct Account {
@@ -84,6 +104,8 @@ pub struct Account {
     pub plan: u8,
     pub source: u8,
     pub flags: u8,
+    /// Funnel stages reached ([`reached`]), in the record's spare bytes.
+    pub reached: u8,
 }
 
 // The record stays at 32 bytes: two accounts to a 64-byte cache line.

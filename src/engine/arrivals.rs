@@ -58,6 +58,7 @@ impl Run<'_> {
             plan: 0,
             source,
             flags,
+            reached: 0,
         }
     }
 

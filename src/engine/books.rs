@@ -9,7 +9,7 @@
 //! matches over [`Monthly`] and [`Horizon`]: a metric without a value does
 //! not compile. The KPI formulas are those of [`kpi`].
 
-use super::account::{Account, State, flag, source};
+use super::account::{Account, State, flag, reached, source};
 use super::population::Population;
 use super::run::Run;
 use crate::metrics::{Horizon, Monthly, kpi, ratio};
@@ -62,6 +62,13 @@ pub(super) struct Totals {
     pub(super) matured_signups: u64,
     pub(super) matured_activated: u64,
     pub(super) converted_signups: u64,
+    /// Signups of the horizon at each stage of the funnel after signing up
+    /// ([`FUNNEL_STAGES`]), each account counted once ([`reached`] bits).
+    pub(super) funnel: [u64; FUNNEL_STAGES.len()],
+    /// Activated signups of the horizon whose free life ended within it:
+    /// by a first conversion, by a departure (dormant or gone).
+    pub(super) free_life_conversions: u64,
+    pub(super) free_life_departures: u64,
     /// Viral signups caused (counted when the invitation is accepted or the
     /// exposure happens, so none is lost to the end of the horizon), and
     /// the ends of active lives (activated accounts that leave).
@@ -98,6 +105,12 @@ pub(super) struct Totals {
     pub(super) base_mrr: u64,
 }
 
+/// The funnel's stages after the signup, in order: the [`reached`] bit of
+/// each, the bit an account must have to enter it is the one before (the
+/// PQL and paying stages skip a stage the scenario does not have:
+/// `RunModel::before_pql`, `RunModel::before_paying`).
+pub(super) const FUNNEL_STAGES: [u8; 4] = [reached::ACTIVATED, reached::LIMIT_HIT, reached::PQL, reached::PAYING];
+
 /// Windows of the cohort conversion figures, in months (30, 90, 365 days).
 /// An account's mechanics start the step after its signup step, so
 /// "within w months" means within the w x k steps that follow it; a signup
@@ -124,6 +137,34 @@ impl Run<'_> {
         if a.source != source::INITIAL {
             let cell = self.cohort_cell(a);
             self.cohort_departures[cell] += 1;
+        }
+    }
+
+    /// Moves a signup of the horizon into funnel stage `stage` (a
+    /// [`FUNNEL_STAGES`] bit) if it has reached `before` and not yet
+    /// `stage`: each account enters each stage once, and only from the
+    /// stage before, so the stages nest account by account.
+    #[inline]
+    pub(super) fn reach(&mut self, a: &mut Account, before: u8, stage: u8) {
+        if a.source != source::INITIAL && a.reached & before == before && a.reached & stage == 0 {
+            a.reached |= stage;
+            let i = FUNNEL_STAGES.iter().position(|&s| s == stage).expect("a funnel stage");
+            self.totals.funnel[i] += 1;
+        }
+    }
+
+    /// The end of an activated horizon signup's free life, counted once for
+    /// the eventual conversion: `converted` (a first conversion) or a
+    /// departure.
+    #[inline]
+    pub(super) fn end_free_life(&mut self, a: &mut Account, converted: bool) {
+        if a.source != source::INITIAL && a.reached & (reached::ACTIVATED | reached::LEFT_FREE) == reached::ACTIVATED {
+            a.reached |= reached::LEFT_FREE;
+            if converted {
+                self.totals.free_life_conversions += 1;
+            } else {
+                self.totals.free_life_departures += 1;
+            }
         }
     }
 
@@ -403,6 +444,14 @@ pub(super) fn horizon_figures(r: &Run, monthly: &[f64], width: usize, base: Opti
             ActivationRate => ratio(t.matured_activated as f64, t.matured_signups as f64),
             MedianTimeToValueDays => histogram_median(&r.ttv_days, r.days_per_ttv_unit),
             FreeToPaidConversion => ratio(t.converted_signups as f64, t.signups as f64),
+            EventualConversion => {
+                ratio(t.free_life_conversions as f64, (t.free_life_conversions + t.free_life_departures) as f64)
+            }
+            SignupsConverted => Some(t.converted_signups as f64),
+            FunnelActivated => Some(t.funnel[0] as f64),
+            FunnelLimitHit => r.m.has_free_limit().then_some(t.funnel[1] as f64),
+            FunnelPql => r.m.pql.is_some().then_some(t.funnel[2] as f64),
+            FunnelPaying => Some(t.funnel[3] as f64),
             Conversion30d => ratio(t.converted_within[0] as f64, t.eligible_within[0] as f64),
             Conversion90d => ratio(t.converted_within[1] as f64, t.eligible_within[1] as f64),
             Conversion365d => ratio(t.converted_within[2] as f64, t.eligible_within[2] as f64),
@@ -531,6 +580,9 @@ mod tests {
         Horizon::PaidAccountsFinal,
         Horizon::PaidSeatsFinal,
         Horizon::SignupsTotal,
+        Horizon::SignupsConverted,
+        Horizon::FunnelActivated,
+        Horizon::FunnelPaying,
         Horizon::PqlsTotal,
         Horizon::TrialStartsTotal,
         Horizon::RevenueTotal,
@@ -560,6 +612,7 @@ mod tests {
         (t.converted_within, t.eligible_within) = ([2, 4, 8], [90, 80, 40]);
         (t.viral_caused, t.active_exits, t.conversions, t.channel_conversions) = (30, 60, 10, 4);
         (t.pqls, t.free_pqls, t.pql_conversions, t.trial_starts, t.trial_conversions) = (5, 5, 2, 6, 3);
+        (t.free_life_conversions, t.free_life_departures) = (3, 27);
         (t.paid_at_risk, t.churned_paid, t.paid_month_ends, t.mrr_month_ends) = (500, 10, 50.0, 500.0);
         (t.revenue, t.cost_paid, t.payment_fees, t.marketing_spend, t.sales_cost) = (500.0, 50.0, 15.0, 300.0, 100.0);
         t.base_mrr = 10_000;
@@ -574,8 +627,12 @@ mod tests {
         }
         let h = horizon_figures(&r, &monthly, width, Some((11_000, 9_000)));
         for &f in Horizon::ALL {
-            assert!(h[f as usize].is_some(), "{}", f.name());
+            // The scenario has no free limit and no PQL signals: those
+            // funnel stages are undefined, whatever was counted.
+            let stage_it_lacks = matches!(f, Horizon::FunnelLimitHit | Horizon::FunnelPql);
+            assert_eq!(h[f as usize].is_some(), !stage_it_lacks, "{}", f.name());
         }
+        assert_eq!(h[Horizon::EventualConversion as usize], Some(0.1));
         assert_eq!(h[Horizon::Nrr12m as usize], Some(1.1));
         assert_eq!(h[Horizon::Grr12m as usize], Some(0.9));
         assert_eq!(h[Horizon::BreakEvenMonth as usize], Some(m.months as f64));

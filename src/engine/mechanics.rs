@@ -29,7 +29,7 @@
 
 use rand::Rng;
 
-use super::account::{Account, MAX_SEATS, State, flag, source};
+use super::account::{Account, MAX_SEATS, State, flag, reached, source};
 use super::books::{TTV_SHIFT, WITHIN_MONTHS};
 use super::model::{Delay, PoissonTable, Risks, TrialAfter, TrialStart, threshold};
 use super::run::Run;
@@ -56,6 +56,7 @@ impl Run<'_> {
         let m = self.m;
         a.flags |= flag::ACTIVATED;
         self.flows.activated += 1;
+        self.reach(a, 0, reached::ACTIVATED);
         if (a.signup_step as u32 + m.window_steps) <= m.steps {
             // Among the signups whose window closes within the horizon (the
             // others' long times to value are cut off): the activation rate,
@@ -75,6 +76,7 @@ impl Run<'_> {
         {
             self.flows.churned_free += 1;
             self.totals.active_exits += 1;
+            self.end_free_life(a, false);
             self.leave(a);
             return false;
         }
@@ -148,6 +150,10 @@ impl Run<'_> {
         if a.source >= source::CHANNEL {
             self.totals.channel_conversions += 1;
         }
+        if a.flags & flag::CONVERTED == 0 {
+            self.reach(a, m.before_paying(), reached::PAYING);
+        }
+        self.end_free_life(a, true);
         a.flags |= flag::CONVERTED;
         self.pay(a);
     }
@@ -187,6 +193,7 @@ impl Run<'_> {
     pub(super) fn go_dormant(&mut self, a: &mut Account) -> bool {
         self.flows.churned_free += 1;
         self.totals.active_exits += 1;
+        self.end_free_life(a, false);
         self.leave(a);
         if self.m.keeps_dormant() {
             a.state = State::Dormant;
@@ -246,6 +253,7 @@ impl Run<'_> {
             self.totals.pqls += 1;
             if a.state != State::Paid {
                 self.totals.free_pqls += 1;
+                self.reach(a, self.m.before_pql(), reached::PQL);
             }
         }
     }
@@ -470,6 +478,11 @@ impl Run<'_> {
         let m = self.m;
         self.flows.limit_hits += 1;
         a.flags |= flag::HIT;
+        self.reach(a, reached::ACTIVATED, reached::LIMIT_HIT);
+        if a.flags & flag::PQL != 0 {
+            // A PQL by another signal before its limit hit, while free.
+            self.reach(a, m.before_pql(), reached::PQL);
+        }
         self.check_pql(a);
         let early = a.flags & flag::ACTIVATED == 0;
         let (convert, leave) = if early {
@@ -742,6 +755,7 @@ impl Run<'_> {
     pub(super) fn go_dormant_from_trial(&mut self, a: &mut Account) -> bool {
         self.flows.churned_free += 1;
         self.totals.active_exits += 1;
+        self.end_free_life(a, false);
         self.leave(a);
         false
     }

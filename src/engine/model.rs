@@ -681,6 +681,27 @@ impl RunModel {
         (self.organic_signups_per_month * libm::pow(1.0 + self.organic_growth_per_month, t_months)).min(MAX_ACCOUNTS)
     }
 
+    /// Whether the free plan has a limit, so the funnel has a limit-hit
+    /// stage.
+    pub fn has_free_limit(&self) -> bool {
+        self.usage_limit.is_finite() || self.seat_limit < u16::MAX
+    }
+
+    /// The funnel stage an account must have reached to enter the PQL
+    /// stage: the limit hit, or the activation when the plan has no limit.
+    pub(super) fn before_pql(&self) -> u8 {
+        use super::account::reached;
+        if self.has_free_limit() { reached::LIMIT_HIT } else { reached::ACTIVATED }
+    }
+
+    /// The funnel stage an account must have reached to enter the paying
+    /// stage: the PQL stage when the scenario names PQL signals, else the
+    /// one before it.
+    pub(super) fn before_paying(&self) -> u8 {
+        use super::account::reached;
+        if self.pql.is_some() { reached::PQL } else { self.before_pql() }
+    }
+
     /// Whether dormant free accounts can come back (else they need not be kept).
     pub fn keeps_dormant(&self) -> bool {
         self.reactivation > 0

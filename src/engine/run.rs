@@ -267,6 +267,7 @@ pub(super) mod testing {
             plan: 0,
             source: super::super::account::source::ORGANIC,
             flags: 0,
+            reached: 0,
         }
     }
 

@@ -24,8 +24,31 @@ struct SummaryDoc<'a> {
     metrics: Keyed<StatDoc>,
     /// By key path.
     uncertain_parameters: Keyed<ParamDoc>,
+    funnel: FunnelDoc,
     warnings: &'a [String],
 }
+
+/// The run report's funnel (`Summary::funnel`), as the chart shows it.
+#[derive(Serialize)]
+struct FunnelDoc {
+    definition: &'static str,
+    stages: Vec<StageDoc>,
+    paying_any_path: StageDoc,
+}
+
+#[derive(Serialize)]
+struct StageDoc {
+    /// The horizon figure that counts the stage.
+    metric: &'static str,
+    /// Mean per run.
+    accounts: Option<f64>,
+    of_previous: Option<f64>,
+    of_signups: Option<f64>,
+}
+
+const FUNNEL_DEFINITION: &str = "signups of the horizon, each counted once at each stage it reached, each stage a \
+subset of the one before; accounts: mean per run of the stage's metric; of_previous, of_signups: ratios of those \
+means (pooled over runs). paying_any_path: signups that became paying by any path (signups_converted)";
 
 /// A figure's mean, percentiles (`p5` ... `p95`) and defined runs.
 #[derive(Serialize)]
@@ -74,6 +97,26 @@ pub fn summary_json(summary: &Summary) -> Vec<u8> {
             .iter()
             .map(|(spec, s)| (spec.key.clone(), ParamDoc { stat: StatDoc::of(s), distribution: spec.dist.describe() }))
             .collect(),
+        funnel: FunnelDoc {
+            definition: FUNNEL_DEFINITION,
+            stages: summary
+                .funnel
+                .stages
+                .iter()
+                .map(|s| StageDoc {
+                    metric: s.metric.name(),
+                    accounts: finite(Some(s.accounts)),
+                    of_previous: finite(s.of_previous),
+                    of_signups: finite(s.of_signups),
+                })
+                .collect(),
+            paying_any_path: StageDoc {
+                metric: Horizon::SignupsConverted.name(),
+                accounts: finite(Some(summary.funnel.paying_any_path)),
+                of_previous: None,
+                of_signups: finite(summary.funnel.paying_any_path_of_signups),
+            },
+        },
         warnings: &summary.warnings,
     })
 }

@@ -20,6 +20,8 @@ pub fn sensitivity_csv(s: &Sensitivity) -> Vec<u8> {
         "output_at_p90",
         "swing",
         "rank_correlation",
+        "rank_correlation_ci95_low",
+        "rank_correlation_ci95_high",
     ]);
     for (i, r) in s.rows.iter().enumerate() {
         w.row([
@@ -33,6 +35,8 @@ pub fn sensitivity_csv(s: &Sensitivity) -> Vec<u8> {
             cell(r.output_at_p90),
             cell(Some(r.swing)),
             cell(r.rank_correlation),
+            cell(r.rank_correlation_interval.map(|i| i.0)),
+            cell(r.rank_correlation_interval.map(|i| i.1)),
         ]);
     }
     w.into_bytes()
@@ -48,8 +52,12 @@ struct SensitivityDoc<'a> {
     plgsim_version: &'static str,
     method: &'static str,
     output_at_medians: Option<f64>,
+    /// The runs the rank correlations are computed over.
+    correlation_runs: usize,
     /// By influence, largest swing first.
     parameters: Vec<RowDoc<'a>>,
+    /// Where the runs are too few to rank.
+    warnings: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -62,11 +70,15 @@ struct RowDoc<'a> {
     output_at_p90: Option<f64>,
     swing: Option<f64>,
     rank_correlation: Option<f64>,
+    rank_correlation_ci95_low: Option<f64>,
+    rank_correlation_ci95_high: Option<f64>,
 }
 
 const METHOD: &str = "tornado: mean output with one parameter at its P10 then P90, the other uncertain parameters \
 at their medians, same seed for every variant; rank_correlation: Spearman's rho between sampled values and the \
-output across the runs of the scenario as written";
+output across the runs of the scenario as written (correlation_runs), with its 95% interval by Fisher's z with the \
+rank-correlation variance 1.06 / (n - 3) of Fieller, Hartley and Pearson (1957): tanh(atanh(rho) -+ 1.96 sqrt(1.06 / \
+(n - 3))); warnings: an interval that holds 0, and tornado neighbours whose intervals overlap or rank them the other way";
 
 /// `summary.json`: the method, the output at the medians, and every
 /// parameter's percentiles, tornado outputs and rank correlation.
@@ -79,6 +91,7 @@ pub fn sensitivity_json(s: &Sensitivity) -> Vec<u8> {
         plgsim_version: env!("CARGO_PKG_VERSION"),
         method: METHOD,
         output_at_medians: finite(s.base_output),
+        correlation_runs: s.correlation_runs,
         parameters: s
             .rows
             .iter()
@@ -91,7 +104,10 @@ pub fn sensitivity_json(s: &Sensitivity) -> Vec<u8> {
                 output_at_p90: finite(r.output_at_p90),
                 swing: finite(Some(r.swing)),
                 rank_correlation: finite(r.rank_correlation),
+                rank_correlation_ci95_low: finite(r.rank_correlation_interval.map(|i| i.0)),
+                rank_correlation_ci95_high: finite(r.rank_correlation_interval.map(|i| i.1)),
             })
             .collect(),
+        warnings: &s.warnings,
     })
 }

@@ -79,6 +79,7 @@ nav a { color: var(--accent); margin-right: 18px; text-decoration: none; }
 .card .name { color: var(--muted); font-size: 0.95em; }
 .card .p50 { font-size: 2em; font-weight: 700; line-height: 1.25; font-variant-numeric: tabular-nums; }
 .card .range { color: var(--muted); font-size: 0.9em; font-variant-numeric: tabular-nums; }
+.card .beside { margin-top: 6px; padding-top: 6px; border-top: 1px solid var(--line); font-size: 0.9em; font-variant-numeric: tabular-nums; }
 figure { margin: 28px 0 36px; break-inside: avoid; }
 figure svg { display: block; width: 100%; height: auto; border: 1px solid var(--line); border-radius: 6px; }
 figcaption { color: var(--muted); margin-top: 8px; max-width: 70em; }
@@ -165,18 +166,46 @@ fn key_figures(h: &mut String, s: &Summary) {
         let st = s.horizon(f);
         let u = f.unit();
         let (name, def) = (f.label(), f.definition());
-        let _ = writeln!(
+        let _ = write!(
             h,
             "<div class=\"card\" title=\"{}\"><div class=\"name\">{}</div>\
-             <div class=\"p50\">{}</div><div class=\"range\">P10 {} &ndash; P90 {}</div></div>",
+             <div class=\"p50\">{}</div><div class=\"range\">P10 {} &ndash; P90 {}</div>",
             escape(def),
             escape(name),
             format::opt(st.p50(), u),
             format::opt(st.p10(), u),
             format::opt(st.p90(), u)
         );
+        if f == Horizon::FreeToPaidConversion {
+            // The figure comparable to the eventual-conversion input, beside it.
+            let e = Horizon::EventualConversion;
+            let st = s.horizon(e);
+            let _ = write!(
+                h,
+                "<div class=\"beside\" title=\"{}\">{}: <strong>{}</strong> (P10 {} &ndash; P90 {})</div>",
+                escape(e.definition()),
+                escape(e.label()),
+                format::opt(st.p50(), Unit::Share),
+                format::opt(st.p10(), Unit::Share),
+                format::opt(st.p90(), Unit::Share)
+            );
+        }
+        h.push_str("</div>\n");
     }
-    h.push_str("</div>\n</section>\n");
+    h.push_str("</div>\n");
+    conversion_note(h);
+    h.push_str("</section>\n");
+}
+
+/// Why the two conversion figures differ.
+fn conversion_note(h: &mut String) {
+    h.push_str(
+        "<p class=\"note\" id=\"conversion-note\">The <strong>free-to-paid conversion within the horizon</strong> \
+         counts every signup of the horizon, the ones still free at its end (many to convert later) and the latest \
+         as not converted; the <strong>eventual conversion</strong> follows the activated signups whose free life \
+         ended, by paying or by leaving, and is the figure comparable to <code>free.eventual_conversion</code> \
+         (<code>docs/metrics.md</code>).</p>\n",
+    );
 }
 
 fn figure_table(h: &mut String, s: &Summary, figures: &[Horizon]) {

@@ -15,7 +15,7 @@ use crate::format;
 use crate::metrics::{Horizon, Unit};
 use crate::whatif::Difference;
 use crate::whatif::compare::Comparison;
-use crate::whatif::sensitivity::Sensitivity;
+use crate::whatif::sensitivity::{Sensitivity, rho_text};
 use crate::whatif::sweep::{self, Sweep};
 
 /// Sweeps with more points list only the baseline and the best ones in the
@@ -310,6 +310,7 @@ pub fn sensitivity_html(s: &Sensitivity, charts: &[RenderedChart]) -> String {
         escape(s.metric.definition()),
         format::opt(s.base_output, u)
     );
+    warning_list(&mut h, &s.warnings);
     for c in charts {
         figure(&mut h, c);
     }
@@ -318,15 +319,18 @@ pub fn sensitivity_html(s: &Sensitivity, charts: &[RenderedChart]) -> String {
          <em>At P10</em> and <em>at P90</em>: the mean output with that input at its P10 or P90 and every other \
          uncertain input at its median, all variants with the same random numbers. <em>Rank ρ</em>: \
          Spearman's rank correlation between the input's sampled values and the output across the runs of the scenario as \
-         written (all inputs varying together).</p>\n<div class=\"wide\"><table>\n<thead><tr><th>Input</th><th class=\"num\">P10</th>\
+         written (all inputs varying together), with its 95% interval: Fisher's z transformation with the rank-correlation \
+         variance 1.06 / (n &minus; 3) of Fieller, Hartley and Pearson (1957), over n runs.</p>\n\
+         <div class=\"wide\"><table>\n<thead><tr><th>Input</th><th class=\"num\">P10</th>\
          <th class=\"num\">P50</th><th class=\"num\">P90</th><th class=\"num\">At P10</th><th class=\"num\">At P90</th>\
-         <th class=\"num\">Swing</th><th class=\"num\">Rank ρ</th></tr></thead>\n<tbody>\n",
+         <th class=\"num\">Swing</th><th class=\"num\">Rank ρ</th><th class=\"num\">95% interval</th></tr></thead>\n<tbody>\n",
     );
     for r in &s.rows {
         let _ = writeln!(
             h,
             "<tr><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td></tr>",
             escape(&r.key),
             format::number(r.p10),
             format::number(r.p50),
@@ -334,7 +338,12 @@ pub fn sensitivity_html(s: &Sensitivity, charts: &[RenderedChart]) -> String {
             format::opt(r.output_at_p10, u),
             format::opt(r.output_at_p90, u),
             format::value(r.swing, u),
-            r.rank_correlation.map_or("n/a".into(), |x| format!("{x:.2}"))
+            r.rank_correlation.map_or("n/a".into(), rho_text),
+            r.rank_correlation_interval.map_or("n/a".into(), |(lo, hi)| format!(
+                "{} to {}",
+                rho_text(lo),
+                rho_text(hi)
+            ))
         );
     }
     h.push_str("</tbody>\n</table></div>\n</section>\n");

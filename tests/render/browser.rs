@@ -19,7 +19,9 @@ use plgsim::{Scenario, simulate};
 use super::{SCENARIO, decode_png, dominant_share};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
-const WINDOW: (u32, u32) = (1280, 2400);
+// Tall enough for the first charts that draw in solid chart blue (the
+// funnel), wherever the key figures above them end.
+const WINDOW: (u32, u32) = (1280, 3200);
 const TIME_LIMIT: Duration = Duration::from_secs(120);
 
 #[test]

@@ -51,7 +51,11 @@ fn a_one_parameter_sweep_draws_each_metric_against_the_parameter() {
         "sweep_revenue_total",
         &["Revenue by free.usage_limit", "Revenue ($)", "Median", "P10 to P90", "Mean", "Baseline 3", "mean $"],
     );
-    assert_labels(&files, "sweep_free_to_paid_conversion", &["Free-to-paid conversion (%)", "free.usage_limit"]);
+    assert_labels(
+        &files,
+        "sweep_free_to_paid_conversion",
+        &["Free-to-paid conversion within the horizon (%)", "free.usage_limit"],
+    );
 }
 
 #[test]
@@ -111,7 +115,7 @@ fn a_comparison_draws_mrr_by_scenario_and_the_figures_side_by_side() {
             "Shorter & dearer",
             "MRR ($)",
             "Signups",
-            "Free-to-paid conversion (%)",
+            "Free-to-paid conversion within the horizon (%)",
             "reference",
             "Δ ",
             "vs the first scenario",

@@ -9,9 +9,9 @@ use crate::format;
 use crate::metrics::Horizon;
 use crate::render::canvas::{
     self, Chart, DrawResult, Mark,
-    palette::{BLUE, GRID, INK, MUTED, ORANGE},
+    palette::{BLUE, GREY, GRID, INK, MUTED, ORANGE},
 };
-use crate::whatif::sensitivity::Sensitivity;
+use crate::whatif::sensitivity::{Sensitivity, rho_text};
 
 /// Most bars drawn; the parameters with the smallest swings beyond it are
 /// left out (and counted in the subtitle).
@@ -32,6 +32,10 @@ pub struct TornadoBar {
     pub at_p10: Option<f64>,
     pub at_p90: Option<f64>,
     pub swing: f64,
+    /// Spearman's rho with the output across the runs as written, and its
+    /// 95% interval (the right-hand panel).
+    pub rank_correlation: Option<f64>,
+    pub interval: Option<(f64, f64)>,
 }
 
 /// Which end of an input's range a piece of bar comes from.
@@ -107,6 +111,8 @@ pub struct Tornado {
     pub bars: Vec<TornadoBar>,
     /// Inputs left out beyond [`MAX_BARS`].
     pub hidden: usize,
+    /// Whether the runs are too few to rank (the analysis has warnings).
+    pub unranked: bool,
 }
 
 impl Tornado {
@@ -121,12 +127,27 @@ impl Tornado {
                 at_p10: r.output_at_p10,
                 at_p90: r.output_at_p90,
                 swing: r.swing,
+                rank_correlation: r.rank_correlation,
+                interval: r.rank_correlation_interval,
             })
             .collect();
         bars.sort_by(|a, b| b.swing.total_cmp(&a.swing).then(a.key.cmp(&b.key)));
         let hidden = bars.len().saturating_sub(MAX_BARS);
         bars.truncate(MAX_BARS);
-        Tornado { metric: s.metric, runs: s.runs, seed: s.seed, base: s.base_output, bars, hidden }
+        Tornado {
+            metric: s.metric,
+            runs: s.runs,
+            seed: s.seed,
+            base: s.base_output,
+            bars,
+            hidden,
+            unranked: !s.warnings.is_empty(),
+        }
+    }
+
+    /// Whether the right-hand panel of rank correlations is drawn.
+    pub fn has_correlations(&self) -> bool {
+        self.bars.iter().any(|b| b.rank_correlation.is_some())
     }
 
     /// Where the bars split: the output at the medians, or, if that is
@@ -168,7 +189,8 @@ impl Chart for Tornado {
 
     fn caption(&self) -> String {
         format!(
-            "Each bar is one uncertain input, largest effect on top. Its blue end is the mean {label} with that input at its P10, its orange end with the input at its P90, every other uncertain input held at its median; the input's P10 and P90 are printed at those ends. The vertical line is the mean {label} with every input at its median. All variants use the same random numbers. {name}: {}.",
+            "Each bar is one uncertain input, largest effect on top. Its blue end is the mean {label} with that input at its P10, its orange end with the input at its P90, every other uncertain input held at its median; the input's P10 and P90 are printed at those ends. The vertical line is the mean {label} with every input at its median. All variants use the same random numbers. On the right, each input's Spearman rank correlation with {label} across the runs of the scenario as written (all inputs varying together), with its 95% interval (Fisher z, variance 1.06 / (runs - 3)); a hollow grey dot is a correlation whose interval holds 0.{} {name}: {}.",
+            if self.unranked { " The runs are too few to rank some inputs: see the warnings." } else { "" },
             self.metric.definition(),
             label = in_sentence(self.metric.label()),
             name = self.metric.label(),
@@ -199,6 +221,14 @@ impl Chart for Tornado {
         if self.bars.is_empty() {
             return Ok(());
         }
+        // The rank correlations' panel takes the right quarter.
+        let (area, side) = if self.has_correlations() {
+            let (w, _) = area.dim_in_pixel();
+            let (main, side) = area.split_horizontally((w * 73 / 100) as i32);
+            (main, Some(side))
+        } else {
+            (area, None)
+        };
 
         // The key column: as wide as the longest key, at most 40% of the chart.
         let key_style = canvas::text(16, INK);
@@ -294,6 +324,68 @@ impl Chart for Tornado {
                 root.draw_text(&l.text, &value_style.pos(Pos::new(h, VPos::Center)), (ex + dx, ey))?;
             }
         }
+        if let Some(side) = side {
+            self.draw_correlations(&side)?;
+        }
+        Ok(())
+    }
+}
+
+impl Tornado {
+    /// The right-hand panel: each input's rank correlation (a dot) and its
+    /// 95% interval (a bar with caps), on the rows of the tornado, around
+    /// a line at 0. A correlation whose interval holds 0 is a hollow grey dot.
+    fn draw_correlations<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        let n = self.bars.len();
+        // The same vertical layout as the tornado, so the rows line up.
+        let mut chart = ChartBuilder::on(area)
+            .margin_left(4)
+            .margin_right(24)
+            .margin_bottom(8)
+            .margin_top(6)
+            .x_label_area_size(52)
+            .build_cartesian_2d(-1.0..1.0, -0.5..n as f64 - 0.5)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .light_line_style(WHITE)
+            .bold_line_style(GRID)
+            .axis_style(MUTED)
+            .x_labels(5)
+            .y_labels(0)
+            .x_label_formatter(&|x| format!("{x:.1}"))
+            .x_desc("Rank correlation ρ, 95% interval")
+            .label_style(canvas::tick_style())
+            .axis_desc_style(canvas::desc_style())
+            .draw()?;
+        chart.draw_series(DashedLineSeries::new([(0.0, -0.5), (0.0, n as f64 - 0.5)], 6, 4, INK.stroke_width(1)))?;
+        let row = |i: usize| (n - 1 - i) as f64;
+        // Caps 7 pixels either side of the row, at most 18% of a row.
+        let row_px = chart.plotting_area().dim_in_pixel().1 as f64 / n as f64;
+        let cap = 0.18f64.min(7.0 / row_px.max(1.0));
+        let value_style = canvas::text(13, INK).pos(Pos::new(HPos::Center, VPos::Bottom));
+        for (i, b) in self.bars.iter().enumerate() {
+            let y = row(i);
+            let unsure = b.interval.is_some_and(|(lo, hi)| lo <= 0.0 && hi >= 0.0);
+            if let Some((lo, hi)) = b.interval {
+                let style = MUTED.stroke_width(2);
+                chart.draw_series(LineSeries::new([(lo, y), (hi, y)], style))?;
+                for x in [lo, hi] {
+                    chart.draw_series(LineSeries::new([(x, y - cap), (x, y + cap)], style))?;
+                }
+            }
+            if let Some(rho) = b.rank_correlation {
+                let dot = if unsure {
+                    Circle::new((rho, y), 6, GREY.stroke_width(2))
+                } else {
+                    Circle::new((rho, y), 6, INK.filled())
+                };
+                chart.draw_series(std::iter::once(dot))?;
+                let (px, py) = chart.backend_coord(&(rho, y));
+                let (bx, by) = area.get_base_pixel();
+                area.draw_text(&rho_text(rho), &value_style, (px - bx, py - by - 10))?;
+            }
+        }
         Ok(())
     }
 }
@@ -317,6 +409,7 @@ mod tests {
             output_at_p90: hi,
             swing,
             rank_correlation: None,
+            rank_correlation_interval: None,
         }
     }
 
@@ -328,6 +421,8 @@ mod tests {
             seed: 42,
             base_output: Some(100.0),
             rows,
+            correlation_runs: 100,
+            warnings: Vec::new(),
         }
     }
 
@@ -367,6 +462,8 @@ mod tests {
             at_p10: Some(104.0),
             at_p90: Some(120.0),
             swing: 16.0,
+            rank_correlation: None,
+            interval: None,
         };
         assert_eq!(
             bar.end_labels(100.0),
@@ -379,7 +476,16 @@ mod tests {
 
     #[test]
     fn an_undefined_end_has_no_piece_and_no_label() {
-        let bar = TornadoBar { key: "k".into(), p10: 1.0, p90: 2.0, at_p10: None, at_p90: Some(90.0), swing: 0.0 };
+        let bar = TornadoBar {
+            key: "k".into(),
+            p10: 1.0,
+            p90: 2.0,
+            at_p10: None,
+            at_p90: Some(90.0),
+            swing: 0.0,
+            rank_correlation: None,
+            interval: None,
+        };
         assert_eq!(bar.segments(100.0), [Segment { from: 100.0, to: 90.0, end: End::P90 }]);
         assert_eq!(bar.end_labels(100.0), [EndLabel { x: 90.0, left: true, text: "2".into() }]);
     }
