@@ -41,6 +41,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod calendar;
 pub mod engine;
 pub mod format;
 pub mod metrics;

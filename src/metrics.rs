@@ -142,6 +142,8 @@ monthly! {
     GrossProfit = "gross_profit", Flow;
     /// cash_in - cost_to_serve - marketing_spend - sales_cost - payment_fees - fixed_costs.
     CashFlow = "cash_flow", Flow;
+    /// Starting cash (`finance.starting_cash`, else 0) + the cash flows so far.
+    CashBalance = "cash_balance", Stock;
 }
 
 macro_rules! horizon {
@@ -236,6 +238,10 @@ horizon! {
         "cost to serve free users / new paying accounts";
     CashFlowTotal = "cash_flow_total", "Cash flow", "payments collected - all costs, over the horizon";
     BreakEvenMonth = "break_even_month", "Break-even month", "first month whose cash flow is zero or more";
+    CashBalanceMin = "cash_balance_min", "Lowest cash balance",
+        "the lowest cash balance of the horizon, the opening one included";
+    RunwayMonths = "runway_months", "Runway",
+        "months until the cash balance first goes below zero (cash flows spread evenly over a month); null when it never does or without a starting cash";
 }
 
 /// The names of the monthly metrics of a scenario with these channels, in
@@ -322,6 +328,33 @@ pub enum Unit {
     Days,
 }
 
+impl Monthly {
+    /// How the metric reads: money, or a count (of accounts, seats, events).
+    pub fn unit(self) -> Unit {
+        use Monthly::*;
+        match self {
+            Mrr | Arr | NewMrr | ExpansionMrr | ContractionMrr | ChurnedMrr | ReactivationMrr | NetNewMrr | Arpa
+            | Revenue | CashIn | MarketingSpend | SalesCost | PaymentFees | FixedCosts | CostToServeFree
+            | CostToServePaid | CostToServe | GrossProfit | CashFlow | CashBalance => Unit::Money,
+            SignupsTotal | SignupsOrganic | SignupsPaid | SignupsInvite | SignupsExposure | Activated | Abandoned
+            | SignedUp | ActiveFree | Blocked | Trial | PaidAccounts | Dormant | FreeSeats | PaidSeats | LimitHits
+            | Pqls | TrialStarts | TrialConversions | SalesContacts | SalesConversions | Conversions | Upgrades
+            | ChurnedFree | ReactivatedFree | ChurnedPaid | InvoluntaryChurn | WonBack | InvitesSent
+            | InvitesAccepted | SeatsAdded | SeatsRemoved => Unit::Count,
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Monthly> {
+        Self::ALL.iter().copied().find(|m| m.name() == name)
+    }
+}
+
+/// The unit of the monthly column `name` (a [`Monthly`] metric, or a
+/// channel's signups, a count).
+pub fn monthly_unit(name: &str) -> Unit {
+    Monthly::from_name(name).map_or(Unit::Count, Monthly::unit)
+}
+
 impl Horizon {
     /// Whether more is better (for marking the best point of a sweep).
     pub fn higher_is_better(self) -> bool {
@@ -353,7 +386,8 @@ impl Horizon {
             | LtvRealized
             | CostToServeFreeTotal
             | CostToServeFreePerConversion
-            | CashFlowTotal => Unit::Money,
+            | CashFlowTotal
+            | CashBalanceMin => Unit::Money,
             ActivationRate | FreeToPaidConversion | EventualConversion | Conversion30d | Conversion90d
             | Conversion365d | PqlConversion | TrialConversion | LogoChurnMonthly | GrossMargin | Nrr12m | Grr12m => {
                 Unit::Share
@@ -361,7 +395,7 @@ impl Horizon {
             PaidAccountsFinal | PaidSeatsFinal | SignupsTotal | SignupsConverted | FunnelActivated | FunnelLimitHit
             | FunnelPql | FunnelPaying | PqlsTotal | TrialStartsTotal => Unit::Count,
             KFactor | LtvToCac => Unit::Ratio,
-            CacPaybackMonths | BreakEvenMonth => Unit::Months,
+            CacPaybackMonths | BreakEvenMonth | RunwayMonths => Unit::Months,
             MedianTimeToValueDays => Unit::Days,
         }
     }

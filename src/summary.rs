@@ -1,6 +1,7 @@
 //! Statistics of a simulation, ready for the exporters: horizon figures and
 //! monthly series with their mean and percentiles across runs.
 
+use crate::calendar::YearMonth;
 use crate::engine::Simulation;
 use crate::metrics::Horizon;
 use crate::scenario::{ParamSpec, Scenario};
@@ -17,8 +18,18 @@ pub struct Summary {
     pub time_step: &'static str,
     pub horizon: Vec<(Horizon, Stat)>,
     pub monthly_names: Vec<String>,
-    /// `[month][metric]`.
+    /// `[month][metric]`, months 1 to T.
     pub monthly: Vec<Vec<Stat>>,
+    /// Month 0, the opening state, by metric.
+    pub opening: Vec<Stat>,
+    /// The calendar month of month 1 (`scenario.start`).
+    pub start: Option<YearMonth>,
+    /// `finance.starting_cash`, when the scenario gives one (its mean over
+    /// the runs, if uncertain).
+    pub starting_cash: Option<f64>,
+    /// The share of runs whose cash balance went below zero within the
+    /// horizon (`None` without a starting cash).
+    pub out_of_cash_probability: Option<f64>,
     /// Uncertain parameters and the statistics of their sampled values.
     pub uncertain: Vec<(ParamSpec, Stat)>,
     pub cohorts: CohortTable,
@@ -172,6 +183,17 @@ impl Summary {
                 (0..sim.monthly_names.len()).map(|m| Stat::of(sim.column_values(month, m).map(Some))).collect()
             })
             .collect();
+        let opening =
+            (0..sim.monthly_names.len()).map(|m| Stat::of(sim.runs.iter().map(|r| Some(r.opening_row()[m])))).collect();
+        let starting_cash = scenario.has_starting_cash().then(|| {
+            Stat::of(sim.runs.iter().map(|r| Some(r.opening_row()[crate::metrics::Monthly::CashBalance as usize])))
+                .mean
+                .unwrap_or(0.0)
+        });
+        let out_of_cash_probability = scenario.has_starting_cash().then(|| {
+            let out = sim.runs.iter().filter(|r| r.horizon(Horizon::RunwayMonths).is_some()).count();
+            out as f64 / sim.runs.len().max(1) as f64
+        });
         let uncertain = scenario
             .uncertain_params()
             .map(|(id, spec)| (spec.clone(), Stat::of(sim.runs.iter().map(|r| Some(r.params[id.0])))))
@@ -206,6 +228,10 @@ impl Summary {
             horizon,
             monthly_names: sim.monthly_names.clone(),
             monthly,
+            opening,
+            start: scenario.start(),
+            starting_cash,
+            out_of_cash_probability,
             uncertain,
             cohorts,
             funnel,
@@ -215,6 +241,18 @@ impl Summary {
 
     pub fn horizon(&self, h: Horizon) -> &Stat {
         &self.horizon[h as usize].1
+    }
+
+    /// The calendar month of horizon month `m` (0: the opening state), when
+    /// the scenario has a start.
+    pub fn date(&self, m: u32) -> Option<YearMonth> {
+        self.start.and_then(|s| s.of_horizon_month(m))
+    }
+
+    /// The statistics of every monthly metric in month `m` (0: the opening
+    /// state, then 1 to T).
+    pub fn month(&self, m: usize) -> &[Stat] {
+        if m == 0 { &self.opening } else { &self.monthly[m - 1] }
     }
 
     /// The monthly statistics of the metric called `name`.

@@ -61,7 +61,7 @@ fn write_tiny(dir: &Path) -> std::path::PathBuf {
     path
 }
 
-const FILES: [&str; 3] = ["summary.json", "monthly.csv", "runs.csv"];
+const FILES: [&str; 6] = ["summary.json", "monthly.csv", "monthly_wide.csv", "runs.csv", "results.xlsx", "paths.csv"];
 
 #[test]
 fn same_seed_gives_identical_files_at_any_thread_count() {
@@ -71,7 +71,8 @@ fn same_seed_gives_identical_files_at_any_thread_count() {
     for threads in ["1", "2", "5"] {
         let out = dir.path().join(format!("out{threads}"));
         plgsim()
-            .args(["run", scenario.to_str().unwrap(), "--quiet", "--threads", threads, "--out"])
+            .args(["run", scenario.to_str().unwrap(), "--quiet", "--threads", threads, "--paths", "mrr,paid_accounts"])
+            .arg("--out")
             .arg(&out)
             .assert()
             .success();

@@ -281,10 +281,15 @@ proptest! {
             let (mut arrived, mut left) = (initial, 0.0);
             // Money is kept in cents per account.
             let mut prev_mrr = p.init_paid as f64 * (p.price * 100.0).round() / 100.0;
+            // The cash balance carries the cash flows, exactly, from month 0.
+            let mut cash = r.opening_row()[Monthly::CashBalance as usize];
+            prop_assert_eq!(cash, 0.0);
             for t in 0..sim.months() as usize {
+                cash += row(t, Monthly::CashFlow);
+                prop_assert_eq!(row(t, Monthly::CashBalance), cash, "month {}", t);
                 for (i, x) in r.month_row(t).iter().enumerate() {
                     prop_assert!(x.is_finite(), "{} is not finite in month {t}", sim.monthly_names()[i]);
-                    if !["net_new_mrr", "cash_flow", "gross_profit"].contains(&sim.monthly_names()[i].as_str()) {
+                    if !["net_new_mrr", "cash_flow", "gross_profit", "cash_balance"].contains(&sim.monthly_names()[i].as_str()) {
                         prop_assert!(*x >= 0.0, "{} = {x} in month {t}", sim.monthly_names()[i]);
                     }
                 }

@@ -146,7 +146,10 @@ fn rerunning_into_its_own_folder_replaces_it_whole() {
     plgsim().arg("run").arg(&s).args(["--quiet", "--out"]).arg(&out).assert().success();
     assert!(out.join(plgsim::output::MARKER).is_file() && out.join("report.html").is_file());
     plgsim().arg("run").arg(&s).args(["--quiet", "--no-charts", "--out"]).arg(&out).assert().success();
-    assert_eq!(listing(&out), [".plgsim", "monthly.csv", "runs.csv", "summary.json"]);
+    assert_eq!(
+        listing(&out),
+        [".plgsim", "monthly.csv", "monthly_wide.csv", "results.xlsx", "runs.csv", "summary.json"]
+    );
     assert_eq!(listing(root.path()), ["results", "s.toml"]);
 }
 

@@ -43,6 +43,10 @@ pub fn run(args: CompareArgs) -> Result<(), CliError> {
     let mut files = vec![
         OutputFile::new("compare.csv", output::compare_csv(&cmp)),
         OutputFile::new("summary.json", output::compare_json(&cmp)),
+        OutputFile::new(
+            "results.xlsx",
+            output::compare_xlsx(&cmp).map_err(|e| anyhow::anyhow!("cannot build results.xlsx: {e}"))?,
+        ),
     ];
     if !args.common.no_charts {
         files.extend(render::render_compare(&cmp));

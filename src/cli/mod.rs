@@ -30,7 +30,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Simulate a scenario and write summary.json, monthly.csv, runs.csv, charts/ and report.html.
+    /// Simulate a scenario and write summary.json, monthly.csv, monthly_wide.csv, runs.csv,
+    /// results.xlsx, charts/ and report.html (and paths.csv with --paths).
     Run(run::RunArgs),
     /// Sweep one or two parameters over a grid, with common random numbers.
     Sweep(sweep::SweepArgs),

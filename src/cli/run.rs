@@ -15,6 +15,10 @@ use super::{CliError, Common, check_out, load, out_dir, pool, progress};
 pub struct RunArgs {
     /// The scenario file (TOML).
     scenario: PathBuf,
+    /// Also write every run's monthly values of these monthly metrics
+    /// (e.g. --paths mrr,cash_balance) to paths.csv (paths.csv.gz when large).
+    #[arg(long, value_name = "METRIC[,METRIC...]", value_delimiter = ',')]
+    paths: Vec<String>,
     #[command(flatten)]
     common: Common,
 }
@@ -22,6 +26,7 @@ pub struct RunArgs {
 pub fn run(args: RunArgs) -> Result<(), CliError> {
     let ovr = args.common.overrides()?;
     let scenario = load(&args.scenario, &ovr)?;
+    let paths = path_columns(&scenario, &args.paths)?;
     let pool = pool(args.common.threads, &[&scenario])?;
     let out_dir = out_dir(&args.common.out, &args.scenario, "");
     check_out(&out_dir)?;
@@ -36,8 +41,17 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     let mut files = vec![
         OutputFile::new("summary.json", output::summary_json(&summary)),
         OutputFile::new("monthly.csv", output::monthly_csv(&summary)),
+        OutputFile::new("monthly_wide.csv", output::monthly_wide_csv(&summary)),
         OutputFile::new("runs.csv", output::runs_csv(&scenario, &sim)),
+        OutputFile::new(
+            "results.xlsx",
+            output::results_xlsx(&scenario, &summary, &sim)
+                .map_err(|e| anyhow::anyhow!("cannot build results.xlsx: {e}"))?,
+        ),
     ];
+    if !paths.is_empty() {
+        files.push(output::paths_file(&sim, scenario.start(), &paths));
+    }
     if !args.common.no_charts {
         files.extend(render::render(&scenario, &summary, &sim));
     }
@@ -61,6 +75,38 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The monthly columns `--paths` names, in the order given (each once).
+fn path_columns(scenario: &plgsim::Scenario, names: &[String]) -> Result<Vec<usize>, CliError> {
+    let channels: Vec<String> = scenario.channel_names().map(String::from).collect();
+    let all = plgsim::metrics::monthly_names(&channels);
+    let mut columns = Vec::new();
+    for name in names {
+        let name = name.trim();
+        let Some(c) = all.iter().position(|n| n == name) else {
+            return Err(CliError::Usage(format!(
+                "--paths: unknown monthly metric `{}`, expected one of {}",
+                format::terminal_safe(name),
+                all.join(", ")
+            )));
+        };
+        if !columns.contains(&c) {
+            columns.push(c);
+        }
+    }
+    let rows = scenario.runs() as u64 * (scenario.months() as u64 + 1) * columns.len() as u64;
+    if rows > output::MAX_PATH_ROWS {
+        return Err(CliError::Usage(format!(
+            "--paths: {} runs x {} months x {} metrics is {rows} rows, more than the {} paths.csv may hold: \
+             ask for fewer metrics, runs (--runs) or months",
+            scenario.runs(),
+            scenario.months() + 1,
+            columns.len(),
+            output::MAX_PATH_ROWS
+        )));
+    }
+    Ok(columns)
+}
+
 /// The short summary on stdout.
 fn print_table(s: &Summary) -> Result<(), CliError> {
     outln!("{}: {} runs, {} months, seed {}", s.scenario, s.runs, s.months, s.seed);
@@ -74,6 +120,14 @@ fn print_table(s: &Summary) -> Result<(), CliError> {
             format::opt(st.p50(), u),
             format::opt(st.p90(), u),
             format::opt(st.mean, u)
+        );
+    }
+    if let (Some(cash), Some(p)) = (s.starting_cash, s.out_of_cash_probability) {
+        outln!(
+            "starting cash {}: {} of runs run out of cash within {} months",
+            format::opt(Some(cash), plgsim::metrics::Unit::Money),
+            format::opt(Some(p), plgsim::metrics::Unit::Share),
+            s.months
         );
     }
     Ok(())

@@ -45,6 +45,10 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
     let mut files = vec![
         OutputFile::new("sensitivity.csv", output::sensitivity_csv(&result)),
         OutputFile::new("summary.json", output::sensitivity_json(&result)),
+        OutputFile::new(
+            "results.xlsx",
+            output::sensitivity_xlsx(&result).map_err(|e| anyhow::anyhow!("cannot build results.xlsx: {e}"))?,
+        ),
     ];
     if !args.common.no_charts {
         files.extend(render::render_sensitivity(&result));

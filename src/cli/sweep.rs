@@ -76,6 +76,10 @@ pub fn run(args: SweepArgs) -> Result<(), CliError> {
     let mut files = vec![
         OutputFile::new("sweep.csv", output::sweep_csv(&sweep)),
         OutputFile::new("summary.json", output::sweep_json(&sweep)),
+        OutputFile::new(
+            "results.xlsx",
+            output::sweep_xlsx(&sweep).map_err(|e| anyhow::anyhow!("cannot build results.xlsx: {e}"))?,
+        ),
     ];
     if !args.common.no_charts {
         files.extend(render::render_sweep(&sweep));

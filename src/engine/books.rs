@@ -258,14 +258,22 @@ impl Run<'_> {
     pub(super) fn close_month(&mut self, pop: &Population, row: &mut [f64], channel_signups: &mut [u64]) {
         let f = std::mem::take(&mut self.flows);
         let (free_seats, _, paid_seats) = self.seats();
-        let end =
-            MonthEnd { f: &f, pop, dormant_uncounted: self.dormant_uncounted, free_seats, paid_seats, mrr: self.mrr() };
+        let end = MonthEnd {
+            f: &f,
+            pop,
+            dormant_uncounted: self.dormant_uncounted,
+            free_seats,
+            paid_seats,
+            mrr: self.mrr(),
+            cash_before: self.cash_balance,
+        };
         for &metric in Monthly::ALL {
             row[metric as usize] = end.value(metric);
         }
         for (ci, n) in channel_signups.iter_mut().enumerate() {
             row[Monthly::COUNT + ci] = std::mem::take(n) as f64;
         }
+        self.cash_balance = row[Monthly::CashBalance as usize];
         let t = &mut self.totals;
         t.revenue += f.revenue;
         t.cost_paid += f.cost_paid;
@@ -290,6 +298,8 @@ struct MonthEnd<'a> {
     paid_seats: u64,
     /// MRR in dollars.
     mrr: f64,
+    /// The cash balance at the end of the month before.
+    cash_before: f64,
 }
 
 impl MonthEnd<'_> {
@@ -369,8 +379,58 @@ impl MonthEnd<'_> {
             CostToServe => self.cost(),
             GrossProfit => f.revenue - f.cost_paid - f.payment_fees,
             CashFlow => f.cash_in - self.outflow(),
+            // The previous balance plus this month's cash flow, so the
+            // balance reconciles with the cash flows exactly.
+            CashBalance => self.cash_before + self.value(CashFlow),
         }
     }
+}
+
+/// The opening state, month 0: the stocks of the initial accounts (every
+/// flow 0) and the starting cash, as a month's row.
+pub(super) fn opening_row(pop: &Population, starting_cash: f64, row: &mut [f64]) {
+    let (mut free_seats, mut paid_seats, mut mrr_cents) = (0u64, 0u64, 0u64);
+    for s in [State::SignedUp, State::ActiveFree, State::Blocked] {
+        free_seats += pop.of(s).iter().map(|a| a.seats as u64).sum::<u64>();
+    }
+    for a in pop.of(State::Paid) {
+        paid_seats += a.seats as u64;
+        mrr_cents += a.mrr_cents as u64;
+    }
+    let f = Flows::default();
+    let end = MonthEnd {
+        f: &f,
+        pop,
+        dormant_uncounted: 0,
+        free_seats,
+        paid_seats,
+        mrr: mrr_cents as f64 / 100.0,
+        cash_before: starting_cash,
+    };
+    for &metric in Monthly::ALL {
+        row[metric as usize] = end.value(metric);
+    }
+    row[Monthly::COUNT..].fill(0.0);
+}
+
+/// Runway in months: the first month whose closing balance is below zero,
+/// less the share of that month the opening balance lasted (its cash flow
+/// spread evenly over the month): `(m - 1) + b[m-1] / (b[m-1] - b[m])`.
+/// For a constant burn B from a cash C, C / B. `None` when the balance
+/// never goes below zero. `balances[0]` is the opening balance (>= 0).
+pub(crate) fn runway_months(balances: impl IntoIterator<Item = f64>) -> Option<f64> {
+    let mut before: Option<f64> = None;
+    for (m, b) in balances.into_iter().enumerate() {
+        if b < 0.0 {
+            return Some(match before {
+                // Month 0 below zero: no runway at all.
+                None => 0.0,
+                Some(prev) => (m - 1) as f64 + prev / (prev - b),
+            });
+        }
+        before = Some(b);
+    }
+    None
 }
 
 /// Marks the paying accounts as the base of the trailing-12-month retention
@@ -416,6 +476,7 @@ fn histogram_median(h: &[u64], days_per_unit: f64) -> Option<f64> {
 /// MRR now and its MRR capped at each account's MRR at the window start
 /// (cents), when the horizon has 12 months.
 pub(super) fn horizon_figures(r: &Run, monthly: &[f64], width: usize, base: Option<(u64, u64)>) -> Vec<Option<f64>> {
+    let opening_cash = r.m.starting_cash.unwrap_or(0.0);
     let t = &r.totals;
     let k = r.m.steps_per_month;
     let months = r.m.months as usize;
@@ -495,6 +556,10 @@ pub(super) fn horizon_figures(r: &Run, monthly: &[f64], width: usize, base: Opti
             CostToServeFreePerConversion => ratio(t.cost_free, t.conversions as f64),
             CashFlowTotal => Some(t.cash_flow),
             BreakEvenMonth => (0..months).find(|&mo| at(mo, Monthly::CashFlow) >= 0.0).map(|mo| (mo + 1) as f64),
+            CashBalanceMin => Some((0..months).map(|mo| at(mo, Monthly::CashBalance)).fold(opening_cash, f64::min)),
+            RunwayMonths => r.m.starting_cash.and_then(|c| {
+                runway_months(std::iter::once(c).chain((0..months).map(|mo| at(mo, Monthly::CashBalance))))
+            }),
         }
     };
     Horizon::ALL.iter().map(|&h| figure(h)).collect()
@@ -590,6 +655,7 @@ mod tests {
         Horizon::CashFlowTotal,
         // The first month with a cash flow >= 0 (here the first; never: None).
         Horizon::BreakEvenMonth,
+        Horizon::CashBalanceMin,
     ];
 
     #[test]
@@ -628,9 +694,10 @@ mod tests {
         let h = horizon_figures(&r, &monthly, width, Some((11_000, 9_000)));
         for &f in Horizon::ALL {
             // The scenario has no free limit and no PQL signals: those
-            // funnel stages are undefined, whatever was counted.
-            let stage_it_lacks = matches!(f, Horizon::FunnelLimitHit | Horizon::FunnelPql);
-            assert_eq!(h[f as usize].is_some(), !stage_it_lacks, "{}", f.name());
+            // funnel stages are undefined, whatever was counted. The runway
+            // needs a starting cash (its own test below).
+            let undefined = matches!(f, Horizon::FunnelLimitHit | Horizon::FunnelPql | Horizon::RunwayMonths);
+            assert_eq!(h[f as usize].is_some(), !undefined, "{}", f.name());
         }
         assert_eq!(h[Horizon::EventualConversion as usize], Some(0.1));
         assert_eq!(h[Horizon::Nrr12m as usize], Some(1.1));
@@ -650,6 +717,23 @@ mod tests {
         // Under 12 months there is no retention base.
         assert_eq!((h[Horizon::Nrr12m as usize], h[Horizon::Grr12m as usize]), (None, None));
         assert!(h[Horizon::CacBlended as usize].is_some());
+    }
+
+    #[test]
+    fn the_runway_is_the_time_the_balance_lasts_at_the_months_burn() {
+        // 1,050 at 100 a month: 10.5 months; the same whether the month that
+        // goes below zero burns more or less.
+        let constant: Vec<f64> = (0..24).map(|m| 1050.0 - 100.0 * m as f64).collect();
+        assert_eq!(runway_months(constant), Some(10.5));
+        assert_eq!(runway_months([100.0, 50.0, -150.0]), Some(1.25));
+        assert_eq!(
+            runway_months([100.0, 0.0, 0.0, -1.0]),
+            Some(2.0),
+            "a balance of 0 has not run out: month 3 starts at 0"
+        );
+        assert_eq!(runway_months([0.0, -10.0]), Some(0.0));
+        assert_eq!(runway_months([100.0, 50.0, 10.0]), None);
+        assert_eq!(runway_months([100.0, -5.0, 20.0, -30.0]), Some(100.0 / 105.0), "the first time counts");
     }
 
     #[test]

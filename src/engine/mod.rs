@@ -65,6 +65,13 @@ impl RunRecord {
         self.month_row(month)[metrics::Monthly::COUNT + channel]
     }
 
+    /// Every monthly column in month 0, the opening state (the initial
+    /// accounts' stocks and the starting cash; every flow 0), named by
+    /// [`Simulation::monthly_names`].
+    pub fn opening_row(&self) -> &[f64] {
+        &self.output.opening
+    }
+
     /// Every monthly column in `month`, named by [`Simulation::monthly_names`].
     pub fn month_row(&self, month: usize) -> &[f64] {
         &self.output.monthly[month * self.width..(month + 1) * self.width]

@@ -470,6 +470,8 @@ pub struct RunModel {
     pub payment_fee_rate: f64,
     pub payment_fee_fixed: f64,
     pub fixed_cost_per_step: f64,
+    /// `finance.starting_cash` (`None`: not given; the balance starts at 0).
+    pub starting_cash: Option<f64>,
 }
 
 impl RunModel {
@@ -671,6 +673,7 @@ impl RunModel {
             payment_fee_rate: v(m.costs.payment_fee_rate),
             payment_fee_fixed: v(m.costs.payment_fee_fixed),
             fixed_cost_per_step: v(m.costs.fixed_per_month) / kf,
+            starting_cash: m.finance.starting_cash.map(v),
         }
     }
 

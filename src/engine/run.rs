@@ -45,6 +45,9 @@ pub struct RunOutput {
     pub(crate) run: u64,
     /// `months x n_monthly` values, month-major.
     pub(crate) monthly: Vec<f64>,
+    /// Month 0, the opening state: `n_monthly` values (stocks of the
+    /// initial accounts and the starting cash; flows 0).
+    pub(crate) opening: Vec<f64>,
     pub(crate) horizon: Vec<Option<f64>>,
     /// Account-steps simulated (for throughput figures).
     pub(crate) account_steps: u64,
@@ -108,6 +111,8 @@ pub(super) struct Run<'m> {
     /// the step, tallied as they are stepped or arrive.
     pub(super) tally_seats: [u64; STATES],
     pub(super) tally_mrr: u64,
+    /// The cash balance at the end of the last month closed.
+    pub(super) cash_balance: f64,
 }
 
 impl<'m> Run<'m> {
@@ -142,6 +147,7 @@ impl<'m> Run<'m> {
             days_per_ttv_unit: m.window_steps as f64 / k * 30.4375 / 65535.0,
             tally_seats: [0; STATES],
             tally_mrr: 0,
+            cash_balance: m.starting_cash.unwrap_or(0.0),
         }
     }
 }
@@ -166,6 +172,8 @@ pub fn simulate_run(
     let base_step = (m.months >= 12).then(|| (m.months - 12) * m.steps_per_month);
 
     r.initial_accounts(pop);
+    let mut opening = vec![0.0; monthly_width];
+    super::books::opening_row(pop, r.cash_balance, &mut opening);
     if base_step == Some(0) {
         mark_base(pop, &mut r.totals);
     }
@@ -223,6 +231,7 @@ pub fn simulate_run(
     RunOutput {
         run,
         monthly,
+        opening,
         horizon,
         account_steps,
         capped: r.capped,

@@ -2,35 +2,43 @@
 
 use serde::Serialize;
 
-use super::CsvFile;
-use super::number::{DifferenceDoc, Keyed, StatDoc, cell, json_bytes};
+use super::csv_file::{Cell, Table};
+use super::number::{DifferenceDoc, Keyed, StatDoc, json_bytes};
 use crate::whatif::compare::Comparison;
 
 /// `compare.csv`: one row per scenario and metric: mean and P10/P50/P90
 /// across runs, and the paired difference against the first scenario with
 /// its 95% interval (empty when the seeds differ).
 pub fn compare_csv(cmp: &Comparison) -> Vec<u8> {
-    let mut w = CsvFile::new();
-    w.row(["scenario", "file", "metric", "mean", "p10", "p50", "p90", "diff_vs_first", "diff_low", "diff_high"]);
+    compare_table(cmp).csv()
+}
+
+/// The table of `compare.csv` (and of the comparison's workbook).
+pub(crate) fn compare_table(cmp: &Comparison) -> Table {
+    let header = ["scenario", "file", "metric", "mean", "p10", "p50", "p90", "diff_vs_first", "diff_low", "diff_high"]
+        .map(String::from)
+        .to_vec();
+    let mut rows = Vec::new();
     for v in &cmp.variants {
         for (m, metric) in cmp.metrics.iter().enumerate() {
             let s = &v.stats[m];
             let d = v.vs_first[m];
-            w.row([
-                v.label.clone(),
-                v.file.clone(),
-                metric.name().to_string(),
-                cell(s.mean),
-                cell(s.p10()),
-                cell(s.p50()),
-                cell(s.p90()),
-                cell(d.map(|d| d.mean)),
-                cell(d.map(|d| d.low)),
-                cell(d.map(|d| d.high)),
+            let u = metric.unit();
+            rows.push(vec![
+                Cell::Text(v.label.clone()),
+                Cell::Text(v.file.clone()),
+                Cell::Text(metric.name().to_string()),
+                Cell::Figure(s.mean, u),
+                Cell::Figure(s.p10(), u),
+                Cell::Figure(s.p50(), u),
+                Cell::Figure(s.p90(), u),
+                Cell::Figure(d.map(|d| d.mean), u),
+                Cell::Figure(d.map(|d| d.low), u),
+                Cell::Figure(d.map(|d| d.high), u),
             ]);
         }
     }
-    w.into_bytes()
+    Table { header, rows }
 }
 
 /// `summary.json`.

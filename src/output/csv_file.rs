@@ -41,6 +41,41 @@ impl CsvFile {
     }
 }
 
+/// A cell of a what-if table, which is written both as CSV and in the
+/// command's workbook.
+#[derive(Debug, Clone)]
+pub(crate) enum Cell {
+    /// Text (a name, a key, `true`).
+    Text(String),
+    /// A value as the user wrote it (a swept parameter's value): text in
+    /// CSV, a number in the workbook when it reads as one.
+    Written(String),
+    /// A figure, rounded for its unit (`number::cell`).
+    Figure(Option<f64>, crate::metrics::Unit),
+}
+
+/// A what-if table: a header and rows of [`Cell`]s.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    /// The table as CSV, through [`CsvFile`].
+    pub(crate) fn csv(&self) -> Vec<u8> {
+        let mut w = CsvFile::new();
+        w.row(&self.header);
+        for r in &self.rows {
+            w.row(r.iter().map(|c| match c {
+                Cell::Text(s) | Cell::Written(s) => s.clone(),
+                Cell::Figure(x, u) => super::number::cell(*x, *u),
+            }));
+        }
+        w.into_bytes()
+    }
+}
+
 /// The characters that make a spreadsheet read a cell as a formula.
 const FORMULA_STARTS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}'];
 

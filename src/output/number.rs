@@ -3,16 +3,56 @@
 //!
 //! A figure is an `Option<f64>`. `None`, NaN and the infinities are
 //! undefined ("undefined is null", ARCHITECTURE.md): an empty CSV cell and a
-//! JSON `null`, never `NaN`. A defined figure is written in full precision:
-//! in CSV as Rust's `Display` writes it (`12`, `-3.5`, `0.0001`), in JSON as
-//! serde_json does (`12.0`, `-3.5`, `0.0001`).
+//! JSON `null`, never `NaN`.
+//!
+//! In JSON a defined figure is written in full precision, as serde_json
+//! does (`12.0`, `-3.5`, `0.0001`). In CSV it is rounded for people
+//! (docs/metrics.md, "Rounding in CSV"): money to the cent, with two
+//! decimals (`1234.50`); every other figure to [`SIGNIFICANT_DIGITS`]
+//! significant digits, whole numbers of 6 digits or more to the unit
+//! (`0.879`, `12.3457`, `1234568`), written as Rust's `Display` writes the
+//! rounded value (no exponent, no trailing zeros). The rounding is decimal
+//! and exact (Rust's formatting rounds the binary value correctly, ties to
+//! even), and `-0` is written `0`.
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-/// A figure as a CSV cell: empty when undefined.
-pub fn cell(x: Option<f64>) -> String {
-    finite(x).map_or_else(String::new, |x| format!("{x}"))
+use crate::metrics::Unit;
+
+/// Significant digits of a CSV figure that is not money.
+pub const SIGNIFICANT_DIGITS: usize = 6;
+
+/// A figure as a CSV cell, rounded for its unit: empty when undefined.
+pub fn cell(x: Option<f64>, unit: Unit) -> String {
+    match (finite(x), unit) {
+        (None, _) => String::new(),
+        (Some(x), Unit::Money) => cents(x),
+        (Some(x), _) => significant(x),
+    }
+}
+
+/// Money to the cent, two decimals.
+fn cents(x: f64) -> String {
+    let s = format!("{x:.2}");
+    if s == "-0.00" { "0.00".into() } else { s }
+}
+
+/// [`SIGNIFICANT_DIGITS`] significant digits; a number of that many digits
+/// or more before the point is rounded to the unit.
+fn significant(x: f64) -> String {
+    let rounded: f64 = if x.abs() >= 1e5 {
+        x.round_ties_even()
+    } else {
+        format!("{x:.*e}", SIGNIFICANT_DIGITS - 1).parse().expect("a formatted number parses")
+    };
+    if rounded == 0.0 { "0".into() } else { format!("{rounded}") }
+}
+
+/// The rounded value [`cell`] writes, as a number (for the workbook, whose
+/// cells must equal the CSV's).
+pub fn rounded(x: f64, unit: Unit) -> f64 {
+    cell(Some(x), unit).parse().unwrap_or(x)
 }
 
 /// A figure for a JSON document: `None` (`null`) when undefined.
@@ -100,18 +140,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cells_are_full_precision_and_empty_when_undefined() {
-        assert_eq!(cell(Some(12.0)), "12");
-        assert_eq!(cell(Some(0.1 + 0.2)), "0.30000000000000004");
-        assert_eq!(cell(Some(-3.5)), "-3.5");
-        assert_eq!(cell(Some(-0.0)), "-0");
-        assert_eq!(cell(Some(1e-7)), "0.0000001");
-        assert_eq!(cell(Some(2.5e20)), "250000000000000000000");
+    fn cells_are_rounded_for_their_unit_and_empty_when_undefined() {
+        let r = Unit::Ratio;
+        assert_eq!(cell(Some(12.0), r), "12");
+        assert_eq!(cell(Some(0.1 + 0.2), r), "0.3");
+        assert_eq!(cell(Some(0.8789999999999987), Unit::Share), "0.879");
+        assert_eq!(cell(Some(12.345678), r), "12.3457");
+        assert_eq!(cell(Some(-3.5), r), "-3.5");
+        assert_eq!(cell(Some(-0.0), r), "0");
+        assert_eq!(cell(Some(1e-7), r), "0.0000001");
+        assert_eq!(cell(Some(1.234567e-7), Unit::Count), "0.000000123457");
+        assert_eq!(cell(Some(99999.96), Unit::Count), "100000");
+        assert_eq!(cell(Some(99999.95), Unit::Count), "99999.9", "99999.95 is 99999.94999... in binary");
+        assert_eq!(cell(Some(123456.5), Unit::Count), "123456", "whole numbers keep every digit, ties to even");
+        assert_eq!(cell(Some(12345678.4), Unit::Count), "12345678");
+        assert_eq!(cell(Some(2.5e20), r), "250000000000000000000");
+        assert_eq!(cell(Some(1234.5), Unit::Money), "1234.50");
+        assert_eq!(cell(Some(0.005000001), Unit::Money), "0.01");
+        assert_eq!(cell(Some(-0.001), Unit::Money), "0.00");
+        assert_eq!(cell(Some(-12.345), Unit::Money), "-12.35");
+        assert_eq!(cell(Some(1e12 / 3.0), Unit::Money), "333333333333.33");
         for undefined in [None, Some(f64::NAN), Some(f64::INFINITY), Some(f64::NEG_INFINITY)] {
-            assert_eq!(cell(undefined), "", "{undefined:?}");
+            assert_eq!(cell(undefined, r), "", "{undefined:?}");
+            assert_eq!(cell(undefined, Unit::Money), "", "{undefined:?}");
             assert_eq!(finite(undefined), None, "{undefined:?}");
         }
         assert_eq!(finite(Some(-1.25)), Some(-1.25));
+        assert_eq!(rounded(0.1 + 0.2, r), 0.3);
+        assert_eq!(rounded(1234.567, Unit::Money), 1234.57);
     }
 
     #[test]
@@ -148,7 +204,8 @@ mod tests {
     #[test]
     fn negative_numbers_stay_numbers_and_formulas_become_text() {
         let mut f = crate::output::CsvFile::new();
-        f.row([cell(Some(-12.5)), cell(Some(-1e-5)), "=SUM(A1)".into(), "-x.toml".into(), cell(None)]);
+        let r = Unit::Ratio;
+        f.row([cell(Some(-12.5), r), cell(Some(-1e-5), r), "=SUM(A1)".into(), "-x.toml".into(), cell(None, r)]);
         assert_eq!(String::from_utf8(f.into_bytes()).unwrap(), "-12.5,-0.00001,'=SUM(A1),'-x.toml,\n");
     }
 }

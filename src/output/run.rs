@@ -1,11 +1,13 @@
-//! A run's files: `summary.json`, `monthly.csv` and `runs.csv`.
+//! A run's files: `summary.json`, `monthly.csv`, `monthly_wide.csv`,
+//! `runs.csv` and `paths.csv` (or `paths.csv.gz`).
 
 use serde::Serialize;
 
 use super::CsvFile;
 use super::number::{Keyed, cell, finite, json_bytes};
+use crate::calendar::YearMonth;
 use crate::engine::Simulation;
-use crate::metrics::Horizon;
+use crate::metrics::{Horizon, Unit, monthly_unit};
 use crate::scenario::Scenario;
 use crate::stats::{PERCENTILES, Stat};
 use crate::summary::Summary;
@@ -18,6 +20,13 @@ struct SummaryDoc<'a> {
     runs: u32,
     months: u32,
     time_step: &'a str,
+    /// `scenario.start` (`YYYY-MM`), or null.
+    start: Option<String>,
+    /// `finance.starting_cash` (its mean, if uncertain), or null.
+    starting_cash: Option<f64>,
+    /// The share of runs whose cash balance went below zero within the
+    /// horizon; null without a starting cash.
+    probability_out_of_cash: Option<f64>,
     plgsim_version: &'static str,
     percentile_method: &'static str,
     /// By horizon metric name.
@@ -89,6 +98,9 @@ pub fn summary_json(summary: &Summary) -> Vec<u8> {
         runs: summary.runs,
         months: summary.months,
         time_step: summary.time_step,
+        start: summary.start.map(|d| d.to_string()),
+        starting_cash: finite(summary.starting_cash),
+        probability_out_of_cash: finite(summary.out_of_cash_probability),
         plgsim_version: env!("CARGO_PKG_VERSION"),
         percentile_method: PERCENTILE_METHOD,
         metrics: summary.horizon.iter().map(|(h, s)| (h.name().to_string(), StatDoc::of(s))).collect(),
@@ -121,20 +133,109 @@ pub fn summary_json(summary: &Summary) -> Vec<u8> {
     })
 }
 
-/// `monthly.csv`: long format, one row per month (1-based) and metric.
+/// The first columns of a monthly row: `month` (0 is the opening state)
+/// and, when the scenario has a start, `date` (`YYYY-MM`).
+fn month_columns(start: Option<YearMonth>, month: u32) -> Vec<String> {
+    let mut cells = vec![month.to_string()];
+    if let Some(s) = start {
+        cells.push(s.of_horizon_month(month).map_or_else(String::new, |d| d.to_string()));
+    }
+    cells
+}
+
+fn month_header(start: Option<YearMonth>) -> Vec<String> {
+    let mut cells = vec!["month".to_string()];
+    if start.is_some() {
+        cells.push("date".into());
+    }
+    cells
+}
+
+/// `monthly.csv`: long format, one row per month and metric, from month 0
+/// (the opening state) to T, with the month's `date` when the scenario has
+/// a start; the mean and percentiles rounded for the metric's unit.
 pub fn monthly_csv(summary: &Summary) -> Vec<u8> {
     let mut w = CsvFile::new();
-    let mut header = vec!["month".to_string(), "metric".into(), "mean".into()];
+    let mut header = month_header(summary.start);
+    header.extend(["metric".to_string(), "mean".into()]);
     header.extend(PERCENTILES.iter().map(|q| format!("p{q}")));
     w.row(&header);
-    for (month, row) in summary.monthly.iter().enumerate() {
+    for month in 0..=summary.months {
+        let row = summary.month(month as usize);
         for (name, s) in summary.monthly_names.iter().zip(row) {
-            let mut rec = vec![(month + 1).to_string(), name.clone(), cell(s.mean)];
-            rec.extend(s.p.iter().map(|p| cell(*p)));
+            let unit = monthly_unit(name);
+            let mut rec = month_columns(summary.start, month);
+            rec.extend([name.clone(), cell(s.mean, unit)]);
+            rec.extend(s.p.iter().map(|p| cell(*p, unit)));
             w.row(&rec);
         }
     }
     w.into_bytes()
+}
+
+/// The percentiles of the wide monthly table, side by side for each metric.
+pub const WIDE_PERCENTILES: [u32; 3] = [10, 50, 90];
+
+/// `monthly_wide.csv`: one row per month (0 to T, with its date when the
+/// scenario has a start); for each monthly metric, its P10, P50 and P90
+/// side by side (`mrr_p10,mrr_p50,mrr_p90`), rounded as in `monthly.csv`.
+/// The workbook's Monthly sheet is the same table.
+pub fn monthly_wide_csv(summary: &Summary) -> Vec<u8> {
+    let mut w = CsvFile::new();
+    let mut header = month_header(summary.start);
+    for name in &summary.monthly_names {
+        header.extend(WIDE_PERCENTILES.iter().map(|q| format!("{name}_p{q}")));
+    }
+    w.row(&header);
+    for month in 0..=summary.months {
+        let mut rec = month_columns(summary.start, month);
+        for (name, s) in summary.monthly_names.iter().zip(summary.month(month as usize)) {
+            let unit = monthly_unit(name);
+            rec.extend(WIDE_PERCENTILES.iter().map(|&q| cell(s.percentile(q), unit)));
+        }
+        w.row(&rec);
+    }
+    w.into_bytes()
+}
+
+/// Most rows `paths.csv` may have (runs x (months + 1) x metrics): the file
+/// is built in memory.
+pub const MAX_PATH_ROWS: u64 = 20_000_000;
+
+/// Above this size `paths.csv` is written gzip-compressed, as `paths.csv.gz`.
+pub const PATHS_GZIP_BYTES: usize = 8 << 20;
+
+/// `paths.csv` (`paths.csv.gz` when larger than [`PATHS_GZIP_BYTES`]): every
+/// run's monthly values of the monthly columns `columns` (indices into
+/// [`Simulation::monthly_names`]), long format: `run,month[,date],metric,value`,
+/// from month 0 (the opening state) to T, rounded as in `monthly.csv`. The
+/// compressed file is deterministic (no timestamp in its header).
+pub fn paths_file(sim: &Simulation, start: Option<YearMonth>, columns: &[usize]) -> super::OutputFile {
+    let mut w = CsvFile::new();
+    let mut header = vec!["run".to_string()];
+    header.extend(month_header(start));
+    header.extend(["metric".to_string(), "value".into()]);
+    w.row(&header);
+    let names = sim.monthly_names();
+    for r in sim.runs() {
+        for month in 0..=sim.months() {
+            let row = if month == 0 { r.opening_row() } else { r.month_row(month as usize - 1) };
+            for &c in columns {
+                let mut rec = vec![r.index().to_string()];
+                rec.extend(month_columns(start, month));
+                rec.extend([names[c].clone(), cell(Some(row[c]), monthly_unit(&names[c]))]);
+                w.row(&rec);
+            }
+        }
+    }
+    let bytes = w.into_bytes();
+    if bytes.len() <= PATHS_GZIP_BYTES {
+        return super::OutputFile::new("paths.csv", bytes);
+    }
+    use std::io::Write;
+    let mut gz = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::default());
+    gz.write_all(&bytes).expect("compress to memory");
+    super::OutputFile::new("paths.csv.gz", gz.finish().expect("compress to memory"))
 }
 
 /// `runs.csv`: one row per run: the sampled value of every uncertain
@@ -148,8 +249,8 @@ pub fn runs_csv(scenario: &Scenario, sim: &Simulation) -> Vec<u8> {
     w.row(&header);
     for r in &sim.runs {
         let mut rec = vec![r.output.run.to_string()];
-        rec.extend(uncertain.iter().map(|(id, _)| cell(Some(r.params[id.0]))));
-        rec.extend(r.horizon_figures().iter().map(|x| cell(*x)));
+        rec.extend(uncertain.iter().map(|(id, _)| cell(Some(r.params[id.0]), Unit::Ratio)));
+        rec.extend(Horizon::ALL.iter().map(|&h| cell(r.horizon(h), h.unit())));
         w.row(&rec);
     }
     w.into_bytes()

@@ -2,14 +2,19 @@
 
 use serde::Serialize;
 
-use super::CsvFile;
-use super::number::{cell, finite, json_bytes};
+use super::csv_file::{Cell, Table};
+use super::number::{finite, json_bytes};
+use crate::metrics::Unit;
 use crate::whatif::sensitivity::Sensitivity;
 
 /// `sensitivity.csv`: one row per uncertain parameter, by influence.
 pub fn sensitivity_csv(s: &Sensitivity) -> Vec<u8> {
-    let mut w = CsvFile::new();
-    w.row([
+    sensitivity_table(s).csv()
+}
+
+/// The table of `sensitivity.csv` (and of the sensitivity's workbook).
+pub(crate) fn sensitivity_table(s: &Sensitivity) -> Table {
+    let header = [
         "rank",
         "parameter",
         "p10",
@@ -22,24 +27,32 @@ pub fn sensitivity_csv(s: &Sensitivity) -> Vec<u8> {
         "rank_correlation",
         "rank_correlation_ci95_low",
         "rank_correlation_ci95_high",
-    ]);
-    for (i, r) in s.rows.iter().enumerate() {
-        w.row([
-            (i + 1).to_string(),
-            r.key.clone(),
-            cell(Some(r.p10)),
-            cell(Some(r.p50)),
-            cell(Some(r.p90)),
-            s.metric.name().to_string(),
-            cell(r.output_at_p10),
-            cell(r.output_at_p90),
-            cell(Some(r.swing)),
-            cell(r.rank_correlation),
-            cell(r.rank_correlation_interval.map(|i| i.0)),
-            cell(r.rank_correlation_interval.map(|i| i.1)),
-        ]);
-    }
-    w.into_bytes()
+    ]
+    .map(String::from)
+    .to_vec();
+    let u = s.metric.unit();
+    let rows = s
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            vec![
+                Cell::Figure(Some((i + 1) as f64), Unit::Count),
+                Cell::Text(r.key.clone()),
+                Cell::Figure(Some(r.p10), Unit::Ratio),
+                Cell::Figure(Some(r.p50), Unit::Ratio),
+                Cell::Figure(Some(r.p90), Unit::Ratio),
+                Cell::Text(s.metric.name().to_string()),
+                Cell::Figure(r.output_at_p10, u),
+                Cell::Figure(r.output_at_p90, u),
+                Cell::Figure(Some(r.swing), u),
+                Cell::Figure(r.rank_correlation, Unit::Ratio),
+                Cell::Figure(r.rank_correlation_interval.map(|i| i.0), Unit::Ratio),
+                Cell::Figure(r.rank_correlation_interval.map(|i| i.1), Unit::Ratio),
+            ]
+        })
+        .collect();
+    Table { header, rows }
 }
 
 /// `summary.json`.

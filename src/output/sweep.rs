@@ -2,9 +2,10 @@
 
 use serde::Serialize;
 
-use super::CsvFile;
-use super::number::{DifferenceDoc, Keyed, StatDoc, cell, json_bytes};
+use super::csv_file::{Cell, Table};
+use super::number::{DifferenceDoc, Keyed, StatDoc, json_bytes};
 use crate::format::as_written;
+use crate::metrics::Unit;
 use crate::whatif::sweep::{Sweep, best_mark, describe};
 
 /// `sweep.csv`: long format, one row per point and metric: the point's
@@ -14,41 +15,48 @@ use crate::whatif::sweep::{Sweep, best_mark, describe};
 /// for every point of a tie for the best (see `whatif::sweep::best_and_ties`),
 /// else `false`.
 pub fn sweep_csv(sweep: &Sweep) -> Vec<u8> {
-    let mut w = CsvFile::new();
+    sweep_table(sweep).csv()
+}
+
+/// The table of `sweep.csv` (and of the sweep's workbook).
+pub(crate) fn sweep_table(sweep: &Sweep) -> Table {
     let mut header = vec!["point".to_string()];
     header.extend(sweep.axes.iter().map(|a| a.key.clone()));
     header.extend(
         ["metric", "mean", "p10", "p50", "p90", "diff_vs_baseline", "diff_low", "diff_high", "baseline", "best"]
             .map(String::from),
     );
-    w.row(&header);
+    let mut rows = Vec::new();
     for (i, p) in sweep.points.iter().enumerate() {
         for (m, metric) in sweep.metrics.iter().enumerate() {
             let s = &p.stats[m];
             let d = p.vs_baseline[m];
-            let mut rec = vec![(i + 1).to_string()];
-            rec.extend(p.coords.iter().map(|c| as_written(*c)));
+            let u = metric.unit();
+            let mut rec = vec![Cell::Figure(Some((i + 1) as f64), Unit::Count)];
+            rec.extend(p.coords.iter().map(|c| Cell::Written(as_written(*c))));
             rec.extend([
-                metric.name().to_string(),
-                cell(s.mean),
-                cell(s.p10()),
-                cell(s.p50()),
-                cell(s.p90()),
-                cell(d.map(|d| d.mean)),
-                cell(d.map(|d| d.low)),
-                cell(d.map(|d| d.high)),
-                (i == sweep.baseline).to_string(),
-                match best_mark(sweep, m, i) {
-                    Some("best") => "true",
-                    Some(_) => "tie",
-                    None => "false",
-                }
-                .to_string(),
+                Cell::Text(metric.name().to_string()),
+                Cell::Figure(s.mean, u),
+                Cell::Figure(s.p10(), u),
+                Cell::Figure(s.p50(), u),
+                Cell::Figure(s.p90(), u),
+                Cell::Figure(d.map(|d| d.mean), u),
+                Cell::Figure(d.map(|d| d.low), u),
+                Cell::Figure(d.map(|d| d.high), u),
+                Cell::Text((i == sweep.baseline).to_string()),
+                Cell::Text(
+                    match best_mark(sweep, m, i) {
+                        Some("best") => "true",
+                        Some(_) => "tie",
+                        None => "false",
+                    }
+                    .to_string(),
+                ),
             ]);
-            w.row(&rec);
+            rows.push(rec);
         }
     }
-    w.into_bytes()
+    Table { header, rows }
 }
 
 /// `summary.json`.

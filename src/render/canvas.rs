@@ -414,9 +414,32 @@ pub fn month_tick(x: &f64) -> String {
     if (x - x.round()).abs() < 1e-9 && *x >= 0.5 { format!("{}", x.round() as i64) } else { String::new() }
 }
 
+/// A month tick as [`month_tick`], or, when the scenario has a start, the
+/// month's date (`Nov 2027`).
+pub fn date_tick(x: &f64, start: Option<crate::calendar::YearMonth>) -> String {
+    const NAMES: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let Some(start) = start else { return month_tick(x) };
+    if month_tick(x).is_empty() {
+        return String::new();
+    }
+    start
+        .of_horizon_month(x.round() as u32)
+        .map_or_else(String::new, |d| format!("{} {}", NAMES[d.month() as usize - 1], d.year()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_ticks_name_the_month_and_its_year() {
+        let start = crate::calendar::YearMonth::parse("2027-11");
+        assert_eq!(date_tick(&1.0, start), "Nov 2027");
+        assert_eq!(date_tick(&2.0, start), "Dec 2027");
+        assert_eq!(date_tick(&3.0, start), "Jan 2028");
+        assert_eq!(date_tick(&3.5, start), "");
+        assert_eq!(date_tick(&3.0, None), "3");
+    }
 
     #[test]
     fn ticks_read_like_the_report_without_trailing_zeros() {

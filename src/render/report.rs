@@ -193,6 +193,30 @@ fn key_figures(h: &mut String, s: &Summary) {
         h.push_str("</div>\n");
     }
     h.push_str("</div>\n");
+    if let (Some(cash), Some(p)) = (s.starting_cash, s.out_of_cash_probability) {
+        let runway = s.horizon(Horizon::RunwayMonths);
+        let _ = write!(
+            h,
+            "<p class=\"cash\">Starting cash {}: the cash runs out within the {} months in <strong>{}</strong> of the runs",
+            format::opt(Some(cash), Unit::Money),
+            s.months,
+            format::opt(Some(p), Unit::Share),
+        );
+        if runway.defined_runs > 0 {
+            let _ = write!(
+                h,
+                " (in those, a runway of {} months at the median, {} at P10)",
+                format::opt(runway.p50(), Unit::Ratio),
+                format::opt(runway.p10(), Unit::Ratio)
+            );
+        }
+        let _ = writeln!(
+            h,
+            "; lowest cash balance P10 {}, P50 {}.</p>",
+            format::opt(s.horizon(Horizon::CashBalanceMin).p10(), Unit::Money),
+            format::opt(s.horizon(Horizon::CashBalanceMin).p50(), Unit::Money)
+        );
+    }
     conversion_note(h);
     h.push_str("</section>\n");
 }

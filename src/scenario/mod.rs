@@ -27,7 +27,7 @@ pub use load::{Override, OverrideError};
 pub use param::{Dist, Domain};
 pub use validate::{
     MAX_ACCOUNT_MRR, MAX_ACCOUNT_SEATS, MAX_ACCOUNTS, MAX_CHANNELS, MAX_MARKET, MAX_MONEY, MAX_MONTHS, MAX_PLANS,
-    MAX_RUN_MONTHS, MAX_RUNS, MAX_SEATS,
+    MAX_RUN_MONTHS, MAX_RUNS, MAX_SEATS, MAX_STARTING_CASH,
 };
 
 use crate::rng;
@@ -89,6 +89,8 @@ pub struct Scenario {
     pub(crate) runs: u32,
     pub(crate) seed: u64,
     pub(crate) time_step: TimeStep,
+    /// The calendar month of the horizon's first month (`scenario.start`).
+    pub(crate) start: Option<crate::calendar::YearMonth>,
     /// What the plan-limited usage counts ("projects", "GB", ...).
     pub(crate) usage_unit: String,
     /// Every numeric parameter, in the order of the file's sections.
@@ -152,6 +154,13 @@ pub(crate) struct ModelSpec {
     pub pql: Option<PqlSpec>,
     pub sales: Option<SalesSpec>,
     pub pricing: PricingSpec,
+    pub finance: FinanceSpec,
+}
+
+/// `[finance]`.
+#[derive(Debug, Clone)]
+pub(crate) struct FinanceSpec {
+    pub starting_cash: Option<ParamId>,
 }
 
 #[derive(Debug, Clone)]
@@ -403,6 +412,16 @@ impl Scenario {
     /// The length of a simulation step.
     pub fn time_step(&self) -> TimeStep {
         self.time_step
+    }
+
+    /// The calendar month of the horizon's first month (`scenario.start`).
+    pub fn start(&self) -> Option<crate::calendar::YearMonth> {
+        self.start
+    }
+
+    /// Whether the scenario gives a starting cash (`finance.starting_cash`).
+    pub fn has_starting_cash(&self) -> bool {
+        self.model.finance.starting_cash.is_some()
     }
 
     /// What the plan-limited usage counts ("projects", "GB", ...).

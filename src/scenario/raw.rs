@@ -36,6 +36,7 @@ pub struct RawScenario {
     pub pql: Option<Spanned<RawPql>>,
     pub sales: Option<Spanned<RawSales>>,
     pub pricing: Option<RawPricing>,
+    pub finance: Option<RawFinance>,
     pub sweep: Option<Spanned<super::sweep::SweepSection>>,
     pub correlations: Option<Vec<Spanned<RawCorrelation>>>,
 }
@@ -57,6 +58,7 @@ pub struct RawMeta {
     pub runs: Option<Spanned<i64>>,
     pub seed: Option<Spanned<i64>>,
     pub time_step: Option<Spanned<String>>,
+    pub start: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -171,6 +173,12 @@ pub struct RawPaid {
     pub payment_recovery: P,
     pub win_back_per_month: P,
     pub upgrade_per_month: P,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFinance {
+    pub starting_cash: P,
 }
 
 #[derive(Debug, Default, Deserialize)]

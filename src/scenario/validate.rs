@@ -10,12 +10,13 @@ use toml::Spanned;
 use super::diagnostic::{Problem, Source};
 use super::param::{Dist, Domain, fmt_num};
 use super::raw::{
-    P, RawActivation, RawChannel, RawCorrelation, RawCosts, RawExposure, RawFree, RawInitial, RawInvites, RawLimitHit,
-    RawMarket, RawMeta, RawOrganic, RawPaid, RawPlan, RawPql, RawPricing, RawReferral, RawSales, RawScenario, RawTeams,
-    RawTrial, RawUsage,
+    P, RawActivation, RawChannel, RawCorrelation, RawCosts, RawExposure, RawFinance, RawFree, RawInitial, RawInvites,
+    RawLimitHit, RawMarket, RawMeta, RawOrganic, RawPaid, RawPlan, RawPql, RawPricing, RawReferral, RawSales,
+    RawScenario, RawTeams, RawTrial, RawUsage,
 };
 use super::sweep::SweepSection;
 use super::*;
+use crate::calendar::YearMonth;
 
 /// Most months a scenario may span (50 years).
 pub const MAX_MONTHS: i64 = 600;
@@ -29,6 +30,8 @@ pub const MAX_MARKET: f64 = 1e9;
 pub const MAX_ACCOUNTS: f64 = 1e7;
 /// Largest monthly money amount (spend, price, cost).
 pub const MAX_MONEY: f64 = 1e12;
+/// Largest starting cash (`finance.starting_cash`).
+pub const MAX_STARTING_CASH: f64 = 1e15;
 /// Most seats an account may have (the record keeps seats in 16 bits).
 pub const MAX_SEATS: f64 = 60_000.0;
 /// Most seats an account can reach on a plan without a seat limit (the
@@ -247,6 +250,7 @@ pub fn validate(
     let pql = raw.pql.as_ref().map(|q| pql(&mut c, q));
     let sales = raw.sales.as_ref().map(|sl| sales(&mut c, sl, pql.is_some(), &plans));
     let pricing = pricing(&mut c, &raw.pricing.unwrap_or_default());
+    let finance = finance(&mut c, &raw.finance.unwrap_or_default());
     // Checked here so a bad grid is reported with the rest.
     let sweep = raw.sweep.as_ref().and_then(|sw| sweep(&mut c, sw));
     let correlations = correlations(&mut c, raw.correlations.as_deref().unwrap_or_default());
@@ -258,6 +262,7 @@ pub fn validate(
         runs: meta.runs,
         seed: meta.seed,
         time_step: meta.time_step,
+        start: meta.start,
         usage_unit,
         params: c.params,
         locations: c.locations,
@@ -285,6 +290,7 @@ pub fn validate(
             pql,
             sales,
             pricing,
+            finance,
         },
     }
 }
@@ -297,6 +303,7 @@ struct Meta {
     runs: u32,
     seed: u64,
     time_step: TimeStep,
+    start: Option<YearMonth>,
 }
 
 /// An integer setting from `lo` to `hi` (`default` when absent or wrong).
@@ -332,6 +339,7 @@ fn scenario(c: &mut Checker, meta: RawMeta) -> Meta {
         ("scenario.months", meta.months.as_ref().map(|s| s.span())),
         ("scenario.runs", meta.runs.as_ref().map(|s| s.span())),
         ("scenario.time_step", meta.time_step.as_ref().map(|s| s.span())),
+        ("scenario.start", meta.start.as_ref().map(|s| s.span())),
     ] {
         if let Some(span) = span {
             let location = c.source.locate(span);
@@ -357,7 +365,36 @@ fn scenario(c: &mut Checker, meta: RawMeta) -> Meta {
     let name = meta.name.unwrap_or_else(|| {
         std::path::Path::new(&c.source.file_name).file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into())
     });
-    Meta { name, description: meta.description.unwrap_or_default(), months, runs, seed, time_step }
+    let start = meta.start.as_ref().and_then(|s| start(c, s, months));
+    Meta { name, description: meta.description.unwrap_or_default(), months, runs, seed, time_step, start }
+}
+
+/// `scenario.start`: the calendar month of the horizon's first month, as
+/// `"YYYY-MM"`; month 0 (the month before) and the last month must be
+/// calendar months too.
+fn start(c: &mut Checker, s: &Spanned<String>, months: u32) -> Option<YearMonth> {
+    let text = s.get_ref();
+    let Some(start) = YearMonth::parse(text) else {
+        c.problem(
+            "scenario.start",
+            Some(s.span()),
+            format!("expected a month as \"YYYY-MM\" (e.g. \"2027-01\"), got \"{}\"", text.escape_debug()),
+        );
+        return None;
+    };
+    if start.of_horizon_month(0).is_none() || start.of_horizon_month(months).is_none() {
+        c.problem(
+            "scenario.start",
+            Some(s.span()),
+            format!(
+                "expected a month from {}-02 on whose {months} months end by {}-12, got \"{text}\"",
+                crate::calendar::FIRST_YEAR,
+                crate::calendar::LAST_YEAR
+            ),
+        );
+        return None;
+    }
+    Some(start)
 }
 
 /// `[market]`: the addressable market (`None`: unbounded).
@@ -913,6 +950,14 @@ fn costs(c: &mut Checker, co: &RawCosts) -> CostsSpec {
     }
 }
 
+/// `[finance]`: the cash the business starts with (`None`: not given; the
+/// balance then starts at 0 and there is no runway).
+fn finance(c: &mut Checker, f: &RawFinance) -> FinanceSpec {
+    FinanceSpec {
+        starting_cash: c.optional(&f.starting_cash, "finance.starting_cash", Domain::NonNegative, MAX_STARTING_CASH),
+    }
+}
+
 /// `[teams]`.
 fn teams(c: &mut Checker, t: &RawTeams) -> TeamsSpec {
     TeamsSpec {
@@ -1274,6 +1319,30 @@ mod tests {
                 problem("scenario.seed", 4, "expected an integer from 0 to 9223372036854775807, got -1"),
                 problem("scenario.time_step", 5, "expected \"month\", \"week\" or \"day\", got \"year\""),
             ]
+        );
+    }
+
+    #[test]
+    fn scenario_start_is_a_calendar_month_and_finance_a_starting_cash() {
+        let s = valid("[scenario]\nmonths = 3\nstart = \"2027-12\"\n[finance]\nstarting_cash = 5e5");
+        assert_eq!(s.start.map(|d| d.to_string()).as_deref(), Some("2027-12"));
+        assert_eq!(fixed(&s, s.model.finance.starting_cash.unwrap()), ("finance.starting_cash", 5e5));
+        let s = valid("");
+        assert_eq!((s.start, s.model.finance.starting_cash), (None, None));
+        assert_eq!(
+            problems("[scenario]\nstart = \"2027-1\"\n[finance]\nstarting_cash = 2e15"),
+            [
+                problem("scenario.start", 2, "expected a month as \"YYYY-MM\" (e.g. \"2027-01\"), got \"2027-1\""),
+                problem("finance.starting_cash", 4, "expected at most 1000000000000000, got 2000000000000000"),
+            ]
+        );
+        assert_eq!(
+            problems("[scenario]\nmonths = 2\nstart = \"1900-01\""),
+            [problem(
+                "scenario.start",
+                3,
+                "expected a month from 1900-02 on whose 2 months end by 9999-12, got \"1900-01\""
+            )]
         );
     }
 

@@ -29,6 +29,8 @@ pub struct Movement {
 pub struct MrrMovements {
     pub runs: u32,
     pub months: usize,
+    /// The calendar month of month 1 (dates on the axis), if any.
+    pub start: Option<crate::calendar::YearMonth>,
     /// Gains first, then losses; movements absent or zero throughout are
     /// left out.
     pub movements: Vec<Movement>,
@@ -55,7 +57,7 @@ impl MrrMovements {
         .collect();
         let net = monthly(summary, "net_new_mrr", mean)
             .unwrap_or_else(|| (0..months).map(|m| movements.iter().map(|mv| mv.values[m]).sum()).collect());
-        MrrMovements { runs: summary.runs, months, movements, net }
+        MrrMovements { runs: summary.runs, months, start: summary.start, movements, net }
     }
 }
 
@@ -115,7 +117,7 @@ impl Chart for MrrMovements {
             .axis_style(MUTED)
             .x_labels(canvas::month_labels(months))
             .y_labels(8)
-            .x_label_formatter(&canvas::month_tick)
+            .x_label_formatter(&|x| canvas::date_tick(x, self.start))
             .y_label_formatter(&|y| canvas::tick(*y, Unit::Money))
             .x_desc("Month")
             .y_desc("MRR change ($ per month)")

@@ -19,6 +19,8 @@ pub struct MrrFan {
     pub runs: u32,
     /// One entry per month: `[p10, p50, p90]` of MRR.
     pub bands: Vec<[f64; 3]>,
+    /// The calendar month of month 1 (dates on the axis), if any.
+    pub start: Option<crate::calendar::YearMonth>,
 }
 
 impl MrrFan {
@@ -29,7 +31,7 @@ impl MrrFan {
             .into_iter()
             .map(|s| [10, 50, 90].map(|q| s.percentile(q).unwrap_or(0.0)))
             .collect();
-        MrrFan { runs: summary.runs, bands }
+        MrrFan { runs: summary.runs, bands, start: summary.start }
     }
 }
 
@@ -75,7 +77,7 @@ impl Chart for MrrFan {
             .axis_style(MUTED)
             .x_labels(canvas::month_labels(self.bands.len()))
             .y_labels(8)
-            .x_label_formatter(&canvas::month_tick)
+            .x_label_formatter(&|x| canvas::date_tick(x, self.start))
             .y_label_formatter(&|y| canvas::tick(*y, Unit::Money))
             .x_desc("Month")
             .y_desc("MRR ($ per month)")

@@ -31,6 +31,8 @@ pub struct StackedMonthly {
     y_desc: &'static str,
     pub runs: u32,
     pub months: usize,
+    /// The calendar month of month 1 (dates on the axis), if any.
+    pub start: Option<crate::calendar::YearMonth>,
     /// Bottom first. Metrics that are absent or zero in every month are left
     /// out.
     pub layers: Vec<Layer>,
@@ -57,6 +59,7 @@ impl StackedMonthly {
             y_desc: "Accounts at month end",
             runs: summary.runs,
             months: summary.monthly.len(),
+            start: summary.start,
             layers,
         }
     }
@@ -103,6 +106,7 @@ impl StackedMonthly {
             y_desc: "Signups per month",
             runs: summary.runs,
             months: summary.monthly.len(),
+            start: summary.start,
             layers,
         }
     }
@@ -164,7 +168,7 @@ impl Chart for StackedMonthly {
             .axis_style(MUTED)
             .x_labels(canvas::month_labels(months))
             .y_labels(8)
-            .x_label_formatter(&canvas::month_tick)
+            .x_label_formatter(&|x| canvas::date_tick(x, self.start))
             .y_label_formatter(&|y| canvas::tick(*y, Unit::Count))
             .x_desc("Month")
             .y_desc(self.y_desc)
