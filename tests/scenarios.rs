@@ -71,3 +71,106 @@ fn is_table_header(line: &str) -> bool {
 fn is_assignment(line: &str) -> bool {
     line.split_once(" = ").is_some_and(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
 }
+
+/// Mean over the runs of monthly metric `m` in month `month` (1-based).
+fn mean_at(sim: &plgsim::engine::Simulation, month: usize, m: plgsim::metrics::Monthly) -> (f64, f64) {
+    crate::util::mean_se(&crate::util::per_run(sim, month - 1, m))
+}
+
+fn shipped(path: &str, set: &[(&str, &str)]) -> (Scenario, plgsim::engine::Simulation) {
+    let set: Vec<plgsim::scenario::Override> =
+        set.iter().map(|(k, v)| plgsim::scenario::Override { key: (*k).into(), value: (*v).into() }).collect();
+    let s = Scenario::from_file(path.as_ref(), &set).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let sim = plgsim::simulate(&s, &|| {});
+    (s, sim)
+}
+
+/// Per run, the growth a month of monthly metric `m` from month `a` to
+/// month `b` (1-based): (x_b / x_a)^(1 / (b - a)) - 1.
+fn growth(sim: &plgsim::engine::Simulation, m: plgsim::metrics::Monthly, a: usize, b: usize) -> (f64, f64) {
+    let rates: Vec<f64> = sim
+        .runs()
+        .iter()
+        .map(|r| (r.monthly(b - 1, m) / r.monthly(a - 1, m)).powf(1.0 / (b - a) as f64) - 1.0)
+        .collect();
+    crate::util::mean_se(&rates)
+}
+
+/// `x` is "about" `claim`: within `rel` of it, widened by the Monte Carlo
+/// error.
+fn about(what: &str, (x, se): (f64, f64), claim: f64, rel: f64) {
+    use crate::util::Z;
+    eprintln!("{what}: {x:.5} ± {se:.5}, the header says about {claim}");
+    assert!((x - claim).abs() <= rel * claim.abs() + Z * se, "{what} is {x} ± {se}, not about {claim}");
+}
+
+/// viral_k110.toml's header: K = 1.1; active users grow about 3.3% a month
+/// over months 36 to 60 and 2.7% over months 120 to 144, falling towards
+/// the long-run 2.6%. "About" a figure stated to two digits is read as
+/// within half a unit of its last digit.
+#[test]
+fn the_k110_header_is_true_of_the_simulation() {
+    use crate::util::mean_se;
+    use plgsim::metrics::{Horizon, Monthly};
+    let (_, sim) = shipped("scenarios/viral_k110.toml", &[]);
+    let k = mean_se(&sim.horizon_values(Horizon::KFactor).flatten().collect::<Vec<_>>());
+    about("viral_k110 K", k, 1.1, 0.05 / 1.1);
+    about("viral_k110 growth, months 36-60", growth(&sim, Monthly::ActiveFree, 36, 60), 0.033, 0.0005 / 0.033);
+    let (_, long) = shipped("scenarios/viral_k110.toml", &[("scenario.months", "144"), ("scenario.runs", "30")]);
+    about("viral_k110 growth, months 120-144", growth(&long, Monthly::ActiveFree, 120, 144), 0.027, 0.0005 / 0.027);
+}
+
+/// viral_k090.toml's header: K = 0.9; signups approach 500 a month, the gap
+/// closing about 2.6% a month, about 9% short at month 60; the month-end
+/// count is 1,500 at month 60 and approaches 1,670 (1,440 at weekly steps,
+/// 1,410 at daily steps); the launch cohort alone brings about 9,000 users.
+#[test]
+fn the_k090_header_is_true_of_the_simulation() {
+    use crate::util::{mean_se, per_run, per_run_total};
+    use plgsim::metrics::{Horizon, Monthly};
+    let (_, sim) = shipped("scenarios/viral_k090.toml", &[]);
+    let k = mean_se(&sim.horizon_values(Horizon::KFactor).flatten().collect::<Vec<_>>());
+    about("viral_k090 K", k, 0.9, 0.05 / 0.9);
+    let (s24, _) = mean_at(&sim, 24, Monthly::SignupsTotal);
+    let (s36, _) = mean_at(&sim, 36, Monthly::SignupsTotal);
+    let close = 1.0 - ((500.0 - s36) / (500.0 - s24)).powf(1.0 / 12.0);
+    about("viral_k090 the gap to 500 signups closes, months 24-36", (close, 0.0), 0.026, 0.0005 / 0.026);
+    let (s60, se) = mean_at(&sim, 60, Monthly::SignupsTotal);
+    about("viral_k090 shortfall of signups at month 60", (1.0 - s60 / 500.0, se / 500.0), 0.09, 0.005 / 0.09);
+    about("viral_k090 month-end count at month 60", mean_at(&sim, 60, Monthly::ActiveFree), 1500.0, 0.05 / 1.5);
+    for (step, count) in [("month", 1670.0), ("week", 1440.0), ("day", 1410.0)] {
+        let step = format!("\"{step}\"");
+        let (_, long) = shipped(
+            "scenarios/viral_k090.toml",
+            &[("scenario.months", "240"), ("scenario.runs", "10"), ("scenario.time_step", &step)],
+        );
+        let end: Vec<f64> = (180..240).flat_map(|m| per_run(&long, m, Monthly::ActiveFree)).collect();
+        about(&format!("viral_k090 month-end count at {step} steps, months 181-240"), mean_se(&end), count, 0.01);
+    }
+    let (_, alone) = shipped(
+        "scenarios/viral_k090.toml",
+        &[("acquisition.organic.signups_per_month", "0"), ("scenario.months", "240"), ("scenario.runs", "100")],
+    );
+    about(
+        "viral_k090 users the launch cohort brings",
+        mean_se(&per_run_total(&alone, Monthly::SignupsInvite)),
+        9000.0,
+        0.05,
+    );
+}
+
+/// viral_textbook.toml's header: nothing is random; invitee signups of 20,
+/// 40, 240 and 320 by month, 30, 70, 310 and 630 users at the month ends,
+/// and `k_factor` 2, in every run.
+#[test]
+fn the_textbook_header_is_true_of_the_simulation() {
+    use plgsim::metrics::{Horizon, Monthly};
+    let (_, sim) = shipped("scenarios/viral_textbook.toml", &[]);
+    for r in sim.runs() {
+        let invited: Vec<f64> = (0..4).map(|m| r.monthly(m, Monthly::SignupsInvite)).collect();
+        let users: Vec<f64> = (0..4).map(|m| r.monthly(m, Monthly::ActiveFree)).collect();
+        assert_eq!(invited, [20.0, 40.0, 240.0, 320.0], "run {}", r.index());
+        assert_eq!(users, [30.0, 70.0, 310.0, 630.0], "run {}", r.index());
+        assert_eq!(r.horizon(Horizon::KFactor), Some(2.0), "run {}", r.index());
+    }
+}
