@@ -211,3 +211,29 @@ fn the_syncbox_header_is_true_of_the_simulation() {
     about("syncbox blocked at month 36 without the bonus (thousands)", (b0 / 1000.0, 0.0), 55.0, 0.5 / 55.0 + 0.01);
     about("syncbox blocked at month 36 with the bonus (thousands)", (b1 / 1000.0, 0.0), 42.0, 0.5 / 42.0 + 0.01);
 }
+
+/// trackly.toml's header: 52% of signups activate, in a median of 9.5 days;
+/// `k_factor` about 1.
+#[test]
+fn the_trackly_header_is_true_of_the_simulation() {
+    use crate::util::mean_se;
+    use plgsim::metrics::Horizon;
+    let (_, sim) = shipped("scenarios/trackly.toml", &[("scenario.runs", "40")]);
+    let of = |h| mean_se(&sim.horizon_values(h).flatten().collect::<Vec<_>>());
+    about("trackly activation rate", of(Horizon::ActivationRate), 0.52, 0.005 / 0.52);
+    about("trackly median time to value (days)", of(Horizon::MedianTimeToValueDays), 9.5, 0.05 / 9.5);
+    about("trackly k_factor", of(Horizon::KFactor), 1.0, 0.05);
+}
+
+/// teamboard.toml's header: net revenue retention above 100% with churn
+/// (gross retention below it).
+#[test]
+fn the_teamboard_header_is_true_of_the_simulation() {
+    use crate::util::{Z, mean_se};
+    use plgsim::metrics::Horizon;
+    let (_, sim) = shipped("scenarios/teamboard.toml", &[("scenario.runs", "40")]);
+    let of = |h| mean_se(&sim.horizon_values(h).flatten().collect::<Vec<_>>());
+    let ((nrr, se_n), (grr, se_g)) = (of(Horizon::Nrr12m), of(Horizon::Grr12m));
+    eprintln!("teamboard: NRR {nrr:.4} ± {se_n:.4}, GRR {grr:.4} ± {se_g:.4}");
+    assert!(nrr - Z * se_n > 1.0 && grr + Z * se_g < 1.0, "NRR {nrr}, GRR {grr}");
+}
