@@ -237,3 +237,27 @@ fn the_teamboard_header_is_true_of_the_simulation() {
     eprintln!("teamboard: NRR {nrr:.4} ± {se_n:.4}, GRR {grr:.4} ± {se_g:.4}");
     assert!(nrr - Z * se_n > 1.0 && grr + Z * se_g < 1.0, "NRR {nrr}, GRR {grr}");
 }
+
+/// bookly.toml's header: exposure signups overtake organic ones (below at
+/// month 12, above at month 36).
+#[test]
+fn the_bookly_header_is_true_of_the_simulation() {
+    use plgsim::metrics::Monthly;
+    let (_, sim) = shipped("scenarios/bookly.toml", &[("scenario.runs", "40")]);
+    let gap = |t| mean_at(&sim, t, Monthly::SignupsExposure).0 - mean_at(&sim, t, Monthly::SignupsOrganic).0;
+    eprintln!("bookly: exposure minus organic signups {:.0} at month 12, {:.0} at month 36", gap(12), gap(36));
+    assert!(gap(12) < 0.0 && gap(36) > 0.0);
+}
+
+/// devtool.toml's header: the `sales_contacts` row is never above 120.
+#[test]
+fn the_devtool_header_is_true_of_the_simulation() {
+    use plgsim::metrics::Monthly;
+    let (s, sim) = shipped("scenarios/devtool.toml", &[("scenario.runs", "40")]);
+    for r in sim.runs() {
+        for t in 0..s.months() as usize {
+            assert!(r.monthly(t, Monthly::SalesContacts) <= 120.0, "run {} month {}", r.index(), t + 1);
+        }
+    }
+    assert!(mean_at(&sim, 12, Monthly::SalesContacts).0 > 100.0, "the team is busy: the bound is reached");
+}
