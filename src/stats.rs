@@ -68,6 +68,16 @@ pub fn percentile_sorted(xs: &[f64], q: f64) -> f64 {
     if i + 1 < xs.len() { xs[i] + f * (xs[i + 1] - xs[i]) } else { xs[i] }
 }
 
+/// The Wilson score interval of a proportion `p` observed over `n` trials,
+/// at `z` standard errors (1.96 for 95%; Wilson 1927). Unlike p ± z se it
+/// stays within [0, 1] and is not empty at p = 0 or 1.
+pub fn wilson_interval(p: f64, n: f64, z: f64) -> (f64, f64) {
+    let z2 = z * z;
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
 /// Sample mean and standard error of the mean.
 pub fn mean_and_se(xs: &[f64]) -> (f64, f64) {
     let n = xs.len() as f64;

@@ -70,12 +70,7 @@ fn print_table(c: &Comparison) -> Result<(), CliError> {
             let s = &v.stats[m];
             let diff = match v.vs_first[m] {
                 _ if i == 0 => "(reference)".to_string(),
-                Some(d) => format!(
-                    "mean diff {} [{}, {}]",
-                    format::difference(d.mean, u),
-                    format::difference(d.low, u),
-                    format::difference(d.high, u)
-                ),
+                Some(d) => format::paired(&d, u, metric.higher_is_better()),
                 None => String::new(),
             };
             outln!(

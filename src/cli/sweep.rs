@@ -109,7 +109,7 @@ fn print_table(s: &plgsim::whatif::sweep::Sweep) -> Result<(), CliError> {
     for (m, metric) in s.metrics.iter().enumerate() {
         let u = metric.unit();
         outln!(
-            "\n{} ({}; P50 and P10-P90 across runs; mean diff: the mean paired difference against {}{}, with its 95% interval)",
+            "\n{} ({}; P50 and P10-P90 across runs; mean diff: the mean paired difference against {}{}, with its 95% interval; per run: P10 and P90 of the run-by-run difference; better in: the share of runs where the point beats it, ties counted as half, with its 95% interval)",
             metric.name(),
             if metric.higher_is_better() { "higher is better" } else { "lower is better" },
             sweep::describe(&s.axes, &s.points[s.baseline].coords),
@@ -121,17 +121,15 @@ fn print_table(s: &plgsim::whatif::sweep::Sweep) -> Result<(), CliError> {
         );
         for (i, p) in s.points.iter().enumerate() {
             let st = &p.stats[m];
-            let d = p.vs_baseline[m].map_or_else(
-                || "n/a".to_string(),
-                |d| {
-                    format!(
-                        "{} [{}, {}]",
-                        format::difference(d.mean, u),
-                        format::difference(d.low, u),
-                        format::difference(d.high, u)
-                    )
-                },
-            );
+            let d = match p.vs_baseline[m] {
+                _ if i == s.baseline => String::new(),
+                Some(d) => format::paired(&d, u, metric.higher_is_better()),
+                None => "mean diff n/a".to_string(),
+            };
+            let d = match &p.separator[m] {
+                Some(sep) => format!("{d}; {}", format::separator(sep)),
+                None => d,
+            };
             let mark = match (sweep::best_mark(s, m, i), i == s.baseline) {
                 (Some(best), true) => format!("  <- {best} (baseline)"),
                 (Some(best), false) => format!("  <- {best}"),
@@ -139,7 +137,7 @@ fn print_table(s: &plgsim::whatif::sweep::Sweep) -> Result<(), CliError> {
                 (None, false) => String::new(),
             };
             outln!(
-                "  {:<40} P50 {:>10} (P10 {:>10}, P90 {:>10})  mean diff {d}{mark}",
+                "  {:<40} P50 {:>10} (P10 {:>10}, P90 {:>10})  {d}{mark}",
                 sweep::describe(&s.axes, &p.coords),
                 format::opt(st.p50(), u),
                 format::opt(st.p10(), u),

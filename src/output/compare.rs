@@ -2,29 +2,33 @@
 
 use serde::Serialize;
 
-use super::csv_file::{Cell, Table};
+use super::csv_file::{Cell, DIFFERENCE_SPREAD, Table, difference_spread};
 use super::number::{DifferenceDoc, Keyed, StatDoc, json_bytes};
 use crate::whatif::compare::Comparison;
 
 /// `compare.csv`: one row per scenario and metric: mean and P10/P50/P90
 /// across runs, and the paired difference against the first scenario with
-/// its 95% interval (empty when the seeds differ).
+/// its 95% interval, the P10/P50/P90 of the per-run difference and the
+/// probability that the scenario is better than the first (`p_better`, ties
+/// counted as half, with its 95% Wilson interval); empty when the seeds
+/// differ.
 pub fn compare_csv(cmp: &Comparison) -> Vec<u8> {
     compare_table(cmp).csv()
 }
 
 /// The table of `compare.csv` (and of the comparison's workbook).
 pub(crate) fn compare_table(cmp: &Comparison) -> Table {
-    let header = ["scenario", "file", "metric", "mean", "p10", "p50", "p90", "diff_vs_first", "diff_low", "diff_high"]
+    let mut header = ["scenario", "file", "metric", "mean", "p10", "p50", "p90", "diff_vs_first", "diff_low", "diff_high"]
         .map(String::from)
         .to_vec();
+    header.extend(DIFFERENCE_SPREAD.map(String::from));
     let mut rows = Vec::new();
     for v in &cmp.variants {
         for (m, metric) in cmp.metrics.iter().enumerate() {
             let s = &v.stats[m];
             let d = v.vs_first[m];
             let u = metric.unit();
-            rows.push(vec![
+            let mut row = vec![
                 Cell::Text(v.label.clone()),
                 Cell::Text(v.file.clone()),
                 Cell::Text(metric.name().to_string()),
@@ -35,7 +39,9 @@ pub(crate) fn compare_table(cmp: &Comparison) -> Table {
                 Cell::Figure(d.map(|d| d.mean), u),
                 Cell::Figure(d.map(|d| d.low), u),
                 Cell::Figure(d.map(|d| d.high), u),
-            ]);
+            ];
+            row.extend(difference_spread(d, u, metric.higher_is_better()));
+            rows.push(row);
         }
     }
     Table { header, rows }
@@ -87,7 +93,7 @@ pub fn compare_json(cmp: &Comparison) -> Vec<u8> {
                 .map(|(m, metric)| {
                     let doc = VariantMetricDoc {
                         stat: StatDoc::of(&v.stats[m]),
-                        diff_vs_first: v.vs_first[m].map(DifferenceDoc::of),
+                        diff_vs_first: v.vs_first[m].map(|d| DifferenceDoc::of(d, metric.higher_is_better())),
                     };
                     (metric.name().to_string(), doc)
                 })

@@ -54,6 +54,26 @@ pub(crate) enum Cell {
     Figure(Option<f64>, crate::metrics::Unit),
 }
 
+/// The columns that follow a paired difference's mean and 95% interval in
+/// the what-if tables: the P10/P50/P90 of the per-run difference and the
+/// probability that the variant is better, with its 95% interval.
+pub(crate) const DIFFERENCE_SPREAD: [&str; 6] =
+    ["diff_p10", "diff_p50", "diff_p90", "p_better", "p_better_low", "p_better_high"];
+
+/// The [`DIFFERENCE_SPREAD`] cells of a paired difference in unit `u`.
+pub(crate) fn difference_spread(d: Option<crate::whatif::Difference>, u: crate::metrics::Unit, higher_is_better: bool) -> [Cell; 6] {
+    use crate::metrics::Unit;
+    let w = d.map(|d| d.win(higher_is_better));
+    [
+        Cell::Figure(d.map(|d| d.p10), u),
+        Cell::Figure(d.map(|d| d.p50), u),
+        Cell::Figure(d.map(|d| d.p90), u),
+        Cell::Figure(w.map(|w| w.p), Unit::Ratio),
+        Cell::Figure(w.map(|w| w.low), Unit::Ratio),
+        Cell::Figure(w.map(|w| w.high), Unit::Ratio),
+    ]
+}
+
 /// A what-if table: a header and rows of [`Cell`]s.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Table {

@@ -96,19 +96,40 @@ pub(crate) fn json_bytes<T: Serialize>(doc: &T) -> Vec<u8> {
     out
 }
 
-/// A paired difference with its 95% interval, as the what-if documents
-/// write it.
+/// A paired difference as the what-if documents write it: the mean with its
+/// 95% interval, the P10/P50/P90 of the per-run difference, and the
+/// probability that the variant is better with its 95% (Wilson) interval.
 #[derive(Serialize)]
 pub(crate) struct DifferenceDoc {
     mean: Option<f64>,
     low: Option<f64>,
     high: Option<f64>,
     runs: usize,
+    p10: Option<f64>,
+    p50: Option<f64>,
+    p90: Option<f64>,
+    p_better: f64,
+    p_better_low: f64,
+    p_better_high: f64,
+    ties: f64,
 }
 
 impl DifferenceDoc {
-    pub(crate) fn of(d: crate::whatif::Difference) -> DifferenceDoc {
-        DifferenceDoc { mean: finite(Some(d.mean)), low: finite(Some(d.low)), high: finite(Some(d.high)), runs: d.runs }
+    pub(crate) fn of(d: crate::whatif::Difference, higher_is_better: bool) -> DifferenceDoc {
+        let w = d.win(higher_is_better);
+        DifferenceDoc {
+            mean: finite(Some(d.mean)),
+            low: finite(Some(d.low)),
+            high: finite(Some(d.high)),
+            runs: d.runs,
+            p10: finite(Some(d.p10)),
+            p50: finite(Some(d.p50)),
+            p90: finite(Some(d.p90)),
+            p_better: w.p,
+            p_better_low: w.low,
+            p_better_high: w.high,
+            ties: w.ties,
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::csv_file::{Cell, Table};
+use super::csv_file::{Cell, DIFFERENCE_SPREAD, Table, difference_spread};
 use super::number::{DifferenceDoc, Keyed, StatDoc, json_bytes};
 use crate::format::as_written;
 use crate::metrics::Unit;
@@ -10,7 +10,11 @@ use crate::whatif::sweep::{Sweep, best_mark, describe};
 
 /// `sweep.csv`: long format, one row per point and metric: the point's
 /// coordinates, the metric's mean and P10/P50/P90 across runs, the paired
-/// difference against the baseline point with its 95% interval, whether the
+/// difference against the baseline point with its 95% interval, the P10/P50/P90
+/// of the per-run difference and the probability that the point is better
+/// than the baseline (`p_better`, ties counted as half, with its 95% Wilson
+/// interval), `wins_when` (the uncertain input that separates the runs it
+/// wins from those it loses, when one does: `whatif::separator`), whether the
 /// point is the baseline, and `best`: `true` for the one best point, `tie`
 /// for every point of a tie for the best (see `whatif::sweep::best_and_ties`),
 /// else `false`.
@@ -18,14 +22,23 @@ pub fn sweep_csv(sweep: &Sweep) -> Vec<u8> {
     sweep_table(sweep).csv()
 }
 
+/// The `wins_when` cell: the condition on an uncertain input under which
+/// the point beats the baseline, e.g. `pricing.conversion_elasticity <
+/// 1.08`, with the share of runs it gets right.
+fn wins_when(s: &crate::whatif::Separator) -> String {
+    let op = if s.wins_above { ">" } else { "<" };
+    format!("{} {op} {} ({:.0}% of runs)", s.input, crate::format::sig(s.threshold), 100.0 * s.accuracy)
+}
+
 /// The table of `sweep.csv` (and of the sweep's workbook).
 pub(crate) fn sweep_table(sweep: &Sweep) -> Table {
     let mut header = vec!["point".to_string()];
     header.extend(sweep.axes.iter().map(|a| a.key.clone()));
     header.extend(
-        ["metric", "mean", "p10", "p50", "p90", "diff_vs_baseline", "diff_low", "diff_high", "baseline", "best"]
-            .map(String::from),
+        ["metric", "mean", "p10", "p50", "p90", "diff_vs_baseline", "diff_low", "diff_high"].map(String::from),
     );
+    header.extend(DIFFERENCE_SPREAD.map(String::from));
+    header.extend(["wins_when", "baseline", "best"].map(String::from));
     let mut rows = Vec::new();
     for (i, p) in sweep.points.iter().enumerate() {
         for (m, metric) in sweep.metrics.iter().enumerate() {
@@ -43,6 +56,10 @@ pub(crate) fn sweep_table(sweep: &Sweep) -> Table {
                 Cell::Figure(d.map(|d| d.mean), u),
                 Cell::Figure(d.map(|d| d.low), u),
                 Cell::Figure(d.map(|d| d.high), u),
+            ]);
+            rec.extend(difference_spread(d, u, metric.higher_is_better()));
+            rec.extend([
+                Cell::Text(p.separator[m].as_ref().map_or_else(String::new, wins_when)),
                 Cell::Text((i == sweep.baseline).to_string()),
                 Cell::Text(
                     match best_mark(sweep, m, i) {
@@ -103,6 +120,16 @@ struct BestDoc {
 }
 
 #[derive(Serialize)]
+struct SeparatorDoc {
+    input: String,
+    threshold: f64,
+    /// `true`: the point wins above the threshold and loses below it.
+    wins_above: bool,
+    /// Share of the decided runs the split classifies correctly.
+    accuracy: f64,
+}
+
+#[derive(Serialize)]
 struct PointDoc {
     /// 1-based, as in `sweep.csv`.
     point: usize,
@@ -116,6 +143,10 @@ struct PointDoc {
 struct PointMetricDoc {
     #[serde(flatten)]
     stat: StatDoc,
+    /// The uncertain input that separates the runs this point wins from
+    /// those it loses (`whatif::separator`), if one does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    separated_by: Option<SeparatorDoc>,
     diff_vs_baseline: Option<DifferenceDoc>,
 }
 
@@ -138,7 +169,13 @@ pub fn sweep_json(sweep: &Sweep) -> Vec<u8> {
                 .map(|(m, metric)| {
                     let doc = PointMetricDoc {
                         stat: StatDoc::of(&p.stats[m]),
-                        diff_vs_baseline: p.vs_baseline[m].map(DifferenceDoc::of),
+                        diff_vs_baseline: p.vs_baseline[m].map(|d| DifferenceDoc::of(d, metric.higher_is_better())),
+                        separated_by: p.separator[m].as_ref().map(|s| SeparatorDoc {
+                            input: s.input.clone(),
+                            threshold: s.threshold,
+                            wins_above: s.wins_above,
+                            accuracy: s.accuracy,
+                        }),
                     };
                     (metric.name().to_string(), doc)
                 })

@@ -5,7 +5,7 @@
 //! uses the same random numbers for the same run index and the difference
 //! between two points is measured run by run.
 
-use super::{Difference, paired_difference};
+use super::{Difference, Separator, paired_difference, separator};
 use crate::engine;
 use crate::metrics::Horizon;
 use crate::scenario::{Override, Scenario, ScenarioError};
@@ -35,6 +35,9 @@ pub struct Point {
     pub stats: Vec<Stat>,
     /// `[metric]`: this point minus the baseline, run by run.
     pub vs_baseline: Vec<Option<Difference>>,
+    /// `[metric]`: the uncertain input that separates the runs this point
+    /// wins against the baseline from those it loses, if one does.
+    pub separator: Vec<Option<Separator>>,
 }
 
 /// A finished sweep.
@@ -132,11 +135,13 @@ pub fn run(
     }
 
     let mut done: Vec<Point> = Vec::with_capacity(points.len());
+    let mut run_params: Vec<Vec<Vec<f64>>> = Vec::with_capacity(points.len());
     for (coords, s) in points.into_iter().zip(&scenarios) {
         let sim = engine::simulate(s, &|| {});
         let values: Vec<Vec<Option<f64>>> = metrics.iter().map(|m| sim.horizon_values(*m).collect()).collect();
         let stats = values.iter().map(|v| Stat::of(v.iter().copied())).collect();
-        done.push(Point { coords, values, stats, vs_baseline: Vec::new() });
+        done.push(Point { coords, values, stats, vs_baseline: Vec::new(), separator: Vec::new() });
+        run_params.push(sim.runs().iter().map(|r| r.params().to_vec()).collect());
         on_point();
     }
 
@@ -150,8 +155,29 @@ pub fn run(
     });
     let baseline = own_point.unwrap_or(0);
     let base_values = done[baseline].values.clone();
+    // The uncertain inputs that are not swept, as the baseline's runs drew
+    // them (every point's run r draws the same values: common random numbers).
+    let base = &scenarios[baseline];
+    let inputs: Vec<(String, Vec<f64>)> = original
+        .uncertain_params()
+        .filter(|(_, p)| axes.iter().all(|a| a.key != p.key))
+        .filter_map(|(_, p)| {
+            let id = base.param_by_key(&p.key)?;
+            Some((p.key.clone(), run_params[baseline].iter().map(|r| r[id.0]).collect()))
+        })
+        .collect();
     for p in &mut done {
         p.vs_baseline = p.values.iter().zip(&base_values).map(|(a, b)| paired_difference(a, b)).collect();
+        p.separator = p
+            .values
+            .iter()
+            .zip(&base_values)
+            .zip(metrics)
+            .map(|((a, b), m)| {
+                let d: Vec<Option<f64>> = a.iter().zip(b).map(|(x, y)| Some((*x)? - (*y)?)).collect();
+                separator(&d, m.higher_is_better(), &inputs)
+            })
+            .collect();
     }
     let (best, tied) = best_and_ties(&done, metrics);
     let warnings = warnings(original, axes);
@@ -273,7 +299,7 @@ mod tests {
     fn point(values: &[f64]) -> Point {
         let values = vec![values.iter().map(|x| Some(*x)).collect::<Vec<_>>()];
         let stats = values.iter().map(|v| Stat::of(v.iter().copied())).collect();
-        Point { coords: vec![0.0], values, stats, vs_baseline: Vec::new() }
+        Point { coords: vec![0.0], values, stats, vs_baseline: Vec::new(), separator: Vec::new() }
     }
 
     /// A point ties the best when their paired difference's 95% interval
