@@ -46,3 +46,8 @@ pub const DEFAULT_METRICS: &[Horizon] = &[
     Horizon::CostToServeFreeTotal,
     Horizon::LtvToCac,
 ];
+
+/// The figures `compare` reports by default when no scenario earns revenue
+/// (where every figure of [`DEFAULT_METRICS`] is zero or undefined): what a
+/// free product or a viral loop is about.
+pub const ACCOUNT_METRICS: &[Horizon] = &[Horizon::SignupsTotal, Horizon::KFactor, Horizon::ActivationRate];
