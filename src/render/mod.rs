@@ -57,19 +57,24 @@ fn rendered(chart: &impl Chart) -> RenderedChart {
 ///
 /// A run with revenue leads with MRR. One where no run earned any
 /// ([`Summary::has_revenue`]) leads with accounts instead: active free
-/// accounts (`charts/active_free`), signups by source, accounts by state,
-/// retention by cohort and the distributions of active accounts, signups
+/// accounts (`charts/active_free`), signups by source, accounts by state
+/// (when there is more than one), retention by cohort and the distributions of active accounts, signups
 /// and K; the MRR, MRR movements, funnel to paying and conversion charts,
 /// zero throughout, are left out.
 pub fn charts(summary: &Summary, sim: &Simulation) -> Vec<RenderedChart> {
     if !summary.has_revenue {
-        return vec![
+        let mut charts = vec![
             rendered(&MetricFan::new(summary, "active_free").titled("Active free accounts")),
             rendered(&StackedMonthly::acquisition_mix(summary)),
-            rendered(&StackedMonthly::accounts_by_state(summary)),
-            rendered(&CohortHeatmap::new(summary, CohortMeasure::Retention)),
-            rendered(&HorizonDistributions::accounts(sim)),
         ];
+        // With one state (every account active and free), the lead chart says it all.
+        let states = StackedMonthly::accounts_by_state(summary);
+        if states.layers.len() > 1 {
+            charts.push(rendered(&states));
+        }
+        charts.push(rendered(&CohortHeatmap::new(summary, CohortMeasure::Retention)));
+        charts.push(rendered(&HorizonDistributions::accounts(sim)));
+        return charts;
     }
     vec![
         rendered(&MrrFan::new(summary)),
