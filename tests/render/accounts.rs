@@ -131,4 +131,8 @@ fn an_unknown_chart_metric_exits_2_listing_the_names_and_writes_nothing() {
         }
         assert!(!dir.path().join("o").exists(), "{args:?} wrote output");
     }
+    let out = plgsim(&["run", &k, "--runs", "20", "--chart", "active_free", "--no-charts", "--out", "o"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--chart asks for a chart and --no-charts for none"));
+    assert!(!dir.path().join("o").exists());
 }
