@@ -15,12 +15,12 @@ pub enum Kind {
 }
 
 macro_rules! monthly {
-    ($( $(#[$doc:meta])* $var:ident = $name:literal, $kind:ident; )*) => {
+    ($( #[doc = $doc:literal] $var:ident = $name:literal, $kind:ident; )*) => {
         /// Monthly metrics with a fixed place in every scenario. Per-channel
         /// signups (`signups_channel_<name>`) follow them in the output.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[repr(usize)]
-        pub enum Monthly { $( $(#[$doc])* $var, )* }
+        pub enum Monthly { $( #[doc = $doc] $var, )* }
 
         impl Monthly {
             pub const ALL: &'static [Monthly] = &[ $( Monthly::$var, )* ];
@@ -32,6 +32,11 @@ macro_rules! monthly {
 
             pub fn kind(self) -> Kind {
                 match self { $( Monthly::$var => Kind::$kind, )* }
+            }
+
+            /// What the metric counts, in one sentence (its doc comment).
+            pub fn definition(self) -> &'static str {
+                match self { $( Monthly::$var => $doc.trim_ascii(), )* }
             }
         }
     };
@@ -347,6 +352,22 @@ impl Monthly {
     pub fn from_name(name: &str) -> Option<Monthly> {
         Self::ALL.iter().copied().find(|m| m.name() == name)
     }
+}
+
+/// What the monthly column `name` counts: a [`Monthly`] metric's
+/// definition, or a channel's signups.
+pub fn monthly_definition(name: &str) -> String {
+    match (Monthly::from_name(name), name.strip_prefix("signups_channel_")) {
+        (Some(m), _) => m.definition().to_string(),
+        (None, Some(c)) => format!("New accounts from the paid channel `{c}`."),
+        (None, None) => String::new(),
+    }
+}
+
+/// Whether the monthly column `name` is a flow or a stock (a channel's
+/// signups are a flow).
+pub fn monthly_kind(name: &str) -> Kind {
+    Monthly::from_name(name).map_or(Kind::Flow, Monthly::kind)
 }
 
 /// The unit of the monthly column `name` (a [`Monthly`] metric, or a

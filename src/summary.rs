@@ -35,6 +35,10 @@ pub struct Summary {
     pub cohorts: CohortTable,
     pub funnel: Funnel,
     pub warnings: Vec<String>,
+    /// Whether any run recognised revenue (`revenue_total` above zero). A
+    /// scenario where nobody pays (a teaching loop, a free product) gets
+    /// charts and key figures about accounts instead of MRR.
+    pub has_revenue: bool,
 }
 
 /// One stage of the run's funnel.
@@ -198,6 +202,7 @@ impl Summary {
             .uncertain_params()
             .map(|(id, spec)| (spec.clone(), Stat::of(sim.runs.iter().map(|r| Some(r.params[id.0])))))
             .collect();
+        let has_revenue = sim.runs.iter().any(|r| r.horizon(Horizon::RevenueTotal).is_some_and(|x| x > 0.0));
         let cohorts = CohortTable::new(sim);
         let funnel = Funnel::new(&horizon);
         let mut warnings = Vec::new();
@@ -236,6 +241,7 @@ impl Summary {
             cohorts,
             funnel,
             warnings,
+            has_revenue,
         }
     }
 
@@ -253,6 +259,11 @@ impl Summary {
     /// state, then 1 to T).
     pub fn month(&self, m: usize) -> &[Stat] {
         if m == 0 { &self.opening } else { &self.monthly[m - 1] }
+    }
+
+    /// The statistics of the monthly metric called `name` in the last month.
+    pub fn last(&self, name: &str) -> Option<&Stat> {
+        self.series(name)?.last().copied()
     }
 
     /// The monthly statistics of the metric called `name`.

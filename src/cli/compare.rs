@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use clap::Args;
 
 use plgsim::output::{self, OutputFile};
-use plgsim::whatif::DEFAULT_METRICS;
 use plgsim::whatif::compare::{self, Comparison};
+use plgsim::whatif::{ACCOUNT_METRICS, DEFAULT_METRICS};
 use plgsim::{format, render};
 
-use super::{CliError, Common, check_out, load, metrics, out_dir, pool, progress};
+use super::{CliError, Common, chart_metrics, check_out, load, metrics, monthly_columns, out_dir, pool, progress};
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
@@ -17,9 +17,15 @@ pub struct CompareArgs {
     #[arg(required = true, num_args = 2..)]
     scenarios: Vec<PathBuf>,
     /// A horizon metric to compare (repeatable; default: mrr_final,
-    /// revenue_total, free_to_paid_conversion, cost_to_serve_free_total, ltv_to_cac).
+    /// revenue_total, free_to_paid_conversion, cost_to_serve_free_total, ltv_to_cac;
+    /// when no scenario earns revenue: signups_total, k_factor, activation_rate).
     #[arg(long = "metric", value_name = "NAME")]
     metrics: Vec<String>,
+    /// Also overlay these monthly metrics by scenario (repeatable, or
+    /// comma-separated; any name of monthly.csv, e.g. --chart signups_invite):
+    /// P50 lines with P10-P90 bands, in charts/<metric>.png and .svg and in report.html.
+    #[arg(long = "chart", value_name = "METRIC", value_delimiter = ',')]
+    charts: Vec<String>,
     #[command(flatten)]
     common: Common,
 }
@@ -31,14 +37,22 @@ pub fn run(args: CompareArgs) -> Result<(), CliError> {
         .iter()
         .map(|p| Ok((p.display().to_string(), load(p, &base)?)))
         .collect::<Result<Vec<_>, CliError>>()?;
-    let pool = pool(args.common.threads, &scenarios.iter().map(|(_, s)| s).collect::<Vec<_>>())?;
+    let all: Vec<&plgsim::Scenario> = scenarios.iter().map(|(_, s)| s).collect();
+    let charts = chart_metrics(&args.charts, &monthly_columns(&all), args.common.no_charts)?;
+    let pool = pool(args.common.threads, &all)?;
     let out_dir = out_dir(&args.common.out, &args.scenarios[0], "-compare");
     check_out(&out_dir)?;
-    let metrics = if args.metrics.is_empty() { DEFAULT_METRICS.to_vec() } else { metrics(&args.metrics)? };
+    let chosen = !args.metrics.is_empty();
+    // By default, the figures of revenue and of accounts are both computed,
+    // and those that fit the results are kept.
+    let metrics = if chosen { metrics(&args.metrics)? } else { [DEFAULT_METRICS, ACCOUNT_METRICS].concat() };
     let bar = progress(scenarios.len() as u64, "scenarios", args.common.quiet);
     bar.set_message("compare");
-    let cmp = pool.install(|| compare::run(&scenarios, &metrics, &|| bar.inc(1)));
+    let mut cmp = pool.install(|| compare::run(&scenarios, &metrics, &|| bar.inc(1)));
     bar.finish_and_clear();
+    if !chosen {
+        cmp.keep_metrics(if cmp.has_revenue() { DEFAULT_METRICS } else { ACCOUNT_METRICS });
+    }
 
     let mut files = vec![
         OutputFile::new("compare.csv", output::compare_csv(&cmp)),
@@ -49,10 +63,16 @@ pub fn run(args: CompareArgs) -> Result<(), CliError> {
         ),
     ];
     if !args.common.no_charts {
-        files.extend(render::render_compare(&cmp));
+        files.extend(render::render_compare_with(&cmp, &charts));
     }
     output::write_folder(&out_dir, &files)?;
     if !args.common.quiet {
+        if !chosen && !cmp.has_revenue() {
+            outln!(
+                "note: no run of any scenario earned revenue, so the figures compared are about accounts \
+                 (use --metric to choose others)"
+            );
+        }
         print_table(&cmp)?;
         outln!("\nResults in {}/", out_dir.display());
     }

@@ -283,6 +283,44 @@ pub fn metrics(names: &[String]) -> Result<Vec<plgsim::metrics::Horizon>, CliErr
         .collect()
 }
 
+/// The monthly metrics `--chart` names, each once, in the order given;
+/// `valid` are the monthly columns of the scenarios (`monthly.csv`'s names).
+/// Refused when `--no-charts` is given too: the chart would not be written.
+pub fn chart_metrics(names: &[String], valid: &[String], no_charts: bool) -> Result<Vec<String>, CliError> {
+    let mut out: Vec<String> = Vec::new();
+    for name in names {
+        let name = name.trim();
+        if !valid.iter().any(|v| v == name) {
+            return Err(CliError::Usage(format!(
+                "--chart: unknown monthly metric `{}`, expected one of {}",
+                plgsim::format::terminal_safe(name),
+                valid.join(", ")
+            )));
+        }
+        if !out.iter().any(|o| o == name) {
+            out.push(name.to_string());
+        }
+    }
+    if no_charts && !out.is_empty() {
+        return Err(CliError::Usage("--chart asks for a chart and --no-charts for none: give one or the other".into()));
+    }
+    Ok(out)
+}
+
+/// The monthly columns of `scenarios`, in output order: the fixed metrics,
+/// then every scenario's channels (each once).
+pub fn monthly_columns(scenarios: &[&Scenario]) -> Vec<String> {
+    let mut channels: Vec<String> = Vec::new();
+    for s in scenarios {
+        for c in s.channel_names() {
+            if !channels.iter().any(|x| x == c) {
+                channels.push(c.to_string());
+            }
+        }
+    }
+    plgsim::metrics::monthly_names(&channels)
+}
+
 impl Common {
     /// `--set`, then `--runs`, `--seed` and `--months`, as overrides.
     pub fn overrides(&self) -> Result<Vec<Override>, CliError> {

@@ -9,7 +9,7 @@ use plgsim::output::{self, OutputFile};
 use plgsim::summary::Summary;
 use plgsim::{engine, format, render};
 
-use super::{CliError, Common, check_out, load, out_dir, pool, progress};
+use super::{CliError, Common, chart_metrics, check_out, load, monthly_columns, out_dir, pool, progress};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -19,6 +19,11 @@ pub struct RunArgs {
     /// (e.g. --paths mrr,cash_balance) to paths.csv (paths.csv.gz when large).
     #[arg(long, value_name = "METRIC[,METRIC...]", value_delimiter = ',')]
     paths: Vec<String>,
+    /// Also chart these monthly metrics (repeatable, or comma-separated; any
+    /// name of monthly.csv, e.g. --chart signups_invite): a P10/P50/P90 fan
+    /// chart each, in charts/<metric>.png and .svg and in report.html.
+    #[arg(long = "chart", value_name = "METRIC", value_delimiter = ',')]
+    charts: Vec<String>,
     #[command(flatten)]
     common: Common,
 }
@@ -27,6 +32,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     let ovr = args.common.overrides()?;
     let scenario = load(&args.scenario, &ovr)?;
     let paths = path_columns(&scenario, &args.paths)?;
+    let charts = chart_metrics(&args.charts, &monthly_columns(&[&scenario]), args.common.no_charts)?;
     let pool = pool(args.common.threads, &[&scenario])?;
     let out_dir = out_dir(&args.common.out, &args.scenario, "");
     check_out(&out_dir)?;
@@ -53,7 +59,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
         files.push(output::paths_file(&sim, scenario.start(), &paths));
     }
     if !args.common.no_charts {
-        files.extend(render::render(&scenario, &summary, &sim));
+        files.extend(render::render_with(&scenario, &summary, &sim, &charts));
     }
     output::write_folder(&out_dir, &files)?;
 

@@ -54,7 +54,28 @@ fn rendered(chart: &impl Chart) -> RenderedChart {
 }
 
 /// Every chart of a run, in the order the report shows them.
+///
+/// A run with revenue leads with MRR. One where no run earned any
+/// ([`Summary::has_revenue`]) leads with accounts instead: active free
+/// accounts (`charts/active_free`), signups by source, accounts by state
+/// (when there is more than one), retention by cohort and the distributions of active accounts, signups
+/// and K; the MRR, MRR movements, funnel to paying and conversion charts,
+/// zero throughout, are left out.
 pub fn charts(summary: &Summary, sim: &Simulation) -> Vec<RenderedChart> {
+    if !summary.has_revenue {
+        let mut charts = vec![
+            rendered(&MetricFan::new(summary, "active_free").titled("Active free accounts")),
+            rendered(&StackedMonthly::acquisition_mix(summary)),
+        ];
+        // With one state (every account active and free), the lead chart says it all.
+        let states = StackedMonthly::accounts_by_state(summary);
+        if states.layers.len() > 1 {
+            charts.push(rendered(&states));
+        }
+        charts.push(rendered(&CohortHeatmap::new(summary, CohortMeasure::Retention)));
+        charts.push(rendered(&HorizonDistributions::accounts(sim)));
+        return charts;
+    }
     vec![
         rendered(&MrrFan::new(summary)),
         rendered(&StackedMonthly::accounts_by_state(summary)),
@@ -67,9 +88,27 @@ pub fn charts(summary: &Summary, sim: &Simulation) -> Vec<RenderedChart> {
     ]
 }
 
+/// `charts` followed by a fan chart (`charts/<metric>`) of each monthly
+/// metric in `extra` (`--chart`), each once and none that is already there.
+pub fn charts_with(summary: &Summary, sim: &Simulation, extra: &[String]) -> Vec<RenderedChart> {
+    let mut charts = charts(summary, sim);
+    for metric in extra {
+        if !charts.iter().any(|c| &c.name == metric) {
+            charts.push(rendered(&MetricFan::new(summary, metric)));
+        }
+    }
+    charts
+}
+
 /// The charts (`charts/<name>.png` and `.svg`) and `report.html` of a run.
 pub fn render(scenario: &Scenario, summary: &Summary, sim: &Simulation) -> Vec<OutputFile> {
-    let charts = charts(summary, sim);
+    render_with(scenario, summary, sim, &[])
+}
+
+/// As [`render`], with a fan chart of each monthly metric in `extra`
+/// (`--chart`; the names must be monthly columns of the run).
+pub fn render_with(scenario: &Scenario, summary: &Summary, sim: &Simulation, extra: &[String]) -> Vec<OutputFile> {
+    let charts = charts_with(summary, sim, extra);
     let report = report::html(scenario, summary, &charts);
     let mut files = chart_files(charts);
     files.push(OutputFile::new("report.html", report.into_bytes()));
@@ -95,7 +134,18 @@ pub fn render_sweep(sweep: &Sweep) -> Vec<OutputFile> {
 
 /// The charts and `report.html` of a comparison.
 pub fn render_compare(comparison: &Comparison) -> Vec<OutputFile> {
-    let charts = compare_rendered(comparison);
+    render_compare_with(comparison, &[])
+}
+
+/// As [`render_compare`], with an overlay by scenario of each monthly
+/// metric in `extra` (`--chart`), written to `charts/<metric>`.
+pub fn render_compare_with(comparison: &Comparison, extra: &[String]) -> Vec<OutputFile> {
+    let mut charts = compare_rendered(comparison);
+    for metric in extra {
+        if !charts.iter().any(|c| &c.name == metric) {
+            charts.push(rendered(&CompareMonthly::of(comparison, metric)));
+        }
+    }
     let report = whatif_report::compare_html(comparison, &charts);
     with_report(chart_files(charts), report)
 }
@@ -130,13 +180,24 @@ fn sweep_rendered(sweep: &Sweep) -> Vec<RenderedChart> {
 
 /// The charts of a comparison: MRR of every scenario on one axis
 /// (`charts/compare_mrr`) and the horizon figures side by side
-/// (`charts/compare_metrics`).
+/// (`charts/compare_metrics`). When no scenario earns revenue, active free
+/// accounts (`charts/active_free`) and signups (`charts/signups_total`) of
+/// every scenario take MRR's place.
 pub fn compare_charts(comparison: &Comparison) -> Vec<OutputFile> {
     chart_files(compare_rendered(comparison))
 }
 
 fn compare_rendered(comparison: &Comparison) -> Vec<RenderedChart> {
-    vec![rendered(&CompareMrr::new(comparison)), rendered(&CompareMetrics::new(comparison))]
+    let mut charts = if comparison.has_revenue() {
+        vec![rendered(&CompareMrr::new(comparison))]
+    } else {
+        vec![
+            rendered(&CompareMonthly::of(comparison, "active_free").titled("Active free accounts")),
+            rendered(&CompareMonthly::of(comparison, "signups_total").titled("Signups")),
+        ]
+    };
+    charts.push(rendered(&CompareMetrics::new(comparison)));
+    charts
 }
 
 /// The tornado chart of a sensitivity analysis (`charts/tornado_<metric>`).

@@ -160,22 +160,63 @@ pub(crate) fn warning_list(h: &mut String, warnings: &[String]) {
     h.push_str("</ul>\n</section>\n");
 }
 
+/// One key-figure card (closed by the caller, who may add to it).
+fn card(h: &mut String, name: &str, def: &str, st: &Stat, u: Unit) {
+    let _ = write!(
+        h,
+        "<div class=\"card\" title=\"{}\"><div class=\"name\">{}</div>\
+         <div class=\"p50\">{}</div><div class=\"range\">P10 {} &ndash; P90 {}</div>",
+        escape(def),
+        escape(name),
+        format::opt(st.p50(), u),
+        format::opt(st.p10(), u),
+        format::opt(st.p90(), u)
+    );
+}
+
+/// Whether a figure of a scenario without revenue says something: defined
+/// in some run and not zero in every run (paying accounts, conversions,
+/// MRR: zero is all they can say, and the report says it once).
+fn informative(st: &Stat) -> bool {
+    let zero = |x: Option<f64>| x.is_none_or(|x| x == 0.0);
+    st.defined_runs > 0 && !(zero(st.percentile(5)) && zero(st.percentile(95)) && zero(st.mean))
+}
+
+/// The cards of a scenario where no run earned revenue: accounts, not
+/// money (every money figure would read $0).
+fn account_cards(h: &mut String, s: &Summary) {
+    let month = |name: &str, label: &str| s.last(name).map(|st| (format!("{label} in month {}", s.months), st));
+    if let Some(st) = s.last("active_free") {
+        let def = crate::metrics::monthly_definition("active_free");
+        card(h, &format!("Active free accounts at month {}", s.months), &def, st, Unit::Count);
+        h.push_str("</div>\n");
+    }
+    for f in [Horizon::SignupsTotal, Horizon::KFactor, Horizon::ActivationRate] {
+        card(h, f.label(), f.definition(), s.horizon(f), f.unit());
+        h.push_str("</div>\n");
+    }
+    for (name, label) in [("signups_total", "Signups"), ("signups_invite", "Invitation signups")] {
+        if let Some((title, st)) = month(name, label).filter(|(_, st)| st.p90().is_some_and(|x| x > 0.0)) {
+            card(h, &title, &crate::metrics::monthly_definition(name), st, Unit::Count);
+            h.push_str("</div>\n");
+        }
+    }
+    let cost = Horizon::CostToServeFreeTotal;
+    if informative(s.horizon(cost)) {
+        card(h, cost.label(), cost.definition(), s.horizon(cost), cost.unit());
+        h.push_str("</div>\n");
+    }
+}
+
 fn key_figures(h: &mut String, s: &Summary) {
     h.push_str("<section id=\"key-figures\">\n<h2>Key figures</h2>\n<div class=\"cards\">\n");
-    for &f in KEY_FIGURES {
+    if !s.has_revenue {
+        account_cards(h, s);
+    }
+    for &f in KEY_FIGURES.iter().filter(|_| s.has_revenue) {
         let st = s.horizon(f);
         let u = f.unit();
-        let (name, def) = (f.label(), f.definition());
-        let _ = write!(
-            h,
-            "<div class=\"card\" title=\"{}\"><div class=\"name\">{}</div>\
-             <div class=\"p50\">{}</div><div class=\"range\">P10 {} &ndash; P90 {}</div>",
-            escape(def),
-            escape(name),
-            format::opt(st.p50(), u),
-            format::opt(st.p10(), u),
-            format::opt(st.p90(), u)
-        );
+        card(h, f.label(), f.definition(), st, u);
         if f == Horizon::FreeToPaidConversion {
             // The figure comparable to the eventual-conversion input, beside it.
             let e = Horizon::EventualConversion;
@@ -193,6 +234,13 @@ fn key_figures(h: &mut String, s: &Summary) {
         h.push_str("</div>\n");
     }
     h.push_str("</div>\n");
+    if !s.has_revenue {
+        h.push_str(
+            "<p class=\"note\" id=\"no-revenue\">No run earned revenue (nobody pays in this scenario), so the \
+             figures and charts are about accounts: signups, where they come from, and how many stay active. \
+             MRR, revenue and the unit economics are zero or undefined in every run and are left out.</p>\n",
+        );
+    }
     if let (Some(cash), Some(p)) = (s.starting_cash, s.out_of_cash_probability) {
         let runway = s.horizon(Horizon::RunwayMonths);
         let _ = write!(
@@ -217,7 +265,9 @@ fn key_figures(h: &mut String, s: &Summary) {
             format::opt(s.horizon(Horizon::CashBalanceMin).p50(), Unit::Money)
         );
     }
-    conversion_note(h);
+    if s.has_revenue {
+        conversion_note(h);
+    }
     h.push_str("</section>\n");
 }
 
@@ -262,8 +312,20 @@ pub(crate) fn stat_cells(st: &Stat, u: Unit) -> String {
 
 fn unit_economics(h: &mut String, s: &Summary) {
     h.push_str("<section id=\"unit-economics\">\n<h2>Unit economics</h2>\n");
-    figure_table(h, s, UNIT_ECONOMICS);
-    let others: Vec<Horizon> = Horizon::ALL.iter().copied().filter(|f| !UNIT_ECONOMICS.contains(f)).collect();
+    if s.has_revenue {
+        figure_table(h, s, UNIT_ECONOMICS);
+    } else {
+        h.push_str(
+            "<p class=\"note\">No run earned revenue: CAC, LTV, ARPA, margins and retention are undefined or zero \
+             in every run (they are in <code>summary.json</code>). Below, the figures that are not.</p>\n",
+        );
+    }
+    let others: Vec<Horizon> = Horizon::ALL
+        .iter()
+        .copied()
+        .filter(|f| !UNIT_ECONOMICS.contains(f))
+        .filter(|&f| s.has_revenue || informative(s.horizon(f)))
+        .collect();
     h.push_str("<h3>Other figures over the horizon</h3>\n");
     figure_table(h, s, &others);
     h.push_str(

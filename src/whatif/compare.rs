@@ -41,6 +41,26 @@ pub struct Comparison {
     pub paired: bool,
 }
 
+impl Comparison {
+    /// Whether any run of any scenario recognised revenue (see
+    /// [`Summary::has_revenue`]).
+    pub fn has_revenue(&self) -> bool {
+        self.variants.iter().any(|v| v.summary.has_revenue)
+    }
+
+    /// Keeps only the figures in `metrics` (in that order; each must be one
+    /// of the comparison's), as if it had been run with them alone.
+    pub fn keep_metrics(&mut self, metrics: &[Horizon]) {
+        let at: Vec<usize> = metrics.iter().filter_map(|m| self.metrics.iter().position(|n| n == m)).collect();
+        for v in &mut self.variants {
+            v.values = at.iter().map(|&i| v.values[i].clone()).collect();
+            v.stats = at.iter().map(|&i| v.stats[i].clone()).collect();
+            v.vs_first = at.iter().map(|&i| v.vs_first[i]).collect();
+        }
+        self.metrics = at.iter().map(|&i| self.metrics[i]).collect();
+    }
+}
+
 /// Simulates every scenario (`(file, scenario)`) and compares them.
 pub fn run(scenarios: &[(String, Scenario)], metrics: &[Horizon], on_done: &(dyn Fn() + Sync)) -> Comparison {
     let paired = scenarios.windows(2).all(|w| w[0].1.seed == w[1].1.seed);

@@ -165,6 +165,11 @@ pub const DEFAULT_METRICS: &[Horizon] = &[
     Horizon::LtvToCac,
 ];
 
+/// The figures `compare` reports by default when no scenario earns revenue
+/// (where every figure of [`DEFAULT_METRICS`] is zero or undefined): what a
+/// free product or a viral loop is about.
+pub const ACCOUNT_METRICS: &[Horizon] = &[Horizon::SignupsTotal, Horizon::KFactor, Horizon::ActivationRate];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! report with escaped scenario text, `plgsim run` writing them (or not),
 //! and the report opening in a real browser.
 
+mod accounts;
 mod browser;
 mod whatif;
 

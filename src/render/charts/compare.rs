@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{runs_phrase, signed};
 use crate::format;
-use crate::metrics::Horizon;
+use crate::metrics::{self, Horizon, Unit};
 use crate::render::canvas::{
     self, Chart, DrawResult, Mark,
     palette::{BLACK, BLUE, GREEN, GRID, INK, MUTED, ORANGE, PURPLE, SKY_BLUE, VERMILLION},
@@ -66,17 +66,48 @@ pub struct MrrSeries {
     pub bands: Vec<[f64; 3]>,
 }
 
-/// MRR month by month of every scenario on one axis: the median run as a
-/// line and the P10-P90 band of the runs in the scenario's colour.
-/// Scenarios with a shorter horizon stop earlier.
+/// A monthly metric month by month of every scenario on one axis: the
+/// median run as a line and the P10-P90 band of the runs in the scenario's
+/// colour. Scenarios with a shorter horizon stop earlier. MRR
+/// (`charts/compare_mrr`, [`CompareMonthly::new`]) is the chart of a
+/// comparison with revenue; any other metric is drawn to
+/// `charts/<metric>` ([`CompareMonthly::of`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct CompareMrr {
+pub struct CompareMonthly {
+    /// File stem.
+    pub name: String,
+    /// The monthly column.
+    pub metric: String,
+    pub title: String,
+    pub caption: String,
+    pub y_desc: String,
+    pub unit: Unit,
+    /// Drawn across the plot when the metric is zero throughout.
+    pub zero_note: String,
     pub runs: String,
     pub series: Vec<MrrSeries>,
 }
 
-impl CompareMrr {
-    pub fn new(c: &Comparison) -> CompareMrr {
+/// The MRR comparison (the name of the chart before any metric could be
+/// compared).
+pub type CompareMrr = CompareMonthly;
+
+impl CompareMonthly {
+    /// MRR of every scenario (`charts/compare_mrr`).
+    pub fn new(c: &Comparison) -> CompareMonthly {
+        CompareMonthly {
+            name: "compare_mrr".into(),
+            title: "Monthly recurring revenue (MRR) by scenario".into(),
+            caption: "MRR at the end of each month, one colour per scenario: the line is the median run, the band holds 80% of the runs (P10 to P90). A scenario with a shorter horizon stops earlier.".into(),
+            y_desc: "MRR ($ per month)".into(),
+            zero_note: "MRR is $0 in every month of every scenario".into(),
+            ..CompareMonthly::of(c, "mrr")
+        }
+    }
+
+    /// The monthly column `metric` of every scenario (`charts/<metric>`); a
+    /// scenario without it (another scenario's channel) has no months.
+    pub fn of(c: &Comparison, metric: &str) -> CompareMonthly {
         let series = c
             .variants
             .iter()
@@ -87,14 +118,37 @@ impl CompareMrr {
                 color: scenario_color(i),
                 bands: v
                     .summary
-                    .series("mrr")
+                    .series(metric)
                     .unwrap_or_default()
                     .into_iter()
                     .map(|s| [s.p10(), s.p50(), s.p90()].map(|x| x.unwrap_or(0.0)))
                     .collect(),
             })
             .collect();
-        CompareMrr { runs: runs_of(c), series }
+        let def = metrics::monthly_definition(metric);
+        CompareMonthly {
+            name: metric.to_string(),
+            metric: metric.to_string(),
+            title: format!("{metric} by scenario"),
+            caption: format!(
+                "{def} Monthly metric {metric} (monthly.csv), one colour per scenario: the line is the median run, the band holds 80% of the runs (P10 to P90). A scenario with a shorter horizon stops earlier."
+            )
+            .trim_start()
+            .to_string(),
+            y_desc: super::fan::monthly_desc(metric, metric),
+            unit: metrics::monthly_unit(metric),
+            zero_note: format!("{metric} is 0 in every month of every scenario"),
+            runs: runs_of(c),
+            series,
+        }
+    }
+
+    /// The same chart titled for people: `Active free accounts by scenario`,
+    /// with the axis `Active free accounts at month end`.
+    pub fn titled(mut self, what: &str) -> CompareMonthly {
+        self.title = format!("{what} by scenario");
+        self.y_desc = super::fan::monthly_desc(what, &self.metric);
+        self
     }
 
     /// The longest horizon, in months.
@@ -103,17 +157,17 @@ impl CompareMrr {
     }
 }
 
-impl Chart for CompareMrr {
+impl Chart for CompareMonthly {
     fn name(&self) -> String {
-        "compare_mrr".into()
+        self.name.clone()
     }
 
     fn title(&self) -> String {
-        "Monthly recurring revenue (MRR) by scenario".into()
+        self.title.clone()
     }
 
     fn caption(&self) -> String {
-        "MRR at the end of each month, one colour per scenario: the line is the median run, the band holds 80% of the runs (P10 to P90). A scenario with a shorter horizon stops earlier.".into()
+        self.caption.clone()
     }
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
@@ -124,7 +178,9 @@ impl Chart for CompareMrr {
         let area = canvas::legend(&area, &entries)?;
         let months = self.months().max(1);
         let top = self.series.iter().flat_map(|s| s.bands.iter().map(|b| b[2])).fold(0.0, f64::max);
-        let (y0, y1) = canvas::padded(0.0, top);
+        let bottom = self.series.iter().flat_map(|s| s.bands.iter().map(|b| b[0])).fold(0.0, f64::min);
+        let (y0, y1) = canvas::padded(bottom, top);
+        let unit = self.unit;
         let mut chart = ChartBuilder::on(&area)
             .margin_left(12)
             .margin_right(36)
@@ -140,9 +196,9 @@ impl Chart for CompareMrr {
             .x_labels(canvas::month_labels(months))
             .y_labels(8)
             .x_label_formatter(&canvas::month_tick)
-            .y_label_formatter(&|y| canvas::tick(*y, crate::metrics::Unit::Money))
+            .y_label_formatter(&|y| canvas::tick(*y, unit))
             .x_desc("Month")
-            .y_desc("MRR ($ per month)")
+            .y_desc(&self.y_desc)
             .label_style(canvas::tick_style())
             .axis_desc_style(canvas::desc_style())
             .draw()?;
@@ -170,11 +226,11 @@ impl Chart for CompareMrr {
                 )))?;
             }
         }
-        if top == 0.0 {
+        if top == 0.0 && bottom == 0.0 {
             let (x, y) = chart.plotting_area().get_pixel_range();
             let style = canvas::text(18, MUTED).pos(Pos::new(HPos::Center, VPos::Center));
             let centre = ((x.start + x.end) / 2, (y.start + y.end) / 2);
-            root.draw_text("MRR is $0 in every month of every scenario", &style, centre)?;
+            root.draw_text(&self.zero_note, &style, centre)?;
         }
         Ok(())
     }
@@ -436,6 +492,30 @@ mod tests {
         let mrr = c.variants[1].summary.series("mrr").unwrap();
         assert_eq!(fan.series[1].bands[4][1], mrr[4].p50().unwrap());
         assert_eq!(fan.runs, "24 runs each");
+    }
+
+    #[test]
+    fn any_monthly_metric_is_overlaid_under_its_own_name() {
+        let c = comparison();
+        let chart = CompareMonthly::of(&c, "signups_organic").titled("Organic signups");
+        assert_eq!(chart.name(), "signups_organic");
+        assert_eq!(chart.title(), "Organic signups by scenario");
+        assert_eq!(chart.y_desc, "Organic signups per month");
+        assert_eq!(chart.unit, Unit::Count);
+        let s = c.variants[1].summary.series("signups_organic").unwrap();
+        assert_eq!(chart.series[1].bands[2], [s[2].p10().unwrap(), s[2].p50().unwrap(), s[2].p90().unwrap()]);
+        assert_eq!(CompareMrr::new(&c).name(), "compare_mrr");
+        assert!(c.has_revenue());
+    }
+
+    #[test]
+    fn keeping_metrics_keeps_their_values_statistics_and_differences() {
+        let mut c = comparison();
+        let (stats, diff) = (c.variants[1].stats[1].clone(), c.variants[1].vs_first[1]);
+        c.keep_metrics(&[Horizon::FreeToPaidConversion, Horizon::KFactor]);
+        assert_eq!(c.metrics, [Horizon::FreeToPaidConversion]);
+        assert_eq!((c.variants[1].stats.len(), c.variants[1].values.len()), (1, 1));
+        assert_eq!((&c.variants[1].stats[0], c.variants[1].vs_first[0]), (&stats, diff));
     }
 
     #[test]

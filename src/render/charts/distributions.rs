@@ -137,6 +137,7 @@ impl Histogram {
 /// depends on luck and on the uncertain inputs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HorizonDistributions {
+    pub title: String,
     pub runs: u32,
     pub panels: Vec<Histogram>,
 }
@@ -159,7 +160,37 @@ impl HorizonDistributions {
                 values(Horizon::CacPaybackMonths),
             ),
         ];
-        HorizonDistributions { runs: sim.runs.len() as u32, panels }
+        HorizonDistributions {
+            title: "Distribution of ARR, LTV:CAC and CAC payback".into(),
+            runs: sim.runs.len() as u32,
+            panels,
+        }
+    }
+
+    /// The figures of a scenario without revenue, where ARR, LTV:CAC and
+    /// payback are zero or undefined in every run: active free accounts at
+    /// the horizon, signups over it and the K-factor.
+    pub fn accounts(sim: &Simulation) -> HorizonDistributions {
+        let values = |h: Horizon| sim.runs.iter().map(move |r| r.horizon(h));
+        let col = crate::metrics::Monthly::ActiveFree as usize;
+        let last = (sim.months as usize).saturating_sub(1);
+        let active: Vec<Option<f64>> =
+            if sim.months == 0 { Vec::new() } else { sim.column_values(last, col).map(Some).collect() };
+        let panels = vec![
+            Histogram::new(
+                format!("Active free accounts at month {}", sim.months),
+                "Active free accounts",
+                Unit::Count,
+                active,
+            ),
+            Histogram::new("Signups".into(), "Signups over the horizon", Unit::Count, values(Horizon::SignupsTotal)),
+            Histogram::new("K-factor".into(), "New users per active user (x)", Unit::Ratio, values(Horizon::KFactor)),
+        ];
+        HorizonDistributions {
+            title: "Distribution of active accounts, signups and K-factor".into(),
+            runs: sim.runs.len() as u32,
+            panels,
+        }
     }
 }
 
@@ -169,7 +200,7 @@ impl Chart for HorizonDistributions {
     }
 
     fn title(&self) -> String {
-        "Distribution of ARR, LTV:CAC and CAC payback".into()
+        self.title.clone()
     }
 
     fn caption(&self) -> String {

@@ -11,6 +11,7 @@
 mod cohorts;
 mod compare;
 mod distributions;
+mod fan;
 mod funnel;
 mod movements;
 mod mrr;
@@ -19,8 +20,9 @@ mod sweep;
 mod tornado;
 
 pub use cohorts::{CohortHeatmap, CohortMeasure};
-pub use compare::{CompareMetrics, CompareMrr, MetricPanel, MrrSeries};
+pub use compare::{CompareMetrics, CompareMonthly, CompareMrr, MetricPanel, MrrSeries};
 pub use distributions::HorizonDistributions;
+pub use fan::{MetricFan, monthly_desc};
 pub use funnel::Funnel;
 pub use movements::MrrMovements;
 pub use mrr::MrrFan;
