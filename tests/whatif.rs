@@ -33,6 +33,45 @@ fn a_parameter_that_does_not_matter_shows_exactly_zero_difference() {
     let cost = |i: usize| s.points[i].stats[1].mean.unwrap();
     assert!((cost(2) / cost(0) - 6.0).abs() < 1e-9, "{} vs {}", cost(2), cost(0));
     assert_eq!(s.best[1], Some(0), "lower cost is better");
+    // A tie in every run: the probability of being better is exactly 0.5,
+    // and the cheaper point is better in every run on the cost.
+    for p in &s.points {
+        let w = p.vs_baseline[0].unwrap().win(true);
+        assert_eq!((w.p, w.ties, w.low, w.high), (0.5, 1.0, 0.5, 0.5));
+        assert_eq!(p.separator[0], None);
+    }
+    assert_eq!(s.points[0].vs_baseline[1].unwrap().win(false).p, 1.0);
+}
+
+/// The probability that a point is better is the share of the paired runs
+/// it wins (ties as half), with an interval that holds it; where an
+/// uncertain input decides the sign (a price rise against an uncertain
+/// conversion elasticity: revenue ∝ price^(1 - e), so $15 beats $12 when
+/// e < 1, give or take churn), the separator names it, near 1.
+#[test]
+fn the_probability_of_winning_is_the_share_of_paired_runs_won() {
+    let set: Vec<Override> =
+        ["scenario.runs=120", "pricing.reference_price=12", "pricing.conversion_elasticity=[0.4, 1.6]"]
+            .iter()
+            .map(|o| Override::parse(o).unwrap())
+            .collect();
+    let s = sweep::run(
+        &Scenario::from_str("trackly.toml", TRACKLY, &set).unwrap(),
+        &[Axis::parse("plans.pro.price_per_month=12,15").unwrap()],
+        &[Horizon::RevenueTotal],
+        &|| {},
+    )
+    .unwrap();
+    let (base, dear) = (&s.points[0].values[0], &s.points[1].values[0]);
+    let won = dear.iter().zip(base).filter(|(a, b)| a.unwrap() > b.unwrap()).count();
+    let tied = dear.iter().zip(base).filter(|(a, b)| a.unwrap() == b.unwrap()).count();
+    let w = s.points[1].vs_baseline[0].unwrap().win(true);
+    assert_eq!(w.p, (won as f64 + tied as f64 / 2.0) / 120.0);
+    assert!(w.low < w.p && w.p < w.high);
+    assert!(won > 10 && won < 110, "both outcomes occur: {won} of 120");
+    let sep = s.points[1].separator[0].as_ref().expect("the elasticity separates wins from losses");
+    assert_eq!(sep.input, "pricing.conversion_elasticity");
+    assert!(!sep.wins_above && (0.8..1.3).contains(&sep.threshold), "{sep:?}");
 }
 
 /// Trackly: revenue over the horizon as a function of the free-plan limit

@@ -137,11 +137,12 @@ fn print_table(s: &plgsim::whatif::sweep::Sweep) -> Result<(), CliError> {
                 (None, false) => String::new(),
             };
             outln!(
-                "  {:<40} P50 {:>10} (P10 {:>10}, P90 {:>10})  {d}{mark}",
+                "  {:<40} P50 {:>10} (P10 {:>10}, P90 {:>10})  {}",
                 sweep::describe(&s.axes, &p.coords),
                 format::opt(st.p50(), u),
                 format::opt(st.p10(), u),
                 format::opt(st.p90(), u),
+                format!("{d}{mark}").trim_start(),
             );
         }
     }

@@ -18,9 +18,10 @@ pub fn compare_csv(cmp: &Comparison) -> Vec<u8> {
 
 /// The table of `compare.csv` (and of the comparison's workbook).
 pub(crate) fn compare_table(cmp: &Comparison) -> Table {
-    let mut header = ["scenario", "file", "metric", "mean", "p10", "p50", "p90", "diff_vs_first", "diff_low", "diff_high"]
-        .map(String::from)
-        .to_vec();
+    let mut header =
+        ["scenario", "file", "metric", "mean", "p10", "p50", "p90", "diff_vs_first", "diff_low", "diff_high"]
+            .map(String::from)
+            .to_vec();
     header.extend(DIFFERENCE_SPREAD.map(String::from));
     let mut rows = Vec::new();
     for v in &cmp.variants {

@@ -61,7 +61,11 @@ pub(crate) const DIFFERENCE_SPREAD: [&str; 6] =
     ["diff_p10", "diff_p50", "diff_p90", "p_better", "p_better_low", "p_better_high"];
 
 /// The [`DIFFERENCE_SPREAD`] cells of a paired difference in unit `u`.
-pub(crate) fn difference_spread(d: Option<crate::whatif::Difference>, u: crate::metrics::Unit, higher_is_better: bool) -> [Cell; 6] {
+pub(crate) fn difference_spread(
+    d: Option<crate::whatif::Difference>,
+    u: crate::metrics::Unit,
+    higher_is_better: bool,
+) -> [Cell; 6] {
     use crate::metrics::Unit;
     let w = d.map(|d| d.win(higher_is_better));
     [

@@ -34,9 +34,8 @@ fn wins_when(s: &crate::whatif::Separator) -> String {
 pub(crate) fn sweep_table(sweep: &Sweep) -> Table {
     let mut header = vec!["point".to_string()];
     header.extend(sweep.axes.iter().map(|a| a.key.clone()));
-    header.extend(
-        ["metric", "mean", "p10", "p50", "p90", "diff_vs_baseline", "diff_low", "diff_high"].map(String::from),
-    );
+    header
+        .extend(["metric", "mean", "p10", "p50", "p90", "diff_vs_baseline", "diff_low", "diff_high"].map(String::from));
     header.extend(DIFFERENCE_SPREAD.map(String::from));
     header.extend(["wins_when", "baseline", "best"].map(String::from));
     let mut rows = Vec::new();

@@ -367,7 +367,17 @@ mod tests {
 
     #[test]
     fn differences_read_as_a_signed_mean_and_interval() {
-        let d = Difference { mean: 0.0135, low: 0.013, high: 0.014, runs: 10, p10: 0.0, p50: 0.0, p90: 0.0, above: 0, below: 0 };
+        let d = Difference {
+            mean: 0.0135,
+            low: 0.013,
+            high: 0.014,
+            runs: 10,
+            p10: 0.0,
+            p50: 0.0,
+            p90: 0.0,
+            above: 0,
+            below: 0,
+        };
         assert_eq!(
             diff_cells(Some(d), Unit::Share),
             "<td class=\"num\">+1.35 pp</td><td class=\"num\">+1.30 pp to +1.40 pp</td>"

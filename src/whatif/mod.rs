@@ -130,7 +130,11 @@ pub fn separator(diff: &[Option<f64>], higher_is_better: bool, inputs: &[(String
         // Wins and losses at or below each split.
         let (mut wins_below, mut losses_below) = (0usize, 0usize);
         for i in 0..n - 1 {
-            if pairs[i].1 { wins_below += 1 } else { losses_below += 1 }
+            if pairs[i].1 {
+                wins_below += 1
+            } else {
+                losses_below += 1
+            }
             if pairs[i].0 == pairs[i + 1].0 {
                 continue;
             }

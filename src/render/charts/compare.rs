@@ -545,9 +545,29 @@ mod tests {
 
     #[test]
     fn differences_read_as_a_signed_mean_and_a_half_width() {
-        let d = Difference { mean: 127_114.0, low: 121_213.0, high: 133_015.0, runs: 100, p10: 0.0, p50: 0.0, p90: 0.0, above: 0, below: 0 };
+        let d = Difference {
+            mean: 127_114.0,
+            low: 121_213.0,
+            high: 133_015.0,
+            runs: 100,
+            p10: 0.0,
+            p50: 0.0,
+            p90: 0.0,
+            above: 0,
+            below: 0,
+        };
         assert_eq!(difference_lines(&d, crate::metrics::Unit::Money), ("Δ +$127k".into(), "± $5.90k".into()));
-        let d = Difference { mean: -0.0136, low: -0.0144, high: -0.0128, runs: 100, p10: 0.0, p50: 0.0, p90: 0.0, above: 0, below: 0 };
+        let d = Difference {
+            mean: -0.0136,
+            low: -0.0144,
+            high: -0.0128,
+            runs: 100,
+            p10: 0.0,
+            p50: 0.0,
+            p90: 0.0,
+            above: 0,
+            below: 0,
+        };
         assert_eq!(difference_lines(&d, crate::metrics::Unit::Share), ("Δ -1.36 pp".into(), "± 0.080 pp".into()));
     }
 }

@@ -590,7 +590,13 @@ mod tests {
                 let values: Vec<Vec<Option<f64>>> =
                     metrics.iter().map(|_| (0..runs).map(|r| value(&c, r)).collect()).collect();
                 let stats = values.iter().map(|v| Stat::of(v.iter().copied())).collect();
-                Point { coords: c, values, stats, vs_baseline: vec![None; metrics.len()], separator: vec![None; metrics.len()] }
+                Point {
+                    coords: c,
+                    values,
+                    stats,
+                    vs_baseline: vec![None; metrics.len()],
+                    separator: vec![None; metrics.len()],
+                }
             })
             .collect();
         let (best, tied) = crate::whatif::sweep::best_and_ties(&points, &metrics);
@@ -632,7 +638,17 @@ mod tests {
     fn marker_labels_give_the_value_the_mean_and_the_difference() {
         let mut s = sweep(&[("k", &[1.0, 2.0, 3.0])], 3, |c, _| Some(1000.0 * c[0]));
         s.baseline = 1;
-        s.points[2].vs_baseline[0] = Some(Difference { mean: 1000.0, low: 900.0, high: 1100.0, runs: 3, p10: 0.0, p50: 0.0, p90: 0.0, above: 0, below: 0 });
+        s.points[2].vs_baseline[0] = Some(Difference {
+            mean: 1000.0,
+            low: 900.0,
+            high: 1100.0,
+            runs: 3,
+            p10: 0.0,
+            p50: 0.0,
+            p90: 0.0,
+            above: 0,
+            below: 0,
+        });
         let line = SweepLine::new(&s, 0);
         let (base, best) = line.marker_labels();
         assert_eq!(base, "Baseline 2: mean $2.00k");
