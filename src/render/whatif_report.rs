@@ -57,6 +57,28 @@ fn diff_cells(d: Option<Difference>, u: Unit) -> String {
     }
 }
 
+/// The probability of being better with its 95% interval and the run-by-run
+/// spread of a paired difference (its P10 to P90), as two cells.
+fn spread_cells(d: Option<Difference>, u: Unit, higher_is_better: bool) -> String {
+    match d {
+        Some(d) if d.above == 0 && d.below == 0 => {
+            "<td class=\"num\">tie</td><td class=\"num\">0 in every run</td>".into()
+        }
+        Some(d) => {
+            let w = d.win(higher_is_better);
+            format!(
+                "<td class=\"num\">{:.0}% ({:.0}% to {:.0}%)</td><td class=\"num\">{} to {}</td>",
+                100.0 * w.p,
+                100.0 * w.low,
+                100.0 * w.high,
+                signed(d.p10, u),
+                signed(d.p90, u),
+            )
+        }
+        None => "<td class=\"num\">n/a</td><td class=\"num\">n/a</td>".into(),
+    }
+}
+
 /// `text` with a capital first letter, to start a sentence.
 fn capitalized(text: &str) -> String {
     let mut chars = text.chars();
@@ -169,9 +191,10 @@ fn sweep_table(h: &mut String, s: &Sweep, m: usize) {
     }
     h.push_str(
         "<th class=\"num\">P10</th><th class=\"num\">P50</th><th class=\"num\">P90</th><th class=\"num\">Mean</th>\
-         <th class=\"num\">Mean vs baseline</th><th class=\"num\">95% interval</th><th></th></tr></thead>\n<tbody>\n",
+         <th class=\"num\">Mean vs baseline</th><th class=\"num\">95% interval</th>\
+         <th class=\"num\">Better in (95%)</th><th class=\"num\">Run by run, P10 to P90</th><th></th></tr></thead>\n<tbody>\n",
     );
-    for i in rows {
+    for &i in &rows {
         let p = &s.points[i];
         h.push_str("<tr>");
         for c in &p.coords {
@@ -186,15 +209,25 @@ fn sweep_table(h: &mut String, s: &Sweep, m: usize) {
             Some(_) => marks.push("tie for best mean"),
             None => {}
         }
-        let _ = writeln!(
-            h,
-            "{}{}<td>{}</td></tr>",
-            stat_cells(&p.stats[m], u),
-            diff_cells(p.vs_baseline[m], u),
-            marks.join(", ")
-        );
+        let (diff, spread) = if i == s.baseline {
+            ("<td></td><td></td>".to_string(), "<td></td><td></td>".to_string())
+        } else {
+            (diff_cells(p.vs_baseline[m], u), spread_cells(p.vs_baseline[m], u, s.metrics[m].higher_is_better()))
+        };
+        let _ = writeln!(h, "{}{diff}{spread}<td>{}</td></tr>", stat_cells(&p.stats[m], u), marks.join(", "));
     }
     h.push_str("</tbody>\n</table></div>\n");
+    // Where an uncertain input decides whether a point wins.
+    for i in rows {
+        if let Some(sep) = &s.points[i].separator[m] {
+            let _ = writeln!(
+                h,
+                "<p class=\"note\">At {}: {}.</p>",
+                escape(&sweep::describe(&s.axes, &s.points[i].coords)),
+                escape(&crate::format::separator(sep))
+            );
+        }
+    }
 }
 
 /// The report of a comparison, with its charts.
@@ -244,18 +277,19 @@ pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
             h,
             "<h3>{}</h3>\n<p class=\"note\">{}; {}.</p>\n<div class=\"wide\"><table>\n<thead><tr><th>Scenario</th><th class=\"num\">P10</th>\
              <th class=\"num\">P50</th><th class=\"num\">P90</th><th class=\"num\">Mean</th>\
-             <th class=\"num\">Mean vs first</th><th class=\"num\">95% interval</th></tr></thead>\n<tbody>\n",
+             <th class=\"num\">Mean vs first</th><th class=\"num\">95% interval</th>\
+             <th class=\"num\">Better in (95%)</th><th class=\"num\">Run by run, P10 to P90</th></tr></thead>\n<tbody>\n",
             escape(metric.label()),
             escape(&capitalized(metric.definition())),
             better(*metric)
         );
         for (i, v) in c.variants.iter().enumerate() {
             let diff = if i == 0 {
-                "<td class=\"num\">reference</td><td></td>".to_string()
+                "<td class=\"num\">reference</td><td></td><td></td><td></td>".to_string()
             } else if c.paired {
-                diff_cells(v.vs_first[m], u)
+                diff_cells(v.vs_first[m], u) + &spread_cells(v.vs_first[m], u, metric.higher_is_better())
             } else {
-                "<td></td><td></td>".to_string()
+                "<td></td><td></td><td></td><td></td>".to_string()
             };
             let _ = writeln!(h, "<tr><td>{}</td>{}{diff}</tr>", escape(&v.label), stat_cells(&v.stats[m], u));
         }
@@ -383,5 +417,17 @@ mod tests {
             "<td class=\"num\">+1.35 pp</td><td class=\"num\">+1.30 pp to +1.40 pp</td>"
         );
         assert_eq!(diff_cells(None, Unit::Money), "<td class=\"num\">n/a</td><td class=\"num\">n/a</td>");
+    }
+
+    #[test]
+    fn spread_cells_give_the_probability_of_being_better_and_the_run_by_run_spread() {
+        let d = Difference::of(&[-10.0, 20.0, 30.0, 40.0]);
+        let cells = spread_cells(Some(d), Unit::Count, true);
+        assert!(cells.starts_with("<td class=\"num\">75% ("), "{cells}");
+        assert!(cells.contains(" to +37</td>"), "{cells}");
+        // Lower is better: the same runs make it better in 25%.
+        assert!(spread_cells(Some(d), Unit::Count, false).starts_with("<td class=\"num\">25% ("));
+        let tie = spread_cells(Some(Difference::of(&[0.0; 5])), Unit::Count, true);
+        assert_eq!(tie, "<td class=\"num\">tie</td><td class=\"num\">0 in every run</td>");
     }
 }
