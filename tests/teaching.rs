@@ -70,6 +70,8 @@ fn trackly_flags_k_cac_and_payback_and_names_its_own_mechanics() {
     let k = flag(&text, "k_factor").unwrap_or_else(|| panic!("K differs (1.67 vs about 1.0):\n{text}"));
     assert!(k.contains("free usage limits block sharing: blocked accounts invite at 30.0% of the rate"), "{k}");
     assert!(k.contains("limit hits make accounts leave"), "{k}");
+    // About 3% of Trackly's market signs up in 24 months: saturation is not a cause.
+    assert!(!k.contains("market saturation"), "{k}");
     let cac = flag(&text, "cac_blended").expect("CAC differs ($192 vs about $15)");
     assert!(cac.contains("limit hits convert accounts beyond the monthly conversion rate"), "{cac}");
     assert!(cac.contains("viral signups convert too"), "{cac}");
@@ -165,6 +167,7 @@ fn only_a_scenario_with_a_market_size_says_the_market_runs_out() {
     assert!(text.contains("super-viral"), "{text}");
     assert!(!text.contains("market runs out"), "{text}");
     assert!(text.contains("growth compounds without end (no market size given)"), "{text}");
+    assert!(flags(&text).iter().all(|l| !l.contains("market")), "{text}");
     let text = explain("syncbox");
     assert!(text.contains("super-viral"), "{text}");
     assert!(text.contains("until the market runs out"), "{text}");

@@ -81,6 +81,9 @@ pub struct Analytic {
     /// Sales cost over the horizon with the team at full capacity: the
     /// fixed cost plus every contact of every month (0 without sales).
     pub sales_cost: f64,
+    /// Share of the market signed up by the end of the horizon without the
+    /// viral loop (`None` without `market.size`).
+    pub market_signed_up: Option<f64>,
     pub cac_blended: Option<f64>,
     pub payback_months: Option<f64>,
     /// Mechanics of the scenario the formulas leave out.
@@ -196,7 +199,9 @@ impl Analytic {
         let ltv = paid_months.is_finite().then_some(arpa * gross_margin * paid_months);
 
         // Expected new customers over the horizon.
-        let (customers, spend) = expected_customers(s, values, activation_offsets(p, &ttv_cdf, window_steps), c, x);
+        let (customers, spend, signed_up) =
+            expected_customers(s, values, activation_offsets(p, &ttv_cdf, window_steps), c, x);
+        let market_signed_up = m.market_size.map(|id| signed_up / v(id).max(1.0));
         // The `cac_blended` metric's definition: (marketing spend + sales
         // cost) / conversions.
         let sales_cost = m.sales.as_ref().map_or(0.0, |sales| {
@@ -252,6 +257,7 @@ impl Analytic {
             customers,
             spend,
             sales_cost,
+            market_signed_up,
             cac_blended,
             payback_months,
             approximations,
@@ -265,7 +271,8 @@ fn activation_offsets(p: f64, cdf: &dyn Fn(f64) -> f64, window_steps: f64) -> Ve
     (0..window_steps as usize).map(|j| p * (cdf((j + 1) as f64) - cdf(j as f64))).collect()
 }
 
-/// Expected new customers over the horizon and the spend on paid channels.
+/// Expected new customers over the horizon, the spend on paid channels and
+/// the accounts signed up by its end (initial ones included, viral ones not).
 ///
 /// Steps in the engine's order: existing free accounts convert (`c`) or
 /// leave; then arrivals (organic, each channel) thinned by the market's
@@ -273,7 +280,7 @@ fn activation_offsets(p: f64, cdf: &dyn Fn(f64) -> f64, window_steps: f64) -> Ve
 /// `offsets[j]` (in its signup step when `j = 0`, counting from the step
 /// after). All of it is linear in the expected counts, so it is exact in
 /// expectation.
-fn expected_customers(s: &Scenario, values: &[f64], offsets: Vec<f64>, c: f64, x: f64) -> (f64, f64) {
+fn expected_customers(s: &Scenario, values: &[f64], offsets: Vec<f64>, c: f64, x: f64) -> (f64, f64, f64) {
     let v = |id: ParamId| values[id.0];
     let m = &s.model;
     let run = RunModel::new(s, values);
@@ -309,7 +316,7 @@ fn expected_customers(s: &Scenario, values: &[f64], offsets: Vec<f64>, c: f64, x
             pending[step + 1 + j] += arrivals * pj;
         }
     }
-    (customers, spend)
+    (customers, spend, signed_up)
 }
 
 /// The simulated counterparts, from a quick simulation.
@@ -739,8 +746,21 @@ pub fn causes(s: &Scenario, values: &[f64], a: &Analytic, h: Horizon) -> Vec<Str
         if v(m.free.reactivation_per_month) > 0.0 || v(m.paid.win_back_per_month) > 0.0 {
             out.push("dormant and lapsed accounts come back and share again".into());
         }
-        if m.market_size.is_some() {
-            out.push("market saturation: invitees already signed up are not new signups".into());
+        // Saturation matters once a noticeable part of the market is in.
+        if let Some(share) = a.market_signed_up {
+            if share >= 0.05 {
+                out.push(format!(
+                    "market saturation: {} of the market signs up over the horizon without the loop, and invitees \
+                     already signed up are not new signups",
+                    pct(share)
+                ));
+            } else if a.r >= 1.0 {
+                out.push(
+                    "market saturation: the super-viral loop uses up the market, and invitees already signed up \
+                     are not new signups"
+                        .into(),
+                );
+            }
         }
     };
     let converting = |out: &mut Vec<String>| {
