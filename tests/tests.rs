@@ -17,6 +17,7 @@ mod mechanics;
 mod render;
 mod safety;
 mod scenarios;
+mod teaching;
 mod time_step;
 mod util;
 mod whatif;

@@ -22,7 +22,15 @@
 //!   step (organic, channels and the market's depletion are linear in
 //!   expectation), each activating after its time to value and converting
 //!   at the baseline rate, give the expected new customers of the horizon;
-//!   blended CAC = spend / those, payback = CAC / (ARPA x margin).
+//!   blended CAC = (spend + sales cost) / those, the `cac_blended` metric's
+//!   definition (sales cost with the team at full capacity: the fixed cost
+//!   and `contacts_per_month` contacts every month), payback = CAC / (ARPA x
+//!   margin).
+//!
+//! Where a formula and the simulation's mean differ by more than the Monte
+//! Carlo error (4 standard errors of the mean and 5% of the figure), the
+//! text says so on a line marked `!` and names the mechanics of the
+//! scenario that the formula leaves out ([`causes`]).
 //!
 //! Usage limits, seats, trials, sales, dormancy, win-back and the viral
 //! signups themselves feed back into these figures in the simulation but not
@@ -70,6 +78,12 @@ pub struct Analytic {
     /// Expected new customers over the horizon (no viral signups, baseline conversion).
     pub customers: f64,
     pub spend: f64,
+    /// Sales cost over the horizon with the team at full capacity: the
+    /// fixed cost plus every contact of every month (0 without sales).
+    pub sales_cost: f64,
+    /// Share of the market signed up by the end of the horizon without the
+    /// viral loop (`None` without `market.size`).
+    pub market_signed_up: Option<f64>,
     pub cac_blended: Option<f64>,
     pub payback_months: Option<f64>,
     /// Mechanics of the scenario the formulas leave out.
@@ -185,8 +199,16 @@ impl Analytic {
         let ltv = paid_months.is_finite().then_some(arpa * gross_margin * paid_months);
 
         // Expected new customers over the horizon.
-        let (customers, spend) = expected_customers(s, values, activation_offsets(p, &ttv_cdf, window_steps), c, x);
-        let cac_blended = (customers > 0.0).then(|| spend / customers);
+        let (customers, spend, signed_up) =
+            expected_customers(s, values, activation_offsets(p, &ttv_cdf, window_steps), c, x);
+        let market_signed_up = m.market_size.map(|id| signed_up / v(id).max(1.0));
+        // The `cac_blended` metric's definition: (marketing spend + sales
+        // cost) / conversions.
+        let sales_cost = m.sales.as_ref().map_or(0.0, |sales| {
+            s.months as f64
+                * (v(sales.fixed_cost_per_month) + v(sales.contacts_per_month).round() * v(sales.cost_per_contact))
+        });
+        let cac_blended = (customers > 0.0).then(|| (spend + sales_cost) / customers);
         let payback_months = cac_blended.and_then(|cac| {
             let monthly = arpa * gross_margin;
             (monthly > 0.0).then(|| cac / monthly)
@@ -234,6 +256,8 @@ impl Analytic {
             ltv,
             customers,
             spend,
+            sales_cost,
+            market_signed_up,
             cac_blended,
             payback_months,
             approximations,
@@ -247,7 +271,8 @@ fn activation_offsets(p: f64, cdf: &dyn Fn(f64) -> f64, window_steps: f64) -> Ve
     (0..window_steps as usize).map(|j| p * (cdf((j + 1) as f64) - cdf(j as f64))).collect()
 }
 
-/// Expected new customers over the horizon and the spend on paid channels.
+/// Expected new customers over the horizon, the spend on paid channels and
+/// the accounts signed up by its end (initial ones included, viral ones not).
 ///
 /// Steps in the engine's order: existing free accounts convert (`c`) or
 /// leave; then arrivals (organic, each channel) thinned by the market's
@@ -255,7 +280,7 @@ fn activation_offsets(p: f64, cdf: &dyn Fn(f64) -> f64, window_steps: f64) -> Ve
 /// `offsets[j]` (in its signup step when `j = 0`, counting from the step
 /// after). All of it is linear in the expected counts, so it is exact in
 /// expectation.
-fn expected_customers(s: &Scenario, values: &[f64], offsets: Vec<f64>, c: f64, x: f64) -> (f64, f64) {
+fn expected_customers(s: &Scenario, values: &[f64], offsets: Vec<f64>, c: f64, x: f64) -> (f64, f64, f64) {
     let v = |id: ParamId| values[id.0];
     let m = &s.model;
     let run = RunModel::new(s, values);
@@ -291,14 +316,32 @@ fn expected_customers(s: &Scenario, values: &[f64], offsets: Vec<f64>, c: f64, x
             pending[step + 1 + j] += arrivals * pj;
         }
     }
-    (customers, spend)
+    (customers, spend, signed_up)
 }
 
 /// The simulated counterparts, from a quick simulation.
 #[derive(Debug, Clone)]
 pub struct Simulated {
     pub runs: u32,
+    pub months: u32,
     pub stats: Vec<(Horizon, Stat)>,
+    /// Standard error of the mean of each of `stats`, in the same order.
+    pub se: Vec<Option<f64>>,
+    /// Mean over runs of the monthly average of PQLs marked, sales contacts
+    /// and sales conversions.
+    pub pqls_per_month: f64,
+    pub contacts_per_month: f64,
+    pub sales_conversions_per_month: f64,
+    /// Mean over runs of the month with the most sales contacts.
+    pub contacts_max_month: f64,
+}
+
+impl Simulated {
+    /// The simulated mean of `h` and its standard error.
+    pub fn mean_se(&self, h: Horizon) -> Option<(f64, f64)> {
+        let i = self.stats.iter().position(|(x, _)| *x == h)?;
+        Some((self.stats[i].1.mean?, self.se[i]?))
+    }
 }
 
 /// The horizon figures the explanation sets against its formulas.
@@ -316,9 +359,39 @@ pub const COMPARED: &[Horizon] = &[
 
 /// Simulates the scenario (its own runs and seed) for the comparison.
 pub fn simulate(s: &Scenario) -> Simulated {
+    use crate::metrics::Monthly;
     let sim = engine::simulate(s, &|| {});
     let stats = COMPARED.iter().map(|&h| (h, Stat::of(sim.runs.iter().map(|r| r.horizon(h))))).collect();
-    Simulated { runs: s.runs, stats }
+    let se = COMPARED
+        .iter()
+        .map(|&h| {
+            let xs: Vec<f64> = sim.runs.iter().filter_map(|r| r.horizon(h)).filter(|x| x.is_finite()).collect();
+            (xs.len() > 1).then(|| crate::stats::mean_and_se(&xs).1)
+        })
+        .collect();
+    let months = sim.months();
+    let per_month = |m: Monthly| -> f64 {
+        let n = sim.runs.len().max(1) as f64;
+        sim.runs.iter().map(|r| (0..months as usize).map(|t| r.monthly(t, m)).sum::<f64>()).sum::<f64>()
+            / n
+            / f64::from(months.max(1))
+    };
+    let contacts_max_month = sim
+        .runs
+        .iter()
+        .map(|r| (0..months as usize).map(|t| r.monthly(t, Monthly::SalesContacts)).fold(0.0, f64::max))
+        .sum::<f64>()
+        / sim.runs.len().max(1) as f64;
+    Simulated {
+        runs: s.runs,
+        months,
+        stats,
+        se,
+        pqls_per_month: per_month(Monthly::Pqls),
+        contacts_per_month: per_month(Monthly::SalesContacts),
+        sales_conversions_per_month: per_month(Monthly::SalesConversions),
+        contacts_max_month,
+    }
 }
 
 /// The parameters' central values (medians where known), in registry order.
@@ -396,12 +469,13 @@ pub fn text(s: &Scenario, a: &Analytic, sim: &Simulated) -> String {
     let _ = writeln!(o, "\nACTIVATION");
     let _ = writeln!(
         o,
-        "  {} of signups reach value ({} would, given time; {} of those within the {}-month window); median time to value {:.0} days",
+        "  {} of signups reach value ({} would, given time; {} of those within the {}-month window); median time to value {} (simulated mean {})",
         pct(a.activation),
         pct(v(m.activation.probability)),
         pct(a.activation / v(m.activation.probability).max(1e-12)),
         crate::scenario::param::fmt_num(v(m.activation.window_months)),
-        a.ttv_median_days
+        format::value(a.ttv_median_days, Unit::Days),
+        format::opt(sim.mean_se(Horizon::MedianTimeToValueDays).map(|x| x.0), Unit::Days)
     );
     if let Some(months) = a.months_to_usage_limit {
         let _ = writeln!(
@@ -443,8 +517,13 @@ pub fn text(s: &Scenario, a: &Analytic, sim: &Simulated) -> String {
         } else {
             let _ = writeln!(
                 o,
-                "  R >= 1: super-viral. Each wave of invitees is larger than the last ({:.0}%), so growth compounds until the market runs out",
-                100.0 * a.r
+                "  R >= 1: super-viral. Each wave of invitees is larger than the last ({:.0}%), so growth compounds {}",
+                100.0 * a.r,
+                if m.market_size.is_some() {
+                    "until the market runs out"
+                } else {
+                    "without end (no market size given)"
+                }
             );
         }
     }
@@ -464,12 +543,20 @@ pub fn text(s: &Scenario, a: &Analytic, sim: &Simulated) -> String {
         format::money(a.spend),
         format::count(a.customers)
     );
+    if m.sales.is_some() {
+        let _ = writeln!(
+            o,
+            "  sales cost {} over the horizon with the team at full capacity (fixed cost and every contact)",
+            format::money(a.sales_cost)
+        );
+    }
     let _ = writeln!(
         o,
-        "  blended CAC {}, payback {}",
+        "  blended CAC {} = (channel spend + sales cost) / new customers (the cac_blended metric), payback {}",
         format::opt(a.cac_blended, Unit::Money),
         format::opt(a.payback_months, Unit::Months)
     );
+    annual_billing(&mut o, s, &values);
     if !a.approximations.is_empty() {
         let _ = writeln!(
             o,
@@ -479,7 +566,11 @@ pub fn text(s: &Scenario, a: &Analytic, sim: &Simulated) -> String {
     }
 
     let _ = writeln!(o, "\nFORMULAS AGAINST A SIMULATION ({} runs)", sim.runs);
-    let _ = writeln!(o, "  {:<28} {:>12} {:>12} {:>12} {:>12}", "figure", "formula", "sim P10", "sim P50", "sim P90");
+    let _ = writeln!(
+        o,
+        "  {:<28} {:>12} {:>12} {:>12} {:>12} {:>12}",
+        "figure", "formula", "sim mean", "sim P10", "sim P50", "sim P90"
+    );
     let analytic = |h: Horizon| -> Option<f64> {
         Some(match h {
             Horizon::ActivationRate => a.activation,
@@ -498,13 +589,341 @@ pub fn text(s: &Scenario, a: &Analytic, sim: &Simulated) -> String {
         let u = h.unit();
         let _ = writeln!(
             o,
-            "  {:<28} {:>12} {:>12} {:>12} {:>12}",
+            "  {:<28} {:>12} {:>12} {:>12} {:>12} {:>12}",
             h.name(),
             format::opt(analytic(*h), u),
+            format::opt(st.mean, u),
             format::opt(st.p10(), u),
             format::opt(st.p50(), u),
             format::opt(st.p90(), u)
         );
+        if let (Some(f), Some((mean, se))) = (analytic(*h), sim.mean_se(*h))
+            && differs(f, mean, se)
+            && format::value(f, u) != format::value(mean, u)
+        {
+            let why = causes(s, &values, a, *h);
+            let why = if why.is_empty() {
+                "no mechanic the formula leaves out is enabled here; the simulation is the reference".to_string()
+            } else {
+                why.join("; ")
+            };
+            let _ = writeln!(
+                o,
+                "  ! {}: formula {} vs simulated {} (standard error {} of it): {}",
+                h.name(),
+                format::value(f, u),
+                format::value(mean, u),
+                pct(se / mean.abs().max(1e-300)),
+                why
+            );
+        }
+    }
+    if m.sales.is_some() {
+        pqls_and_sales(&mut o, s, &values, sim);
     }
     o
+}
+
+/// What annual billing does to ARPA, revenue, cash and the gross margin, for
+/// every plan with annual customers.
+fn annual_billing(o: &mut String, s: &Scenario, values: &[f64]) {
+    use std::fmt::Write;
+    let v = |id: ParamId| values[id.0];
+    for p in &s.model.plans {
+        let share = v(p.annual_share);
+        if share <= 0.0 {
+            continue;
+        }
+        let _ = writeln!(
+            o,
+            "  annual billing on {}: {} of its new customers pay a year upfront at {} off. ARPA, MRR and revenue count them monthly \
+             (MRR = price x (1 - discount), revenue recognised each month); cash_in collects 12 x MRR at conversion and each yearly \
+             anniversary. The card fees are charged on the whole year when it is collected (the fixed fee once a year); the gross \
+             margin sets them against revenue recognised monthly, so within the horizon a year's fees run ahead of its revenue. \
+             Annual customers churn only at renewal",
+            p.name,
+            pct(share),
+            pct(v(p.annual_discount))
+        );
+    }
+}
+
+/// PQLs produced against the sales team's capacity, from the simulation.
+fn pqls_and_sales(o: &mut String, s: &Scenario, values: &[f64], sim: &Simulated) {
+    use std::fmt::Write;
+    let v = |id: ParamId| values[id.0];
+    let m = &s.model;
+    let Some(sales) = &m.sales else { return };
+    let capacity = v(sales.contacts_per_month).round();
+    let _ = writeln!(o, "\nPQLS AND SALES (simulated, {} runs)", sim.runs);
+    let _ = writeln!(
+        o,
+        "  {} PQLs over the {} months ({} a month); the sales team can make {} contacts a month ({} over the horizon), at {} each plus {} a month",
+        format::count(sim.pqls_per_month * f64::from(sim.months)),
+        sim.months,
+        format::count(sim.pqls_per_month),
+        format::count(capacity),
+        format::count(capacity * f64::from(sim.months)),
+        format::money(v(sales.cost_per_contact)),
+        format::money(v(sales.fixed_cost_per_month))
+    );
+    let worked = if sim.pqls_per_month > 0.0 { (capacity / sim.pqls_per_month).min(1.0) } else { 1.0 };
+    let _ = writeln!(
+        o,
+        "  contacts made: {} a month (busiest month {}); at most {} of the PQLs can be worked",
+        format::count(sim.contacts_per_month),
+        format::count(sim.contacts_max_month),
+        pct(worked)
+    );
+    let _ = writeln!(
+        o,
+        "  each PQL is contacted once, while active free, blocked, on a trial or paying below {}; each month's capacity goes to the \
+         PQLs not contacted yet in the order accounts are stepped (active free, blocked, trial, paying), unused capacity is not \
+         carried over, and the rest wait for a later month: a PQL that goes dormant, churns or is still waiting at the end is \
+         never contacted",
+        m.plans[sales.plan].name
+    );
+    let _ = writeln!(
+        o,
+        "  {} of contacts are won: {} a month (free and trial accounts convert to {}, paying ones upgrade)",
+        pct(v(sales.conversion)),
+        format::count(sim.sales_conversions_per_month),
+        m.plans[sales.plan].name
+    );
+}
+
+/// Whether a formula figure and the simulated mean differ by more than the
+/// Monte Carlo error: by more than 4 standard errors of the mean and by more
+/// than 5% of the larger of the two.
+pub fn differs(formula: f64, mean: f64, se: f64) -> bool {
+    let gap = (formula - mean).abs();
+    gap > 4.0 * se && gap > 0.05 * formula.abs().max(mean.abs())
+}
+
+/// The mechanics of the scenario, left out of the formula for `h`, that
+/// move the simulated figure; only mechanics the scenario has, at the
+/// parameters' central values `values`.
+pub fn causes(s: &Scenario, values: &[f64], a: &Analytic, h: Horizon) -> Vec<String> {
+    let v = |id: ParamId| values[id.0];
+    let m = &s.model;
+    let l = &m.limit_hit;
+    let limits = m.free.usage_limit.is_some() || m.free.seat_limit.is_some();
+    let mut out: Vec<String> = Vec::new();
+    let blocked_churn = l.blocked_churn_per_month.map_or(0.0, v);
+    // Mechanics of the free plan that shorten or lengthen the inviting life.
+    let sharing = |out: &mut Vec<String>| {
+        if limits {
+            let f = v(l.blocked_invite_factor);
+            if f < 1.0 {
+                out.push(if f <= 0.0 {
+                    "free usage limits block sharing: blocked accounts send no invitations".into()
+                } else {
+                    format!("free usage limits block sharing: blocked accounts invite at {} of the rate", pct(f))
+                });
+            }
+            let mut leave = Vec::new();
+            if v(l.churn) > 0.0 {
+                leave.push(format!("{} at the hit", pct(v(l.churn))));
+            }
+            if blocked_churn > 0.0 {
+                leave.push(format!("{} a month while blocked", pct(blocked_churn)));
+            }
+            if !leave.is_empty() {
+                out.push(format!(
+                    "limit hits make accounts leave ({}), which shortens the inviting life",
+                    leave.join(", ")
+                ));
+            }
+        }
+        if let Some(t) = &m.trial
+            && t.after == crate::scenario::TrialAfter::Leave
+        {
+            out.push("trials: accounts that do not convert at the trial's end leave".into());
+        }
+        if v(m.teams.internal_share) > 0.0 {
+            out.push("seats: internal invitations add seats, and every seat sends invitations".into());
+        }
+        if v(m.free.reactivation_per_month) > 0.0 || v(m.paid.win_back_per_month) > 0.0 {
+            out.push("dormant and lapsed accounts come back and share again".into());
+        }
+        // Saturation matters once a noticeable part of the market is in.
+        if let Some(share) = a.market_signed_up {
+            if share >= 0.05 {
+                out.push(format!(
+                    "market saturation: {} of the market signs up over the horizon without the loop, and invitees \
+                     already signed up are not new signups",
+                    pct(share)
+                ));
+            } else if a.r >= 1.0 {
+                out.push(
+                    "market saturation: the super-viral loop uses up the market, and invitees already signed up \
+                     are not new signups"
+                        .into(),
+                );
+            }
+        }
+    };
+    let converting = |out: &mut Vec<String>| {
+        if limits && (v(l.convert) > 0.0 || v(l.convert_before_activation) > 0.0) {
+            out.push(format!(
+                "limit hits convert accounts beyond the monthly conversion rate (up to {} at the hit after activation)",
+                pct(v(l.convert))
+            ));
+        }
+        if limits && v(l.blocked_conversion_per_month) > 0.0 {
+            out.push(format!("blocked accounts convert at {} a month", pct(v(l.blocked_conversion_per_month))));
+        }
+        if a.k > 0.0 {
+            out.push("viral signups convert too (the formula counts none)".into());
+        }
+        if let Some(t) = &m.trial {
+            out.push(format!("trials: {} of trials convert at their end", pct(v(t.conversion))));
+        }
+        if let Some(sales) = &m.sales {
+            out.push(format!(
+                "sales contacts convert PQLs ({} of contacts, to {})",
+                pct(v(sales.conversion)),
+                m.plans[sales.plan].name
+            ));
+        }
+        if v(m.free.reactivation_per_month) > 0.0 || v(m.paid.win_back_per_month) > 0.0 {
+            out.push("dormant and lapsed accounts come back".into());
+        }
+    };
+    let revenue = |out: &mut Vec<String>| {
+        let entry = m.paid.entry_plan;
+        if m.plans.len() > 1 && v(m.paid.upgrade_per_month) > 0.0 {
+            out.push("higher tiers: accounts over their plan's limits upgrade".into());
+        }
+        if let Some(sales) = &m.sales
+            && sales.plan != entry
+        {
+            out.push(format!("sales sells the {} plan", m.plans[sales.plan].name));
+        }
+        if let Some(t) = &m.trial
+            && t.plan != entry
+        {
+            out.push(format!("trials convert to the {} plan", m.plans[t.plan].name));
+        }
+        if m.plans.iter().any(|p| p.per_seat) && v(m.teams.internal_share) > 0.0 {
+            out.push("per-seat pricing: accounts add seats".into());
+        }
+        for (i, p) in m.plans.iter().enumerate() {
+            if i != entry && v(p.annual_share) > 0.0 && v(p.annual_discount) > 0.0 {
+                out.push(format!("annual billing on {} at {} off", p.name, pct(v(p.annual_discount))));
+            }
+        }
+    };
+    let costs = |out: &mut Vec<String>| {
+        if v(m.teams.internal_share) > 0.0 && v(m.costs.serve_paid_seat_per_month) > 0.0 {
+            out.push("cost to serve is per seat: team accounts cost more to serve".into());
+        }
+        if m.plans.iter().any(|p| v(p.annual_share) > 0.0) && v(m.costs.payment_fee_fixed) > 0.0 {
+            out.push("annual billing collects a year upfront: one fixed card fee a year".into());
+        }
+    };
+    let lifetime = |out: &mut Vec<String>| {
+        if m.paid.churn_halving_months.is_some() {
+            out.push(
+                "paid churn falls with tenure: the simulated LTV divides by the average churn of the paying base"
+                    .into(),
+            );
+        }
+        if m.plans.iter().any(|p| v(p.annual_share) > 0.0) {
+            out.push("annual plans churn only at renewal".into());
+        }
+    };
+    match h {
+        Horizon::KFactor => {
+            sharing(&mut out);
+            if m.paid.churn_halving_months.is_some() {
+                out.push("paid churn falls with tenure: the simulated K depends on the age mix".into());
+            }
+        }
+        Horizon::ActivationRate | Horizon::MedianTimeToValueDays => {
+            if limits {
+                out.push(
+                    "accounts that hit the free limit before they reach value never activate (they convert, leave, \
+                     or wait blocked until their window closes), and those are the slow ones"
+                        .into(),
+                );
+            }
+            if m.trial.is_some() {
+                out.push("trials".into());
+            }
+        }
+        Horizon::Arpa => revenue(&mut out),
+        Horizon::GrossMargin => {
+            costs(&mut out);
+            revenue(&mut out);
+        }
+        Horizon::Ltv => {
+            revenue(&mut out);
+            costs(&mut out);
+            lifetime(&mut out);
+        }
+        Horizon::CacBlended | Horizon::CacPaybackMonths => {
+            converting(&mut out);
+            if limits && v(l.churn) + v(l.churn_before_activation) > 0.0 {
+                out.push("limit hits make accounts leave before they convert".into());
+            }
+            if m.sales.is_some() {
+                out.push("the formula's sales cost assumes the full contact capacity is used".into());
+            }
+            if h == Horizon::CacPaybackMonths {
+                revenue(&mut out);
+                costs(&mut out);
+            }
+        }
+        _ => {}
+    }
+    // Inputs the figure depends on that are uncertain: the formula takes
+    // their medians, the simulation's mean is over their draws.
+    let act = &m.activation;
+    let mut inputs = match h {
+        Horizon::ActivationRate | Horizon::MedianTimeToValueDays => {
+            vec![act.probability, act.time_to_value_median_months, act.time_to_value_sigma, act.window_months]
+        }
+        Horizon::KFactor => vec![
+            m.invites.per_active_seat_per_month,
+            m.invites.acceptance,
+            m.invites.per_new_account,
+            m.exposure.per_active_account_per_month,
+            m.exposure.signup_rate,
+            m.teams.internal_share,
+            m.free.churn_per_month,
+            m.free.conversion_per_month,
+            m.paid.churn_per_month,
+        ],
+        Horizon::Arpa | Horizon::GrossMargin | Horizon::Ltv | Horizon::CacBlended | Horizon::CacPaybackMonths => {
+            let mut ids: Vec<ParamId> =
+                m.plans.iter().flat_map(|p| [p.price_per_month, p.annual_share, p.annual_discount]).collect();
+            ids.extend([m.costs.serve_paid_seat_per_month, m.costs.payment_fee_rate, m.costs.payment_fee_fixed]);
+            ids
+        }
+        _ => Vec::new(),
+    };
+    if h == Horizon::Ltv {
+        inputs.extend([m.paid.churn_per_month, m.paid.payment_failure, m.paid.payment_recovery]);
+    }
+    if matches!(h, Horizon::CacBlended | Horizon::CacPaybackMonths) {
+        inputs.extend([m.organic.signups_per_month, m.organic.growth_per_month, m.free.conversion_per_month]);
+        inputs.extend([act.probability, m.free.churn_per_month]);
+        for ch in &m.channels {
+            inputs.extend([ch.spend_per_month, ch.cost_per_signup, ch.spend_growth_per_month]);
+        }
+    }
+    let uncertain: Vec<&str> = inputs
+        .iter()
+        .map(|id| &s.params[id.0])
+        .filter(|p| !matches!(p.dist, crate::scenario::Dist::Fixed(_)))
+        .map(|p| p.key.as_str())
+        .collect();
+    if !uncertain.is_empty() {
+        out.push(format!(
+            "uncertain inputs ({}): the formula takes their medians, the simulated mean is over their draws",
+            uncertain.join(", ")
+        ));
+    }
+    out
 }
