@@ -145,7 +145,7 @@ pub fn sig(x: f64) -> String {
     if x == 0.0 || !x.is_finite() {
         return format!("{x}");
     }
-    let decimals = (2 - x.abs().log10().floor() as i32).max(0) as usize;
+    let decimals = (2 - libm::floor(libm::log10(x.abs())) as i32).max(0) as usize;
     format!("{x:.decimals$}")
 }
 
