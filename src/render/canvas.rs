@@ -297,6 +297,20 @@ fn trim_zeros(s: &str) -> String {
     out
 }
 
+/// The outline of a fan's P10-P90 band, months 1, 2, ... along the P90 and
+/// back along the P10 (`bands[i]` is month i + 1's `[P10, P50, P90]`), for a
+/// filled polygon.
+pub fn band_outline(bands: &[[f64; 3]]) -> Vec<(f64, f64)> {
+    let month = |i: usize| (i + 1) as f64;
+    let upper = bands.iter().enumerate().map(|(i, b)| (month(i), b[2]));
+    upper.chain(bands.iter().enumerate().rev().map(|(i, b)| (month(i), b[0]))).collect()
+}
+
+/// A fan's median line: (month, P50) for months 1, 2, ...
+pub fn median_line(bands: &[[f64; 3]]) -> impl Iterator<Item = (f64, f64)> + '_ {
+    bands.iter().enumerate().map(|(i, b)| ((i + 1) as f64, b[1]))
+}
+
 /// `[lo, hi]` with some headroom above `hi` (and below `lo` when it is
 /// negative), never empty: a chart of all zeros still gets an axis.
 pub fn padded(lo: f64, hi: f64) -> (f64, f64) {

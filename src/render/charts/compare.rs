@@ -202,22 +202,14 @@ impl Chart for CompareMonthly {
             .label_style(canvas::tick_style())
             .axis_desc_style(canvas::desc_style())
             .draw()?;
-        let month = |i: usize| (i + 1) as f64;
         for s in &self.series {
-            let band: Vec<(f64, f64)> = s
-                .bands
-                .iter()
-                .enumerate()
-                .map(|(i, b)| (month(i), b[2]))
-                .chain(s.bands.iter().enumerate().rev().map(|(i, b)| (month(i), b[0])))
-                .collect();
-            chart.draw_series(std::iter::once(Polygon::new(band, s.color.mix(0.18).filled())))?;
+            chart.draw_series(std::iter::once(Polygon::new(
+                canvas::band_outline(&s.bands),
+                s.color.mix(0.18).filled(),
+            )))?;
         }
         for s in &self.series {
-            chart.draw_series(LineSeries::new(
-                s.bands.iter().enumerate().map(|(i, b)| (month(i), b[1])),
-                s.color.stroke_width(3),
-            ))?;
+            chart.draw_series(LineSeries::new(canvas::median_line(&s.bands), s.color.stroke_width(3)))?;
             if let Some(last) = s.bands.last() {
                 chart.draw_series(std::iter::once(Circle::new(
                     (s.bands.len() as f64, last[1]),

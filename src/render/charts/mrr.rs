@@ -94,19 +94,8 @@ impl Chart for MrrFan {
             .axis_desc_style(canvas::desc_style())
             .draw()?;
 
-        let month = |i: usize| (i + 1) as f64;
-        let band: Vec<(f64, f64)> = self
-            .bands
-            .iter()
-            .enumerate()
-            .map(|(i, b)| (month(i), b[2]))
-            .chain(self.bands.iter().enumerate().rev().map(|(i, b)| (month(i), b[0])))
-            .collect();
-        chart.draw_series(std::iter::once(Polygon::new(band, BLUE.mix(0.25).filled())))?;
-        chart.draw_series(LineSeries::new(
-            self.bands.iter().enumerate().map(|(i, b)| (month(i), b[1])),
-            BLUE.stroke_width(3),
-        ))?;
+        chart.draw_series(std::iter::once(Polygon::new(canvas::band_outline(&self.bands), BLUE.mix(0.25).filled())))?;
+        chart.draw_series(LineSeries::new(canvas::median_line(&self.bands), BLUE.stroke_width(3)))?;
         Ok(())
     }
 }
