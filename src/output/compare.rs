@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::csv_file::{Cell, DIFFERENCE_SPREAD, Table, difference_spread};
+use super::csv_file::{Cell, DIFFERENCE_SPREAD, Table, difference_cells, stat_cells};
 use super::number::{DifferenceDoc, Keyed, StatDoc, json_bytes};
 use crate::whatif::compare::Comparison;
 
@@ -26,22 +26,10 @@ pub(crate) fn compare_table(cmp: &Comparison) -> Table {
     let mut rows = Vec::new();
     for v in &cmp.variants {
         for (m, metric) in cmp.metrics.iter().enumerate() {
-            let s = &v.stats[m];
-            let d = v.vs_first[m];
-            let u = metric.unit();
-            let mut row = vec![
-                Cell::Text(v.label.clone()),
-                Cell::Text(v.file.clone()),
-                Cell::Text(metric.name().to_string()),
-                Cell::Figure(s.mean, u),
-                Cell::Figure(s.p10(), u),
-                Cell::Figure(s.p50(), u),
-                Cell::Figure(s.p90(), u),
-                Cell::Figure(d.map(|d| d.mean), u),
-                Cell::Figure(d.map(|d| d.low), u),
-                Cell::Figure(d.map(|d| d.high), u),
-            ];
-            row.extend(difference_spread(d, u, metric.higher_is_better()));
+            let mut row =
+                vec![Cell::Text(v.label.clone()), Cell::Text(v.file.clone()), Cell::Text(metric.name().to_string())];
+            row.extend(stat_cells(&v.stats[m], metric.unit()));
+            row.extend(difference_cells(v.vs_first[m], *metric));
             rows.push(row);
         }
     }

@@ -60,15 +60,23 @@ pub(crate) enum Cell {
 pub(crate) const DIFFERENCE_SPREAD: [&str; 6] =
     ["diff_p10", "diff_p50", "diff_p90", "p_better", "p_better_low", "p_better_high"];
 
-/// The [`DIFFERENCE_SPREAD`] cells of a paired difference in unit `u`.
-pub(crate) fn difference_spread(
-    d: Option<crate::whatif::Difference>,
-    u: crate::metrics::Unit,
-    higher_is_better: bool,
-) -> [Cell; 6] {
+/// A figure's mean and P10/P50/P90 across runs, as the what-if tables
+/// write them (`mean, p10, p50, p90`).
+pub(crate) fn stat_cells(s: &crate::stats::Stat, u: crate::metrics::Unit) -> [Cell; 4] {
+    [Cell::Figure(s.mean, u), Cell::Figure(s.p10(), u), Cell::Figure(s.p50(), u), Cell::Figure(s.p90(), u)]
+}
+
+/// A paired difference of `metric` as the what-if tables write it: its mean
+/// and 95% interval (`diff_vs_*, diff_low, diff_high`), then the
+/// [`DIFFERENCE_SPREAD`] cells.
+pub(crate) fn difference_cells(d: Option<crate::whatif::Difference>, metric: crate::metrics::Horizon) -> [Cell; 9] {
     use crate::metrics::Unit;
-    let w = d.map(|d| d.win(higher_is_better));
+    let u = metric.unit();
+    let w = d.map(|d| d.win(metric.higher_is_better()));
     [
+        Cell::Figure(d.map(|d| d.mean), u),
+        Cell::Figure(d.map(|d| d.low), u),
+        Cell::Figure(d.map(|d| d.high), u),
         Cell::Figure(d.map(|d| d.p10), u),
         Cell::Figure(d.map(|d| d.p50), u),
         Cell::Figure(d.map(|d| d.p90), u),

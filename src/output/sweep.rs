@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::csv_file::{Cell, DIFFERENCE_SPREAD, Table, difference_spread};
+use super::csv_file::{Cell, DIFFERENCE_SPREAD, Table, difference_cells, stat_cells};
 use super::number::{DifferenceDoc, Keyed, StatDoc, json_bytes};
 use crate::format::as_written;
 use crate::metrics::Unit;
@@ -41,22 +41,11 @@ pub(crate) fn sweep_table(sweep: &Sweep) -> Table {
     let mut rows = Vec::new();
     for (i, p) in sweep.points.iter().enumerate() {
         for (m, metric) in sweep.metrics.iter().enumerate() {
-            let s = &p.stats[m];
-            let d = p.vs_baseline[m];
-            let u = metric.unit();
             let mut rec = vec![Cell::Figure(Some((i + 1) as f64), Unit::Count)];
             rec.extend(p.coords.iter().map(|c| Cell::Written(as_written(*c))));
-            rec.extend([
-                Cell::Text(metric.name().to_string()),
-                Cell::Figure(s.mean, u),
-                Cell::Figure(s.p10(), u),
-                Cell::Figure(s.p50(), u),
-                Cell::Figure(s.p90(), u),
-                Cell::Figure(d.map(|d| d.mean), u),
-                Cell::Figure(d.map(|d| d.low), u),
-                Cell::Figure(d.map(|d| d.high), u),
-            ]);
-            rec.extend(difference_spread(d, u, metric.higher_is_better()));
+            rec.push(Cell::Text(metric.name().to_string()));
+            rec.extend(stat_cells(&p.stats[m], metric.unit()));
+            rec.extend(difference_cells(p.vs_baseline[m], *metric));
             rec.extend([
                 Cell::Text(p.separator[m].as_ref().map_or_else(String::new, wins_when)),
                 Cell::Text((i == sweep.baseline).to_string()),
