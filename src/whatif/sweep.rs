@@ -135,13 +135,11 @@ pub fn run(
     }
 
     let mut done: Vec<Point> = Vec::with_capacity(points.len());
-    let mut run_params: Vec<Vec<Vec<f64>>> = Vec::with_capacity(points.len());
     for (coords, s) in points.into_iter().zip(&scenarios) {
         let sim = engine::simulate(s, &|| {});
         let values: Vec<Vec<Option<f64>>> = metrics.iter().map(|m| sim.horizon_values(*m).collect()).collect();
         let stats = values.iter().map(|v| Stat::of(v.iter().copied())).collect();
         done.push(Point { coords, values, stats, vs_baseline: Vec::new(), separator: Vec::new() });
-        run_params.push(sim.runs().iter().map(|r| r.params().to_vec()).collect());
         on_point();
     }
 
@@ -156,14 +154,16 @@ pub fn run(
     let baseline = own_point.unwrap_or(0);
     let base_values = done[baseline].values.clone();
     // The uncertain inputs that are not swept, as the baseline's runs drew
-    // them (every point's run r draws the same values: common random numbers).
+    // them (`sample_runs` is what `simulate` ran with; every point's run r
+    // draws the same values: common random numbers).
     let base = &scenarios[baseline];
+    let drawn = base.sample_runs();
     let inputs: Vec<(String, Vec<f64>)> = original
         .uncertain_params()
         .filter(|(_, p)| axes.iter().all(|a| a.key != p.key))
         .filter_map(|(_, p)| {
             let id = base.param_by_key(&p.key)?;
-            Some((p.key.clone(), run_params[baseline].iter().map(|r| r[id.0]).collect()))
+            Some((p.key.clone(), drawn.iter().map(|r| r[id.0]).collect()))
         })
         .collect();
     for p in &mut done {
