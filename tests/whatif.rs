@@ -398,3 +398,46 @@ fn a_price_sweep_without_price_response_warns_and_ties_are_not_a_best() {
     let csv = String::from_utf8(plgsim::output::sweep_csv(&t)).unwrap();
     assert_eq!(csv.lines().filter(|l| l.contains(",mrr_final,") && l.ends_with(",tie")).count(), 3, "{csv}");
 }
+
+const DEVTOOL: &str = include_str!("../scenarios/devtool.toml");
+
+/// A key whose value is a choice is swept by its words: each point is the
+/// scenario with that word set, checked like the file, the scenario's own
+/// choice is the baseline wherever it is in the list, and every point runs
+/// with the same random numbers as the scenario itself.
+#[test]
+fn choices_are_swept_by_their_words() {
+    let set = [runs(16), vec![Override::parse("scenario.months=12").unwrap()]].concat();
+    let devtool = Scenario::from_str("devtool.toml", DEVTOOL, &set).unwrap();
+    let axis = Axis::parse("trial.start=activation,signup").unwrap();
+    let metrics = [Horizon::RevenueTotal, Horizon::TrialStartsTotal];
+    let s = sweep::run(&devtool, &[axis], &metrics, &|| {}).unwrap();
+    assert_eq!((s.baseline, s.baseline_is_scenario), (1, true), "devtool starts its trial at signup");
+    assert_eq!(sweep::describe(&s.axes, &s.points[0].coords), "trial.start = activation");
+    let values = |sc: &Scenario| -> Vec<Option<f64>> {
+        plgsim::simulate(sc, &|| {}).horizon_values(Horizon::TrialStartsTotal).collect()
+    };
+    assert_eq!(s.points[1].values[1], values(&devtool), "the baseline point is the scenario itself");
+    let opt_in = devtool.with_overrides(&[Override::parse("trial.start=activation").unwrap()]).unwrap();
+    assert_eq!(s.points[0].values[1], values(&opt_in));
+    // A trial offered at activation reaches fewer accounts than one at signup.
+    assert!(s.points[0].stats[1].mean < s.points[1].stats[1].mean);
+
+    // The same in a [sweep] section, and the same checks on the words.
+    let text = format!("{DEVTOOL}\n[sweep]\nparams = [{{ key = \"trial.after\", values = [\"free\", \"leave\"] }}]\n");
+    let spec = Scenario::from_str("devtool.toml", &text, &set).unwrap();
+    let axes = &spec.sweep().unwrap().axes;
+    assert_eq!(axes[0].words, ["free", "leave"]);
+    let bad = format!("{DEVTOOL}\n[sweep]\nparams = [{{ key = \"trial.after\", values = \"free,free\" }}]\n");
+    let e = Scenario::from_str("devtool.toml", &bad, &set).unwrap_err().to_string();
+    assert!(e.contains("sweep.params `trial.after`: `free` is given twice"), "{e}");
+    // A word the key does not take is the scenario's own error, at its point.
+    let wrong = sweep::run(&devtool, &[Axis::parse("trial.start=signup,signop").unwrap()], &metrics, &|| {});
+    match wrong {
+        Err(sweep::SweepError::Scenario { point, error }) => {
+            assert_eq!(point, "trial.start = signop");
+            assert!(error.to_string().contains("expected \"signup\" or \"activation\", got \"signop\""), "{error}");
+        }
+        other => panic!("expected the point's error, got {other:?}"),
+    }
+}

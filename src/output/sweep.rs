@@ -42,7 +42,9 @@ pub(crate) fn sweep_table(sweep: &Sweep) -> Table {
     for (i, p) in sweep.points.iter().enumerate() {
         for (m, metric) in sweep.metrics.iter().enumerate() {
             let mut rec = vec![Cell::Figure(Some((i + 1) as f64), Unit::Count)];
-            rec.extend(p.coords.iter().map(|c| Cell::Written(as_written(*c))));
+            rec.extend(sweep.axes.iter().zip(&p.coords).map(|(a, c)| {
+                if a.is_words() { Cell::Text(a.label(*c)) } else { Cell::Written(as_written(*c)) }
+            }));
             rec.push(Cell::Text(metric.name().to_string()));
             rec.extend(stat_cells(&p.stats[m], metric.unit()));
             rec.extend(difference_cells(p.vs_baseline[m], *metric));
@@ -78,13 +80,30 @@ struct SweepDoc<'a> {
     warnings: &'a [String],
     /// By metric name; null when no point has a defined mean.
     best: Keyed<Option<BestDoc>>,
-    points: Vec<PointDoc>,
+    points: Vec<PointDoc<'a>>,
 }
 
 #[derive(Serialize)]
 struct AxisDoc<'a> {
     key: &'a str,
-    values: &'a [f64],
+    values: Vec<AxisValue<'a>>,
+}
+
+/// A swept value: a number, or a word (`trial.start = "signup"`).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum AxisValue<'a> {
+    Number(f64),
+    Word(&'a str),
+}
+
+impl<'a> AxisValue<'a> {
+    fn at(axis: &'a crate::whatif::sweep::Axis, v: f64) -> AxisValue<'a> {
+        match axis.words.get(v as usize) {
+            Some(w) if axis.is_words() => AxisValue::Word(w),
+            _ => AxisValue::Number(v),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -118,11 +137,11 @@ struct SeparatorDoc {
 }
 
 #[derive(Serialize)]
-struct PointDoc {
+struct PointDoc<'a> {
     /// 1-based, as in `sweep.csv`.
     point: usize,
     /// By swept key.
-    values: Keyed<f64>,
+    values: Keyed<AxisValue<'a>>,
     /// By metric name.
     metrics: Keyed<PointMetricDoc>,
 }
@@ -149,7 +168,7 @@ pub fn sweep_json(sweep: &Sweep) -> Vec<u8> {
         .enumerate()
         .map(|(i, p)| PointDoc {
             point: i + 1,
-            values: sweep.axes.iter().zip(&p.coords).map(|(a, c)| (a.key.clone(), *c)).collect(),
+            values: sweep.axes.iter().zip(&p.coords).map(|(a, c)| (a.key.clone(), AxisValue::at(a, *c))).collect(),
             metrics: sweep
                 .metrics
                 .iter()
@@ -189,7 +208,11 @@ pub fn sweep_json(sweep: &Sweep) -> Vec<u8> {
         seed: sweep.seed,
         runs: sweep.runs,
         plgsim_version: env!("CARGO_PKG_VERSION"),
-        parameters: sweep.axes.iter().map(|a| AxisDoc { key: &a.key, values: &a.values }).collect(),
+        parameters: sweep
+            .axes
+            .iter()
+            .map(|a| AxisDoc { key: &a.key, values: a.values.iter().map(|v| AxisValue::at(a, *v)).collect() })
+            .collect(),
         baseline: BaselineDoc {
             point: sweep.baseline + 1,
             values: describe(&sweep.axes, &sweep.points[sweep.baseline].coords),

@@ -138,28 +138,11 @@ pub fn sweep_html(s: &Sweep, charts: &[RenderedChart]) -> String {
         h.push_str("</section>\n");
     }
     let params: String =
-        s.axes.iter().map(|a| format!(" --param {}={}", a.key, values_text(&a.values))).collect::<String>();
+        s.axes.iter().map(|a| format!(" --param {}={}", a.key, a.values_arg())).collect::<String>();
     let metrics: String = s.metrics.iter().map(|m| format!(" --metric {}", m.name())).collect();
     let command = format!("plgsim sweep <scenario.toml>{params}{metrics} --runs {} --seed {}", s.runs, s.seed);
     reproducibility(&mut h, &command, "<code>sweep.csv</code> and <code>summary.json</code>");
     page(&title, &h)
-}
-
-/// Values as `--param` takes them, reproducing the grid exactly: `1..20` or
-/// `0.05..0.1:6` when that is what the values are (so a range's binary
-/// fractions need not be spelled out), else the exact list `1,3,5`.
-fn values_text(values: &[f64]) -> String {
-    if let [first, .., last] = values
-        && values.len() >= 3
-    {
-        let (low, high) = (sweep::value_text(*first), sweep::value_text(*last));
-        for range in [format!("{low}..{high}"), format!("{low}..{high}:{}", values.len())] {
-            if sweep::parse_values(&range).is_ok_and(|v| v == values) {
-                return range;
-            }
-        }
-    }
-    values.iter().map(|v| sweep::value_text(*v)).collect::<Vec<_>>().join(",")
 }
 
 fn sweep_table(h: &mut String, s: &Sweep, m: usize) {
@@ -197,8 +180,9 @@ fn sweep_table(h: &mut String, s: &Sweep, m: usize) {
     for &i in &rows {
         let p = &s.points[i];
         h.push_str("<tr>");
-        for c in &p.coords {
-            let _ = write!(h, "<td class=\"num\">{}</td>", value_label(*c));
+        for (a, c) in s.axes.iter().zip(&p.coords) {
+            let text = if a.is_words() { escape(&a.label(*c)) } else { value_label(*c) };
+            let _ = write!(h, "<td class=\"num\">{text}</td>");
         }
         let mut marks = Vec::new();
         if i == s.baseline {

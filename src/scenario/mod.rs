@@ -132,7 +132,7 @@ pub struct SweepSpec {
 }
 
 /// The model's structure; numbers are parameters.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ModelSpec {
     pub market_size: Option<ParamId>,
     pub initial_free_accounts: ParamId,
@@ -158,19 +158,19 @@ pub(crate) struct ModelSpec {
 }
 
 /// `[finance]`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct FinanceSpec {
     pub starting_cash: Option<ParamId>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct OrganicSpec {
     pub signups_per_month: ParamId,
     pub growth_per_month: ParamId,
     pub share_of_remaining_market_per_month: ParamId,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ChannelSpec {
     pub name: String,
     pub spend_per_month: ParamId,
@@ -179,7 +179,7 @@ pub(crate) struct ChannelSpec {
     pub max_signups_per_month: Option<ParamId>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ActivationSpec {
     pub probability: ParamId,
     pub time_to_value_median_months: ParamId,
@@ -187,13 +187,13 @@ pub(crate) struct ActivationSpec {
     pub window_months: ParamId,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct UsageSpec {
     pub median_per_month: ParamId,
     pub sigma: ParamId,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct FreeSpec {
     pub usage_limit: Option<ParamId>,
     pub seat_limit: Option<ParamId>,
@@ -205,7 +205,7 @@ pub(crate) struct FreeSpec {
     pub reactivation_per_month: ParamId,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct LimitHitSpec {
     pub convert: ParamId,
     pub churn: ParamId,
@@ -218,7 +218,7 @@ pub(crate) struct LimitHitSpec {
     pub value_buildup_months: ParamId,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct InvitesSpec {
     /// `pattern = "once"`: each account sends `per_new_account`
     /// invitations once, when it joins, instead of a rate per seat.
@@ -229,7 +229,7 @@ pub(crate) struct InvitesSpec {
     pub cycle_months: ParamId,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PlanSpec {
     pub name: String,
     pub price_per_month: ParamId,
@@ -240,7 +240,7 @@ pub(crate) struct PlanSpec {
     pub annual_discount: ParamId,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PaidSpec {
     /// Index in `plans` of the plan self-serve conversions join.
     pub entry_plan: usize,
@@ -254,7 +254,7 @@ pub(crate) struct PaidSpec {
     pub upgrade_per_month: ParamId,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct CostsSpec {
     pub serve_free_seat_per_month: ParamId,
     pub serve_paid_seat_per_month: ParamId,
@@ -263,20 +263,20 @@ pub(crate) struct CostsSpec {
     pub fixed_per_month: ParamId,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct TeamsSpec {
     pub internal_share: ParamId,
     pub seat_churn_per_month: ParamId,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ExposureSpec {
     pub per_active_account_per_month: ParamId,
     pub signup_rate: ParamId,
     pub cycle_months: ParamId,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ReferralSpec {
     pub limit_bonus: ParamId,
     pub max_bonus: Option<ParamId>,
@@ -300,7 +300,7 @@ pub enum TrialAfter {
     Leave,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct TrialSpec {
     pub start: TrialStart,
     pub start_probability: ParamId,
@@ -313,7 +313,7 @@ pub(crate) struct TrialSpec {
     pub after: TrialAfter,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PqlSpec {
     pub on_limit_hit: bool,
     pub min_seats: Option<ParamId>,
@@ -323,7 +323,7 @@ pub(crate) struct PqlSpec {
     pub all: bool,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct SalesSpec {
     pub contacts_per_month: ParamId,
     pub cost_per_contact: ParamId,
@@ -333,7 +333,7 @@ pub(crate) struct SalesSpec {
     pub fixed_cost_per_month: ParamId,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct PricingSpec {
     /// `None`: the entry plan's own price (no price response).
     pub reference_price: Option<ParamId>,
@@ -452,6 +452,19 @@ impl Scenario {
     /// Where the value of `key` was written, if it was (the last one wins).
     pub fn location(&self, key: &str) -> Option<&Location> {
         self.locations.iter().rev().find(|(k, _)| k == key).map(|(_, l)| l)
+    }
+
+    /// Whether `other` simulates the same business as this scenario: the
+    /// same structure, parameters (distributions included), correlations,
+    /// horizon, time step, runs and seed, whatever the text they came from
+    /// (a variant that sets a key to the value it already had is the same
+    /// scenario).
+    pub fn same_model(&self, other: &Scenario) -> bool {
+        self.model == other.model
+            && self.params == other.params
+            && self.correlations == other.correlations
+            && (self.months, self.runs, self.seed, self.time_step, self.start)
+                == (other.months, other.runs, other.seed, other.time_step, other.start)
     }
 
     pub fn param(&self, id: ParamId) -> &ParamSpec {

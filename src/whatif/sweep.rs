@@ -16,14 +16,6 @@ pub use crate::scenario::sweep::{
     Axis, MAX_AXIS_POINTS, MAX_GRID_POINTS, SweepParam, SweepSection, Values, parse_values,
 };
 
-/// How a value is written as an override (`5`, not `5.0`, for integer keys):
-/// exact (the shortest text that reads back as the same `f64`), so what is
-/// simulated is the grid value itself. What people read is
-/// [`format::as_written`](crate::format::as_written).
-pub fn value_text(x: f64) -> String {
-    crate::scenario::param::fmt_num(x)
-}
-
 /// One grid point and what its runs produced.
 #[derive(Debug, Clone)]
 pub struct Point {
@@ -126,7 +118,7 @@ pub fn run(
         let ovr: Vec<Override> = axes
             .iter()
             .zip(coords)
-            .map(|(axis, v)| Override { key: axis.key.clone(), value: value_text(*v) })
+            .map(|(axis, v)| Override { key: axis.key.clone(), value: axis.override_text(*v) })
             .collect();
         let s = original
             .with_overrides(&ovr)
@@ -143,10 +135,21 @@ pub fn run(
         on_point();
     }
 
-    // The baseline: the point whose coordinates are the scenario's own values.
+    // The baseline: the point whose coordinates are the scenario's own
+    // values: a number equal to the parameter's fixed value, or the word
+    // that leaves the scenario as it is.
     let own: Vec<Option<f64>> = axes
         .iter()
-        .map(|a| original.param_by_key(&a.key).and_then(|id| original.param(id).dist.fixed_value()))
+        .map(|a| {
+            if a.is_words() {
+                a.values.iter().copied().find(|&v| {
+                    let o = [Override { key: a.key.clone(), value: a.override_text(v) }];
+                    original.with_overrides(&o).is_ok_and(|s| s.same_model(original))
+                })
+            } else {
+                original.param_by_key(&a.key).and_then(|id| original.param(id).dist.fixed_value())
+            }
+        })
         .collect();
     let own_point = done.iter().position(|p| {
         p.coords.iter().zip(&own).all(|(c, o)| o.is_some_and(|o| (o - c).abs() <= 1e-9 * o.abs().max(1.0)))
@@ -273,11 +276,11 @@ pub fn best_mark(sweep: &Sweep, m: usize, i: usize) -> Option<&'static str> {
 }
 
 /// `free.usage_limit = 5, plans.pro.price_per_month = 12`, values as
-/// written ([`format::as_written`](crate::format::as_written)).
+/// written ([`Axis::label`]).
 pub fn describe(axes: &[Axis], coords: &[f64]) -> String {
     axes.iter()
         .zip(coords)
-        .map(|(a, v)| format!("{} = {}", a.key, crate::format::as_written(*v)))
+        .map(|(a, v)| format!("{} = {}", a.key, a.label(*v)))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -288,8 +291,8 @@ mod tests {
 
     #[test]
     fn grid_is_row_major() {
-        let a = Axis { key: "a".into(), values: vec![1.0, 2.0] };
-        let b = Axis { key: "b".into(), values: vec![10.0, 20.0, 30.0] };
+        let a = Axis::numbers("a", vec![1.0, 2.0]);
+        let b = Axis::numbers("b", vec![10.0, 20.0, 30.0]);
         let g = grid(&[a, b]);
         assert_eq!(g.len(), 6);
         assert_eq!(g[1], vec![1.0, 20.0]);

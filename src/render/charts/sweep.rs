@@ -32,6 +32,18 @@ pub fn value_label(x: f64) -> String {
     if written.len() <= 8 { written } else { format::number(x) }
 }
 
+/// A value of `axis` as a chart labels it: its word, or [`value_label`].
+fn axis_label(axis: &crate::whatif::sweep::Axis, v: f64) -> String {
+    if axis.is_words() { axis.label(v) } else { value_label(v) }
+}
+
+/// The label at position `v` of labels placed at 0, 1, 2, ...: empty
+/// between them.
+fn label_at(labels: &[String], v: f64) -> String {
+    let i = v.round();
+    if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() { labels[i as usize].clone() } else { String::new() }
+}
+
 fn better_phrase(metric: Horizon) -> &'static str {
     if metric.higher_is_better() { "higher is better" } else { "lower is better" }
 }
@@ -58,6 +70,10 @@ pub struct SweepLine {
     pub runs: u32,
     /// Ascending by the parameter's value.
     pub points: Vec<SweepPoint>,
+    /// For a parameter whose values are words (`trial.start`), the words in
+    /// the order swept; the points' `x` are then their places 0, 1, 2, ...,
+    /// and each is drawn as a bar, not joined to the next by a line.
+    pub words: Vec<String>,
     /// Index in `points` of the baseline.
     pub baseline: usize,
     /// Index in `points` of the best mean (none if no mean is defined).
@@ -87,6 +103,7 @@ impl SweepLine {
         let tied = sweep.tied[m].iter().map(|&i| at(i)).collect();
         SweepLine {
             key: sweep.axes[0].key.clone(),
+            words: sweep.axes[0].words.clone(),
             metric: sweep.metrics[m],
             runs: sweep.runs,
             points,
@@ -97,13 +114,22 @@ impl SweepLine {
         }
     }
 
+    /// The parameter's value at `x`: its word, or the number.
+    fn x_label(&self, x: f64) -> String {
+        if self.words.is_empty() {
+            value_label(x)
+        } else {
+            label_at(&self.words, x)
+        }
+    }
+
     /// The labels beside the baseline and the best point: the parameter's
     /// value and the mean there, and for the best its paired difference
     /// against the baseline. One label when they are the same point.
     pub fn marker_labels(&self) -> (String, Option<String>) {
         let unit = self.metric.unit();
         let mean = |i: usize| format::opt(self.points[i].mean, unit);
-        let x = |i: usize| value_label(self.points[i].x);
+        let x = |i: usize| self.x_label(self.points[i].x);
         let b = self.baseline;
         let others = |n: usize| if n == 1 { "1 other value".to_string() } else { format!("{n} other values") };
         match self.best {
@@ -178,8 +204,13 @@ impl Chart for SweepLine {
     }
 
     fn caption(&self) -> String {
+        let shapes = if self.words.is_empty() {
+            "the line is the median run, the band holds 80% of the runs (P10 to P90), the dashed line is the mean"
+        } else {
+            "the solid bar is the median run, the shaded bar holds 80% of the runs (P10 to P90), the dashed bar is the mean"
+        };
         format!(
-            "{} ({}) at each value of {}: the line is the median run, the band holds 80% of the runs (P10 to P90), the dashed line is the mean. Every value uses the same random numbers, so the differences between values are due to the parameter, not to luck. The ring marks the baseline, which differences are measured against: the scenario's own value when it is among the swept values, else the first one. The orange dot marks the best mean ({}).",
+            "{} ({}) at each value of {}: {shapes}. Every value uses the same random numbers, so the differences between values are due to the parameter, not to luck. The ring marks the baseline, which differences are measured against: the scenario's own value when it is among the swept values, else the first one. The orange dot marks the best mean ({}).",
             self.metric.label(),
             self.metric.definition(),
             self.key,
@@ -212,8 +243,12 @@ impl Chart for SweepLine {
         let area = canvas::legend(&area, &entries)?;
 
         let xs = self.points.iter().map(|p| p.x);
-        let (x0, x1) =
-            canvas::around(xs.clone().fold(f64::INFINITY, f64::min), xs.fold(f64::NEG_INFINITY, f64::max), 0.04);
+        let words = !self.words.is_empty();
+        let (x0, x1) = if words {
+            (-0.5, self.words.len() as f64 - 0.5)
+        } else {
+            canvas::around(xs.clone().fold(f64::INFINITY, f64::min), xs.fold(f64::NEG_INFINITY, f64::max), 0.04)
+        };
         let ys: Vec<f64> = self.points.iter().flat_map(|p| [p.mean, p.p10, p.p50, p.p90]).flatten().collect();
         let (y0, y1) = if ys.is_empty() {
             (0.0, 1.0)
@@ -243,9 +278,9 @@ impl Chart for SweepLine {
             .light_line_style(WHITE)
             .bold_line_style(GRID)
             .axis_style(MUTED)
-            .x_labels(self.points.len().clamp(2, 12))
+            .x_labels(if words { self.words.len() } else { self.points.len().clamp(2, 12) })
             .y_labels(8)
-            .x_label_formatter(&|x| format::number(*x))
+            .x_label_formatter(&|x| if words { label_at(&self.words, *x) } else { format::number(*x) })
             .y_label_formatter(&|y| canvas::tick(*y, unit))
             .x_desc(self.key.as_str())
             .y_desc(canvas::unit_desc(self.metric.label(), unit))
@@ -264,20 +299,42 @@ impl Chart for SweepLine {
             chart.draw_series(DashedLineSeries::new([(x, y0), (x, y1)], 5, 5, color.mix(0.7).stroke_width(1)))?;
         }
 
-        for band in stretches(&self.points, |p| p.p10.is_some() && p.p90.is_some()) {
-            let outline: Vec<(f64, f64)> = band
-                .iter()
-                .filter_map(|p| Some((p.x, p.p90?)))
-                .chain(band.iter().rev().filter_map(|p| Some((p.x, p.p10?))))
-                .collect();
-            chart.draw_series(std::iter::once(Polygon::new(outline, BLUE.mix(0.2).filled())))?;
-        }
-        for line in segments(&self.points, |p| p.mean) {
-            chart.draw_series(DashedLineSeries::new(line, 8, 5, BLACK.stroke_width(2)))?;
-        }
-        for line in segments(&self.points, |p| p.p50) {
-            chart.draw_series(LineSeries::new(line.clone(), BLUE.stroke_width(3)))?;
-            chart.draw_series(line.into_iter().map(|(x, y)| Circle::new((x, y), 4, BLUE.filled())))?;
+        if words {
+            // Choices are not on a scale: a bar for each, nothing between.
+            const HALF: f64 = 0.18;
+            for p in &self.points {
+                if let (Some(lo), Some(hi)) = (p.p10, p.p90) {
+                    chart.draw_series([Rectangle::new([(p.x - HALF, lo), (p.x + HALF, hi)], BLUE.mix(0.2).filled())])?;
+                }
+                if let Some(m) = p.mean {
+                    chart.draw_series(DashedLineSeries::new(
+                        [(p.x - HALF, m), (p.x + HALF, m)],
+                        8,
+                        5,
+                        BLACK.stroke_width(2),
+                    ))?;
+                }
+                if let Some(m) = p.p50 {
+                    chart.draw_series([PathElement::new([(p.x - HALF, m), (p.x + HALF, m)], BLUE.stroke_width(3))])?;
+                    chart.draw_series([Circle::new((p.x, m), 4, BLUE.filled())])?;
+                }
+            }
+        } else {
+            for band in stretches(&self.points, |p| p.p10.is_some() && p.p90.is_some()) {
+                let outline: Vec<(f64, f64)> = band
+                    .iter()
+                    .filter_map(|p| Some((p.x, p.p90?)))
+                    .chain(band.iter().rev().filter_map(|p| Some((p.x, p.p10?))))
+                    .collect();
+                chart.draw_series(std::iter::once(Polygon::new(outline, BLUE.mix(0.2).filled())))?;
+            }
+            for line in segments(&self.points, |p| p.mean) {
+                chart.draw_series(DashedLineSeries::new(line, 8, 5, BLACK.stroke_width(2)))?;
+            }
+            for line in segments(&self.points, |p| p.p50) {
+                chart.draw_series(LineSeries::new(line.clone(), BLUE.stroke_width(3)))?;
+                chart.draw_series(line.into_iter().map(|(x, y)| Circle::new((x, y), 4, BLUE.filled())))?;
+            }
         }
 
         // Markers on the mean, and their labels in the headroom.
@@ -336,6 +393,10 @@ pub struct SweepHeatmap {
     pub xs: Vec<f64>,
     /// The second parameter's values, ascending (rows, bottom to top).
     pub ys: Vec<f64>,
+    /// The values as labelled (a number as written, or a word), in the
+    /// order of `xs` and `ys`.
+    pub x_text: Vec<String>,
+    pub y_text: Vec<String>,
     /// `[row][column]`: the mean at `(xs[column], ys[row])`.
     pub cells: Vec<Vec<Option<f64>>>,
     /// `(column, row)` of the baseline.
@@ -386,6 +447,8 @@ impl SweepHeatmap {
             runs: sweep.runs,
             xs: x_order.iter().map(|&i| ax[i]).collect(),
             ys: y_order.iter().map(|&j| ay[j]).collect(),
+            x_text: x_order.iter().map(|&i| axis_label(&sweep.axes[0], ax[i])).collect(),
+            y_text: y_order.iter().map(|&j| axis_label(&sweep.axes[1], ay[j])).collect(),
             cells,
             baseline: cell_of(sweep.baseline),
             best: sweep.best[m].map(cell_of),
@@ -396,7 +459,7 @@ impl SweepHeatmap {
 
     /// `free.usage_limit = 3, plans.pro.price_per_month = 20`.
     fn describe(&self, (c, r): (usize, usize)) -> String {
-        format!("{} = {}, {} = {}", self.x_key, value_label(self.xs[c]), self.y_key, value_label(self.ys[r]))
+        format!("{} = {}, {} = {}", self.x_key, self.x_text[c], self.y_key, self.y_text[r])
     }
 
     fn mean_at(&self, (c, r): (usize, usize)) -> String {
@@ -466,9 +529,9 @@ impl Chart for SweepHeatmap {
         let (nx, ny) = (self.xs.len().max(1), self.ys.len().max(1));
         let tick_style = canvas::tick_style();
         let widest = self
-            .xs
+            .x_text
             .iter()
-            .map(|x| root.estimate_text_size(&value_label(*x), &tick_style).map(|s| s.0))
+            .map(|x| root.estimate_text_size(x, &tick_style).map(|s| s.0))
             .collect::<Result<Vec<u32>, _>>()?
             .into_iter()
             .max()
@@ -487,22 +550,14 @@ impl Chart for SweepHeatmap {
             .x_label_area_size(X_LABELS)
             .y_label_area_size(Y_LABELS)
             .build_cartesian_2d(-0.5..nx as f64 - 0.5, -0.5..ny as f64 - 0.5)?;
-        let label_at = |values: &[f64], v: f64| {
-            let i = v.round();
-            if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < values.len() {
-                value_label(values[i as usize])
-            } else {
-                String::new()
-            }
-        };
         chart
             .configure_mesh()
             .disable_mesh()
             .axis_style(MUTED)
             .x_labels(x_labels)
             .y_labels(y_labels)
-            .x_label_formatter(&|x| label_at(&self.xs, *x))
-            .y_label_formatter(&|y| label_at(&self.ys, *y))
+            .x_label_formatter(&|x| label_at(&self.x_text, *x))
+            .y_label_formatter(&|y| label_at(&self.y_text, *y))
             .x_desc(self.x_key.as_str())
             .y_desc(self.y_key.as_str())
             .label_style(canvas::tick_style())
@@ -578,7 +633,7 @@ mod tests {
 
     /// A sweep with made-up values: `value(coords, run)` for every metric.
     pub(crate) fn sweep(axes: &[(&str, &[f64])], runs: usize, value: impl Fn(&[f64], usize) -> Option<f64>) -> Sweep {
-        let axes: Vec<Axis> = axes.iter().map(|(k, v)| Axis { key: k.to_string(), values: v.to_vec() }).collect();
+        let axes: Vec<Axis> = axes.iter().map(|(k, v)| Axis::numbers(k, v.to_vec())).collect();
         let mut coords: Vec<Vec<f64>> = vec![Vec::new()];
         for a in &axes {
             coords = coords.iter().flat_map(|c| a.values.iter().map(move |v| [c.clone(), vec![*v]].concat())).collect();
