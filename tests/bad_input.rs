@@ -385,3 +385,29 @@ fn a_recursion_limit_names_its_line() {
     let got = errors(&format!("{PLAN}[{deep}]\nb = 1\n"));
     assert!(got.starts_with("error: bad.toml:4:1: invalid TOML: recursion limit"), "{got}");
 }
+
+#[test]
+fn variants_need_a_name_a_set_and_distinct_names() {
+    check(
+        &format!(
+            "{PLAN}[[variants]]\nset = [\"free.usage_limit=3\"]\n\n[[variants]]\nname = \"a\"\n\n[[variants]]\nname = \"b\"\nset = [\"free.usage_limit\"]\n\n[[variants]]\nname = \"c\"\nset = [\"free.usage_limit=3\"]\n\n[[variants]]\nname = \"c\"\nset = [\"free.usage_limit=4\"]\n"
+        ),
+        r#"
+error: bad.toml:4:1: variants.0: a variant needs a `name`
+  |
+4 | [[variants]]
+  | ^^^^^^^^^^^^
+error: bad.toml:7:1: variants.1: variant `a` needs `set`, a list of overrides (e.g. set = ["trial.start=signup"])
+  |
+7 | [[variants]]
+  | ^^^^^^^^^^^^
+error: bad.toml:12:7: variants.2: variant `b`: `free.usage_limit` is not KEY=VALUE (e.g. trial.start=signup)
+   |
+12 | set = ["free.usage_limit"]
+   |       ^^^^^^^^^^^^^^^^^^^^
+error: bad.toml:19:8: variants.4: two variants are named `c`
+   |
+19 | name = "c"
+   |        ^^^"#,
+    );
+}

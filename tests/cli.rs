@@ -205,11 +205,17 @@ fn sweep_uses_the_declared_grid() {
 
 #[test]
 fn compare_without_scenarios_is_refused_not_a_panic() {
-    for args in [&["compare"][..], &["compare", "one.toml"][..]] {
-        let assert = plgsim().args(args).assert().code(2);
-        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-        assert!(stderr.contains("required") && !stderr.contains("panicked"), "{stderr}");
-    }
+    let assert = plgsim().args(["compare"]).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("required") && !stderr.contains("panicked"), "{stderr}");
+    // One file without variants is not a comparison; nothing is written.
+    let dir = tempfile::tempdir().unwrap();
+    let tiny = write_tiny(dir.path());
+    let out = dir.path().join("o");
+    let assert = plgsim().arg("compare").arg(&tiny).arg("--out").arg(&out).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("compare needs two or more scenarios") && !stderr.contains("panicked"), "{stderr}");
+    assert!(!out.exists());
     // The library answers an empty comparison with an empty one.
     let cmp = plgsim::whatif::compare::run(&[], &[plgsim::metrics::Horizon::MrrFinal], &|| {});
     assert!(cmp.variants.is_empty());
@@ -427,4 +433,71 @@ fn every_report_scrolls_its_wide_tables() {
         .assert()
         .success();
     assert_tables_scroll(&fs::read_to_string(out.join("report.html")).unwrap());
+}
+
+/// `compare` takes variants of one scenario, from `--variant` or the file's
+/// `[[variants]]`: their names are in every output, the report reproduces
+/// them, and a bad one exits 2 naming it, with nothing written.
+#[test]
+fn compare_takes_variants_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("v.toml");
+    let variants = "[[variants]]\nname = \"cheap\"\nset = [\"plans.pro.price_per_month=9\"]\n\n[[variants]]\n\
+                    name = \"tight\"\nset = [\"free.usage_limit=2\", \"limit_hit.convert=0.4\"]\n";
+    fs::write(&file, format!("{TINY}{variants}")).unwrap();
+    plgsim().arg("validate").arg(&file).assert().success();
+    let out = dir.path().join("o");
+    let assert = plgsim().arg("compare").arg(&file).arg("--out").arg(&out).args(["--metric", "mrr_final"]).assert();
+    let stdout = String::from_utf8_lossy(&assert.success().get_output().stdout).to_string();
+    assert!(stdout.contains("tight: ") && stdout.contains("free.usage_limit=2, limit_hit.convert=0.4"), "{stdout}");
+    let csv = fs::read_to_string(out.join("compare.csv")).unwrap();
+    let names: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(names, ["Tiny", "cheap", "tight"]);
+    assert!(csv.contains(",plans.pro.price_per_month=9,mrr_final,"), "{csv}");
+    let json = fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(json.contains("\"set\": \"free.usage_limit=2, limit_hit.convert=0.4\""), "{json}");
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("--variant &quot;cheap=plans.pro.price_per_month=9&quot;"),
+        "the report reproduces the variants"
+    );
+
+    // --variant replaces the file's variants.
+    let out2 = dir.path().join("o2");
+    plgsim()
+        .arg("compare")
+        .arg(&file)
+        .args(["--variant", "dear=plans.pro.price_per_month=20", "--metric", "mrr_final", "--quiet", "--out"])
+        .arg(&out2)
+        .assert()
+        .success();
+    let csv = fs::read_to_string(out2.join("compare.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.contains("dear,") && !csv.contains("cheap,"));
+
+    // Bad variants: exit 2, the variant named, nothing written.
+    let out3 = dir.path().join("o3");
+    for (variant, says) in [
+        (
+            "dear=plans.pro.price_per_month=-4",
+            "the variant `dear` (plans.pro.price_per_month=-4) is not a valid scenario",
+        ),
+        ("plans.pro.price_per_month=4", "is not NAME=KEY=VALUE"),
+        ("dear=plans.pro.price_per_month=4,oops", "variant `dear`: `oops` is not KEY=VALUE"),
+    ] {
+        let assert =
+            plgsim().arg("compare").arg(&file).args(["--variant", variant, "--out"]).arg(&out3).assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains(says) && !stderr.contains("panicked"), "{variant}: {stderr}");
+        assert!(!out3.exists());
+    }
+    let twice = ["--variant", "a=free.usage_limit=2", "--variant", "a=free.usage_limit=4"];
+    let assert = plgsim().arg("compare").arg(&file).args(twice).arg("--out").arg(&out3).assert().code(2);
+    assert!(String::from_utf8_lossy(&assert.get_output().stderr).contains("two variants are named `a`"));
+    // A [[variants]] entry whose overrides are wrong fails `validate` too.
+    let bad = dir.path().join("bad.toml");
+    fs::write(&bad, format!("{TINY}[[variants]]\nname = \"x\"\nset = [\"free.usage_limit=-1\"]\n")).unwrap();
+    let assert = plgsim().arg("validate").arg(&bad).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("the variant `x` (free.usage_limit=-1) is not a valid scenario"), "{stderr}");
 }

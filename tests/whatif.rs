@@ -2,6 +2,7 @@
 //! sensitivity.
 
 use plgsim::metrics::Horizon;
+use plgsim::whatif::compare::Entry;
 use plgsim::whatif::sweep::{self, Axis};
 use plgsim::{Override, Scenario};
 
@@ -167,7 +168,7 @@ fn comparisons_are_paired_when_seeds_match() {
     )
     .unwrap();
     let c = plgsim::whatif::compare::run(
-        &[("a".into(), a.clone()), ("a again".into(), a), ("b".into(), b)],
+        &[Entry::file("a", a.clone()), Entry::file("a again", a), Entry::file("b", b)],
         &[Horizon::MrrFinal, Horizon::SignupsTotal],
         &|| {},
     );
@@ -440,4 +441,40 @@ fn choices_are_swept_by_their_words() {
         }
         other => panic!("expected the point's error, got {other:?}"),
     }
+}
+
+/// A variant is its scenario with the overrides: compared, it gives run by
+/// run what the same value gives as a sweep point (common random numbers),
+/// the separator of a comparison is the sweep's, and the best is marked.
+#[test]
+fn variants_are_paired_like_sweep_points() {
+    let set: Vec<Override> =
+        ["scenario.runs=120", "pricing.reference_price=12", "pricing.conversion_elasticity=[0.4, 1.6]"]
+            .iter()
+            .map(|o| Override::parse(o).unwrap())
+            .collect();
+    let trackly = Scenario::from_str("trackly.toml", TRACKLY, &set).unwrap();
+    let specs = [
+        plgsim::scenario::variants::VariantSpec::parse("fifteen=plans.pro.price_per_month=15").unwrap(),
+        plgsim::scenario::variants::VariantSpec::parse("again=plans.pro.price_per_month=12").unwrap(),
+    ];
+    let mut entries = vec![Entry::file("trackly.toml", trackly.clone())];
+    entries.extend(plgsim::whatif::compare::variants("trackly.toml", &trackly, &specs).unwrap());
+    let metrics = [Horizon::RevenueTotal];
+    let c = plgsim::whatif::compare::run(&entries, &metrics, &|| {});
+    let labels: Vec<&str> = c.variants.iter().map(|v| v.label.as_str()).collect();
+    assert_eq!(labels, ["Trackly", "fifteen", "again"]);
+    assert_eq!(c.variants[1].set.as_deref(), Some("plans.pro.price_per_month=15"));
+    let s = sweep::run(&trackly, &[Axis::parse("plans.pro.price_per_month=12,15").unwrap()], &metrics, &|| {}).unwrap();
+    assert_eq!(c.variants[1].values[0], s.points[1].values[0], "the variant is the sweep point, run by run");
+    assert_eq!(c.variants[1].vs_first[0], s.points[1].vs_baseline[0]);
+    assert_eq!(c.variants[1].separator[0], s.points[1].separator[0]);
+    let sep = c.variants[1].separator[0].as_ref().expect("the elasticity decides");
+    assert_eq!(sep.input, "pricing.conversion_elasticity");
+    // Setting a key to the value it has is the scenario itself: a tie in
+    // every run, so the best ($15, ahead beyond the noise) has no tie.
+    assert_eq!(c.variants[2].values[0], c.variants[0].values[0]);
+    assert_eq!(c.variants[2].vs_first[0].unwrap().win(true).p, 0.5);
+    assert_eq!((c.best[0], c.tied[0].as_slice()), (Some(1), &[][..]));
+    assert_eq!(c.best_mark(0, 1), Some("best"));
 }

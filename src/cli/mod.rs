@@ -389,6 +389,12 @@ pub fn check_total_work(scenario: &Scenario, simulations: usize, what: &str) -> 
 
 fn validate(path: &Path, set: &[String]) -> Result<(), CliError> {
     let scenario = load(path, &overrides(set)?)?;
+    // The file's variants are checked as `compare` would build them.
+    let file = path.display().to_string();
+    if let Err(e) = plgsim::whatif::compare::variants(&file, &scenario, scenario.variants()) {
+        errln!("the variant `{}` ({}) is not a valid scenario:", e.name, e.set);
+        return Err(CliError::Scenario(e.error));
+    }
     let uncertain = scenario.uncertain_params().count();
     outln!(
         "ok: {} ({} months, {} runs, seed {}, {} parameters of which {} uncertain)",

@@ -25,7 +25,7 @@ pub fn sweep_csv(sweep: &Sweep) -> Vec<u8> {
 /// The `wins_when` cell: the condition on an uncertain input under which
 /// the point beats the baseline, e.g. `pricing.conversion_elasticity <
 /// 1.08`, with the share of runs it gets right.
-fn wins_when(s: &crate::whatif::Separator) -> String {
+pub(crate) fn wins_when(s: &crate::whatif::Separator) -> String {
     let op = if s.wins_above { ">" } else { "<" };
     format!("{} {op} {} ({:.0}% of runs)", s.input, crate::format::sig(s.threshold), 100.0 * s.accuracy)
 }
@@ -42,28 +42,35 @@ pub(crate) fn sweep_table(sweep: &Sweep) -> Table {
     for (i, p) in sweep.points.iter().enumerate() {
         for (m, metric) in sweep.metrics.iter().enumerate() {
             let mut rec = vec![Cell::Figure(Some((i + 1) as f64), Unit::Count)];
-            rec.extend(sweep.axes.iter().zip(&p.coords).map(|(a, c)| {
-                if a.is_words() { Cell::Text(a.label(*c)) } else { Cell::Written(as_written(*c)) }
-            }));
+            rec.extend(
+                sweep
+                    .axes
+                    .iter()
+                    .zip(&p.coords)
+                    .map(|(a, c)| if a.is_words() { Cell::Text(a.label(*c)) } else { Cell::Written(as_written(*c)) }),
+            );
             rec.push(Cell::Text(metric.name().to_string()));
             rec.extend(stat_cells(&p.stats[m], metric.unit()));
             rec.extend(difference_cells(p.vs_baseline[m], *metric));
             rec.extend([
                 Cell::Text(p.separator[m].as_ref().map_or_else(String::new, wins_when)),
                 Cell::Text((i == sweep.baseline).to_string()),
-                Cell::Text(
-                    match best_mark(sweep, m, i) {
-                        Some("best") => "true",
-                        Some(_) => "tie",
-                        None => "false",
-                    }
-                    .to_string(),
-                ),
+                Cell::Text(best_cell(best_mark(sweep, m, i)).to_string()),
             ]);
             rows.push(rec);
         }
     }
     Table { header, rows }
+}
+
+/// The `best` cell: `true` for the one best, `tie` for each of a tie for
+/// the best, else `false`.
+pub(crate) fn best_cell(mark: Option<&str>) -> &'static str {
+    match mark {
+        Some("best") => "true",
+        Some(_) => "tie",
+        None => "false",
+    }
 }
 
 /// `summary.json`.
@@ -127,13 +134,19 @@ struct BestDoc {
 }
 
 #[derive(Serialize)]
-struct SeparatorDoc {
+pub(crate) struct SeparatorDoc {
     input: String,
     threshold: f64,
     /// `true`: the point wins above the threshold and loses below it.
     wins_above: bool,
     /// Share of the decided runs the split classifies correctly.
     accuracy: f64,
+}
+
+impl SeparatorDoc {
+    pub(crate) fn of(s: &crate::whatif::Separator) -> SeparatorDoc {
+        SeparatorDoc { input: s.input.clone(), threshold: s.threshold, wins_above: s.wins_above, accuracy: s.accuracy }
+    }
 }
 
 #[derive(Serialize)]
@@ -177,12 +190,7 @@ pub fn sweep_json(sweep: &Sweep) -> Vec<u8> {
                     let doc = PointMetricDoc {
                         stat: StatDoc::of(&p.stats[m]),
                         diff_vs_baseline: p.vs_baseline[m].map(|d| DifferenceDoc::of(d, metric.higher_is_better())),
-                        separated_by: p.separator[m].as_ref().map(|s| SeparatorDoc {
-                            input: s.input.clone(),
-                            threshold: s.threshold,
-                            wins_above: s.wins_above,
-                            accuracy: s.accuracy,
-                        }),
+                        separated_by: p.separator[m].as_ref().map(SeparatorDoc::of),
                     };
                     (metric.name().to_string(), doc)
                 })

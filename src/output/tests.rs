@@ -5,6 +5,7 @@
 use super::*;
 use crate::metrics::Horizon;
 use crate::scenario::{Override, Scenario};
+use crate::whatif::compare::Entry;
 use crate::whatif::sweep::Axis;
 use crate::whatif::{compare, sensitivity, sweep};
 
@@ -62,7 +63,7 @@ fn sweep_snapshots() {
 fn compare_snapshots() {
     let a = small(&[]);
     let b = small(&["scenario.name=\"=Dearer\"", "plans.pro.price_per_month=25"]);
-    let c = compare::run(&[("small.toml".into(), a), ("-b.toml".into(), b)], &[Horizon::MrrFinal], &|| {});
+    let c = compare::run(&[Entry::file("small.toml", a), Entry::file("-b.toml", b)], &[Horizon::MrrFinal], &|| {});
     insta::assert_snapshot!("compare_csv", text(compare_csv(&c)));
     insta::assert_snapshot!("compare_summary_json", text(compare_json(&c)));
 }

@@ -137,8 +137,7 @@ pub fn sweep_html(s: &Sweep, charts: &[RenderedChart]) -> String {
         sweep_table(&mut h, s, i);
         h.push_str("</section>\n");
     }
-    let params: String =
-        s.axes.iter().map(|a| format!(" --param {}={}", a.key, a.values_arg())).collect::<String>();
+    let params: String = s.axes.iter().map(|a| format!(" --param {}={}", a.key, a.values_arg())).collect::<String>();
     let metrics: String = s.metrics.iter().map(|m| format!(" --metric {}", m.name())).collect();
     let command = format!("plgsim sweep <scenario.toml>{params}{metrics} --runs {} --seed {}", s.runs, s.seed);
     reproducibility(&mut h, &command, "<code>sweep.csv</code> and <code>summary.json</code>");
@@ -243,7 +242,10 @@ pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
             "<tr><td>{}</td><td><code>{}</code></td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
              <td class=\"num\">{}</td><td class=\"def\">{}</td></tr>",
             escape(&v.label),
-            escape(&v.file),
+            match &v.set {
+                Some(set) => format!("{}</code> with <code>{}", escape(&v.file), escape(set)),
+                None => escape(&v.file),
+            },
             v.summary.months,
             v.summary.runs,
             v.seed,
@@ -262,7 +264,7 @@ pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
             "<h3>{}</h3>\n<p class=\"note\">{}; {}.</p>\n<div class=\"wide\"><table>\n<thead><tr><th>Scenario</th><th class=\"num\">P10</th>\
              <th class=\"num\">P50</th><th class=\"num\">P90</th><th class=\"num\">Mean</th>\
              <th class=\"num\">Mean vs first</th><th class=\"num\">95% interval</th>\
-             <th class=\"num\">Better in (95%)</th><th class=\"num\">Run by run, P10 to P90</th></tr></thead>\n<tbody>\n",
+             <th class=\"num\">Better in (95%)</th><th class=\"num\">Run by run, P10 to P90</th><th></th></tr></thead>\n<tbody>\n",
             escape(metric.label()),
             escape(&capitalized(metric.definition())),
             better(*metric)
@@ -275,12 +277,40 @@ pub fn compare_html(c: &Comparison, charts: &[RenderedChart]) -> String {
             } else {
                 "<td></td><td></td><td></td><td></td>".to_string()
             };
-            let _ = writeln!(h, "<tr><td>{}</td>{}{diff}</tr>", escape(&v.label), stat_cells(&v.stats[m], u));
+            let mark = match c.best_mark(m, i) {
+                Some("best") => "best mean",
+                Some(_) => "tie for best mean",
+                None => "",
+            };
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td>{}{diff}<td>{mark}</td></tr>",
+                escape(&v.label),
+                stat_cells(&v.stats[m], u)
+            );
         }
         h.push_str("</tbody>\n</table></div>\n");
+        for v in &c.variants {
+            if let Some(sep) = &v.separator[m] {
+                let _ = writeln!(
+                    h,
+                    "<p class=\"note\">{}: {}.</p>",
+                    escape(&v.label),
+                    escape(&crate::format::separator(sep))
+                );
+            }
+        }
     }
     h.push_str("</section>\n");
-    let files: String = c.variants.iter().map(|v| format!(" {}", v.file)).collect();
+    // The files, then the variants (of the first file) as `--variant`
+    // arguments: `compare` puts the variants after the first file.
+    let files: String = c
+        .variants
+        .iter()
+        .filter(|v| v.variant_arg.is_none())
+        .map(|v| format!(" {}", v.file))
+        .chain(c.variants.iter().filter_map(|v| Some(format!(" --variant \"{}\"", v.variant_arg.as_ref()?))))
+        .collect();
     let metrics: String = c.metrics.iter().map(|m| format!(" --metric {}", m.name())).collect();
     reproducibility(
         &mut h,

@@ -19,6 +19,7 @@ pub(crate) mod param;
 mod raw;
 pub mod sweep;
 mod validate;
+pub mod variants;
 
 use std::path::Path;
 
@@ -98,6 +99,8 @@ pub struct Scenario {
     pub(crate) model: ModelSpec,
     /// A sweep declared in the file (`[sweep]`), used by `plgsim sweep`.
     pub(crate) sweep: Option<SweepSpec>,
+    /// Variants declared in the file (`[[variants]]`), used by `plgsim compare`.
+    pub(crate) variants: Vec<variants::VariantSpec>,
     /// Rank correlations between uncertain parameters (`[[correlations]]`).
     pub(crate) correlations: Vec<Correlation>,
     /// Where the values written were (file line or `--set`), by key path,
@@ -437,6 +440,11 @@ impl Scenario {
     /// The sweep declared in the file (`[sweep]`).
     pub fn sweep(&self) -> Option<&SweepSpec> {
         self.sweep.as_ref()
+    }
+
+    /// The variants declared in the file (`[[variants]]`), in order.
+    pub fn variants(&self) -> &[variants::VariantSpec] {
+        &self.variants
     }
 
     /// The names of the paid channels, in file order.

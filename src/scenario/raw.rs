@@ -39,6 +39,7 @@ pub struct RawScenario {
     pub finance: Option<RawFinance>,
     pub sweep: Option<Spanned<super::sweep::SweepSection>>,
     pub correlations: Option<Vec<Spanned<RawCorrelation>>>,
+    pub variants: Option<Vec<Spanned<super::variants::RawVariant>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

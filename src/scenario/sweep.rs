@@ -293,11 +293,23 @@ mod tests {
     #[test]
     fn parses_words_for_choices() {
         let a = Axis::parse("trial.start = signup, activation").unwrap();
-        assert_eq!((a.key.as_str(), &a.words[..], &a.values[..]), ("trial.start", &["signup".to_string(), "activation".to_string()][..], &[0.0, 1.0][..]));
-        assert_eq!((a.override_text(1.0), a.label(0.0), a.values_arg()), ("activation".into(), "signup".into(), "signup,activation".into()));
+        assert_eq!(
+            (a.key.as_str(), &a.words[..], &a.values[..]),
+            ("trial.start", &["signup".to_string(), "activation".to_string()][..], &[0.0, 1.0][..])
+        );
+        assert_eq!(
+            (a.override_text(1.0), a.label(0.0), a.values_arg()),
+            ("activation".into(), "signup".into(), "signup,activation".into())
+        );
         // A list with a number in it is a mistyped list of numbers.
-        assert_eq!(Axis::parse("free.usage_limit=3,five").unwrap_err().to_string(), "free.usage_limit: `five` is not a number");
-        assert_eq!(Axis::parse("trial.start=signup,signup").unwrap_err().to_string(), "trial.start: `signup` is given twice");
+        assert_eq!(
+            Axis::parse("free.usage_limit=3,five").unwrap_err().to_string(),
+            "free.usage_limit: `five` is not a number"
+        );
+        assert_eq!(
+            Axis::parse("trial.start=signup,signup").unwrap_err().to_string(),
+            "trial.start: `signup` is given twice"
+        );
         assert_eq!(Axis::parse("trial.start=signup,").unwrap_err().to_string(), "trial.start: a value is empty");
         let n = Axis::parse("free.usage_limit=3,5").unwrap();
         assert!(!n.is_words());

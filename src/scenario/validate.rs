@@ -254,6 +254,7 @@ pub fn validate(
     // Checked here so a bad grid is reported with the rest.
     let sweep = raw.sweep.as_ref().and_then(|sw| sweep(&mut c, sw));
     let correlations = correlations(&mut c, raw.correlations.as_deref().unwrap_or_default());
+    let variants = variants(&mut c, raw.variants.as_deref().unwrap_or_default());
 
     Scenario {
         name: meta.name,
@@ -269,6 +270,7 @@ pub fn validate(
         origin,
         sweep,
         correlations,
+        variants,
         model: ModelSpec {
             market_size,
             initial_free_accounts,
@@ -1158,6 +1160,44 @@ fn sweep(c: &mut Checker, sw: &Spanned<SweepSection>) -> Option<SweepSpec> {
         }
     }
     Some(SweepSpec { axes, metrics })
+}
+
+/// `[[variants]]`: each with a name no other has and `set`, a list of
+/// `KEY=VALUE` overrides. Whether the overrides make a valid scenario is
+/// checked where the variants are simulated (`plgsim compare`, `plgsim
+/// validate`), as for `--set`.
+fn variants(c: &mut Checker, raw: &[Spanned<super::variants::RawVariant>]) -> Vec<super::variants::VariantSpec> {
+    use super::variants::VariantSpec;
+    let mut out: Vec<VariantSpec> = Vec::new();
+    for (i, v) in raw.iter().enumerate() {
+        let span = v.span();
+        let v = v.get_ref();
+        let key = format!("variants.{i}");
+        let Some(name) = v.name.as_ref().filter(|n| !n.get_ref().trim().is_empty()) else {
+            c.problem(&key, Some(span), "a variant needs a `name`".into());
+            continue;
+        };
+        let Some(set) = v.set.as_ref().filter(|s| !s.get_ref().is_empty()) else {
+            c.problem(
+                &key,
+                Some(span),
+                format!(
+                    "variant `{}` needs `set`, a list of overrides (e.g. set = [\"trial.start=signup\"])",
+                    name.get_ref()
+                ),
+            );
+            continue;
+        };
+        let items: Vec<&str> = set.get_ref().iter().map(|s| s.get_ref().as_str()).collect();
+        match VariantSpec::new(name.get_ref(), &items) {
+            Ok(spec) if out.iter().any(|o| o.name == spec.name) => {
+                c.problem(&key, Some(name.span()), format!("two variants are named `{}`", spec.name));
+            }
+            Ok(spec) => out.push(spec),
+            Err(e) => c.problem(&key, Some(set.span()), e.to_string()),
+        }
+    }
+    out
 }
 
 /// `[[correlations]]`: each between two distinct uncertain parameters of

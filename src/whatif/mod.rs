@@ -160,6 +160,54 @@ pub fn paired_difference(a: &[Option<f64>], b: &[Option<f64>]) -> Option<Differe
     Some(Difference::of(&d))
 }
 
+/// Of several candidates (sweep points, compared scenarios) with these
+/// means and per-run values of one metric, the one with the best mean, and
+/// the others tied with it: those whose mean is the best mean exactly (up
+/// to a relative 1e-12 of rounding), or whose paired difference from the
+/// best, run by run, has a 95% interval that holds zero (the best is not
+/// told apart from them beyond the Monte Carlo noise). A candidate whose
+/// difference is undefined ties only by its mean.
+pub(crate) fn best_and_ties(
+    means: &[Option<f64>],
+    values: &[&[Option<f64>]],
+    higher_is_better: bool,
+) -> (Option<usize>, Vec<usize>) {
+    let better = |a: f64, b: f64| if higher_is_better { a > b } else { a < b };
+    let mut best: Option<(usize, f64)> = None;
+    for (j, mean) in means.iter().enumerate() {
+        if let Some(x) = *mean
+            && best.is_none_or(|(_, b)| better(x, b))
+        {
+            best = Some((j, x));
+        }
+    }
+    let Some((b, target)) = best else {
+        return (None, Vec::new());
+    };
+    let tied = (0..means.len())
+        .filter(|&j| j != b)
+        .filter(|&j| {
+            let Some(mean) = means[j] else {
+                return false;
+            };
+            let equal = (mean - target).abs() <= 1e-12 * target.abs();
+            let within_noise = paired_difference(values[b], values[j]).is_some_and(|d| d.low <= 0.0 && d.high >= 0.0);
+            equal || within_noise
+        })
+        .collect();
+    (Some(b), tied)
+}
+
+/// What a what-if says of candidate `i`: "best", "tie for best" (one of
+/// several tied with the best, see [`best_and_ties`]), or nothing.
+pub fn best_mark(best: Option<usize>, tied: &[usize], i: usize) -> Option<&'static str> {
+    if best == Some(i) || tied.contains(&i) {
+        Some(if tied.is_empty() { "best" } else { "tie for best" })
+    } else {
+        None
+    }
+}
+
 /// The figures reported by default by the what-if commands.
 pub const DEFAULT_METRICS: &[Horizon] = &[
     Horizon::MrrFinal,

@@ -199,42 +199,16 @@ pub fn run(
     })
 }
 
-/// Per metric, the point with the best mean, and the other points tied with
-/// it: those whose mean is the best mean exactly (up to a relative 1e-12 of
-/// rounding), or whose paired difference from the best point, run by run,
-/// has a 95% interval that holds zero (the best is not told apart from
-/// them beyond the Monte Carlo noise). A point whose difference is
-/// undefined ties only by its mean.
+/// Per metric, the point with the best mean and the other points tied with
+/// it (see [`super::best_and_ties`]).
 pub(crate) fn best_and_ties(points: &[Point], metrics: &[Horizon]) -> (Vec<Option<usize>>, Vec<Vec<usize>>) {
     metrics
         .iter()
         .enumerate()
         .map(|(i, m)| {
-            let better = |a: f64, b: f64| if m.higher_is_better() { a > b } else { a < b };
-            let mut best: Option<(usize, f64)> = None;
-            for (j, p) in points.iter().enumerate() {
-                if let Some(x) = p.stats[i].mean
-                    && best.is_none_or(|(_, b)| better(x, b))
-                {
-                    best = Some((j, x));
-                }
-            }
-            let Some((b, target)) = best else {
-                return (None, Vec::new());
-            };
-            let tied = (0..points.len())
-                .filter(|&j| j != b)
-                .filter(|&j| {
-                    let Some(mean) = points[j].stats[i].mean else {
-                        return false;
-                    };
-                    let equal = (mean - target).abs() <= 1e-12 * target.abs();
-                    let within_noise = super::paired_difference(&points[b].values[i], &points[j].values[i])
-                        .is_some_and(|d| d.low <= 0.0 && d.high >= 0.0);
-                    equal || within_noise
-                })
-                .collect();
-            (Some(b), tied)
+            let means: Vec<Option<f64>> = points.iter().map(|p| p.stats[i].mean).collect();
+            let values: Vec<&[Option<f64>]> = points.iter().map(|p| &p.values[i][..]).collect();
+            super::best_and_ties(&means, &values, m.higher_is_better())
         })
         .unzip()
 }
@@ -267,22 +241,13 @@ fn warnings(original: &Scenario, axes: &[Axis]) -> Vec<String> {
 /// (one of several points tied with the best, see [`best_and_ties`]), or
 /// nothing.
 pub fn best_mark(sweep: &Sweep, m: usize, i: usize) -> Option<&'static str> {
-    let tie = !sweep.tied[m].is_empty();
-    if sweep.best[m] == Some(i) || sweep.tied[m].contains(&i) {
-        Some(if tie { "tie for best" } else { "best" })
-    } else {
-        None
-    }
+    super::best_mark(sweep.best[m], &sweep.tied[m], i)
 }
 
 /// `free.usage_limit = 5, plans.pro.price_per_month = 12`, values as
 /// written ([`Axis::label`]).
 pub fn describe(axes: &[Axis], coords: &[f64]) -> String {
-    axes.iter()
-        .zip(coords)
-        .map(|(a, v)| format!("{} = {}", a.key, a.label(*v)))
-        .collect::<Vec<_>>()
-        .join(", ")
+    axes.iter().zip(coords).map(|(a, v)| format!("{} = {}", a.key, a.label(*v))).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]

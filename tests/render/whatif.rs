@@ -4,6 +4,7 @@
 
 use plgsim::metrics::Horizon;
 use plgsim::render;
+use plgsim::whatif::compare::Entry;
 use plgsim::whatif::sweep::{self, Axis};
 use plgsim::whatif::{compare, sensitivity};
 use plgsim::{Override, Scenario};
@@ -97,7 +98,7 @@ fn a_comparison_draws_mrr_by_scenario_and_the_figures_side_by_side() {
     )
     .unwrap();
     let c = compare::run(
-        &[("a.toml".into(), a), ("b.toml".into(), b)],
+        &[Entry::file("a.toml", a), Entry::file("b.toml", b)],
         &[Horizon::MrrFinal, Horizon::SignupsTotal, Horizon::FreeToPaidConversion],
         &|| {},
     );
@@ -206,7 +207,7 @@ fn each_what_if_command_has_a_self_contained_report() {
     let a = Scenario::from_str("t.toml", SCENARIO, &base).unwrap();
     let b = Scenario::from_str("t.toml", SCENARIO, &[base.clone(), vec![set("plans.pro.price_per_month=25")]].concat())
         .unwrap();
-    let c = compare::run(&[("a<1>.toml".into(), a), ("b.toml".into(), b)], &[Horizon::MrrFinal], &|| {});
+    let c = compare::run(&[Entry::file("a<1>.toml", a), Entry::file("b.toml", b)], &[Horizon::MrrFinal], &|| {});
     let html = report(&render::render_compare(&c), 2);
     for part in ["<code>a&lt;1&gt;.toml</code>", "reference", "Mean vs first", "are paired run by run"] {
         assert!(html.contains(part), "compare report lacks {part:?}");

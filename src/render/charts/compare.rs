@@ -449,7 +449,7 @@ mod tests {
     use super::*;
     use crate::render::charts::testing;
     use crate::scenario::{Override, Scenario};
-    use crate::whatif::compare;
+    use crate::whatif::compare::{self, Entry};
 
     /// The chart-test scenario, a variant at twice the price with fewer
     /// months, and the scenario again.
@@ -463,7 +463,7 @@ mod tests {
         )
         .unwrap();
         compare::run(
-            &[("tiny.toml".into(), a.clone()), ("dear.toml".into(), b), ("again.toml".into(), a)],
+            &[Entry::file("tiny.toml", a.clone()), Entry::file("dear.toml", b), Entry::file("again.toml", a)],
             &[Horizon::MrrFinal, Horizon::FreeToPaidConversion],
             &|| {},
         )
@@ -514,7 +514,11 @@ mod tests {
     fn the_same_file_twice_is_told_apart_by_its_place() {
         let a =
             Scenario::from_str("tiny.toml", testing::SCENARIO, &[Override::parse("scenario.runs=2").unwrap()]).unwrap();
-        let c = compare::run(&[("tiny.toml".into(), a.clone()), ("tiny.toml".into(), a)], &[Horizon::MrrFinal], &|| {});
+        let c = compare::run(
+            &[Entry::file("tiny.toml", a.clone()), Entry::file("tiny.toml", a)],
+            &[Horizon::MrrFinal],
+            &|| {},
+        );
         assert_eq!(scenario_labels(&c), ["Tiny (tiny.toml, #1)", "Tiny (tiny.toml, #2)"]);
     }
 

@@ -41,7 +41,11 @@ fn axis_label(axis: &crate::whatif::sweep::Axis, v: f64) -> String {
 /// between them.
 fn label_at(labels: &[String], v: f64) -> String {
     let i = v.round();
-    if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() { labels[i as usize].clone() } else { String::new() }
+    if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+        labels[i as usize].clone()
+    } else {
+        String::new()
+    }
 }
 
 fn better_phrase(metric: Horizon) -> &'static str {
@@ -116,11 +120,7 @@ impl SweepLine {
 
     /// The parameter's value at `x`: its word, or the number.
     fn x_label(&self, x: f64) -> String {
-        if self.words.is_empty() {
-            value_label(x)
-        } else {
-            label_at(&self.words, x)
-        }
+        if self.words.is_empty() { value_label(x) } else { label_at(&self.words, x) }
     }
 
     /// The labels beside the baseline and the best point: the parameter's
@@ -304,7 +304,8 @@ impl Chart for SweepLine {
             const HALF: f64 = 0.18;
             for p in &self.points {
                 if let (Some(lo), Some(hi)) = (p.p10, p.p90) {
-                    chart.draw_series([Rectangle::new([(p.x - HALF, lo), (p.x + HALF, hi)], BLUE.mix(0.2).filled())])?;
+                    chart
+                        .draw_series([Rectangle::new([(p.x - HALF, lo), (p.x + HALF, hi)], BLUE.mix(0.2).filled())])?;
                 }
                 if let Some(m) = p.mean {
                     chart.draw_series(DashedLineSeries::new(
