@@ -5,6 +5,9 @@
 //! tool: weekly steps, reverse trial, seats, PQLs and sales, tiers, annual
 //! billing, failed payments).
 //!
+//! The statistics across runs are measured on their own, on a study of many
+//! runs.
+//!
 //! `cargo bench --bench engine`; figures are recorded in BENCHMARKS.md.
 
 use std::hint::black_box;
@@ -57,5 +60,29 @@ fn lognormal(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine_throughput, lognormal);
+/// The statistics across runs (`Summary::new`: mean and percentiles of every
+/// horizon figure and of every monthly metric in every month) of a study
+/// with many runs of a small business: 20,000 runs x 60 months of
+/// `bench.toml` held to 300 signups a month, simulated once outside the
+/// measurement.
+fn statistics(c: &mut Criterion) {
+    let set: Vec<plgsim::Override> = [
+        "scenario.runs=20000",
+        "scenario.months=60",
+        "acquisition.organic.signups_per_month=300",
+        "acquisition.organic.growth_per_month=0",
+    ]
+    .iter()
+    .map(|o| plgsim::Override::parse(o).unwrap())
+    .collect();
+    let s = scenario().with_overrides(&set).expect("valid");
+    let sim = engine::simulate(&s, &|| {});
+    let mut g = c.benchmark_group("statistics");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(u64::from(s.runs()) * u64::from(s.months())));
+    g.bench_function("summary_20000_runs_60_months", |b| b.iter(|| black_box(plgsim::summary::Summary::new(&s, &sim))));
+    g.finish();
+}
+
+criterion_group!(benches, engine_throughput, lognormal, statistics);
 criterion_main!(benches);

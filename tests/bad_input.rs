@@ -145,7 +145,7 @@ churn = 0.6
             "error: bad.toml:2:8: scenario.runs: expected an integer from 1 to 1000000, got 0",
             "error: bad.toml:3:1: scenario.mnths: unknown field `mnths`, expected one of `name`, `description`, `months`, `runs`, `seed`, `time_step`, `start`",
             "error: bad.toml:5:19: paid.churn_per_month: expected a probability between 0 and 1, got 1.3",
-            "error: bad.toml:6:2: foo: unknown field `foo`, expected one of `scenario`, `market`, `initial`, `acquisition`, `activation`, `usage`, `free`, `limit_hit`, `invites`, `plans`, `paid`, `costs`, `teams`, `exposure`, `referral`, `trial`, `pql`, `sales`, `pricing`, `finance`, `sweep`, `correlations`",
+            "error: bad.toml:6:2: foo: unknown field `foo`, expected one of `scenario`, `market`, `initial`, `acquisition`, `activation`, `usage`, `free`, `limit_hit`, `invites`, `plans`, `paid`, `costs`, `teams`, `exposure`, `referral`, `trial`, `pql`, `sales`, `pricing`, `finance`, `sweep`, `correlations`, `variants`",
             "error: bad.toml:10:19: plans.pro.price_per_month: expected a number of 0 or more, got -1",
             "error: bad.toml:12:11: limit_hit.convert: has no effect without a limit: set free.usage_limit or free.seat_limit",
             "error: bad.toml:13:9: limit_hit.churn: limit_hit.convert + limit_hit.churn must be at most 1 (they are shares of the accounts that hit the limit), got 0.7 + 0.6",
