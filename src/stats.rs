@@ -28,7 +28,9 @@ pub struct Stat {
 impl Stat {
     pub fn of(values: impl IntoIterator<Item = Option<f64>>) -> Stat {
         let mut xs: Vec<f64> = values.into_iter().flatten().filter(|x| x.is_finite()).collect();
-        xs.sort_by(f64::total_cmp);
+        // Values `total_cmp` calls equal have the same bits, so an unstable
+        // sort gives the same sequence as a stable one, faster.
+        xs.sort_unstable_by(f64::total_cmp);
         let n = xs.len();
         if n == 0 {
             return Stat { mean: None, p: [None; 7], defined_runs: 0 };

@@ -180,12 +180,19 @@ fn step_warnings(scenario: &Scenario, sim: &Simulation) -> Vec<String> {
 
 impl Summary {
     pub fn new(scenario: &Scenario, sim: &Simulation) -> Summary {
+        // In parallel, figure by figure and month by month: each statistic
+        // is computed alone and collected in order, so the result is the
+        // same at any thread count.
+        use rayon::prelude::*;
         let horizon: Vec<(Horizon, Stat)> =
-            Horizon::ALL.iter().map(|&h| (h, Stat::of(sim.runs.iter().map(|r| r.horizon(h))))).collect();
-        let monthly = (0..sim.months as usize)
-            .map(|month| {
-                (0..sim.monthly_names.len()).map(|m| Stat::of(sim.column_values(month, m).map(Some))).collect()
-            })
+            Horizon::ALL.par_iter().map(|&h| (h, Stat::of(sim.runs.iter().map(|r| r.horizon(h))))).collect();
+        let columns = sim.monthly_names.len();
+        let monthly: Vec<Vec<Stat>> = (0..sim.months as usize * columns)
+            .into_par_iter()
+            .map(|i| Stat::of(sim.column_values(i / columns, i % columns).map(Some)))
+            .collect::<Vec<Stat>>()
+            .chunks(columns.max(1))
+            .map(<[Stat]>::to_vec)
             .collect();
         let opening =
             (0..sim.monthly_names.len()).map(|m| Stat::of(sim.runs.iter().map(|r| Some(r.opening_row()[m])))).collect();
