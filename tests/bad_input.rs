@@ -411,3 +411,29 @@ error: bad.toml:19:8: variants.4: two variants are named `c`
    |        ^^^"#,
     );
 }
+
+#[test]
+fn a_joint_sample_needs_rows_of_one_length_and_no_correlations() {
+    check(
+        &format!(
+            "{PLAN}[paid]\nchurn_per_month = {{ dist = \"sample\", values = [0.01, 0.02, 0.03] }}\n[free]\nchurn_per_month = {{ dist = \"sample\", values = [0.1, 0.2] }}\n"
+        ),
+        r#"
+error: bad.toml:7:19: free.churn_per_month: 2 sampled values, but `paid.churn_per_month` has 3: the parameters given as `dist = "sample"` are the columns of one joint sample (a run takes the same row of each), so each needs 3 values
+  |
+7 | churn_per_month = { dist = "sample", values = [0.1, 0.2] }
+  |                   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^"#,
+    );
+    let text = format!(
+        "{PLAN}[paid]\nchurn_per_month = {{ dist = \"sample\", values = [0.01, 0.02] }}\n[free]\nchurn_per_month = [0.05, 0.1]\n[[correlations]]\na = \"paid.churn_per_month\"\nb = \"free.churn_per_month\"\nrank = 0.5\n"
+    );
+    assert!(errors(&text).contains("`paid.churn_per_month` is given as a joint sample"), "{}", errors(&text));
+    check(
+        &format!("{PLAN}[paid]\nchurn_per_month = {{ dist = \"sample\", values = [0.01, 1.2] }}\n"),
+        r#"
+error: bad.toml:5:19: paid.churn_per_month: expected a probability between 0 and 1, got a sampled value of 1.2
+  |
+5 | churn_per_month = { dist = "sample", values = [0.01, 1.2] }
+  |                   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^"#,
+    );
+}

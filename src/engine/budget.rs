@@ -176,6 +176,11 @@ fn work_values(s: &Scenario) -> Vec<f64> {
             let pick = |lo: f64, hi: f64| if up { hi } else { lo };
             let x = match p.dist {
                 Dist::Fixed(x) => x,
+                Dist::Sample(ref v) => {
+                    let (lo, hi) =
+                        v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
+                    pick(lo, hi)
+                }
                 Dist::Uniform { low, high } | Dist::Interval90 { low, high } => pick(low, high),
                 Dist::Triangular { min, max, .. } => pick(min, max),
                 Dist::Normal { mean, sd } => pick(mean - Z95 * sd, mean + Z95 * sd),

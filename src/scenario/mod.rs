@@ -522,13 +522,28 @@ impl Scenario {
 
     /// The value of every parameter for one run, each drawn independently
     /// from its own stream, keyed by (seed, run, key path); fixed values draw
-    /// nothing. (With correlations, [`Scenario::sample_runs`] reorders them.)
+    /// nothing. Parameters given as a joint sample (`dist = "sample"`) take
+    /// one row of it, the same for all, drawn from the stream keyed by
+    /// (seed, run, `[sample]`). (With correlations, [`Scenario::sample_runs`]
+    /// reorders the others.)
     pub fn sample(&self, run: u64) -> Vec<f64> {
+        let rows = self.params.iter().find_map(|p| match &p.dist {
+            Dist::Sample(v) => Some(v.len()),
+            _ => None,
+        });
+        let row = rows.map(|n| {
+            use rand::RngExt;
+            rng::param_rng(self.seed, run, SAMPLE_ROW).random_range(0..n)
+        });
         self.params
             .iter()
             .map(|p| {
                 if let Dist::Fixed(x) = p.dist {
                     return x;
+                }
+                if let (Dist::Sample(v), Some(row)) = (&p.dist, row) {
+                    let x = v[row].min(p.max);
+                    return if p.integer { x.round() } else { x };
                 }
                 let mut r = rng::param_rng(self.seed, run, &p.key);
                 let x = p.dist.sample(p.domain, &mut r).min(p.max);
@@ -537,6 +552,10 @@ impl Scenario {
             .collect()
     }
 }
+
+/// The label of the stream that picks a run's row of a joint sample (not a
+/// key path, so no parameter's stream can be the same).
+const SAMPLE_ROW: &str = "[sample]";
 
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]

@@ -51,6 +51,13 @@ pub enum Dist {
         low: f64,
         high: f64,
     },
+    /// Values drawn as given, equally likely: `{ dist = "sample", values =
+    /// [...] }`. Every such parameter of a scenario has as many values and
+    /// they are rows of one joint sample (a posterior sample, an analyst's
+    /// own simulation): a run takes the same row for all of them
+    /// ([`Scenario::sample`](super::Scenario::sample)), so their dependence
+    /// is kept, not only their margins.
+    Sample(std::sync::Arc<[f64]>),
 }
 
 /// The set of values a parameter may take.
@@ -120,6 +127,15 @@ impl Dist {
             if domain.contains(x) { Ok(()) } else { Err(format!("expected {}, got {what} = {x}", domain.expected())) }
         };
         match *self {
+            Dist::Sample(ref values) => {
+                if values.is_empty() {
+                    return Err("a sample distribution needs at least one value in `values`".into());
+                }
+                match values.iter().find(|x| !domain.contains(**x)) {
+                    Some(x) => Err(format!("expected {}, got a sampled value of {}", domain.expected(), fmt_num(*x))),
+                    None => Ok(()),
+                }
+            }
             Dist::Fixed(x) => {
                 if domain.contains(x) {
                     Ok(())
@@ -198,6 +214,8 @@ impl Dist {
     /// sensitivity analysis as the "held" value.
     pub fn center(&self, domain: Domain) -> f64 {
         match *self {
+            // The mean, summed in order.
+            Dist::Sample(ref v) => v.iter().sum::<f64>() / v.len().max(1) as f64,
             Dist::Fixed(x) => x,
             Dist::Uniform { low, high } => 0.5 * (low + high),
             Dist::Normal { mean, .. } => mean,
@@ -217,6 +235,7 @@ impl Dist {
     pub fn sample<R: Rng + ?Sized>(&self, domain: Domain, rng: &mut R) -> f64 {
         let x = match *self {
             Dist::Fixed(x) => return x,
+            Dist::Sample(ref v) => v[rng.random_range(0..v.len())],
             Dist::Uniform { low, high } => low + (high - low) * rng.random::<f64>(),
             Dist::Normal { mean, sd } => truncated_normal(mean, sd, domain, rng),
             Dist::LogNormal { median, sigma } => median * libm::exp(sigma * std_normal(rng)),
@@ -244,6 +263,9 @@ impl Dist {
     pub fn describe(&self) -> String {
         match *self {
             Dist::Fixed(x) => fmt_num(x),
+            Dist::Sample(ref v) => {
+                format!("sample of {} values (mean {})", v.len(), fmt_num(self.center(Domain::NonNegative)))
+            }
             Dist::Uniform { low, high } => format!("uniform({}, {})", fmt_num(low), fmt_num(high)),
             Dist::Normal { mean, sd } => {
                 format!("normal(mean {}, sd {})", fmt_num(mean), fmt_num(sd))
@@ -312,7 +334,7 @@ pub fn fmt_num(x: f64) -> String {
     if x.is_finite() && x == x.trunc() && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{x}") }
 }
 
-const DIST_KINDS: &str = "fixed, uniform, normal, lognormal, beta, triangular";
+const DIST_KINDS: &str = "fixed, uniform, normal, lognormal, beta, triangular, sample";
 
 impl<'de> serde::Deserialize<'de> for Dist {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -357,9 +379,13 @@ impl<'de> Visitor<'de> for DistVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Dist, A::Error> {
         let mut kind: Option<String> = None;
         let mut fields: Vec<(String, f64)> = Vec::new();
+        let mut values: Option<Vec<f64>> = None;
         while let Some(key) = map.next_key::<String>()? {
             if key == "dist" {
                 kind = Some(map.next_value()?);
+            } else if key == "values" {
+                let xs: Vec<Number> = map.next_value()?;
+                values = Some(xs.into_iter().map(|x| x.0).collect());
             } else {
                 let Number(v) = map.next_value()?;
                 fields.push((key, v));
@@ -368,6 +394,20 @@ impl<'de> Visitor<'de> for DistVisitor {
         let Some(kind) = kind else {
             return Err(de::Error::custom(format!("a distribution table needs `dist`, one of {DIST_KINDS}")));
         };
+        if kind == "sample" {
+            if let Some((key, _)) = fields.first() {
+                return Err(de::Error::custom(format!(
+                    "unknown field `{key}` for a sample distribution, expected `values`"
+                )));
+            }
+            let Some(values) = values else {
+                return Err(de::Error::custom("a sample distribution needs `values`, a list of numbers"));
+            };
+            return Ok(Dist::Sample(values.into()));
+        }
+        if values.is_some() {
+            return Err(de::Error::custom(format!("`values` belongs to a sample distribution, not a {kind} one")));
+        }
         let names: &[&str] = match kind.as_str() {
             "fixed" => &["value"],
             "uniform" => &["low", "high"],
@@ -476,9 +516,36 @@ mod tests {
         );
         assert_eq!(
             parse("{ dist = \"cauchy\" }").unwrap_err(),
-            "unknown distribution `cauchy`, expected one of fixed, uniform, normal, lognormal, beta, triangular"
+            "unknown distribution `cauchy`, expected one of fixed, uniform, normal, lognormal, beta, triangular, sample"
         );
         assert_eq!(parse("[1, 2, 3]").unwrap_err(), "a [low, high] 90% interval needs exactly 2 numbers, got 3");
+        assert_eq!(
+            parse("{ dist = \"sample\" }").unwrap_err(),
+            "a sample distribution needs `values`, a list of numbers"
+        );
+        assert_eq!(
+            parse("{ dist = \"sample\", values = [1], mean = 2 }").unwrap_err(),
+            "unknown field `mean` for a sample distribution, expected `values`"
+        );
+        assert_eq!(
+            parse("{ dist = \"normal\", mean = 1, sd = 2, values = [1] }").unwrap_err(),
+            "`values` belongs to a sample distribution, not a normal one"
+        );
+    }
+
+    #[test]
+    fn a_sample_is_its_values() {
+        let d = parse("{ dist = \"sample\", values = [0.1, 0.2, 0.6] }").unwrap();
+        assert_eq!(d, Dist::Sample(vec![0.1, 0.2, 0.6].into()));
+        assert!((d.center(Domain::Probability) - 0.3).abs() < 1e-15);
+        assert_eq!(d.describe(), "sample of 3 values (mean 0.3)");
+        assert_eq!(
+            Dist::Sample(vec![0.5, 1.5].into()).check(Domain::Probability).unwrap_err(),
+            "expected a probability between 0 and 1, got a sampled value of 1.5"
+        );
+        assert!(Dist::Sample(Vec::new().into()).check(Domain::Probability).is_err());
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        assert!((0..100).all(|_| [0.1, 0.2, 0.6].contains(&d.sample(Domain::Probability, &mut rng))));
     }
 
     #[test]

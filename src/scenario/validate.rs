@@ -54,6 +54,9 @@ struct Checker<'a> {
     overridden: Vec<bool>,
     /// Where the values written were, by key path.
     locations: Vec<(String, Location)>,
+    /// The parameters given as a joint sample (`dist = "sample"`): key,
+    /// where, and how many values.
+    samples: Vec<(String, Range<usize>, usize)>,
 }
 
 impl Checker<'_> {
@@ -100,6 +103,9 @@ impl Checker<'_> {
 
     fn checked(&mut self, v: &Spanned<Dist>, key: &str, domain: Domain, max: f64, integer: bool) -> ParamId {
         let id = self.checked_value(v, key, domain, max, integer);
+        if let Dist::Sample(values) = v.get_ref() {
+            self.samples.push((key.to_string(), v.span(), values.len()));
+        }
         let location = self.source.locate(v.span());
         self.overridden[id.0] = location.origin.starts_with("--set");
         self.locations.push((key.to_string(), location));
@@ -190,6 +196,7 @@ fn round_up(x: f64) -> f64 {
 fn lower_end(d: &Dist) -> Option<f64> {
     match *d {
         Dist::Fixed(x) => Some(x),
+        Dist::Sample(ref v) => v.iter().copied().reduce(f64::min),
         Dist::Uniform { low, .. } | Dist::Interval90 { low, .. } => Some(low),
         Dist::Triangular { min, .. } => Some(min),
         Dist::Normal { mean, .. } => Some(mean),
@@ -202,6 +209,7 @@ fn lower_end(d: &Dist) -> Option<f64> {
 fn upper_end(d: &Dist) -> Option<f64> {
     match *d {
         Dist::Fixed(x) => Some(x),
+        Dist::Sample(ref v) => v.iter().copied().reduce(f64::max),
         Dist::Uniform { high, .. } | Dist::Interval90 { high, .. } => Some(high),
         Dist::Triangular { max, .. } => Some(max),
         Dist::Normal { mean, .. } => Some(mean),
@@ -227,7 +235,14 @@ pub fn validate(
     problems: &mut Vec<Problem>,
     origin: std::sync::Arc<Origin>,
 ) -> Scenario {
-    let mut c = Checker { source, problems, params: Vec::new(), overridden: Vec::new(), locations: Vec::new() };
+    let mut c = Checker {
+        source,
+        problems,
+        params: Vec::new(),
+        overridden: Vec::new(),
+        locations: Vec::new(),
+        samples: Vec::new(),
+    };
 
     let meta = scenario(&mut c, raw.scenario.map(Spanned::into_inner).unwrap_or_default());
     let market_size = market(&mut c, &raw.market.unwrap_or_default());
@@ -255,6 +270,7 @@ pub fn validate(
     let sweep = raw.sweep.as_ref().and_then(|sw| sweep(&mut c, sw));
     let correlations = correlations(&mut c, raw.correlations.as_deref().unwrap_or_default());
     let variants = variants(&mut c, raw.variants.as_deref().unwrap_or_default());
+    joint_sample(&mut c);
 
     Scenario {
         name: meta.name,
@@ -1162,6 +1178,27 @@ fn sweep(c: &mut Checker, sw: &Spanned<SweepSection>) -> Option<SweepSpec> {
     Some(SweepSpec { axes, metrics })
 }
 
+/// The parameters given as `dist = "sample"` are the columns of one joint
+/// sample: each needs as many values as the first.
+fn joint_sample(c: &mut Checker) {
+    let mut samples = std::mem::take(&mut c.samples);
+    // Against the first in the text (a `--set` after the file).
+    samples.sort_by_key(|(_, span, _)| span.start);
+    let Some((first, _, n)) = samples.first() else { return };
+    for (key, span, len) in &samples[1..] {
+        if len != n {
+            c.problem(
+                key,
+                Some(span.clone()),
+                format!(
+                    "{len} sampled values, but `{first}` has {n}: the parameters given as `dist = \"sample\"` are \
+                     the columns of one joint sample (a run takes the same row of each), so each needs {n} values"
+                ),
+            );
+        }
+    }
+}
+
 /// `[[variants]]`: each with a name no other has and `set`, a list of
 /// `KEY=VALUE` overrides. Whether the overrides make a valid scenario is
 /// checked where the variants are simulated (`plgsim compare`, `plgsim
@@ -1249,6 +1286,18 @@ fn correlation(
             return Err(());
         };
         match c.params.iter().position(|p| &p.key == v.get_ref()) {
+            Some(j) if matches!(c.params[j].dist, Dist::Sample(_)) => {
+                c.problem(
+                    &key,
+                    Some(span.clone()),
+                    format!(
+                        "`{}` is given as a joint sample (`dist = \"sample\"`), which carries its own dependence on \
+                         the other sampled parameters; it cannot be correlated too",
+                        v.get_ref()
+                    ),
+                );
+                Err(())
+            }
             Some(j) if !c.params[j].dist.is_fixed() => Ok(Some(ParamId(j))),
             Some(j) if c.overridden[j] => Ok(None),
             Some(_) => {
