@@ -215,8 +215,15 @@ impl Summary {
         let mut warnings = Vec::new();
         let capped = sim.capped_runs();
         if capped > 0 {
+            // With a market size the population is what the scenario says it
+            // is: the limit is the engine's, not a missing bound.
+            let remedy = if scenario.model.market_size.is_some() {
+                "the account-level engine holds at most that many at once; model a smaller share of the market or fewer months"
+            } else {
+                "give the market a size (market.size)"
+            };
             warnings.push(format!(
-                "{capped} of {} runs reached {} live accounts and refused further signups: growth is understated; give the market a size (market.size)",
+                "{capped} of {} runs reached {} live accounts and refused further signups: growth is understated; {remedy}",
                 sim.runs.len(),
                 crate::engine::MAX_LIVE_ACCOUNTS
             ));

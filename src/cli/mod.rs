@@ -201,12 +201,13 @@ pub fn pool(threads: Option<usize>, scenarios: &[&Scenario]) -> Result<rayon::Th
         if fits == 0 {
             return Err(CliError::Usage(format!(
                 "{}: one run may hold up to {} live accounts, {} with the {} runs' results, more than the {} {source}: \
-                 give the market a size (market.size), or fewer runs or months",
+                 {}fewer runs or months",
                 s.name(),
                 e.peak_live_accounts.round(),
                 mb(e.bytes(1)),
                 e.runs,
-                mb(available)
+                mb(available),
+                if s.has_market_size() { "" } else { "give the market a size (market.size), or " }
             )));
         }
         if fits < n.min(e.runs as usize) {

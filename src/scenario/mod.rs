@@ -423,6 +423,11 @@ impl Scenario {
     }
 
     /// Whether the scenario gives a starting cash (`finance.starting_cash`).
+    /// Whether the scenario bounds its market (`market.size`).
+    pub fn has_market_size(&self) -> bool {
+        self.model.market_size.is_some()
+    }
+
     pub fn has_starting_cash(&self) -> bool {
         self.model.finance.starting_cash.is_some()
     }
