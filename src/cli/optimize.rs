@@ -132,7 +132,9 @@ fn print(o: &Optimum) -> Result<(), CliError> {
                 .constraints
                 .iter()
                 .zip(&p.constraints)
-                .map(|(c, s)| format!("{} {} = {}", c.metric.name(), c.statistic.name(), format::opt(*s, c.metric.unit())))
+                .map(|(c, s)| {
+                    format!("{} {} = {}", c.metric.name(), c.statistic.name(), format::opt(*s, c.metric.unit()))
+                })
                 .collect();
             outln!("  {:<50} {}", describe(o, i), cs.join(", "));
         }
@@ -178,7 +180,9 @@ fn print(o: &Optimum) -> Result<(), CliError> {
     }
     let close: Vec<String> = o.runners_up.iter().filter(|r| !r.beyond_noise).map(|r| describe(o, r.point)).collect();
     if close.is_empty() {
-        outln!("\nThe best is better than every runner-up beyond the Monte Carlo noise (each paired 95% interval excludes 0).");
+        outln!(
+            "\nThe best is better than every runner-up beyond the Monte Carlo noise (each paired 95% interval excludes 0)."
+        );
     } else {
         outln!(
             "\nThe best is not told apart beyond noise from: {} (paired 95% interval holds 0); more runs (--runs) would separate them, or they are equally good.",

@@ -102,15 +102,23 @@ fn goal_text(t: &Target) -> String {
             "{} {op} {reach} with probability {} (the {} across runs {op} {reach})",
             m.name(),
             format::percent(p),
-            t.goal.statistic().name().to_uppercase(),
+            stat_label(t),
         ),
+    }
+}
+
+/// `mean`, or `P20`.
+fn stat_label(t: &Target) -> String {
+    match t.goal.statistic() {
+        target::Statistic::Mean => "mean".into(),
+        s => s.name().to_uppercase(),
     }
 }
 
 fn print(t: &Target) -> Result<(), CliError> {
     let m = t.goal.metric;
     let u = m.unit();
-    let stat = t.goal.statistic().name().to_uppercase();
+    let stat = stat_label(t);
     outln!(
         "{}: the value of {} at which {} ({} runs per value, seed {})",
         t.scenario,
@@ -119,7 +127,16 @@ fn print(t: &Target) -> Result<(), CliError> {
         t.runs,
         t.seed
     );
-    outln!("\n  {:>12} {:>11} {:>11} {:>11} {:>11} {:>11} {:>9}", t.lever.key.rsplit('.').next().unwrap_or(""), "mean", "P10", "P50", "P90", stat, "P(reach)");
+    outln!(
+        "\n  {:>12} {:>11} {:>11} {:>11} {:>11} {:>11} {:>9}",
+        t.lever.key.rsplit('.').next().unwrap_or(""),
+        "mean",
+        "P10",
+        "P50",
+        "P90",
+        stat,
+        "P(reach)"
+    );
     for p in &t.curve {
         outln!(
             "  {:>12} {:>11} {:>11} {:>11} {:>11} {:>11} {:>9}{}",
@@ -145,7 +162,10 @@ fn print(t: &Target) -> Result<(), CliError> {
             for r in roots {
                 let side = if r.reached_above { "reached above it" } else { "reached below it" };
                 let unstable = if r.resamples_without > 0 {
-                    format!("; in {} of {} bootstrap resamples the curve does not cross at all", r.resamples_without, t.bootstrap)
+                    format!(
+                        "; in {} of {} bootstrap resamples the curve does not cross at all",
+                        r.resamples_without, t.bootstrap
+                    )
                 } else {
                     String::new()
                 };

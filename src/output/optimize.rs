@@ -31,7 +31,8 @@ pub fn optimize_csv(o: &Optimum) -> Vec<u8> {
             let mut r = vec![Cell::Figure(Some((i + 1) as f64), Unit::Count)];
             r.extend(p.coords.iter().map(|c| Cell::Written(as_written(*c))));
             r.push(Cell::Figure(p.objective, u));
-            for s in [Statistic::Mean, Statistic::Percentile(10.0), Statistic::Percentile(50.0), Statistic::Percentile(90.0)]
+            for s in
+                [Statistic::Mean, Statistic::Percentile(10.0), Statistic::Percentile(50.0), Statistic::Percentile(90.0)]
             {
                 r.push(Cell::Figure(s.of(&p.values), u));
             }

@@ -91,9 +91,8 @@ impl Constraint {
             Some(s) => Statistic::parse(s)
                 .ok_or_else(|| format!("--constraint \"{text}\": `{}` is not a statistic; {expected}", s.trim()))?,
         };
-        let value = super::target::amount(value).ok_or_else(|| {
-            format!("--constraint \"{text}\": `{}` is not a number; {expected}", value.trim())
-        })?;
+        let value = super::target::amount(value)
+            .ok_or_else(|| format!("--constraint \"{text}\": `{}` is not a number; {expected}", value.trim()))?;
         Ok(Constraint { metric, bound, value, statistic })
     }
 
@@ -398,9 +397,8 @@ pub fn run(
                 .expect("a valid tolerance");
             // An error is the budget spent or a bad point (kept in `error`):
             // what was evaluated stays in the cache either way.
-            let _ = argmin::core::Executor::new(Relaxed(&search), solver)
-                .configure(|st| st.max_iters(ITERATIONS))
-                .run();
+            let _ =
+                argmin::core::Executor::new(Relaxed(&search), solver).configure(|st| st.max_iters(ITERATIONS)).run();
             if let Some(e) = search.error.borrow_mut().take() {
                 return Err(e);
             }

@@ -15,7 +15,8 @@
 //! 2. every pair of neighbouring grid points where the statistic crosses the
 //!    target is a bracket, refined by the Illinois variant of regula falsi
 //!    (Dowell & Jarratt 1971), with a bisection step whenever the bracket
-//!    did not halve in two steps, to a width of [`TOLERANCE`] of the range
+//!    did not halve in two steps and no step closer than half the tolerance
+//!    to an end of the bracket, to a width of [`TOLERANCE`] of the range
 //!    (an integer key: to two neighbouring integers, integers only);
 //! 3. the interval of each root from the Monte Carlo error: a bootstrap
 //!    over runs ([`BOOTSTRAP`] resamples of the run indices, with a fixed
@@ -118,7 +119,8 @@ pub struct Lever {
     pub key: String,
     pub low: f64,
     pub high: f64,
-    /// A count: only whole values are evaluated.
+    /// Only whole values are evaluated: a count (seats, accounts), or a
+    /// usage limit whose range has whole ends (`free.usage_limit=1..20`).
     pub integer: bool,
     /// Points asked for with `low..high:n`.
     pub points: Option<usize>,
@@ -130,11 +132,15 @@ pub struct Lever {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LeverError {
-    #[error("--param `{0}` is not KEY=LOW..HIGH (e.g. free.eventual_conversion=0.01..0.10 or plans.pro.price_per_month=8..30:12)")]
+    #[error(
+        "--param `{0}` is not KEY=LOW..HIGH (e.g. free.eventual_conversion=0.01..0.10 or plans.pro.price_per_month=8..30:12)"
+    )]
     Syntax(String),
     #[error("--param {key}: {what}")]
     Range { key: String, what: String },
-    #[error("--param {key}: not a numeric parameter of the scenario (a lever must be a number the scenario uses, such as free.usage_limit or plans.<name>.price_per_month)")]
+    #[error(
+        "--param {key}: not a numeric parameter of the scenario (a lever must be a number the scenario uses, such as free.usage_limit or plans.<name>.price_per_month)"
+    )]
     NotNumeric { key: String },
     /// The key or a value is not valid in the scenario.
     #[error("--param {key}:\n{error}")]
@@ -175,7 +181,11 @@ impl Lever {
             return Err(LeverError::Syntax(arg.to_string()));
         };
         if low >= high {
-            return Err(range(format!("the range {}..{} is empty or goes down: give LOW..HIGH with LOW < HIGH", as_text(low), as_text(high))));
+            return Err(range(format!(
+                "the range {}..{} is empty or goes down: give LOW..HIGH with LOW < HIGH",
+                as_text(low),
+                as_text(high)
+            )));
         }
         let Some(id) = scenario.param_by_key(&key) else {
             // An unknown key gets the scenario's own message; a known key
@@ -185,7 +195,10 @@ impl Lever {
                 Ok(_) => LeverError::NotNumeric { key },
             });
         };
-        let integer = scenario.param(id).integer;
+        // Counts (seats, accounts), and a usage limit given with whole ends
+        // (`free.usage_limit=1..20` projects; `0.5..10` GB stays continuous).
+        let integer =
+            scenario.param(id).integer || (key.ends_with("usage_limit") && low.fract() == 0.0 && high.fract() == 0.0);
         if integer {
             low = libm::ceil(low);
             high = libm::floor(high);
@@ -437,10 +450,11 @@ pub fn seek<E>(
         let Some(gi) = margins[i] else { continue };
         if gi == 0.0 {
             // Exactly on target: reached on the side where the neighbours are.
-            let above = margins.get(i + 1).copied().flatten().map_or_else(
-                || i > 0 && margins[i - 1].is_some_and(|g| g < 0.0),
-                |g| g >= 0.0,
-            );
+            let above = margins
+                .get(i + 1)
+                .copied()
+                .flatten()
+                .map_or_else(|| i > 0 && margins[i - 1].is_some_and(|g| g < 0.0), |g| g >= 0.0);
             found.push(exact_root(grid[i], above));
             continue;
         }
@@ -468,6 +482,11 @@ pub fn seek<E>(
                 c = libm::round(c).clamp(a + 1.0, b - 1.0);
             } else if !(c > a && c < b) {
                 c = 0.5 * (a + b);
+            } else {
+                // Never closer than half the tolerance to an end: a step
+                // curve (prices billed in cents) or a very flat end would
+                // otherwise creep along one side.
+                c = c.clamp(a + 0.5 * tol, b - 0.5 * tol);
             }
             let Some(gc) = point(c, false, &mut curve)? else {
                 break;
@@ -500,11 +519,7 @@ pub fn seek<E>(
             Some(c) => exact_root(c, reached_above),
             None => {
                 let crossing = a - ga * (b - a) / (gb - ga);
-                let value = if integer {
-                    if reached_above { b } else { a }
-                } else {
-                    crossing
-                };
+                let value = if integer { if reached_above { b } else { a } } else { crossing };
                 Root {
                     value,
                     crossing,
@@ -580,7 +595,7 @@ impl SplitMix {
     fn below(&mut self, n: usize) -> usize {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         // Multiply-shift: uniform enough for n far below 2^32.
-        ((crate::rng::mix64(self.0) >> 32) * n as u64 >> 32) as usize
+        (((crate::rng::mix64(self.0) >> 32) * n as u64) >> 32) as usize
     }
 }
 
@@ -711,5 +726,22 @@ mod tests {
         let v = [Some(3.0), Some(f64::INFINITY), None, Some(5.0)];
         assert_eq!(Statistic::Percentile(10.0).of(&v), Some(3.4));
         assert_eq!(Statistic::Percentile(90.0).of(&v), Some(f64::INFINITY));
+    }
+
+    /// Revenue at a price billed in cents is a staircase: the root finder
+    /// still stops within the tolerance, in a few steps.
+    #[test]
+    fn a_staircase_curve_converges_in_a_few_steps() {
+        let mut evals = 0;
+        let mut eval = |x: f64| -> Result<Vec<Option<f64>>, ()> {
+            evals += 1;
+            Ok(vec![Some(libm::round(x * 100.0) / 100.0 * 64103.23); 3])
+        };
+        let grid: Vec<f64> = (0..9).map(|i| 6.0 + 3.0 * i as f64).collect();
+        let g = goal(Horizon::RevenueTotal, 1.5e6, None);
+        let (_, out, tol) = seek(&grid, false, g, 1, &mut eval).unwrap();
+        let Outcome::Found(r) = out else { panic!("{out:?}") };
+        assert!((r[0].value - 23.40).abs() <= tol, "{r:?}");
+        assert!(evals <= 9 + 3, "{evals} evaluations");
     }
 }
