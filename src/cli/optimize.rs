@@ -113,6 +113,9 @@ fn print(o: &Optimum) -> Result<(), CliError> {
     for c in &o.constraints {
         outln!("  subject to {}", c.text());
     }
+    for w in &o.warnings {
+        outln!("warning: {w}");
+    }
     outln!(
         "Search: {} simulations of a {}-point lattice ({})",
         o.simulations(),
@@ -161,13 +164,27 @@ fn print(o: &Optimum) -> Result<(), CliError> {
         return Ok(());
     }
     outln!(
-        "\nRunners-up (the best minus each, run by run, on {}: mean diff with its 95% interval, per-run P10/P90, and how often the best is better):",
-        m.name()
+        "\nRunners-up (the best minus each on {}: {}the mean paired difference with its 95% interval, the per-run P10/P90, and how often the best is better):",
+        m.name(),
+        if o.objective.statistic == Statistic::Mean {
+            String::new()
+        } else {
+            format!("the {stat} difference with its paired bootstrap 95% interval, ")
+        }
     );
     for r in &o.runners_up {
         let d = match &r.diff {
             Some(d) => format::paired(d, u, m.higher_is_better()),
             None => "mean diff n/a".into(),
+        };
+        let d = match (o.objective.statistic, r.objective_diff) {
+            (Statistic::Mean, _) | (_, None) => d,
+            (_, Some((x, low, high))) => format!(
+                "{stat} diff {} [{}, {}]; {d}",
+                format::difference(x, u),
+                format::difference(low, u),
+                format::difference(high, u)
+            ),
         };
         outln!(
             "  {:<50} {} {:>10}  {}{}",
@@ -185,7 +202,7 @@ fn print(o: &Optimum) -> Result<(), CliError> {
         );
     } else {
         outln!(
-            "\nThe best is not told apart beyond noise from: {} (paired 95% interval holds 0); more runs (--runs) would separate them, or they are equally good.",
+            "\nThe best is not told apart beyond noise from: {} (the 95% interval of the {stat} difference holds 0); more runs (--runs) would separate them, or they are equally good.",
             close.join("; ")
         );
     }

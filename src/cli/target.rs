@@ -107,6 +107,11 @@ fn goal_text(t: &Target) -> String {
     }
 }
 
+/// A lever's value to 6 significant digits.
+fn short(x: f64) -> String {
+    format::as_written(format!("{x:.5e}").parse().unwrap_or(x))
+}
+
 /// `mean`, or `P20`.
 fn stat_label(t: &Target) -> String {
     match t.goal.statistic() {
@@ -140,7 +145,7 @@ fn print(t: &Target) -> Result<(), CliError> {
     for p in &t.curve {
         outln!(
             "  {:>12} {:>11} {:>11} {:>11} {:>11} {:>11} {:>9}{}",
-            format::as_written(p.x),
+            short(p.x),
             format::opt(p.mean, u),
             format::opt(p.p10, u),
             format::opt(p.p50, u),

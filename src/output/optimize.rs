@@ -73,6 +73,7 @@ struct OptimizeDoc<'a> {
     objective: String,
     higher_is_better: bool,
     constraints: Vec<String>,
+    warnings: &'a [String],
     method: MethodDoc,
     simulations: usize,
     full_grid: usize,
@@ -80,7 +81,7 @@ struct OptimizeDoc<'a> {
     /// Null when no evaluated point is feasible.
     best: Option<PointDoc>,
     /// Whether the best beats every runner-up beyond the Monte Carlo noise
-    /// (each paired 95% interval excludes 0).
+    /// (each 95% interval of the objective's difference excludes 0).
     best_beyond_noise: Option<bool>,
     runners_up: Vec<RunnerDoc>,
 }
@@ -113,6 +114,9 @@ struct RunnerDoc {
     point: PointDoc,
     /// The best minus this point on the objective's metric, run by run.
     best_minus_this: Option<DifferenceDoc>,
+    /// The best minus this point on the objective, with its 95% interval
+    /// (paired; a bootstrap over runs for a percentile).
+    objective_diff: Option<[f64; 3]>,
     beyond_noise: bool,
 }
 
@@ -144,6 +148,7 @@ pub fn optimize_json(o: &Optimum) -> Vec<u8> {
         objective: format!("{} of {}", o.objective.statistic.name(), o.objective.metric.name()),
         higher_is_better: higher,
         constraints: o.constraints.iter().map(|c| c.text()).collect(),
+        warnings: &o.warnings,
         method: MethodDoc {
             search: if o.exhaustive {
                 format!("the whole lattice ({} points, at most {EXHAUSTIVE} are evaluated in full)", o.full_grid)
@@ -166,6 +171,7 @@ pub fn optimize_json(o: &Optimum) -> Vec<u8> {
             .map(|r| RunnerDoc {
                 point: point_doc(o, r.point),
                 best_minus_this: r.diff.map(|d| DifferenceDoc::of(d, higher)),
+                objective_diff: r.objective_diff.map(|(d, l, h)| [d, l, h]),
                 beyond_noise: r.beyond_noise,
             })
             .collect(),

@@ -54,6 +54,7 @@ struct TargetDoc<'a> {
     probability: Option<f64>,
     /// `mean`, or the quantile `pNN` whose crossing is sought.
     statistic: String,
+    warnings: &'a [String],
     method: MethodDoc,
     /// `found`, `out_of_reach`, `reached_everywhere` or `undefined`.
     outcome: &'static str,
@@ -156,6 +157,7 @@ pub fn target_json(t: &Target) -> Vec<u8> {
         reach: t.goal.reach,
         probability: t.goal.probability,
         statistic: t.goal.statistic().name(),
+        warnings: &t.warnings,
         method: MethodDoc {
             grid_points: t.curve.iter().filter(|p| p.on_grid).count(),
             root_finder: "Illinois regula falsi with bisection safeguard, per bracket of the coarse grid (integer keys: integers only)",

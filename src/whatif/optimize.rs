@@ -4,8 +4,9 @@
 //!
 //! The method:
 //! - each lever is a lattice: the integers of its range for an integer key
-//!   (`free.usage_limit=1..20`), `low..high:n` points for a continuous one,
-//!   [`RESOLUTION`] points by default, or the values listed;
+//!   (`free.usage_limit=1..20`) or a range with whole ends (`8..30`: $1
+//!   steps, as `sweep` reads it), `low..high:n` points, [`RESOLUTION`]
+//!   points for other ranges (`0.01..0.1`), or the values listed;
 //! - every lattice point is simulated at most once (a cache), with the
 //!   scenario's seed: run `r` draws the same random numbers at every point;
 //! - when the whole lattice has at most [`EXHAUSTIVE`] points it is
@@ -153,7 +154,12 @@ pub struct RunnerUp {
     pub point: usize,
     /// Best minus this point on the objective's metric, run by run.
     pub diff: Option<Difference>,
-    /// The paired 95% interval of the mean excludes 0 in the best's favour.
+    /// Best minus this point on the objective (its statistic), with a 95%
+    /// interval: the paired interval of the mean difference for the mean;
+    /// for a percentile, a paired bootstrap over runs ([`BOOTSTRAP`]
+    /// resamples of the run indices, the same for both points).
+    pub objective_diff: Option<(f64, f64, f64)>,
+    /// That interval excludes 0 in the best's favour.
     pub beyond_noise: bool,
 }
 
@@ -176,6 +182,8 @@ pub struct Optimum {
     pub full_grid: usize,
     /// Whether the whole lattice was evaluated.
     pub exhaustive: bool,
+    /// See [`super::target::warnings`].
+    pub warnings: Vec<String>,
 }
 
 impl Optimum {
@@ -206,6 +214,13 @@ pub fn lattice(lever: &Lever) -> Vec<f64> {
     match lever.points {
         Some(n) => lever.grid(n),
         None if lever.integer => lever.grid(super::sweep::MAX_AXIS_POINTS),
+        // Whole ends (`8..30`): whole steps, as `sweep` reads `8..30`.
+        None if lever.low.fract() == 0.0
+            && lever.high.fract() == 0.0
+            && lever.high - lever.low < super::sweep::MAX_AXIS_POINTS as f64 =>
+        {
+            lever.grid((lever.high - lever.low) as usize + 1)
+        }
         None => lever.grid(RESOLUTION),
     }
 }
@@ -471,8 +486,13 @@ fn finish(
             .take(RUNNERS_UP)
             .map(|&j| {
                 let diff = paired_difference(&points[b].values, &points[j].values);
-                let beyond_noise = diff.is_some_and(|d| if higher { d.low > 0.0 } else { d.high < 0.0 });
-                RunnerUp { point: j, diff, beyond_noise }
+                let objective_diff = match objective.statistic {
+                    Statistic::Mean => diff.map(|d| (d.mean, d.low, d.high)),
+                    s => stat_difference(&points[b].values, &points[j].values, s, search.original.seed),
+                };
+                let beyond_noise =
+                    objective_diff.is_some_and(|(_, low, high)| if higher { low > 0.0 } else { high < 0.0 });
+                RunnerUp { point: j, diff, objective_diff, beyond_noise }
             })
             .collect(),
     };
@@ -489,7 +509,41 @@ fn finish(
         runners_up,
         full_grid: full,
         exhaustive,
+        warnings: super::target::warnings(search.original, &search.keys),
     }
+}
+
+/// Bootstrap resamples of a percentile objective's paired difference.
+pub const BOOTSTRAP: usize = 200;
+
+/// `statistic(a) - statistic(b)` and its paired bootstrap 95% interval:
+/// the same resampled run indices for both.
+fn stat_difference(a: &[Option<f64>], b: &[Option<f64>], statistic: Statistic, seed: u64) -> Option<(f64, f64, f64)> {
+    let d = statistic.of(a)? - statistic.of(b)?;
+    let n = a.len().min(b.len());
+    if n < 2 || !d.is_finite() {
+        return Some((d, d, d));
+    }
+    let mut rng = super::target::SplitMix(crate::rng::mix64(seed ^ 0x6f70_7469_6d69_7a65));
+    let (mut ra, mut rb) = (vec![None; n], vec![None; n]);
+    let mut ds: Vec<f64> = Vec::with_capacity(BOOTSTRAP);
+    for _ in 0..BOOTSTRAP {
+        for k in 0..n {
+            let i = rng.below(n);
+            ra[k] = a[i];
+            rb[k] = b[i];
+        }
+        if let (Some(x), Some(y)) = (statistic.of(&ra), statistic.of(&rb))
+            && (x - y).is_finite()
+        {
+            ds.push(x - y);
+        }
+    }
+    if ds.is_empty() {
+        return Some((d, d, d));
+    }
+    ds.sort_by(f64::total_cmp);
+    Some((d, crate::stats::percentile_sorted(&ds, 2.5), crate::stats::percentile_sorted(&ds, 97.5)))
 }
 
 #[cfg(test)]

@@ -260,6 +260,38 @@ fn as_text(x: f64) -> String {
     crate::format::as_written(x)
 }
 
+/// What a reader of a decision must know about its levers: a lever
+/// uncertain in the scenario is fixed at each value tried (its uncertainty
+/// is gone from the runs); a price lever on a scenario without a price
+/// response changes no conversion or churn, so revenue just scales with it.
+pub fn warnings(original: &Scenario, keys: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for key in keys {
+        if let Some(id) = original.param_by_key(key)
+            && !original.param(id).dist.is_fixed()
+        {
+            out.push(format!(
+                "{key} is uncertain in the scenario; here it is fixed at each value tried, so its uncertainty is not in the runs"
+            ));
+        }
+    }
+    let pricing = &original.model.pricing;
+    let zero = |id| original.param(id).dist.fixed_value() == Some(0.0);
+    let moved = |k: &str| keys.contains(&k);
+    let responds = !zero(pricing.conversion_elasticity)
+        || !zero(pricing.churn_elasticity)
+        || moved("pricing.conversion_elasticity")
+        || moved("pricing.churn_elasticity");
+    for key in keys.iter().filter(|k| !responds && k.starts_with("plans.") && k.ends_with(".price_per_month")) {
+        out.push(format!(
+            "{key} is a lever but the scenario has no price response (pricing.conversion_elasticity and \
+             pricing.churn_elasticity are 0): revenue simply scales with the price; set pricing.reference_price \
+             and an elasticity to model how customers respond"
+        ));
+    }
+    out
+}
+
 /// The scenario with `keys` set to `coords`, validated like the file.
 pub fn variant(original: &Scenario, keys: &[&str], coords: &[f64]) -> Result<Scenario, ScenarioError> {
     let ovr: Vec<Override> =
@@ -364,6 +396,8 @@ pub struct Target {
     /// Absolute tolerance of a root (0 for an integer key: exact integers).
     pub tolerance: f64,
     pub bootstrap: usize,
+    /// See [`warnings`].
+    pub warnings: Vec<String>,
 }
 
 impl Target {
@@ -411,6 +445,7 @@ pub fn run(
         outcome,
         tolerance,
         bootstrap: BOOTSTRAP,
+        warnings: warnings(original, &[key]),
     })
 }
 
@@ -589,10 +624,10 @@ fn curve_point(x: f64, values: Vec<Option<f64>>, goal: Goal, on_grid: bool) -> C
 }
 
 /// A splitmix64 sequence (the bootstrap's resampling; deterministic).
-struct SplitMix(u64);
+pub(crate) struct SplitMix(pub(crate) u64);
 
 impl SplitMix {
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         // Multiply-shift: uniform enough for n far below 2^32.
         (((crate::rng::mix64(self.0) >> 32) * n as u64) >> 32) as usize
