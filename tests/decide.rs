@@ -124,6 +124,14 @@ fn target_on_a_falling_curve_and_an_integer_key() {
     assert!(!r.reached_above, "{r:?}");
     assert!(mean_at(r.value - t.tolerance) >= reach && mean_at(r.value + t.tolerance) < reach, "{r:?}");
 
+    // Over 2..12 the hump crosses $50k twice: reached between the roots.
+    let l = lever(&s, "plans.pro.price_per_month=2..12");
+    let goal = Goal { metric: Horizon::RevenueTotal, reach: 50_000.0, probability: None };
+    let t = target::run(&s, &l, goal, target::GRID_POINTS, &|| {}).unwrap();
+    let r = roots(&t.outcome);
+    assert_eq!(r.len(), 2, "{r:?}");
+    assert!(r[0].reached_above && !r[1].reached_above && r[0].value < best_price(2.0) && best_price(2.0) < r[1].value);
+
     // Revenue falls with the free limit (hit later, fewer conversions
     // within the year).
     let l = lever(&s, "free.usage_limit=1..30");
@@ -216,13 +224,21 @@ fn plgsim() -> Command {
     Command::cargo_bin("plgsim").expect("the binary is built")
 }
 
+/// Every file under `dir` (charts/ included), by relative path.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), fs::read(&p).unwrap()))
-        .collect();
+    let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let name = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.push((name, fs::read(&p).unwrap()));
+            }
+        }
+    }
     out.sort();
     out
 }

@@ -68,10 +68,13 @@ pub fn run(args: TargetArgs) -> Result<(), CliError> {
         }
         Err(e) => return Err(CliError::Usage(e.to_string())),
     };
-    let files = vec![
+    let mut files = vec![
         OutputFile::new("target.csv", output::target_csv(&t)),
         OutputFile::new("summary.json", output::target_json(&t)),
     ];
+    if !args.common.no_charts {
+        files.extend(plgsim::render::target_charts(&t));
+    }
     output::write_folder(&out_dir, &files)?;
     if !args.common.quiet {
         print(&t)?;

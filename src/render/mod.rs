@@ -162,6 +162,12 @@ fn with_report(mut files: Vec<OutputFile>, report: String) -> Vec<OutputFile> {
     files
 }
 
+/// The goal seek's chart (`charts/target.png` and `.svg`): the sought
+/// statistic against the lever, its band, the target and the roots.
+pub fn target_charts(target: &crate::whatif::target::Target) -> Vec<OutputFile> {
+    chart_files(vec![rendered(&charts::TargetChart { target })])
+}
+
 /// The charts of a sweep, one per metric (`charts/sweep_<metric>.png` and
 /// `.svg`): the metric against the parameter (one parameter), or a heatmap
 /// over the grid (two).
