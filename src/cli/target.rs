@@ -135,6 +135,9 @@ fn print(t: &Target) -> Result<(), CliError> {
         t.runs,
         t.seed
     );
+    for w in &t.warnings {
+        outln!("warning: {w}");
+    }
     outln!(
         "\n  {:>12} {:>11} {:>11} {:>11} {:>11} {:>11} {:>9}",
         t.lever.key.rsplit('.').next().unwrap_or(""),
