@@ -75,10 +75,13 @@ pub fn run(args: OptimizeArgs) -> Result<(), CliError> {
         }
         Err(e) => return Err(CliError::Usage(e.to_string())),
     };
-    let files = vec![
+    let mut files = vec![
         OutputFile::new("optimize.csv", output::optimize_csv(&o)),
         OutputFile::new("summary.json", output::optimize_json(&o)),
     ];
+    if !args.common.no_charts {
+        files.push(OutputFile::new("report.html", plgsim::render::decide_report::optimize_html(&o).into_bytes()));
+    }
     output::write_folder(&out_dir, &files)?;
     if !args.common.quiet {
         print(&o)?;

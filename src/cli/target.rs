@@ -73,7 +73,7 @@ pub fn run(args: TargetArgs) -> Result<(), CliError> {
         OutputFile::new("summary.json", output::target_json(&t)),
     ];
     if !args.common.no_charts {
-        files.extend(plgsim::render::target_charts(&t));
+        files.extend(plgsim::render::render_target(&t));
     }
     output::write_folder(&out_dir, &files)?;
     if !args.common.quiet {
