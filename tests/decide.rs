@@ -218,6 +218,34 @@ fn a_binding_constraint_puts_the_answer_on_its_boundary() {
     assert!(!r.reached_above);
     assert!(best <= r.value && r.value < best + 0.5, "optimize {best}, target {}", r.value);
     assert_eq!(best, 6.5);
+    // A floor no point meets: no best, said so, nothing compared.
+    let c = Constraint::parse("paid_accounts_final >= 1M").unwrap();
+    let none = optimize::run(&s, &[lever(&s, "plans.pro.price_per_month=2..12:5")], objective, &[c], &|| {}).unwrap();
+    assert!(none.best.is_none() && none.runners_up.is_empty() && none.points.iter().all(|p| !p.feasible));
+}
+
+/// Levers: integer keys and whole-ended usage limits stay whole; a
+/// continuous range without a count gets the default lattice, a
+/// whole-ended one whole steps; a list is kept as given.
+#[test]
+fn levers_and_their_lattices() {
+    let s = scenario(WALL, &[]);
+    let l = lever(&s, "free.usage_limit=1..20");
+    assert!(l.integer && optimize::lattice(&l) == (1..=20).map(f64::from).collect::<Vec<_>>());
+    assert!(!lever(&s, "free.usage_limit=0.5..10").integer);
+    let price = lever(&s, "plans.pro.price_per_month=8..30");
+    assert!(!price.integer && optimize::lattice(&price).len() == 23);
+    assert_eq!(optimize::lattice(&lever(&s, "plans.pro.price_per_month=8.5..30")).len(), optimize::RESOLUTION);
+    assert_eq!(optimize::lattice(&lever(&s, "plans.pro.price_per_month=9,12,15")), vec![9.0, 12.0, 15.0]);
+    assert_eq!(lever(&s, "plans.pro.price_per_month=5..20").grid(target::GRID_POINTS).len(), 9);
+    for bad in [
+        "plans.pro.price_per_month=9",
+        "plans.pro.price_per_month=5..5",
+        "free.churn_per_month=0.1..2",
+        "nope.key=1..2",
+    ] {
+        assert!(Lever::parse(&s, bad, true).is_err(), "{bad}");
+    }
 }
 
 fn plgsim() -> Command {
