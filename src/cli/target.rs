@@ -180,18 +180,25 @@ fn print(t: &Target) -> Result<(), CliError> {
                 } else {
                     String::new()
                 };
-                outln!(
-                    "Target met at {} = {} [{}, {}] (95% bootstrap interval over runs; {side}{}){unstable}",
-                    t.lever.key,
-                    format::number(r.value),
-                    format::number(r.low),
-                    format::number(r.high),
-                    if t.lever.integer {
-                        format!("; integers only, the crossing is at {}", format::number(r.crossing))
-                    } else {
-                        format!("; root to within {}", format::number(t.tolerance))
-                    }
-                );
+                if t.lever.integer {
+                    outln!(
+                        "Target met at {} = {} (whole values only; {side}): the curve crosses the target at {} [{}, {}] (95% bootstrap interval over runs){unstable}",
+                        t.lever.key,
+                        format::number(r.value),
+                        format::number(r.crossing),
+                        format::number(r.low),
+                        format::number(r.high),
+                    );
+                } else {
+                    outln!(
+                        "Target met at {} = {} [{}, {}] (95% bootstrap interval over runs; {side}; root to within {}){unstable}",
+                        t.lever.key,
+                        format::number(r.value),
+                        format::number(r.low),
+                        format::number(r.high),
+                        format::number(t.tolerance)
+                    );
+                }
             }
         }
         Outcome::OutOfReach { at, stat: s, end } => {

@@ -70,9 +70,14 @@ pub fn target_html(t: &Target, charts: &[RenderedChart]) -> String {
             for r in roots {
                 let _ = writeln!(
                     h,
-                    "<li>{} = <strong>{}</strong> (95% bootstrap interval {} to {}); the target is reached {} it.</li>",
+                    "<li>{} = <strong>{}</strong> ({}95% bootstrap interval {} to {}); the target is reached {} it.</li>",
                     escape(&t.lever.key),
                     escape(&format::number(r.value)),
+                    if t.lever.integer {
+                        format!("whole values only; the curve crosses at {}, ", escape(&format::number(r.crossing)))
+                    } else {
+                        String::new()
+                    },
                     escape(&format::number(r.low)),
                     escape(&format::number(r.high)),
                     if r.reached_above { "above" } else { "below" }
