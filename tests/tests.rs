@@ -9,6 +9,7 @@ mod bad_input;
 mod bounded;
 mod cli;
 mod closed_forms;
+mod decide;
 mod finance;
 mod funnel;
 mod fuzz;

@@ -8,9 +8,11 @@ mod term;
 
 mod compare;
 mod explain;
+mod optimize;
 mod run;
 mod sensitivity;
 mod sweep;
+mod target;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -39,6 +41,12 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Rank the uncertain inputs by how much they move an output (tornado).
     Sensitivity(sensitivity::SensitivityArgs),
+    /// Goal seek: the value of one parameter at which a metric reaches a
+    /// target, on its mean or with a given probability.
+    Target(target::TargetArgs),
+    /// Search one to four levers for the best objective under constraints,
+    /// with common random numbers.
+    Optimize(optimize::OptimizeArgs),
     /// Walk through the funnel, the viral loop and the unit economics,
     /// computed from the parameters, next to a quick simulation.
     Explain(explain::ExplainArgs),
@@ -125,6 +133,8 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::run(args),
         Command::Compare(args) => compare::run(args),
         Command::Sensitivity(args) => sensitivity::run(args),
+        Command::Target(args) => target::run(args),
+        Command::Optimize(args) => optimize::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Validate { scenario, set } => validate(&scenario, &set),
         Command::New { file } => new(&file),

@@ -13,9 +13,12 @@
 mod compare;
 mod csv_file;
 mod number;
+#[cfg(feature = "optimize")]
+mod optimize;
 mod run;
 mod sensitivity;
 mod sweep;
+mod target;
 mod write;
 #[cfg(feature = "xlsx")]
 mod xlsx;
@@ -23,6 +26,8 @@ mod xlsx;
 pub use compare::{compare_csv, compare_json};
 pub use csv_file::{CsvFile, safe_cell};
 pub use number::{SIGNIFICANT_DIGITS, cell, finite, rounded};
+#[cfg(feature = "optimize")]
+pub use optimize::{optimize_csv, optimize_json};
 pub use run::{
     MAX_PATH_ROWS, PATHS_GZIP_BYTES, WIDE_PERCENTILES, monthly_csv, monthly_wide_csv, paths_file, runs_csv,
     summary_json,
@@ -31,6 +36,7 @@ pub use run::{
 pub use rust_xlsxwriter::XlsxError;
 pub use sensitivity::{sensitivity_csv, sensitivity_json};
 pub use sweep::{sweep_csv, sweep_json};
+pub use target::{target_csv, target_json};
 pub use write::{MARKER, OutputError, check_folder, write_folder};
 #[cfg(feature = "xlsx")]
 pub use xlsx::{CREATED, MAX_WORKBOOK_RUNS, compare_xlsx, results_xlsx, sensitivity_xlsx, sweep_xlsx};

@@ -17,6 +17,7 @@
 
 pub mod canvas;
 pub mod charts;
+pub mod decide_report;
 mod raster;
 pub mod report;
 pub mod whatif_report;
@@ -160,6 +161,19 @@ pub fn render_sensitivity(sensitivity: &Sensitivity) -> Vec<OutputFile> {
 fn with_report(mut files: Vec<OutputFile>, report: String) -> Vec<OutputFile> {
     files.push(OutputFile::new("report.html", report.into_bytes()));
     files
+}
+
+/// The goal seek's chart (`charts/target.png` and `.svg`): the sought
+/// statistic against the lever, its band, the target and the roots.
+pub fn target_charts(target: &crate::whatif::target::Target) -> Vec<OutputFile> {
+    chart_files(vec![rendered(&charts::TargetChart { target })])
+}
+
+/// The goal seek's chart and `report.html`.
+pub fn render_target(target: &crate::whatif::target::Target) -> Vec<OutputFile> {
+    let charts = vec![rendered(&charts::TargetChart { target })];
+    let report = decide_report::target_html(target, &charts);
+    with_report(chart_files(charts), report)
 }
 
 /// The charts of a sweep, one per metric (`charts/sweep_<metric>.png` and

@@ -11,8 +11,11 @@
 
 pub mod compare;
 pub mod explain;
+#[cfg(feature = "optimize")]
+pub mod optimize;
 pub mod sensitivity;
 pub mod sweep;
+pub mod target;
 
 use crate::metrics::Horizon;
 use crate::stats;

@@ -17,6 +17,7 @@ mod movements;
 mod mrr;
 mod stacked;
 mod sweep;
+mod target;
 mod tornado;
 
 pub use cohorts::{CohortHeatmap, CohortMeasure};
@@ -28,6 +29,7 @@ pub use movements::MrrMovements;
 pub use mrr::MrrFan;
 pub use stacked::StackedMonthly;
 pub use sweep::{SweepHeatmap, SweepLine, SweepPoint, value_label};
+pub use target::TargetChart;
 pub use tornado::{End, EndLabel, Segment, Tornado, TornadoBar};
 
 use crate::format;
