@@ -32,9 +32,9 @@
 //! quantile across runs (higher is better) or the `p` quantile (lower is
 //! better). Without one, it is the mean.
 
-use super::sweep::value_text;
 use crate::engine;
 use crate::metrics::Horizon;
+use crate::scenario::param::fmt_num as value_text;
 use crate::scenario::{Override, Scenario, ScenarioError};
 use crate::stats;
 
