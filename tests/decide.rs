@@ -168,6 +168,17 @@ fn optimize_finds_the_price_placed_by_construction() {
     assert!(!o.exhaustive && o.simulations() < 161, "{} simulations", o.simulations());
     let best = &o.points[o.best.unwrap()];
     assert!((best.coords[0] - best_price(2.0)).abs() <= 10.0 / 160.0, "{:?}", best.coords);
+    assert!(o.warnings.iter().all(|w| !w.contains("beyond the range")), "{:?}", o.warnings);
+
+    // A range that stops below the optimum: its top is the best found, and
+    // the search says the optimum may lie beyond it.
+    let o = optimize::run(&s, &[lever(&s, "plans.pro.price_per_month=2..4:9")], objective, &[], &|| {}).unwrap();
+    assert_eq!(o.points[o.best.unwrap()].coords, vec![4.0]);
+    assert!(
+        o.warnings.iter().any(|w| w.contains("the best plans.pro.price_per_month is the highest value searched (4)")),
+        "{:?}",
+        o.warnings
+    );
 }
 
 /// Two levers, one an integer: the search agrees with the full grid (run

@@ -496,6 +496,28 @@ fn finish(
             })
             .collect(),
     };
+    let mut warnings = super::target::warnings(search.original, &search.keys);
+    // A best at the end of a lever's range may only be the best of the range.
+    if let Some(b) = best {
+        for ((lever, lattice), &i) in levers.iter().zip(&lattices).zip(&points[b].index) {
+            let end = if lattice.len() < 2 {
+                None
+            } else if i == 0 {
+                Some("lowest")
+            } else if i + 1 == lattice.len() {
+                Some("highest")
+            } else {
+                None
+            };
+            if let Some(end) = end {
+                warnings.push(format!(
+                    "the best {} is the {end} value searched ({}): the optimum may lie beyond the range; widen it to know",
+                    lever.key,
+                    crate::format::as_written(lattice[i])
+                ));
+            }
+        }
+    }
     Optimum {
         scenario: search.original.name.clone(),
         seed: search.original.seed,
@@ -509,7 +531,7 @@ fn finish(
         runners_up,
         full_grid: full,
         exhaustive,
-        warnings: super::target::warnings(search.original, &search.keys),
+        warnings,
     }
 }
 
