@@ -126,7 +126,8 @@ pub fn paired(d: &crate::whatif::Difference, unit: Unit, higher_is_better: bool)
     }
     let w = d.win(higher_is_better);
     let whole = |x: f64| format!("{:.0}%", 100.0 * x);
-    let ties = if w.ties > 0.0 { format!(", ties {}", whole(w.ties)) } else { String::new() };
+    let tied = d.runs - d.above - d.below;
+    let ties = if tied > 0 { format!(", {tied} of {} runs tied (counted as half)", d.runs) } else { String::new() };
     format!(
         "mean diff {} [{}, {}], per run P10 {}, P90 {}; better in {} of runs [{}, {}]{ties}",
         difference(d.mean, unit),

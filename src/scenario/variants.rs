@@ -39,7 +39,9 @@ impl VariantSpec {
     pub fn parse(arg: &str) -> Result<VariantSpec, VariantError> {
         let (name, rest) = arg.split_once('=').ok_or_else(|| VariantError::NotNamed(arg.to_string()))?;
         let name = name.trim();
-        if name.is_empty() || rest.trim().is_empty() || name.contains(['.', '[', '{', '"']) {
+        // `free.usage_limit=3` is an override without a name: what follows
+        // the name must hold a `KEY=VALUE`.
+        if name.is_empty() || !rest.contains('=') {
             return Err(VariantError::NotNamed(arg.to_string()));
         }
         let items: Vec<&str> = split_top_level(rest).into_iter().map(str::trim).collect();
@@ -124,6 +126,9 @@ mod tests {
         assert_eq!(v.name, "reverse");
         assert_eq!(v.describe(), "trial.start=signup, trial.after=free");
         assert_eq!(VariantSpec::parse(&v.arg()).unwrap(), v);
+        // A name is any text before the first `=`.
+        let n = VariantSpec::parse("spend 37.5k=acquisition.channels.ads.spend_per_month=37500").unwrap();
+        assert_eq!((n.name.as_str(), n.set[0].value.as_str()), ("spend 37.5k", "37500"));
         // Commas inside a list or a table belong to the value.
         let w = VariantSpec::parse("wide = pricing.conversion_elasticity=[0.5, 1.6], free.usage_limit=3").unwrap();
         assert_eq!(w.set[0].value, "[0.5, 1.6]");
