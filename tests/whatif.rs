@@ -478,3 +478,27 @@ fn variants_are_paired_like_sweep_points() {
     assert_eq!((c.best[0], c.tied[0].as_slice()), (Some(1), &[][..]));
     assert_eq!(c.best_mark(0, 1), Some("best"));
 }
+
+/// Sweeping a key the scenario draws as uncertain fixes it at each value:
+/// the sweep says its uncertainty is not in the runs.
+#[test]
+fn sweeping_an_uncertain_key_says_it_is_fixed_at_each_value() {
+    let set: Vec<Override> = [
+        "scenario.runs=2",
+        "scenario.months=3",
+        "pricing.reference_price=12",
+        "pricing.conversion_elasticity=[0.4, 1.6]",
+    ]
+    .iter()
+    .map(|o| Override::parse(o).unwrap())
+    .collect();
+    let trackly = Scenario::from_str("trackly.toml", TRACKLY, &set).unwrap();
+    let axis = Axis::parse("pricing.conversion_elasticity=0.5,1.5").unwrap();
+    let s = sweep::run(&trackly, &[axis], &[Horizon::MrrFinal], &|| {}).unwrap();
+    assert_eq!(
+        s.warnings,
+        [
+            "pricing.conversion_elasticity is uncertain in the scenario; here it is fixed at each value tried, so its uncertainty is not in the runs"
+        ]
+    );
+}

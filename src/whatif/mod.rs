@@ -211,6 +211,38 @@ pub fn best_mark(best: Option<usize>, tied: &[usize], i: usize) -> Option<&'stat
     }
 }
 
+/// What a reader of a what-if over `keys` must know: a key the scenario
+/// draws as uncertain is fixed at each value tried (so its uncertainty is
+/// not in the runs), and a price moved on a scenario without a price
+/// response changes no conversion or churn (revenue simply scales with
+/// it). `moved` says how the keys are moved ("swept", "a lever").
+pub(crate) fn lever_warnings(original: &crate::Scenario, keys: &[&str], moved: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for key in keys {
+        if let Some(id) = original.param_by_key(key)
+            && !original.param(id).dist.is_fixed()
+        {
+            out.push(format!(
+                "{key} is uncertain in the scenario; here it is fixed at each value tried, so its uncertainty is not in the runs"
+            ));
+        }
+    }
+    let pricing = &original.model.pricing;
+    let zero = |id| original.param(id).dist.fixed_value() == Some(0.0);
+    let responds = !zero(pricing.conversion_elasticity)
+        || !zero(pricing.churn_elasticity)
+        || keys.contains(&"pricing.conversion_elasticity")
+        || keys.contains(&"pricing.churn_elasticity");
+    for key in keys.iter().filter(|k| !responds && k.starts_with("plans.") && k.ends_with(".price_per_month")) {
+        out.push(format!(
+            "{key} is {moved} but the scenario has no price response (pricing.conversion_elasticity and \
+             pricing.churn_elasticity are 0): every price has the same conversions and churn, so revenue simply \
+             scales with the price; set pricing.reference_price and an elasticity to model how customers respond"
+        ));
+    }
+    out
+}
+
 /// The figures reported by default by the what-if commands.
 pub const DEFAULT_METRICS: &[Horizon] = &[
     Horizon::MrrFinal,

@@ -213,28 +213,10 @@ pub(crate) fn best_and_ties(points: &[Point], metrics: &[Horizon]) -> (Vec<Optio
         .unzip()
 }
 
-/// A price swept on a scenario without a price response: conversions and
-/// churn are the same at every price, so revenue just scales with it.
+/// What a reader of the sweep must know (see [`super::lever_warnings`]).
 fn warnings(original: &Scenario, axes: &[Axis]) -> Vec<String> {
-    let pricing = &original.model.pricing;
-    let zero = |id| original.param(id).dist.fixed_value() == Some(0.0);
-    let swept = |key: &str| axes.iter().any(|a| a.key == key);
-    let responds = !zero(pricing.conversion_elasticity)
-        || !zero(pricing.churn_elasticity)
-        || swept("pricing.conversion_elasticity")
-        || swept("pricing.churn_elasticity");
-    axes.iter()
-        .filter(|a| !responds && a.key.starts_with("plans.") && a.key.ends_with(".price_per_month"))
-        .map(|a| {
-            format!(
-                "{} is swept but the scenario has no price response (pricing.conversion_elasticity and \
-                 pricing.churn_elasticity are 0): every price has the same conversions and churn, so revenue \
-                 simply scales with the price; set pricing.reference_price and an elasticity to model how \
-                 customers respond",
-                a.key
-            )
-        })
-        .collect()
+    let keys: Vec<&str> = axes.iter().map(|a| a.key.as_str()).collect();
+    super::lever_warnings(original, &keys, "swept")
 }
 
 /// What a sweep says of point `i` for metric `m`: "best", "tie for best"

@@ -260,36 +260,9 @@ fn as_text(x: f64) -> String {
     crate::format::as_written(x)
 }
 
-/// What a reader of a decision must know about its levers: a lever
-/// uncertain in the scenario is fixed at each value tried (its uncertainty
-/// is gone from the runs); a price lever on a scenario without a price
-/// response changes no conversion or churn, so revenue just scales with it.
+/// What a reader must know of these levers (see [`super::lever_warnings`]).
 pub fn warnings(original: &Scenario, keys: &[&str]) -> Vec<String> {
-    let mut out = Vec::new();
-    for key in keys {
-        if let Some(id) = original.param_by_key(key)
-            && !original.param(id).dist.is_fixed()
-        {
-            out.push(format!(
-                "{key} is uncertain in the scenario; here it is fixed at each value tried, so its uncertainty is not in the runs"
-            ));
-        }
-    }
-    let pricing = &original.model.pricing;
-    let zero = |id| original.param(id).dist.fixed_value() == Some(0.0);
-    let moved = |k: &str| keys.contains(&k);
-    let responds = !zero(pricing.conversion_elasticity)
-        || !zero(pricing.churn_elasticity)
-        || moved("pricing.conversion_elasticity")
-        || moved("pricing.churn_elasticity");
-    for key in keys.iter().filter(|k| !responds && k.starts_with("plans.") && k.ends_with(".price_per_month")) {
-        out.push(format!(
-            "{key} is a lever but the scenario has no price response (pricing.conversion_elasticity and \
-             pricing.churn_elasticity are 0): revenue simply scales with the price; set pricing.reference_price \
-             and an elasticity to model how customers respond"
-        ));
-    }
-    out
+    super::lever_warnings(original, keys, "a lever")
 }
 
 /// The scenario with `keys` set to `coords`, validated like the file.
