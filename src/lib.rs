@@ -43,6 +43,7 @@
 
 pub mod calendar;
 pub mod engine;
+pub mod fit;
 pub mod format;
 pub mod metrics;
 pub mod output;
