@@ -11,6 +11,7 @@ mod cli;
 mod closed_forms;
 mod decide;
 mod finance;
+mod fit;
 mod funnel;
 mod fuzz;
 mod invariants;

@@ -8,6 +8,7 @@ mod term;
 
 mod compare;
 mod explain;
+mod fit;
 mod optimize;
 mod run;
 mod sensitivity;
@@ -47,6 +48,9 @@ enum Command {
     /// Search one to four levers for the best objective under constraints,
     /// with common random numbers.
     Optimize(optimize::OptimizeArgs),
+    /// Learn the scenario's uncertain inputs from a history (history.csv):
+    /// posterior.csv, fitted.toml and summary.json.
+    Fit(fit::FitArgs),
     /// Walk through the funnel, the viral loop and the unit economics,
     /// computed from the parameters, next to a quick simulation.
     Explain(explain::ExplainArgs),
@@ -136,6 +140,7 @@ pub fn main() -> ExitCode {
         Command::Target(args) => target::run(args),
         Command::Optimize(args) => optimize::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Fit(args) => fit::run(args),
         Command::Validate { scenario, set } => validate(&scenario, &set),
         Command::New { file } => new(&file),
     };

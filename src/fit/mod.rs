@@ -1,5 +1,8 @@
-//! Calibration to a company's own history (issue 11). So far the input
-//! layer: [`history`] reads and checks a `history.csv` against a scenario;
-//! the inference that learns the uncertain inputs from it is to come.
+//! Calibration to a company's own history: [`history`] reads and checks a
+//! `history.csv` against a scenario, [`abc`] learns the scenario's
+//! uncertain inputs from it, [`output`] writes the posterior and the fitted
+//! scenario (docs/fit.md).
 
+pub mod abc;
 pub mod history;
+pub mod output;

@@ -458,6 +458,11 @@ impl Scenario {
     }
 
     /// The file name it was read from (as given).
+    /// The text the scenario was read from (the file, before overrides).
+    pub fn origin_text(&self) -> &str {
+        &self.origin.text
+    }
+
     pub fn file_name(&self) -> &str {
         &self.origin.file_name
     }
