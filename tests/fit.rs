@@ -247,3 +247,18 @@ fn bad_actuals_exit_2_and_write_nothing() {
     assert!(stderr.contains("nothing uncertain to fit"), "{stderr}");
     assert!(!out.exists());
 }
+
+/// fit_demo.toml's header is true: its history is what the scenario gives
+/// with the four inputs fixed at the stated values, seed 4242, one run.
+#[test]
+fn the_fit_demo_history_is_the_simulation_its_header_says() {
+    let truth = [
+        ("activation.probability", 0.45),
+        ("free.conversion_per_month", 0.012),
+        ("paid.churn_per_month", 0.035),
+        ("acquisition.organic.growth_per_month", 0.03),
+    ];
+    let metrics = [Monthly::SignupsTotal, Monthly::Activated, Monthly::Conversions, Monthly::PaidAccounts];
+    let text = synthetic_of(include_str!("../scenarios/fit_demo.toml"), &truth, 4242, &metrics);
+    assert_eq!(text, include_str!("../scenarios/fit_demo_history.csv"));
+}

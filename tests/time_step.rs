@@ -47,8 +47,11 @@ fn figure(sim: &plgsim::engine::Simulation, h: Horizon) -> (f64, f64) {
 #[test]
 fn every_shipped_scenario_gives_the_same_k_and_mrr_at_month_week_and_day_steps() {
     let mut failures = Vec::new();
-    let mut paths: Vec<_> =
-        std::fs::read_dir("scenarios").expect("scenarios/").map(|e| e.expect("entry").path()).collect();
+    let mut paths: Vec<_> = std::fs::read_dir("scenarios")
+        .expect("scenarios/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
     paths.sort();
     for path in paths {
         let path = path.to_str().expect("utf-8 path").to_string();

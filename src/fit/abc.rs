@@ -241,12 +241,14 @@ fn weighted_slopes(x: &[Vec<f64>], y: &[f64], w: &[f64]) -> Option<Vec<f64>> {
         }
         a.swap(col, pivot);
         c.swap(col, pivot);
-        for r in col + 1..n {
-            let f = a[r][col] / a[col][col];
-            for q in col..n {
-                a[r][q] -= f * a[col][q];
+        let (top, rest) = a.split_at_mut(col + 1);
+        let pivot_row = &top[col];
+        for (r, row) in rest.iter_mut().enumerate() {
+            let f = row[col] / pivot_row[col];
+            for (x, p) in row[col..].iter_mut().zip(&pivot_row[col..]) {
+                *x -= f * p;
             }
-            c[r] -= f * c[col];
+            c[col + 1 + r] -= f * c[col];
         }
     }
     let mut b = vec![0.0; n];

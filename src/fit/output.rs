@@ -128,7 +128,7 @@ pub fn fitted_toml(scenario: &Scenario, fit: &Fit, actuals: &str) -> Result<Stri
             format!("{{ dist = \"sample\", values = [{}] }}", values.join(", ")),
         ));
     }
-    edits.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    edits.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
     for (line, column, width, new) in edits {
         let l = &mut lines[line - 1];
         let start = l.char_indices().nth(column - 1).map_or(l.len(), |(i, _)| i);
