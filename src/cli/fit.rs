@@ -110,6 +110,13 @@ pub fn run(args: FitArgs) -> Result<(), CliError> {
                 "note: {a} and {b} are correlated in the posterior (r = {r:.2}): the history tells their combination better than each apart"
             );
         }
+        if !scenario.overrides().is_empty() {
+            let set: Vec<String> = scenario.overrides().iter().map(|o| format!("{}={}", o.key, o.value)).collect();
+            outln!(
+                "note: fitted.toml is the file's text with the fitted inputs replaced; this fit's overrides ({}) are not in it: give them again when you run it",
+                set.join(", ")
+            );
+        }
         outln!(
             "\nResults in {}/ (run the fitted scenario: plgsim run {}/fitted.toml)",
             out_dir.display(),

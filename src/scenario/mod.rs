@@ -463,6 +463,11 @@ impl Scenario {
         &self.origin.text
     }
 
+    /// The `--set`-style overrides applied to that text, in order.
+    pub fn overrides(&self) -> &[Override] {
+        &self.origin.overrides
+    }
+
     pub fn file_name(&self) -> &str {
         &self.origin.file_name
     }
