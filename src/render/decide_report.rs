@@ -7,28 +7,10 @@
 use std::fmt::Write;
 
 use super::RenderedChart;
-use super::report::{STYLE, escape, inline_svg, warning_list};
+use super::report::{escape, warning_list};
+use super::whatif_report::{figure, page};
 use crate::format;
 use crate::whatif::target::{Outcome, Target};
-
-fn page(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n{body}</main>\n</body>\n</html>\n",
-        escape(title)
-    )
-}
-
-fn figure(h: &mut String, c: &RenderedChart) {
-    let _ = write!(
-        h,
-        "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
-        escape(&c.name),
-        inline_svg(&c.svg, &c.title),
-        escape(&c.caption)
-    );
-}
 
 /// The report of a goal seek; `charts` its chart.
 pub fn target_html(t: &Target, charts: &[RenderedChart]) -> String {

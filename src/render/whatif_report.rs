@@ -25,7 +25,7 @@ const MAX_TABLE_POINTS: usize = 100;
 const TOP_POINTS: usize = 10;
 
 /// The page around `body`.
-fn page(title: &str, body: &str) -> String {
+pub(super) fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -34,7 +34,8 @@ fn page(title: &str, body: &str) -> String {
     )
 }
 
-fn figure(h: &mut String, c: &RenderedChart) {
+/// A chart with its caption, inline.
+pub(super) fn figure(h: &mut String, c: &RenderedChart) {
     let _ = write!(
         h,
         "<figure id=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
