@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use plgsim::fit::predict::{Backtest, Predictive};
 use plgsim::fit::{abc, history, output as fit_output};
+use plgsim::render::fit_report::{self, FitReport};
 use plgsim::output::{self, OutputFile};
 
 use super::{CliError, Common, check_out, check_total_work, load, out_dir, pool};
@@ -27,6 +29,10 @@ pub struct FitArgs {
     /// Share of the draws kept (the closest to the history).
     #[arg(long, value_name = "SHARE", default_value_t = 0.1)]
     keep: f64,
+    /// Backtest: also fit to all but the last K months and report how the
+    /// forecast of those months meets them (fitted.toml uses every month).
+    #[arg(long, value_name = "K")]
+    holdout: Option<u32>,
     #[command(flatten)]
     common: Common,
 }
@@ -63,26 +69,62 @@ pub fn run(args: FitArgs) -> Result<(), CliError> {
             )));
         }
     };
+    if let Some(k) = args.holdout
+        && !(1..hist.months).contains(&k)
+    {
+        return Err(CliError::Usage(format!(
+            "--holdout {k}: expected 1 to {} (the history has {} month{}, and the backtest's fit needs at least one)",
+            hist.months.saturating_sub(1),
+            hist.months,
+            if hist.months == 1 { "" } else { "s" }
+        )));
+    }
     let options = abc::Options { draws: args.draws, keep: args.keep, keys: args.keys.clone() };
     let out_dir = out_dir(&args.common.out, &args.scenario, "-fit");
     check_out(&out_dir)?;
     let pool = pool(args.common.threads, &[&scenario])?;
     // The draws are runs over the history's months.
     check_total_work(&scenario, (args.draws as usize).div_ceil(scenario.runs().max(1) as usize), "draws")?;
-    let fit = pool.install(|| abc::run(&scenario, &hist, &options)).map_err(|e| match e {
-        abc::FitError::Scenario(e) => CliError::Scenario(e),
-        e => CliError::Usage(e.to_string()),
-    })?;
-    let fitted = fit_output::fitted_toml(&scenario, &fit, &file).map_err(|e| CliError::Usage(e.to_string()))?;
-    // What is written must be a scenario every command reads.
-    if let Err(e) = plgsim::Scenario::from_str("fitted.toml", &fitted, &[]) {
-        return Err(CliError::Other(anyhow::anyhow!("the fitted scenario does not validate (a bug):\n{e}")));
-    }
-    let files = vec![
+    let (fit, fitted, predictive) = pool.install(|| fit_and_predict(&scenario, &hist, &hist, &options, &file))?;
+    let backtest = match args.holdout {
+        Some(k) => {
+            let first = hist.first(hist.months - k);
+            let (fit, _, predictive) = pool.install(|| fit_and_predict(&scenario, &first, &hist, &options, &file))?;
+            Some(Backtest { holdout: k, fit, predictive })
+        }
+        None => None,
+    };
+    let mut files = vec![
         OutputFile::new("posterior.csv", fit_output::posterior_csv(&fit)),
         OutputFile::new("fitted.toml", fitted.into_bytes()),
-        OutputFile::new("summary.json", fit_output::summary_json(&scenario, &hist, &fit, &file)),
+        OutputFile::new(
+            "summary.json",
+            fit_output::summary_json(fit_output::Parts {
+                scenario: &scenario,
+                history: &hist,
+                fit: &fit,
+                actuals: &file,
+                predictive: &predictive,
+                backtest: backtest.as_ref(),
+            }),
+        ),
+        OutputFile::new("predictive.csv", fit_output::predictive_csv(&predictive)),
     ];
+    if let Some(b) = &backtest {
+        files.push(OutputFile::new("backtest.csv", fit_output::backtest_csv(b)));
+    }
+    if !args.common.no_charts {
+        let command = command_line(&args, &scenario);
+        files.extend(plgsim::render::render_fit(&FitReport {
+            scenario: &scenario,
+            actuals: &file,
+            history: &hist,
+            fit: &fit,
+            predictive: &predictive,
+            backtest: backtest.as_ref(),
+            command: &command,
+        }));
+    }
     output::write_folder(&out_dir, &files)?;
     if !args.common.quiet {
         outln!(
@@ -105,6 +147,26 @@ pub fn run(args: FitArgs) -> Result<(), CliError> {
                 format!("{:.0}%", 100.0 * m.narrowed_to)
             );
         }
+        let (outside, observed) = predictive.outside_90();
+        outln!(
+            "fitted scenario ({} runs): {outside} of {observed} observed values outside their month's P5-P95 (about 1 in 10 when the model fits)",
+            predictive.summary.runs
+        );
+        if let Some(b) = &backtest {
+            let s = b.overall();
+            outln!(
+                "backtest: fitted to months 1-{}, forecast {}-{}: {} of {} held-out values inside P10-P90 (80% when calibrated), median off by {} on average",
+                b.fit.months,
+                b.fit.months + 1,
+                hist.months,
+                s.inside_80,
+                s.cells,
+                s.median_error.map_or_else(|| "n/a".to_string(), |e| format!("{:.1}%", 100.0 * e))
+            );
+        }
+        for w in fit_report::warnings(&predictive, backtest.as_ref()) {
+            errln!("warning: {w}");
+        }
         for (a, b, r) in fit_output::correlations(&fit).into_iter().filter(|c| c.2.abs() >= 0.5) {
             outln!(
                 "note: {a} and {b} are correlated in the posterior (r = {r:.2}): the history tells their combination better than each apart"
@@ -124,6 +186,61 @@ pub fn run(args: FitArgs) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+/// Fits `scenario` to `history`, writes the fitted scenario's text and runs
+/// it against `observed` (the whole history; for a backtest `history` is
+/// its first months).
+fn fit_and_predict(
+    scenario: &plgsim::Scenario,
+    history: &history::History,
+    observed: &history::History,
+    options: &abc::Options,
+    file: &str,
+) -> Result<(abc::Fit, String, Predictive), CliError> {
+    let fit = abc::run(scenario, history, options).map_err(|e| match e {
+        abc::FitError::Scenario(e) => CliError::Scenario(e),
+        e => CliError::Usage(e.to_string()),
+    })?;
+    let fitted = fit_output::fitted_toml(scenario, &fit, file).map_err(|e| CliError::Usage(e.to_string()))?;
+    // What is written must be a scenario every command reads.
+    if let Err(e) = plgsim::Scenario::from_str("fitted.toml", &fitted, &[]) {
+        return Err(CliError::Other(anyhow::anyhow!("the fitted scenario does not validate (a bug):\n{e}")));
+    }
+    let predictive = Predictive::new(&fitted, scenario, observed)
+        .map_err(|e| CliError::Other(anyhow::anyhow!("the fitted scenario does not validate with the overrides (a bug):\n{e}")))?;
+    Ok((fit, fitted, predictive))
+}
+
+/// The command that gives the same files.
+fn command_line(args: &FitArgs, scenario: &plgsim::Scenario) -> String {
+    let q = |s: &str| {
+        if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,".contains(c)) {
+            s.to_string()
+        } else {
+            format!("'{}'", s.replace('\'', "'\\''"))
+        }
+    };
+    let mut c = format!(
+        "plgsim fit {} --actuals {}",
+        q(&args.scenario.display().to_string()),
+        q(&args.actuals.display().to_string())
+    );
+    for k in &args.keys {
+        c += &format!(" --fit {}", q(k));
+    }
+    c += &format!(" --draws {} --keep {}", args.draws, args.keep);
+    if let Some(k) = args.holdout {
+        c += &format!(" --holdout {k}");
+    }
+    c += &format!(" --runs {} --seed {}", scenario.runs(), scenario.seed());
+    if let Some(m) = args.common.months {
+        c += &format!(" --months {m}");
+    }
+    for s in &args.common.set {
+        c += &format!(" --set {}", q(s));
+    }
+    c
 }
 
 fn sig(x: f64) -> String {

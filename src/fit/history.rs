@@ -34,6 +34,16 @@ impl History {
     pub fn observed(&self, i: usize) -> impl Iterator<Item = (u32, f64)> + '_ {
         self.values[i].iter().enumerate().filter_map(|(m, v)| Some((m as u32 + 1, (*v)?)))
     }
+
+    /// The first `months` months (all of them when there are fewer).
+    pub fn first(&self, months: u32) -> History {
+        let months = months.min(self.months);
+        History {
+            metrics: self.metrics.clone(),
+            months,
+            values: self.values.iter().map(|v| v[..months as usize].to_vec()).collect(),
+        }
+    }
 }
 
 /// One problem with a history file.

@@ -4,6 +4,8 @@ use serde::Serialize;
 
 use super::abc::Fit;
 use super::history::History;
+use super::predict::{Backtest, Cell, Predictive, Score};
+use crate::output::number;
 use crate::scenario::Scenario;
 use crate::stats;
 
@@ -148,6 +150,42 @@ pub fn fitted_toml(scenario: &Scenario, fit: &Fit, actuals: &str) -> Result<Stri
     Ok(header + &lines.join("\n") + "\n")
 }
 
+/// `predictive.csv`: every observed value of the history beside what the
+/// fitted scenario's runs give that month: `metric, month, actual, p5, p10,
+/// p50, p90, p95, outside_p5_p95`.
+pub fn predictive_csv(p: &Predictive) -> Vec<u8> {
+    cells_csv(p, |_| true, false)
+}
+
+/// `backtest.csv`: the held-out values beside the shorter fit's forecast,
+/// with `inside_p10_p90` and the median's relative `error`.
+pub fn backtest_csv(b: &Backtest) -> Vec<u8> {
+    cells_csv(&b.predictive, |c| c.month > b.fit.months, true)
+}
+
+fn cells_csv(p: &Predictive, keep: impl Fn(&Cell) -> bool, backtest: bool) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["metric", "month", "actual", "p5", "p10", "p50", "p90", "p95"];
+    header.extend(if backtest { ["inside_p10_p90", "error"].as_slice() } else { ["outside_p5_p95"].as_slice() });
+    w.write_record(&header).expect("in memory");
+    for c in &p.checks {
+        let unit = crate::metrics::monthly_unit(&c.metric);
+        for cell in c.cells.iter().filter(|c| keep(c)) {
+            let mut rec = vec![c.metric.clone(), cell.month.to_string()];
+            rec.push(number::cell(Some(cell.actual), unit));
+            rec.extend(cell.band.iter().map(|x| number::cell(Some(*x), unit)));
+            if backtest {
+                rec.push(cell.inside_80().to_string());
+                rec.push(number::cell(cell.error(), crate::metrics::Unit::Ratio));
+            } else {
+                rec.push(cell.outside_90().to_string());
+            }
+            w.write_record(&rec).expect("in memory");
+        }
+    }
+    w.into_inner().expect("in memory")
+}
+
 #[derive(Serialize)]
 struct SummaryDoc<'a> {
     plgsim_version: &'static str,
@@ -161,6 +199,50 @@ struct SummaryDoc<'a> {
     tolerance: f64,
     inputs: Vec<Marginal>,
     posterior_correlations: Vec<CorrelationDoc>,
+    predictive: PredictiveDoc,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backtest: Option<BacktestDoc<'a>>,
+}
+
+/// How the fitted scenario's runs meet the history.
+#[derive(Serialize)]
+struct PredictiveDoc {
+    runs: u32,
+    observed: usize,
+    /// Observed values outside their month's P5-P95 (about 10% when the
+    /// model fits).
+    outside_p5_p95: usize,
+}
+
+#[derive(Serialize)]
+struct BacktestDoc<'a> {
+    holdout_months: u32,
+    fitted_months: u32,
+    all: ScoreDoc<'a>,
+    by_metric: Vec<ScoreDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct ScoreDoc<'a> {
+    metric: &'a str,
+    held_out: usize,
+    inside_p10_p90: usize,
+    coverage: Option<f64>,
+    median_error: Option<f64>,
+    median_bias: Option<f64>,
+}
+
+impl<'a> ScoreDoc<'a> {
+    fn new(metric: &'a str, s: &Score) -> ScoreDoc<'a> {
+        ScoreDoc {
+            metric,
+            held_out: s.cells,
+            inside_p10_p90: s.inside_80,
+            coverage: s.coverage(),
+            median_error: s.median_error,
+            median_bias: s.median_bias,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -170,9 +252,23 @@ struct CorrelationDoc {
     r: f64,
 }
 
-/// `summary.json`: what was fitted to what, and each input's prior and
-/// posterior.
-pub fn summary_json(scenario: &Scenario, history: &History, fit: &Fit, actuals: &str) -> Vec<u8> {
+/// What `summary.json` is made of.
+#[derive(Debug, Clone, Copy)]
+pub struct Parts<'a> {
+    pub scenario: &'a Scenario,
+    pub history: &'a History,
+    pub fit: &'a Fit,
+    pub actuals: &'a str,
+    pub predictive: &'a Predictive,
+    pub backtest: Option<&'a Backtest>,
+}
+
+/// `summary.json`: what was fitted to what, each input's prior and
+/// posterior, how the fitted scenario meets the history and, with a
+/// holdout, the backtest's scores.
+pub fn summary_json(parts: Parts) -> Vec<u8> {
+    let Parts { scenario, history, fit, actuals, predictive, backtest } = parts;
+    let (outside, observed) = predictive.outside_90();
     let doc = SummaryDoc {
         plgsim_version: env!("CARGO_PKG_VERSION"),
         scenario: scenario.name(),
@@ -185,6 +281,13 @@ pub fn summary_json(scenario: &Scenario, history: &History, fit: &Fit, actuals: 
         tolerance: fit.tolerance,
         inputs: marginals(fit),
         posterior_correlations: correlations(fit).into_iter().map(|(a, b, r)| CorrelationDoc { a, b, r }).collect(),
+        predictive: PredictiveDoc { runs: predictive.summary.runs, observed, outside_p5_p95: outside },
+        backtest: backtest.map(|b| BacktestDoc {
+            holdout_months: b.holdout,
+            fitted_months: b.fit.months,
+            all: ScoreDoc::new("all", &b.overall()),
+            by_metric: b.by_metric().into_iter().map(|(m, s)| ScoreDoc::new(m, &s)).collect(),
+        }),
     };
     let mut out = serde_json::to_vec_pretty(&doc).expect("serialisable");
     out.push(b'\n');

@@ -12,7 +12,7 @@
 
 mod compare;
 mod csv_file;
-mod number;
+pub(crate) mod number;
 #[cfg(feature = "optimize")]
 mod optimize;
 mod run;

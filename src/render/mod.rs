@@ -18,6 +18,7 @@
 pub mod canvas;
 pub mod charts;
 pub mod decide_report;
+pub mod fit_report;
 mod raster;
 pub mod report;
 pub mod whatif_report;
@@ -221,4 +222,28 @@ pub fn sensitivity_charts(sensitivity: &Sensitivity) -> Vec<OutputFile> {
 
 fn sensitivity_rendered(sensitivity: &Sensitivity) -> Vec<RenderedChart> {
     vec![rendered(&Tornado::new(sensitivity))]
+}
+
+/// The charts and `report.html` of a fit: each input's prior and posterior
+/// (`charts/fit_inputs`), each observed metric over the fitted scenario's
+/// fan (`charts/fit_<metric>`) and, with a backtest, over the shorter fit's
+/// forecast (`charts/backtest_<metric>`).
+pub fn render_fit(r: &fit_report::FitReport) -> Vec<OutputFile> {
+    let marginals = crate::fit::output::marginals(r.fit);
+    let mut charts = vec![rendered(&PriorPosterior::new(r.fit, &marginals))];
+    let p = r.predictive;
+    for c in &p.checks {
+        charts.push(rendered(&FitFan::new(c, p.summary.runs, r.history.months, false, p.summary.start)));
+    }
+    if let Some(b) = r.backtest {
+        let p = &b.predictive;
+        // Drawn over the history's months only: the held-out ones are the point.
+        for c in &p.checks {
+            let mut c = c.clone();
+            c.bands.truncate(r.history.months as usize);
+            charts.push(rendered(&FitFan::new(&c, p.summary.runs, b.fit.months, true, p.summary.start)));
+        }
+    }
+    let report = fit_report::html(r, &charts);
+    with_report(chart_files(charts), report)
 }
