@@ -284,6 +284,7 @@ fn the_fit_demo_fits_and_its_fitted_scenario_runs() {
         assert!(report.contains(section), "report.html has {section}");
     }
     assert!(report.contains("--holdout 3 --runs 100 --seed 7"), "the reproduce line");
+    assert!(!report.contains("src=") && !report.contains("<script") && !report.contains("http"), "self-contained");
 
     // The predictive fan is `plgsim run fitted.toml`'s: its month-12 paying
     // accounts percentiles are the run's monthly.csv ones.
@@ -307,6 +308,34 @@ fn the_fit_demo_fits_and_its_fitted_scenario_runs() {
     for (i, q) in ["p5", "p10", "p50", "p90", "p95"].iter().enumerate() {
         assert_eq!(pred[3 + i], row[col(q)], "{q}");
     }
+}
+
+/// A history the scenario cannot produce (signups that swing by 30% from
+/// month to month, a seasonality the scenario lacks) is flagged: more
+/// values outside P5-P95 than chance explains.
+#[test]
+fn a_history_the_fitted_scenario_misses_is_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for (i, line) in include_str!("../scenarios/fit_demo_history.csv").lines().enumerate() {
+        let mut f: Vec<String> = line.split(',').map(String::from).collect();
+        if i > 0 {
+            let swing = if i % 2 == 0 { 1.3 } else { 0.7 };
+            f[1] = ((f[1].parse::<f64>().unwrap() * swing).round() as i64).to_string();
+        }
+        text += &(f.join(",") + "\n");
+    }
+    let h = dir.path().join("seasonal.csv");
+    std::fs::write(&h, text).unwrap();
+    let assert = plgsim()
+        .args(["fit", "scenarios/fit_demo.toml", "--actuals"])
+        .arg(&h)
+        .args(["--draws", "300", "--runs", "100", "--no-charts", "--out"])
+        .arg(dir.path().join("o"))
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("observed values fall outside the fitted scenario's P5-P95"), "{stderr}");
 }
 
 /// `--holdout` must leave at least one month to fit: exit 2, nothing written.
