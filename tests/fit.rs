@@ -187,7 +187,8 @@ fn backtest_coverage_over_synthetic_histories() {
         let truth: Vec<(&str, f64)> = keys.iter().zip(&ids).map(|(k, &i)| (*k, values[i])).collect();
         let text = synthetic(&truth, 2000 + h as u64);
         let hist = history::parse("history.csv", &text, &priors).unwrap();
-        let fit = abc::run(&priors, &hist.first(9), &abc::Options { draws: 1500, keep: 0.1, keys: Vec::new() }).unwrap();
+        let fit =
+            abc::run(&priors, &hist.first(9), &abc::Options { draws: 1500, keep: 0.1, keys: Vec::new() }).unwrap();
         let fitted = plgsim::fit::output::fitted_toml(&priors, &fit, "history.csv").unwrap();
         let predictive = Predictive::new(&fitted, &priors, &hist).unwrap();
         let b = Backtest { holdout: 3, fit, predictive };
@@ -300,11 +301,17 @@ fn the_fit_demo_fits_and_its_fitted_scenario_runs() {
     let monthly = std::fs::read_to_string(out("run").join("monthly.csv")).unwrap();
     let header: Vec<&str> = monthly.lines().next().unwrap().split(',').collect();
     let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
-    let row: Vec<&str> =
-        monthly.lines().map(|l| l.split(',').collect::<Vec<_>>()).find(|r| r[0] == "12" && r[1] == "paid_accounts").unwrap();
+    let row: Vec<&str> = monthly
+        .lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|r| r[0] == "12" && r[1] == "paid_accounts")
+        .unwrap();
     let predictive = read("predictive.csv");
-    let pred: Vec<&str> =
-        predictive.lines().map(|l| l.split(',').collect::<Vec<_>>()).find(|r| r[0] == "paid_accounts" && r[1] == "12").unwrap();
+    let pred: Vec<&str> = predictive
+        .lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|r| r[0] == "paid_accounts" && r[1] == "12")
+        .unwrap();
     for (i, q) in ["p5", "p10", "p50", "p90", "p95"].iter().enumerate() {
         assert_eq!(pred[3 + i], row[col(q)], "{q}");
     }

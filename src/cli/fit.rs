@@ -6,8 +6,8 @@ use clap::Args;
 
 use plgsim::fit::predict::{Backtest, Predictive};
 use plgsim::fit::{abc, history, output as fit_output};
-use plgsim::render::fit_report::{self, FitReport};
 use plgsim::output::{self, OutputFile};
+use plgsim::render::fit_report::{self, FitReport};
 
 use super::{CliError, Common, check_out, check_total_work, load, out_dir, pool};
 
@@ -207,8 +207,9 @@ fn fit_and_predict(
     if let Err(e) = plgsim::Scenario::from_str("fitted.toml", &fitted, &[]) {
         return Err(CliError::Other(anyhow::anyhow!("the fitted scenario does not validate (a bug):\n{e}")));
     }
-    let predictive = Predictive::new(&fitted, scenario, observed)
-        .map_err(|e| CliError::Other(anyhow::anyhow!("the fitted scenario does not validate with the overrides (a bug):\n{e}")))?;
+    let predictive = Predictive::new(&fitted, scenario, observed).map_err(|e| {
+        CliError::Other(anyhow::anyhow!("the fitted scenario does not validate with the overrides (a bug):\n{e}"))
+    })?;
     Ok((fit, fitted, predictive))
 }
 

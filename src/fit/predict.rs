@@ -123,9 +123,8 @@ pub struct Score {
 impl Score {
     fn of<'a>(cells: impl Iterator<Item = &'a Cell> + Clone) -> Score {
         let errors: Vec<f64> = cells.clone().filter_map(Cell::error).collect();
-        let mean = |xs: &mut dyn Iterator<Item = f64>| {
-            (!errors.is_empty()).then(|| xs.sum::<f64>() / errors.len() as f64)
-        };
+        let mean =
+            |xs: &mut dyn Iterator<Item = f64>| (!errors.is_empty()).then(|| xs.sum::<f64>() / errors.len() as f64);
         Score {
             inside_80: cells.clone().filter(|c| c.inside_80()).count(),
             cells: cells.count(),

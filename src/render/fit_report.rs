@@ -133,7 +133,9 @@ pub fn html(r: &FitReport, charts: &[RenderedChart]) -> String {
         }
         h.push_str("</tbody>\n</table></div>\n");
         if strong.is_empty() {
-            h.push_str("<p class=\"note\">No pair is correlated beyond 0.5: the history tells each input on its own.</p>\n");
+            h.push_str(
+                "<p class=\"note\">No pair is correlated beyond 0.5: the history tells each input on its own.</p>\n",
+            );
         }
     }
     h.push_str("</section>\n");

@@ -44,7 +44,13 @@ pub struct FitFan {
 impl FitFan {
     /// The fan of `check`, from a fit to months 1 to `fitted_months` of
     /// `runs` runs; `backtest` when later observed months were held out.
-    pub fn new(check: &MetricCheck, runs: u32, fitted_months: u32, backtest: bool, start: Option<crate::calendar::YearMonth>) -> FitFan {
+    pub fn new(
+        check: &MetricCheck,
+        runs: u32,
+        fitted_months: u32,
+        backtest: bool,
+        start: Option<crate::calendar::YearMonth>,
+    ) -> FitFan {
         let m = &check.metric;
         FitFan {
             name: format!("{}_{m}", if backtest { "backtest" } else { "fit" }),
@@ -110,11 +116,8 @@ impl Chart for FitFan {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
-        let subtitle = format!(
-            "{}: the history (dots) over {} of the fitted scenario",
-            self.metric,
-            runs_phrase(self.runs)
-        );
+        let subtitle =
+            format!("{}: the history (dots) over {} of the fitted scenario", self.metric, runs_phrase(self.runs));
         let area = canvas::header(root, &self.title, &subtitle)?;
         let mut entries = vec![
             (Mark::Line(BLUE, 3), "Median (P50)".to_string()),
@@ -131,8 +134,10 @@ impl Chart for FitFan {
             entries.push((Mark::Dashed(MUTED), label.into()));
         }
         let area = canvas::legend(&area, &entries)?;
-        let top = self.bands.iter().map(|b| b[4]).chain(self.actuals.iter().map(|a| a.1)).fold(f64::NEG_INFINITY, f64::max);
-        let bottom = self.bands.iter().map(|b| b[0]).chain(self.actuals.iter().map(|a| a.1)).fold(f64::INFINITY, f64::min);
+        let top =
+            self.bands.iter().map(|b| b[4]).chain(self.actuals.iter().map(|a| a.1)).fold(f64::NEG_INFINITY, f64::max);
+        let bottom =
+            self.bands.iter().map(|b| b[0]).chain(self.actuals.iter().map(|a| a.1)).fold(f64::INFINITY, f64::min);
         // Not from zero: the point is how the dots sit in the bands.
         let (y0, y1) = canvas::around(bottom, top, 0.05);
         let unit = self.unit;
@@ -173,7 +178,10 @@ impl Chart for FitFan {
             chart.draw_series(DashedLineSeries::new([(x, y0), (x, y1)], 8, 6, MUTED.stroke_width(2)))?;
         }
         chart.draw_series(
-            self.actuals.iter().filter(|a| a.2).map(|&(m, y, _)| Circle::new((m as f64, y), 10, VERMILLION.stroke_width(3))),
+            self.actuals
+                .iter()
+                .filter(|a| a.2)
+                .map(|&(m, y, _)| Circle::new((m as f64, y), 10, VERMILLION.stroke_width(3))),
         )?;
         chart.draw_series(self.actuals.iter().map(|&(m, y, _)| Circle::new((m as f64, y), 5, BLACK.filled())))?;
         Ok(())
@@ -252,7 +260,11 @@ impl Chart for PriorPosterior {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
         root.fill(&WHITE)?;
-        let area = canvas::header(root, &self.title(), "Share of the draws per range of values, prior and posterior on the same bins")?;
+        let area = canvas::header(
+            root,
+            &self.title(),
+            "Share of the draws per range of values, prior and posterior on the same bins",
+        )?;
         let area = canvas::legend(
             &area,
             &[(Mark::Fill(GREY.mix(0.55)), "Prior".into()), (Mark::Fill(BLUE.mix(0.75)), "Posterior".into())],
