@@ -90,15 +90,6 @@ pub fn run(args: OptimizeArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn describe(o: &Optimum, i: usize) -> String {
-    o.levers
-        .iter()
-        .zip(&o.points[i].coords)
-        .map(|(l, v)| format!("{} = {}", l.key, format::as_written(*v)))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn print(o: &Optimum) -> Result<(), CliError> {
     let m = o.objective.metric;
     let u = m.unit();
@@ -142,7 +133,7 @@ fn print(o: &Optimum) -> Result<(), CliError> {
                     format!("{} {} = {}", c.metric.name(), c.statistic.name(), format::opt(*s, c.metric.unit()))
                 })
                 .collect();
-            outln!("  {:<50} {}", describe(o, i), cs.join(", "));
+            outln!("  {:<50} {}", o.describe(i), cs.join(", "));
         }
         return Ok(());
     };
@@ -156,7 +147,7 @@ fn print(o: &Optimum) -> Result<(), CliError> {
     };
     outln!(
         "\nBest: {}  {} {} {}{}",
-        describe(o, b),
+        o.describe(b),
         stat,
         m.name(),
         format::opt(o.points[b].objective, u),
@@ -191,14 +182,14 @@ fn print(o: &Optimum) -> Result<(), CliError> {
         };
         outln!(
             "  {:<50} {} {:>10}  {}{}",
-            describe(o, r.point),
+            o.describe(r.point),
             stat,
             format::opt(o.points[r.point].objective, u),
             d,
             if r.beyond_noise { "" } else { "  <- within noise" }
         );
     }
-    let close: Vec<String> = o.runners_up.iter().filter(|r| !r.beyond_noise).map(|r| describe(o, r.point)).collect();
+    let close: Vec<String> = o.runners_up.iter().filter(|r| !r.beyond_noise).map(|r| o.describe(r.point)).collect();
     if close.is_empty() {
         outln!(
             "\nThe best is better than every runner-up beyond the Monte Carlo noise (each paired 95% interval excludes 0)."

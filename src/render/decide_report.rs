@@ -139,14 +139,7 @@ pub fn optimize_html(o: &crate::whatif::optimize::Optimum) -> String {
     let stat = o.objective.statistic.name();
     let keys: Vec<&str> = o.levers.iter().map(|l| l.key.as_str()).collect();
     let title = format!("{}: best {} of {} over {}", o.scenario, stat, m.name(), keys.join(" and "));
-    let describe = |i: usize| -> String {
-        o.levers
-            .iter()
-            .zip(&o.points[i].coords)
-            .map(|(l, v)| format!("{} = {}", l.key, format::as_written(*v)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let describe = |i: usize| o.describe(i);
     let mut h = String::new();
     let _ = write!(
         h,

@@ -191,6 +191,17 @@ impl Optimum {
     pub fn simulations(&self) -> usize {
         self.points.len()
     }
+
+    /// Point `i`'s lever values as written in a scenario: `free.usage_limit
+    /// = 5, plans.pro.price_per_month = 12`.
+    pub fn describe(&self, i: usize) -> String {
+        self.levers
+            .iter()
+            .zip(&self.points[i].coords)
+            .map(|(l, v)| format!("{} = {}", l.key, crate::format::as_written(*v)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// What is wrong with a search.
