@@ -749,6 +749,22 @@ mod tests {
     }
 
     #[test]
+    fn the_price_response_is_a_power_of_the_price_ratio_and_always_finite() {
+        assert_eq!(price_response(None, 30.0, -1.2), 1.0);
+        assert_eq!(price_response(Some(15.0), 30.0, 0.0), 1.0);
+        assert!((price_response(Some(15.0), 30.0, -1.0) - 0.5).abs() < 1e-15);
+        assert!((price_response(Some(10.0), 40.0, 0.5) - 2.0).abs() < 1e-15);
+        // An overflowing power is capped, a free plan's price does not
+        // divide by zero: the factor stays finite, so a probability built
+        // from it (factor x rate, clamped) is never NaN.
+        for (price, e) in [(1e300, 50.0), (0.0, -50.0), (0.0, 3.0), (1e-300, -1e3)] {
+            let f = price_response(Some(1e-3), price, e);
+            assert!(f.is_finite() && f >= 0.0, "price {price}, elasticity {e}: {f}");
+            assert!((0.0 * f).is_finite());
+        }
+    }
+
+    #[test]
     fn saturating_channel_costs_cost_per_signup_at_first() {
         let c = Channel {
             spend_per_month: 0.0,
