@@ -1,0 +1,257 @@
+//! The count engine against the account engine (issue 14).
+//!
+//! Every shipped scenario the count engine simulates is run by both
+//! engines, and the mean and the run-to-run standard deviation of every
+//! horizon figure and of every monthly metric at three months must agree
+//! within Monte Carlo error:
+//!
+//! - means: `|mean_a - mean_c| <= z sqrt(se_a^2 + se_c^2)`, `se = sd / sqrt(n)`;
+//! - standard deviations: `|sd_a - sd_c| <= z sqrt(se(sd_a)^2 + se(sd_c)^2)`,
+//!   with the standard error of a standard deviation `se(sd) = sd sqrt((k -
+//!   1) / (4 n))`, `k` the sample kurtosis (the delta method on the sample
+//!   variance, whose variance is `(mu4 - sigma^4) / n`);
+//!
+//! with `z` the Bonferroni bound for all the checks of a scenario at a
+//! family-wise false-alarm rate of 1/1,000 (`z` about 4.8 for ~300 checks):
+//! a correct count engine fails a scenario once in a thousand. The runs of
+//! both engines use the same parameter draws (the same seed), which makes
+//! the independent-samples bound conservative for inputs that are
+//! uncertain; the fixed inputs' process noise is what is compared.
+//!
+//! Scenarios with mechanics the count engine refuses are checked to be
+//! refused with `scenario.engine = "counts"` and to run with the account
+//! engine under `auto`.
+
+use std::fs;
+
+use plgsim::engine::{self, Engine, Simulation};
+use plgsim::metrics::{Horizon, Monthly};
+use plgsim::{Override, Scenario, simulate};
+
+fn set(s: &Scenario, kv: &[(&str, String)]) -> Scenario {
+    let o: Vec<Override> = kv.iter().map(|(k, v)| Override { key: (*k).into(), value: v.clone() }).collect();
+    s.with_overrides(&o).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Mean, standard deviation and standard errors of both.
+#[derive(Debug, Clone, Copy)]
+struct Moments {
+    n: usize,
+    mean: f64,
+    sd: f64,
+    se_mean: f64,
+    se_sd: f64,
+}
+
+fn moments(xs: &[f64]) -> Moments {
+    let n = xs.len();
+    let nf = n as f64;
+    let mean = xs.iter().sum::<f64>() / nf;
+    let m2 = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / nf;
+    let m4 = xs.iter().map(|x| (x - mean).powi(4)).sum::<f64>() / nf;
+    let var = m2 * nf / (nf - 1.0).max(1.0);
+    let sd = var.sqrt();
+    let kurt = if m2 > 0.0 { m4 / (m2 * m2) } else { 1.0 };
+    Moments { n, mean, sd, se_mean: sd / nf.sqrt(), se_sd: sd * ((kurt - 1.0).max(0.0) / (4.0 * nf)).sqrt() }
+}
+
+/// `Phi^-1(1 - p)` for small `p`, by bisection on `erfc` (test-only).
+fn upper_quantile(p: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0f64, 40.0f64);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        let tail = 0.5 * libm::erfc(mid / std::f64::consts::SQRT_2);
+        if tail > p { lo = mid } else { hi = mid }
+    }
+    0.5 * (lo + hi)
+}
+
+/// Every compared series: (name, per-run values of both engines).
+fn series(a: &Simulation, c: &Simulation) -> Vec<(String, Vec<f64>, Vec<f64>)> {
+    let mut out = Vec::new();
+    for &h in Horizon::ALL {
+        let va: Vec<f64> = a.horizon_values(h).flatten().collect();
+        let vc: Vec<f64> = c.horizon_values(h).flatten().collect();
+        out.push((h.name().to_string(), va, vc));
+    }
+    let months = a.months() as usize;
+    for month in [months / 4, months / 2, months - 1] {
+        for &m in Monthly::ALL {
+            let va: Vec<f64> = a.monthly_values(month, m).collect();
+            let vc: Vec<f64> = c.monthly_values(month, m).collect();
+            out.push((format!("{} month {}", m.name(), month + 1), va, vc));
+        }
+    }
+    out
+}
+
+/// Runs `s` with both engines and returns the failures of the mean and SD
+/// checks, with the number of checks made.
+fn compare(s: &Scenario) -> (Vec<String>, usize) {
+    let a = simulate(&set(s, &[("scenario.engine", "\"accounts\"".into())]), &|| {});
+    let c = simulate(&set(s, &[("scenario.engine", "\"counts\"".into())]), &|| {});
+    let all = series(&a, &c);
+    // Checks that can fail: a series with any spread in either engine.
+    let checks: Vec<_> = all
+        .iter()
+        .filter(|(_, va, vc)| va.len() >= 20 && vc.len() >= 20)
+        .map(|(name, va, vc)| (name, moments(va), moments(vc)))
+        .filter(|(_, ma, mc)| ma.sd > 0.0 || mc.sd > 0.0 || ma.mean != mc.mean)
+        .collect();
+    let n_checks = 2 * checks.len();
+    let z = upper_quantile(0.001 / (2.0 * n_checks as f64));
+    let mut failures = Vec::new();
+    for (name, ma, mc) in &checks {
+        // A floating-point floor: sums of cents and costs differ in the last bits.
+        let eps = 1e-9 * (ma.mean.abs() + mc.mean.abs());
+        let tol_mean = z * (ma.se_mean.powi(2) + mc.se_mean.powi(2)).sqrt() + eps;
+        if (ma.mean - mc.mean).abs() > tol_mean {
+            failures.push(format!(
+                "{name}: mean {:.6} (accounts, n {}) vs {:.6} (counts, n {}), {:.1} x the tolerance's SE",
+                ma.mean,
+                ma.n,
+                mc.mean,
+                mc.n,
+                (ma.mean - mc.mean).abs() / (tol_mean / z)
+            ));
+        }
+        let tol_sd = z * (ma.se_sd.powi(2) + mc.se_sd.powi(2)).sqrt() + eps;
+        if (ma.sd - mc.sd).abs() > tol_sd {
+            failures.push(format!(
+                "{name}: sd {:.6} (accounts) vs {:.6} (counts), {:.1} x the tolerance's SE",
+                ma.sd,
+                mc.sd,
+                (ma.sd - mc.sd).abs() / (tol_sd / z)
+            ));
+        }
+    }
+    (failures, n_checks)
+}
+
+fn shipped() -> Vec<(String, Scenario)> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let s = Scenario::from_file(&path, &[]).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        out.push((path.file_name().unwrap().to_string_lossy().into_owned(), s));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Runs of each engine in the differential test: enough for standard
+/// errors of a few percent of the spread.
+const RUNS: u32 = 400;
+
+#[test]
+fn both_engines_agree_on_every_shipped_scenario_the_count_engine_simulates() {
+    let mut compared = 0;
+    let mut report = Vec::new();
+    for (name, s) in shipped() {
+        if !engine::counts::refusals(&s).is_empty() {
+            continue;
+        }
+        let s = set(&s, &[("scenario.runs", RUNS.to_string())]);
+        let (failures, checks) = compare(&s);
+        assert!(checks > 50, "{name}: only {checks} checks");
+        compared += 1;
+        for f in failures {
+            report.push(format!("{name}: {f}"));
+        }
+    }
+    assert!(compared >= 5, "only {compared} shipped scenarios compared");
+    assert!(report.is_empty(), "the engines disagree:\n{}", report.join("\n"));
+}
+
+#[test]
+fn scenarios_with_mechanics_the_count_engine_refuses_fall_back_or_are_refused() {
+    let mut refused = 0;
+    for (name, s) in shipped() {
+        let why = engine::counts::refusals(&s);
+        if why.is_empty() {
+            continue;
+        }
+        refused += 1;
+        let err = s
+            .with_overrides(&[Override { key: "scenario.engine".into(), value: "\"counts\"".into() }])
+            .expect_err(&name)
+            .to_string();
+        assert!(err.contains("scenario.engine") && err.contains("does not simulate"), "{name}: {err}");
+        assert!(err.contains(&why[0]), "{name}: {err}");
+        // A large population under auto: still the account engine, saying why.
+        let big = set(&s, &[("acquisition.organic.signups_per_month", "1e7".into())]);
+        let choice = engine::choose(&big);
+        assert_eq!(choice.engine, Engine::Accounts, "{name}");
+        assert!(choice.reason.contains("does not simulate"), "{name}: {}", choice.reason);
+    }
+    assert!(refused >= 3, "{refused}");
+}
+
+#[test]
+fn auto_picks_counts_only_for_large_populations() {
+    let small = plgsim::Scenario::from_str(
+        "t.toml",
+        "[acquisition.organic]\nsignups_per_month = 1000\n[[plans]]\nname = \"pro\"\nprice_per_month = 10\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(engine::choose(&small).engine, Engine::Accounts);
+    let big = set(&small, &[("acquisition.organic.signups_per_month", "1e6".into())]);
+    let choice = engine::choose(&big);
+    assert_eq!(choice.engine, Engine::Counts, "{}", choice.reason);
+    assert!(choice.reason.starts_with("auto: about"), "{}", choice.reason);
+    let forced = set(&big, &[("scenario.engine", "\"accounts\"".into())]);
+    assert_eq!(engine::choose(&forced).engine, Engine::Accounts);
+}
+
+#[test]
+fn the_count_engine_is_deterministic_and_thread_independent() {
+    let (_, s) = shipped().into_iter().find(|(n, _)| n == "board_plan.toml").unwrap();
+    let s = set(&s, &[("scenario.runs", "16".into()), ("scenario.engine", "\"counts\"".into())]);
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| simulate(&s, &|| {}));
+    let two = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap().install(|| simulate(&s, &|| {}));
+    for (x, y) in one.runs().iter().zip(two.runs()) {
+        assert_eq!(x.horizon_figures(), y.horizon_figures());
+        for m in 0..s.months() as usize {
+            assert_eq!(x.month_row(m), y.month_row(m));
+        }
+    }
+}
+
+/// The law of large numbers where no account-level run could go: 10^9
+/// signups in the first month, who all activate at once and leave at a
+/// constant free churn `c` a month (no conversion): the active free
+/// accounts after `t` more months are `N (1 - c)^t` within a relative
+/// error of a few `1 / sqrt(N)`, and the groups stay few.
+#[test]
+fn a_billion_signups_follow_the_closed_form() {
+    let n = 1e9;
+    let c = 0.1;
+    let text = format!(
+        "[scenario]\nmonths = 12\nruns = 4\nengine = \"counts\"\n[acquisition.organic]\nsignups_per_month = {n}\ngrowth_per_month = -1\n\
+         [activation]\nprobability = 1\ntime_to_value_median_months = 0.0001\ntime_to_value_sigma = 0.1\n\
+         [free]\nconversion_per_month = 0\nchurn_per_month = {c}\n[[plans]]\nname = \"pro\"\nprice_per_month = 10\n"
+    );
+    let s = Scenario::from_str("t.toml", &text, &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(engine::choose(&s).engine, Engine::Counts);
+    let params = s.sample(0);
+    let (out, groups) = engine::run_one_counts(&s, &params, 0);
+    assert!(groups < 50, "{groups} groups");
+    let sim = simulate(&s, &|| {});
+    for r in sim.runs() {
+        let signups = r.monthly(0, Monthly::SignupsTotal);
+        // Poisson signups: within 6 standard deviations of the mean.
+        assert!((signups - n).abs() < 6.0 * n.sqrt(), "{signups}");
+        for t in 1..12 {
+            let want = signups * (1.0f64 - c).powi(t as i32);
+            let got = r.monthly(t, Monthly::ActiveFree);
+            // Binomial survival: sd sqrt(N p (1 - p)) < sqrt(N).
+            assert!((got - want).abs() < 6.0 * signups.sqrt(), "month {}: {got} vs {want}", t + 1);
+            assert!((got - want).abs() / want < 1e-3);
+        }
+    }
+    assert!(out.account_steps() > 10_000_000_000, "10^10 account-steps simulated as counts");
+}
