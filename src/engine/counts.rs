@@ -11,11 +11,14 @@
 //! equal) are merged, so the number of groups is bounded by states x
 //! signup cohorts x buckets, whatever the population.
 //!
-//! - **Buckets.** The lognormal usage intensity of a new account is one of
-//!   [`INTENSITY_BUCKETS`] equal-probability quantile buckets (the count per
-//!   bucket a multinomial draw at arrival), each at the quantile of its
-//!   midpoint, so the limit-hit step of a bucket is known in advance. Without
-//!   a free usage limit the intensity is not used and there is one bucket.
+//! - **Buckets.** The lognormal usage intensity matters only through the
+//!   step at which the usage reaches the free limit (its hit age) and the
+//!   fraction of that step: a group that has not hit is *lazy*, its
+//!   members' hit ages i.i.d. from the exact distribution given its usage
+//!   age, and those that hit at a step are one binomial draw ([`CountModel`]);
+//!   within a hit age the intensity is one of [`TAU_BUCKETS`] buckets. Every
+//!   hit age is exact; the limit-hit time of a bucket is known in advance.
+//!   Without a free usage limit the intensity is not used.
 //!   The time to value is not bucketed: the activation step offset (0 ..
 //!   window - 1, or none within the window) is one multinomial draw at
 //!   arrival with the exact probabilities of the account engine's rule
@@ -57,14 +60,6 @@ use super::run::{Run, RunOutput};
 use crate::rng::SimRng;
 use crate::sampling;
 use crate::scenario::{Dist, ParamId, Scenario};
-
-/// Equal-probability quantile buckets of the usage intensity, when the free
-/// plan has a usage limit. 32 buckets put each at the quantile of its
-/// midpoint, 1/64 apart: the limit-hit time of the heaviest 1/32 of the
-/// accounts is that of their median, and the differential test
-/// (`tests/engines.rs`) finds no difference from the account engine at the
-/// shipped scenarios' Monte Carlo error with them.
-pub const INTENSITY_BUCKETS: usize = 32;
 
 /// Buckets of the time to value for its median (see [`TtvModel`]).
 pub const TTV_BUCKETS: usize = 64;
@@ -176,7 +171,7 @@ fn canonical(a: &mut Account, m: &RunModel) {
         }
         State::Dormant => {
             a.since_step = 0;
-            if a.usage >= a.limit {
+            if a.intensity != LAZY && a.usage >= a.limit {
                 a.intensity = 0.0;
             }
             if !buildup || a.source != source::INITIAL {
@@ -429,33 +424,71 @@ fn multinomial(n: u64, p: &[f64], rng: &mut SimRng) -> Vec<u64> {
     out
 }
 
-/// Per-run quantities of the count engine.
+/// Equal-probability ranges of the intensity within one hit age, for the
+/// fraction of the step at which the usage reaches the limit.
+pub const TAU_BUCKETS: usize = 4;
+
+/// The usage-intensity model of the count engine.
+///
+/// The intensity `I` of an account matters only through the step its usage
+/// reaches the free limit `L`: its hit age `h = ceil(L / I)` (steps of
+/// usage since signup: usage grows by `I` each step signed up or active
+/// free) and the fraction of that step, `tau = L / I - (h - 1)`. So the
+/// intensity of a new account is not drawn at all: a group that has not
+/// hit its limit is *lazy* (its record holds its usage age in `usage` and
+/// `-1` as its intensity), and its members' hit ages are i.i.d. from the
+/// exact distribution `P(h) = F(L / (h - 1)) - F(L / h)` (`F` the
+/// lognormal CDF) given that they exceed its usage age. Survival until the
+/// hit does not depend on the intensity, so this conditional law is exact
+/// whatever happened to the group: at each step of usage, the number that
+/// hit now is one binomial draw, `Bin(n, P(h = a) / P(h >= a))`, and those
+/// become a concrete group (an intensity of their own) for the hit. Every
+/// hit age is exact, to the horizon, at the cost of one draw per group and
+/// step. Within the hit age, the intensity (so `tau`) is one of
+/// [`TAU_BUCKETS`] equal-probability ranges, at its median.
 struct CountModel {
-    /// Intensity per step of each bucket (one bucket of 0 without a usage limit).
-    intensity: Vec<f32>,
+    /// By usage age `a` (index), `P(h = a) / P(h >= a)`; 0 beyond.
+    hit_now: Vec<f64>,
+    /// By hit age, the intensity at the median of each of the tau ranges.
+    tau_intensity: Vec<[f32; TAU_BUCKETS]>,
+    /// Whether new accounts are lazy (the free plan has a usage limit and
+    /// the intensity a spread).
+    lazy: bool,
+    /// The intensity of a new account otherwise (not read without a limit).
+    fixed_intensity: f32,
     ttv: TtvModel,
 }
 
+/// The intensity of a lazy group (see [`CountModel`]).
+const LAZY: f32 = -1.0;
+
 impl CountModel {
     fn new(m: &RunModel) -> CountModel {
-        let intensity = if m.usage_limit.is_finite() {
-            let (median, s) = (m.usage.median(), m.usage.sigma());
-            (0..INTENSITY_BUCKETS)
-                .map(|b| {
-                    let p = (b as f64 + 0.5) / INTENSITY_BUCKETS as f64;
-                    let x = if s > 0.0 && median > 0.0 {
-                        median * libm::exp(s * sampling::normal_quantile(p))
-                    } else {
-                        median.max(0.0)
-                    };
-                    x as f32
-                })
-                .collect()
-        } else {
-            vec![0.0]
-        };
         let ttv = TtvModel::new(m.time_to_value.median(), m.time_to_value.sigma(), m.window_steps);
-        CountModel { intensity, ttv }
+        let limit = m.usage_limit as f64;
+        let (median, s) = (m.usage.median(), m.usage.sigma());
+        let lazy = limit.is_finite() && median > 0.0 && s > 0.0 && limit > 0.0;
+        let fixed_intensity = median.max(0.0) as f32;
+        let ages = m.steps as usize + 2;
+        let (mut hit_now, mut tau_intensity) = (vec![0.0; ages], vec![[0.0f32; TAU_BUCKETS]; ages]);
+        if lazy {
+            let mu = libm::log(median);
+            let cdf = |x: f64| if x.is_infinite() { 1.0 } else { phi((libm::log(x) - mu) / s) };
+            let quantile = |p: f64| libm::exp(mu + s * sampling::normal_quantile(p));
+            // P(h >= a) = F(L / (a - 1)), 1 at a = 1.
+            let at_least = |a: usize| if a <= 1 { 1.0 } else { cdf(limit / (a - 1) as f64) };
+            for a in 1..ages {
+                let (hi, lo) = (at_least(a), at_least(a + 1));
+                if hi > 0.0 {
+                    hit_now[a] = ((hi - lo) / hi).clamp(0.0, 1.0);
+                }
+                for (t, x) in tau_intensity[a].iter_mut().enumerate() {
+                    let p = lo + (hi - lo) * (t as f64 + 0.5) / TAU_BUCKETS as f64;
+                    *x = if p > 0.0 && p < 1.0 { quantile(p) as f32 } else { (limit / a as f64) as f32 };
+                }
+            }
+        }
+        CountModel { hit_now, tau_intensity, lazy, fixed_intensity, ttv }
     }
 }
 
@@ -687,7 +720,51 @@ impl Run<'_> {
         (c, l)
     }
 
-    fn step_signed_up_n(&mut self, g: &mut Group, ttv: &mut [u64], out: &mut Groups) {
+    /// A lazy group's step of usage: those whose hit age is now become
+    /// concrete groups (one per tau bucket, their usage just below the
+    /// limit, so that the state's step makes them hit), returned; the rest
+    /// stay lazy, a step of usage older.
+    fn split_hitters(&mut self, g: &mut Group, cm: &CountModel) -> Vec<Group> {
+        let age = g.a.usage as usize + 1;
+        g.a.usage += 1.0;
+        let p = cm.hit_now.get(age).copied().unwrap_or(0.0);
+        let k = self.bin(g.n, p);
+        if k == 0 {
+            return Vec::new();
+        }
+        g.n -= k;
+        let even = [1.0 / TAU_BUCKETS as f64; TAU_BUCKETS];
+        let split = multinomial(k, &even, &mut self.rng);
+        let mut out = Vec::new();
+        for (t, &c) in split.iter().enumerate() {
+            if c > 0 {
+                let mut a = g.a;
+                a.intensity = cm.tau_intensity[age][t];
+                a.usage = (age - 1) as f32 * a.intensity;
+                out.push(Group { a, n: c });
+            }
+        }
+        out
+    }
+
+    fn step_signed_up_n(&mut self, g: &mut Group, ttv: &mut [u64], cm: &CountModel, out: &mut Groups) {
+        if g.a.intensity == LAZY && g.a.flags & flag::HIT == 0 {
+            for mut h in self.split_hitters(g, cm) {
+                self.step_signed_up_n(&mut h, ttv, cm, out);
+                out.push(h);
+            }
+            if g.n == 0 || g.a.event_step as u32 != self.step {
+                return;
+            }
+            if g.a.flags & flag::WILL_ACTIVATE != 0 {
+                self.activate_n(g.a, g.n, ttv, out);
+            } else {
+                self.flows.abandoned += g.n;
+                self.leave_n(&g.a, g.n);
+            }
+            g.n = 0;
+            return;
+        }
         let a = &mut g.a;
         if a.flags & flag::HIT == 0 {
             a.usage += a.intensity;
@@ -708,13 +785,20 @@ impl Run<'_> {
         g.n = 0;
     }
 
-    fn step_free_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
+    fn step_free_n(&mut self, g: &mut Group, sums: &mut StepSums, cm: &CountModel, out: &mut Groups) {
         let m = self.m;
-        let before = g.a.usage;
-        g.a.usage += g.a.intensity;
-        if g.a.usage >= g.a.limit {
-            self.free_step_with_hit_n(g, before, sums, out);
-            return;
+        if g.a.intensity == LAZY {
+            for mut h in self.split_hitters(g, cm) {
+                self.step_free_n(&mut h, sums, cm, out);
+                out.push(h);
+            }
+        } else {
+            let before = g.a.usage;
+            g.a.usage += g.a.intensity;
+            if g.a.usage >= g.a.limit {
+                self.free_step_with_hit_n(g, before, sums, out);
+                return;
+            }
         }
         let (c, l) = self.split3(g.n, m.free.first, m.free.either);
         sums.invite_mean +=
@@ -818,7 +902,8 @@ impl Run<'_> {
         let mut b = g.a;
         self.flows.reactivated_free += k;
         self.come_back_n(&b, k);
-        b.state = if b.usage >= b.limit { State::Blocked } else { State::ActiveFree };
+        // A lazy group has not reached its limit (its `usage` is its usage age).
+        b.state = if b.intensity != LAZY && b.usage >= b.limit { State::Blocked } else { State::ActiveFree };
         b.since_step = self.step as u16;
         out.push(Group { a: b, n: k });
     }
@@ -941,39 +1026,31 @@ impl Run<'_> {
             let by_offset = multinomial(will, &cm.ttv.offset, &mut self.rng);
             let activating: u64 = by_offset.iter().sum();
             let never = n - activating;
-            let buckets = cm.intensity.len();
-            let even = vec![1.0 / buckets as f64; buckets];
             for (o, &c) in by_offset.iter().enumerate().map(|(o, c)| (Some(o), c)).chain([(None, &never)]) {
                 if c == 0 {
                     continue;
                 }
-                let split = if buckets == 1 { vec![c] } else { multinomial(c, &even, &mut self.rng) };
-                for (b, &k) in split.iter().enumerate() {
-                    if k == 0 {
-                        continue;
-                    }
-                    let offset = o.map_or(window, |o| o as u32);
-                    let a = Account {
-                        usage: 0.0,
-                        intensity: cm.intensity[b],
-                        limit: m.usage_limit,
-                        mrr_cents: 0,
-                        signup_step: step as u16,
-                        event_step: (step + offset).min(u16::MAX as u32) as u16,
-                        since_step: 0,
-                        seats: 1,
-                        invites_sent: 0,
-                        state: State::SignedUp,
-                        plan: 0,
-                        source: src,
-                        flags: if o.is_some() { flag::WILL_ACTIVATE } else { 0 },
-                        reached: 0,
-                    };
-                    if o == Some(0) {
-                        self.activate_n(a, k, ttv, groups);
-                    } else {
-                        groups.push(Group { a, n: k });
-                    }
+                let offset = o.map_or(window, |o| o as u32);
+                let a = Account {
+                    usage: 0.0,
+                    intensity: if cm.lazy { LAZY } else { cm.fixed_intensity },
+                    limit: m.usage_limit,
+                    mrr_cents: 0,
+                    signup_step: step as u16,
+                    event_step: (step + offset).min(u16::MAX as u32) as u16,
+                    since_step: 0,
+                    seats: 1,
+                    invites_sent: 0,
+                    state: State::SignedUp,
+                    plan: 0,
+                    source: src,
+                    flags: if o.is_some() { flag::WILL_ACTIVATE } else { 0 },
+                    reached: 0,
+                };
+                if o == Some(0) {
+                    self.activate_n(a, c, ttv, groups);
+                } else {
+                    groups.push(Group { a, n: c });
                 }
             }
         }
@@ -1078,8 +1155,8 @@ pub fn simulate_run_counts(
             let mut v = std::mem::take(&mut groups.by_state[s as usize]);
             for g in v.iter_mut() {
                 match s {
-                    State::SignedUp => r.step_signed_up_n(g, &mut ttv, &mut out),
-                    State::ActiveFree => r.step_free_n(g, &mut sums, &mut out),
+                    State::SignedUp => r.step_signed_up_n(g, &mut ttv, &cm, &mut out),
+                    State::ActiveFree => r.step_free_n(g, &mut sums, &cm, &mut out),
                     State::Blocked => r.step_blocked_n(g, &mut sums, &mut out),
                     State::Paid => r.step_paid_n(g, &mut sums, &mut out),
                     State::Dormant => r.step_dormant_n(g, &mut out),
