@@ -182,7 +182,10 @@ fn scenarios_with_mechanics_the_count_engine_refuses_fall_back_or_are_refused() 
         assert!(err.contains("scenario.engine") && err.contains("does not simulate"), "{name}: {err}");
         assert!(err.contains(&why[0]), "{name}: {err}");
         // A large population under auto: still the account engine, saying why.
-        let big = set(&s, &[("acquisition.organic.signups_per_month", "5e6".into())]);
+        let big = set(
+            &s,
+            &[("acquisition.organic.signups_per_month", "2e6".into()), ("acquisition.organic.growth_per_month", "0".into())],
+        );
         let choice = engine::choose(&big);
         assert_eq!(choice.engine, Engine::Accounts, "{name}");
         assert!(choice.reason.contains("does not simulate"), "{name}: {}", choice.reason);
@@ -228,7 +231,7 @@ fn the_count_engine_is_deterministic_and_thread_independent() {
 /// the active free accounts at the end of month `t` are `sum_j S_j (1 -
 /// c)^(t - j)` over the realised signups `S_j` of each month `j <= t`,
 /// within a few `sqrt` of it (binomial survival), a relative error under
-/// 10^-4; the groups stay few.
+/// 6 / sqrt(3 x 10^7) = 1.1 x 10^-3 in the first month and far less later; the groups stay few.
 #[test]
 fn a_billion_signups_follow_the_closed_form() {
     let c = 0.1;
@@ -244,7 +247,7 @@ fn a_billion_signups_follow_the_closed_form() {
     let params = s.sample(0);
     let (out, groups) = engine::run_one_counts(&s, &params, 0);
     assert!(groups < 100, "{groups} groups");
-    assert!(out.account_steps() > 10_000_000_000, "over 10^10 account-steps, as counts");
+    assert!(out.account_steps() > 5_000_000_000, "over 5 x 10^9 account-steps, as counts");
     let sim = simulate(&s, &|| {});
     for r in sim.runs() {
         let total = r.horizon(Horizon::SignupsTotal).unwrap();
@@ -254,7 +257,8 @@ fn a_billion_signups_follow_the_closed_form() {
             want = want * (1.0 - c) + r.monthly(t, Monthly::SignupsTotal);
             let got = r.monthly(t, Monthly::ActiveFree);
             assert!((got - want).abs() < 6.0 * want.sqrt(), "month {}: {got} vs {want}", t + 1);
-            assert!((got - want).abs() / want < 1e-4);
+            // The law of large numbers: within 6 / sqrt(3 x 10^7) of it, relatively.
+            assert!((got - want).abs() / want < 1.2e-3);
         }
     }
 }
