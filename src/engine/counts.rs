@@ -527,14 +527,14 @@ impl Run<'_> {
     fn leave_n(&mut self, a: &Account, n: u64) {
         if a.source != source::INITIAL && n > 0 {
             let cell = self.cohort_cell(a);
-            self.cohort_departures[cell] += n as i32;
+            self.cohort_departures[cell] = self.cohort_departures[cell].saturating_add(n.min(i32::MAX as u64) as i32);
         }
     }
 
     fn come_back_n(&mut self, a: &Account, n: u64) {
         if a.source != source::INITIAL && n > 0 {
             let cell = self.cohort_cell(a);
-            self.cohort_departures[cell] -= n as i32;
+            self.cohort_departures[cell] = self.cohort_departures[cell].saturating_sub(n.min(i32::MAX as u64) as i32);
         }
     }
 
@@ -599,7 +599,7 @@ impl Run<'_> {
             if b.source != source::INITIAL && b.flags & flag::CONVERTED == 0 {
                 self.totals.converted_signups += cnt;
                 let cell = self.cohort_cell(&b);
-                self.cohort_conversions[cell] += cnt as u32;
+                self.cohort_conversions[cell] = self.cohort_conversions[cell].saturating_add(cnt.min(u32::MAX as u64) as u32);
                 let age = self.step - b.signup_step as u32;
                 for (i, w) in WITHIN_MONTHS.iter().enumerate() {
                     let window = w * m.steps_per_month;

@@ -186,8 +186,10 @@ pub const AUTO_COUNTS_ACCOUNT_STEPS: f64 = 1e7;
 /// The engine for `s`: as `scenario.engine` asks; for `auto`, the count
 /// engine when the account engine's work per run is at least
 /// [`AUTO_COUNTS_ACCOUNT_STEPS`] or its population would pass
-/// [`MAX_LIVE_ACCOUNTS`], and the count engine simulates every mechanic of
-/// the scenario ([`counts::refusals`]); else the account engine.
+/// [`MAX_LIVE_ACCOUNTS`], the count engine simulates every mechanic of
+/// the scenario ([`counts::refusals`]), and the population is bounded (a
+/// market size, or no invitation or exposure loop, when the account
+/// engine's estimate reaches its cap); else the account engine.
 pub fn choose(s: &Scenario) -> Choice {
     choose_with(s, &budget::estimate_accounts(s))
 }
@@ -202,9 +204,25 @@ pub(crate) fn choose_with(s: &Scenario, e: &budget::Estimate) -> Choice {
             let work = e.account_steps_per_run;
             let large = work >= AUTO_COUNTS_ACCOUNT_STEPS || e.peak_live_accounts > MAX_LIVE_ACCOUNTS as f64;
             let refused = counts::refusals(s);
+            // Without a market size, a population past the account engine's
+            // cap with an invitation or exposure loop may grow without
+            // bound: any engine would be capped, and the budget refuses it.
+            let m = &s.model;
+            let may = |id: crate::scenario::ParamId| {
+                !matches!(s.params[id.0].dist, crate::scenario::Dist::Fixed(x) if x == 0.0)
+            };
+            let viral = may(m.invites.per_active_seat_per_month)
+                || (m.invites.once && may(m.invites.per_new_account))
+                || may(m.exposure.per_active_account_per_month);
+            let unbounded = viral && !s.has_market_size() && e.peak_live_accounts >= MAX_LIVE_ACCOUNTS as f64;
             if !large {
                 let reason = format!(
                     "auto: about {work:.1e} account-steps a run, below {AUTO_COUNTS_ACCOUNT_STEPS:.0e}"
+                );
+                Choice { engine: Engine::Accounts, reason }
+            } else if unbounded {
+                let reason = format!(
+                    "auto: about {work:.1e} account-steps a run, but without a market size (market.size) its invitations or exposures may grow without bound"
                 );
                 Choice { engine: Engine::Accounts, reason }
             } else if !refused.is_empty() {
