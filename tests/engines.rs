@@ -184,7 +184,11 @@ fn scenarios_with_mechanics_the_count_engine_refuses_fall_back_or_are_refused() 
         // A large population under auto: still the account engine, saying why.
         let big = set(
             &s,
-            &[("acquisition.organic.signups_per_month", "2e6".into()), ("acquisition.organic.growth_per_month", "0".into())],
+            &[
+                ("acquisition.organic.signups_per_month", "2e6".into()),
+                ("acquisition.organic.growth_per_month", "0".into()),
+                ("market.size", "1e9".into()),
+            ],
         );
         let choice = engine::choose(&big);
         assert_eq!(choice.engine, Engine::Accounts, "{name}");

@@ -201,7 +201,16 @@ struct Groups {
     by_state: [Vec<Group>; STATES],
     /// Groups that changed state this step (and arrivals), by new state.
     moved: [Vec<Group>; STATES],
-    index: HashMap<[u64; 4], usize, BuildHasherDefault<DefaultHasher>>,
+    /// By state, the index of each record in `by_state`, kept from step to
+    /// step for the states whose records do not change in place (blocked,
+    /// paying, dormant, lapsed: a group there only loses accounts).
+    index: [HashMap<[u64; 4], usize, BuildHasherDefault<DefaultHasher>>; STATES],
+    indexed: [bool; STATES],
+}
+
+/// States whose records are not changed in place by a step.
+fn stable(s: usize) -> bool {
+    s == State::Blocked as usize || s == State::Paid as usize || s == State::Dormant as usize || s == State::Lapsed as usize
 }
 
 impl Groups {
@@ -220,35 +229,70 @@ impl Groups {
     }
 
     fn len(&self) -> usize {
-        self.by_state.iter().map(Vec::len).sum()
+        self.by_state.iter().map(|v| v.iter().filter(|g| g.n > 0).count()).sum()
     }
 
-    /// Puts the moved groups in their state's vector and merges identical
-    /// records, in first-occurrence order (deterministic).
+    /// Puts the moved groups in their state's vector, merged with the
+    /// identical records there, in first-occurrence order (deterministic).
+    /// Groups stepped in place stay distinct (the same update applies to
+    /// all of a state), so only the moved ones need a look-up; emptied
+    /// groups are dropped, or kept for a while in the states indexed from
+    /// step to step.
     fn settle(&mut self, m: &RunModel) {
         for s in 0..STATES {
-            let mut v = std::mem::take(&mut self.by_state[s]);
-            v.append(&mut self.moved[s]);
-            self.index.clear();
-            let mut out = Vec::with_capacity(v.len());
-            for mut g in v {
+            let v = &mut self.by_state[s];
+            let zeros = v.iter().filter(|g| g.n == 0).count();
+            if stable(s) {
+                if zeros > 64 && 2 * zeros > v.len() {
+                    v.retain(|g| g.n > 0);
+                    self.indexed[s] = false;
+                }
+                if self.moved[s].is_empty() {
+                    continue;
+                }
+                let index = &mut self.index[s];
+                if !self.indexed[s] {
+                    index.clear();
+                    for (i, g) in v.iter().enumerate() {
+                        index.insert(key(&g.a), i);
+                    }
+                    self.indexed[s] = true;
+                }
+                for mut g in self.moved[s].drain(..) {
+                    canonical(&mut g.a, m);
+                    match index.entry(key(&g.a)) {
+                        Entry::Occupied(e) => v[*e.get()].n += g.n,
+                        Entry::Vacant(e) => {
+                            e.insert(v.len());
+                            v.push(g);
+                        }
+                    }
+                }
+                continue;
+            }
+            if self.moved[s].is_empty() {
+                if zeros > 0 {
+                    v.retain(|g| g.n > 0);
+                }
+                continue;
+            }
+            let index = &mut self.index[s];
+            index.clear();
+            let old = std::mem::take(v);
+            v.reserve(old.len() + self.moved[s].len());
+            for mut g in old.into_iter().chain(self.moved[s].drain(..)) {
                 if g.n == 0 {
                     continue;
                 }
                 canonical(&mut g.a, m);
-                match self.index.entry(key(&g.a)) {
-                    Entry::Occupied(e) => {
-                        let i: usize = *e.get();
-                        let x: &mut Group = &mut out[i];
-                        x.n += g.n;
-                    }
+                match index.entry(key(&g.a)) {
+                    Entry::Occupied(e) => v[*e.get()].n += g.n,
                     Entry::Vacant(e) => {
-                        e.insert(out.len());
-                        out.push(g);
+                        e.insert(v.len());
+                        v.push(g);
                     }
                 }
             }
-            self.by_state[s] = out;
         }
     }
 }
@@ -1060,6 +1104,7 @@ impl Run<'_> {
 
 /// Marks the paying groups as the retention base (`books::mark_base`).
 fn mark_base_n(groups: &mut Groups, r: &mut Run) {
+    groups.indexed[State::Paid as usize] = false;
     for g in &mut groups.by_state[State::Paid as usize] {
         g.a.flags |= flag::BASE;
         g.a.limit = f32::from_bits(g.a.mrr_cents);
@@ -1153,7 +1198,7 @@ pub fn simulate_run_counts(
                 continue;
             }
             let mut v = std::mem::take(&mut groups.by_state[s as usize]);
-            for g in v.iter_mut() {
+            for g in v.iter_mut().filter(|g| g.n > 0) {
                 match s {
                     State::SignedUp => r.step_signed_up_n(g, &mut ttv, &cm, &mut out),
                     State::ActiveFree => r.step_free_n(g, &mut sums, &cm, &mut out),
