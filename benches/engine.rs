@@ -88,12 +88,11 @@ fn statistics(c: &mut Criterion) {
 /// mechanics (free usage limit, invitations, blocked accounts, paid churn)
 /// over 36 months, with `signups` signups over the horizon from organic
 /// discovery and two paid channels (a third each: no source may bring more
-/// than 10^7 a month), in a market of twice that (so invitations add a
-/// bounded share), at `time_step`, `runs` runs, with `engine`.
+/// than 10^7 a month), without a market size (the invitation loop is below
+/// 1: it adds a bounded share), at `time_step`, `runs` runs, with `engine`.
 pub fn population_scenario(signups: f64, time_step: &str, runs: u32, engine: &str) -> Scenario {
     let per_source = signups / 36.0 / 3.0;
     let spend = per_source * 8.0;
-    let market = 2.0 * signups;
     let text = format!(
         r#"[scenario]
 months = 36
@@ -101,8 +100,6 @@ runs = {runs}
 seed = 20261204
 time_step = "{time_step}"
 engine = "{engine}"
-[market]
-size = {market}
 [acquisition.organic]
 signups_per_month = {per_source}
 [[acquisition.channels]]

@@ -49,8 +49,8 @@
 //! `scenario.engine = "counts"` is a validation error.
 
 use std::collections::HashMap;
-use std::collections::hash_map::{DefaultHasher, Entry};
-use std::hash::BuildHasherDefault;
+use std::collections::hash_map::Entry;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::account::{ALL_STATES, Account, STATES, State, flag, reached, source};
 use super::books::{TTV_SHIFT, WITHIN_MONTHS, horizon_figures, mean_over_step, opening_row_of};
@@ -124,9 +124,36 @@ struct Group {
     n: u64,
 }
 
+/// A multiply-rotate hash of a record's key (as FxHash): deterministic
+/// and cheap; the map only indexes the groups of a state.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+}
+
 /// Every field of a record, packed: groups with the same key merge.
-fn key(a: &Account) -> [u64; 4] {
-    [
+type Key = (u64, u64, u64, u64);
+
+fn key(a: &Account) -> Key {
+    (
         a.usage.to_bits() as u64 | (a.intensity.to_bits() as u64) << 32,
         a.limit.to_bits() as u64 | (a.mrr_cents as u64) << 32,
         a.signup_step as u64 | (a.event_step as u64) << 16 | (a.since_step as u64) << 32 | (a.seats as u64) << 48,
@@ -136,7 +163,7 @@ fn key(a: &Account) -> [u64; 4] {
             | (a.source as u64) << 32
             | (a.flags as u64) << 40
             | (a.reached as u64) << 48,
-    ]
+    )
 }
 
 /// Resets the fields the record's state does not read (in the mechanics
@@ -179,6 +206,10 @@ fn canonical(a: &mut Account, m: &RunModel) {
             }
         }
         State::Paid | State::Lapsed => {
+            // Read no more once paying (a lapsed account comes back paying,
+            // never free): the funnel stages, the free-life flags.
+            a.reached = 0;
+            a.flags &= flag::ANNUAL | flag::BASE | flag::CONVERTED;
             a.usage = 0.0;
             a.intensity = 0.0;
             a.signup_step = (m.tenure[a.signup_step as usize].months * m.steps_per_month) as u16;
@@ -204,7 +235,7 @@ struct Groups {
     /// By state, the index of each record in `by_state`, kept from step to
     /// step for the states whose records do not change in place (blocked,
     /// paying, dormant, lapsed: a group there only loses accounts).
-    index: [HashMap<[u64; 4], usize, BuildHasherDefault<DefaultHasher>>; STATES],
+    index: [HashMap<Key, usize, BuildHasherDefault<KeyHasher>>; STATES],
     indexed: [bool; STATES],
 }
 
@@ -470,7 +501,7 @@ fn multinomial(n: u64, p: &[f64], rng: &mut SimRng) -> Vec<u64> {
 
 /// Equal-probability ranges of the intensity within one hit age, for the
 /// fraction of the step at which the usage reaches the limit.
-pub const TAU_BUCKETS: usize = 4;
+pub const TAU_BUCKETS: usize = 1;
 
 /// The usage-intensity model of the count engine.
 ///
