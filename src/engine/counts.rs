@@ -241,7 +241,10 @@ struct Groups {
 
 /// States whose records are not changed in place by a step.
 fn stable(s: usize) -> bool {
-    s == State::Blocked as usize || s == State::Paid as usize || s == State::Dormant as usize || s == State::Lapsed as usize
+    s == State::Blocked as usize
+        || s == State::Paid as usize
+        || s == State::Dormant as usize
+        || s == State::Lapsed as usize
 }
 
 impl Groups {
@@ -417,9 +420,8 @@ impl TtvModel {
         };
         let below = cdf(w);
         let offset: Vec<f64> = (0..window as usize).map(|o| mass(o, 0.0, w)).collect();
-        let quantile = |p: f64| -> f64 {
-            if degenerate { median } else { libm::exp(mu + s * sampling::normal_quantile(p)) }
-        };
+        let quantile =
+            |p: f64| -> f64 { if degenerate { median } else { libm::exp(mu + s * sampling::normal_quantile(p)) } };
         let ends: Vec<f64> = (0..=TTV_BUCKETS)
             .map(|q| match q {
                 0 => 0.0,
@@ -431,7 +433,11 @@ impl TtvModel {
             .map(|o| {
                 let row: Vec<f64> = (0..TTV_BUCKETS).map(|q| mass(o, ends[q], ends[q + 1])).collect();
                 let sum: f64 = row.iter().sum();
-                if sum > 0.0 { row.iter().map(|x| x / sum).collect() } else { vec![1.0 / TTV_BUCKETS as f64; TTV_BUCKETS] }
+                if sum > 0.0 {
+                    row.iter().map(|x| x / sum).collect()
+                } else {
+                    vec![1.0 / TTV_BUCKETS as f64; TTV_BUCKETS]
+                }
             })
             .collect();
         TtvModel { offset, bucket_given_offset, below, mu, s, median }
@@ -674,7 +680,8 @@ impl Run<'_> {
             if b.source != source::INITIAL && b.flags & flag::CONVERTED == 0 {
                 self.totals.converted_signups += cnt;
                 let cell = self.cohort_cell(&b);
-                self.cohort_conversions[cell] = self.cohort_conversions[cell].saturating_add(cnt.min(u32::MAX as u64) as u32);
+                self.cohort_conversions[cell] =
+                    self.cohort_conversions[cell].saturating_add(cnt.min(u32::MAX as u64) as u32);
                 let age = self.step - b.signup_step as u32;
                 for (i, w) in WITHIN_MONTHS.iter().enumerate() {
                     let window = w * m.steps_per_month;
@@ -876,8 +883,7 @@ impl Run<'_> {
             }
         }
         let (c, l) = self.split3(g.n, m.free.first, m.free.either);
-        sums.invite_mean +=
-            (g.n - l) as f64 * m.invites_active.lambda + l as f64 * m.invites_free_leaving.lambda;
+        sums.invite_mean += (g.n - l) as f64 * m.invites_active.lambda + l as f64 * m.invites_free_leaving.lambda;
         let a = g.a;
         self.convert_n(&a, c, m.entry_plan, out);
         self.go_dormant_n(&a, l, out);
@@ -927,8 +933,7 @@ impl Run<'_> {
     fn step_blocked_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
         let m = self.m;
         let (c, l) = self.split3(g.n, m.blocked.first, m.blocked.either);
-        sums.invite_mean +=
-            (g.n - l) as f64 * m.invites_blocked.lambda + l as f64 * m.invites_blocked_leaving.lambda;
+        sums.invite_mean += (g.n - l) as f64 * m.invites_blocked.lambda + l as f64 * m.invites_blocked_leaving.lambda;
         let a = g.a;
         self.convert_n(&a, c, m.entry_plan, out);
         self.go_dormant_n(&a, l, out);

@@ -208,17 +208,14 @@ pub(crate) fn choose_with(s: &Scenario, e: &budget::Estimate) -> Choice {
             // cap with an invitation or exposure loop may grow without
             // bound: any engine would be capped, and the budget refuses it.
             let m = &s.model;
-            let may = |id: crate::scenario::ParamId| {
-                !matches!(s.params[id.0].dist, crate::scenario::Dist::Fixed(x) if x == 0.0)
-            };
+            let may = |id: crate::scenario::ParamId| !matches!(s.params[id.0].dist, crate::scenario::Dist::Fixed(x) if x == 0.0);
             let viral = may(m.invites.per_active_seat_per_month)
                 || (m.invites.once && may(m.invites.per_new_account))
                 || may(m.exposure.per_active_account_per_month);
             let unbounded = viral && !s.has_market_size() && e.peak_live_accounts >= MAX_LIVE_ACCOUNTS as f64;
             if !large {
-                let reason = format!(
-                    "auto: about {work:.1e} account-steps a run, below {AUTO_COUNTS_ACCOUNT_STEPS:.0e}"
-                );
+                let reason =
+                    format!("auto: about {work:.1e} account-steps a run, below {AUTO_COUNTS_ACCOUNT_STEPS:.0e}");
                 Choice { engine: Engine::Accounts, reason }
             } else if unbounded {
                 let reason = format!(
@@ -232,9 +229,8 @@ pub(crate) fn choose_with(s: &Scenario, e: &budget::Estimate) -> Choice {
                 );
                 Choice { engine: Engine::Accounts, reason }
             } else {
-                let reason = format!(
-                    "auto: about {work:.1e} account-steps a run, at least {AUTO_COUNTS_ACCOUNT_STEPS:.0e}"
-                );
+                let reason =
+                    format!("auto: about {work:.1e} account-steps a run, at least {AUTO_COUNTS_ACCOUNT_STEPS:.0e}");
                 Choice { engine: Engine::Counts, reason }
             }
         }
