@@ -266,3 +266,149 @@ fn a_billion_signups_follow_the_closed_form() {
         }
     }
 }
+
+/// A scenario with its inputs drawn from `seed` (a fixed generator, so the
+/// test is the same every time): every mechanic the count engine
+/// simulates, including those no shipped scenario uses (dormancy and
+/// reactivation, win-back, failed payments, annual billing, a churn curve
+/// by tenure, a price response), on monthly or weekly steps.
+fn randomised(seed: u64) -> Scenario {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut u = move || {
+        // xorshift64*
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut r = |lo: f64, hi: f64| lo + (hi - lo) * u();
+    let step = if r(0.0, 1.0) < 0.5 { "month" } else { "week" };
+    let text = format!(
+        r#"[scenario]
+months = 18
+runs = {RUNS}
+seed = {seed}
+time_step = "{step}"
+[market]
+size = {market:.0}
+[initial]
+free_accounts = {free0:.0}
+paid_accounts = {paid0:.0}
+[acquisition.organic]
+signups_per_month = {organic:.0}
+growth_per_month = {growth:.3}
+[[acquisition.channels]]
+name = "ads"
+spend_per_month = {spend:.0}
+cost_per_signup = {cps:.1}
+max_signups_per_month = {max:.0}
+[activation]
+probability = {act:.3}
+time_to_value_median_months = {ttv:.3}
+time_to_value_sigma = {ttv_s:.2}
+window_months = {window:.2}
+[usage]
+median_per_month = {usage:.2}
+sigma = {usage_s:.2}
+[free]
+usage_limit = {limit:.1}
+conversion_per_month = {conv:.4}
+churn_per_month = {churn:.3}
+reactivation_per_month = {react:.3}
+[limit_hit]
+convert = {hc:.3}
+churn = {hch:.3}
+convert_before_activation = {hce:.3}
+churn_before_activation = {hche:.3}
+blocked_conversion_per_month = {bc:.3}
+blocked_churn_per_month = {bch:.3}
+blocked_invite_factor = {bif:.2}
+value_buildup_months = {vb:.2}
+[invites]
+per_active_seat_per_month = {inv:.3}
+acceptance = {acc:.2}
+cycle_months = {cycle:.2}
+[exposure]
+per_active_account_per_month = {exp:.1}
+signup_rate = {exp_r:.4}
+cycle_months = {exp_c:.2}
+[[plans]]
+name = "pro"
+price_per_month = {price:.0}
+annual_share = {annual:.2}
+annual_discount = 0.2
+[paid]
+churn_per_month = {pc:.3}
+churn_floor_per_month = {pcf:.3}
+churn_halving_months = {halving:.1}
+payment_failure = {pf:.3}
+payment_recovery = {pr:.2}
+win_back_per_month = {wb:.3}
+[pricing]
+reference_price = 20
+conversion_elasticity = {el:.2}
+[costs]
+serve_free_seat_per_month = 0.2
+serve_paid_seat_per_month = 1.0
+payment_fee_rate = 0.029
+payment_fee_fixed = 0.30
+"#,
+        market = r(2e5, 2e6),
+        free0 = r(0.0, 2000.0),
+        paid0 = r(0.0, 300.0),
+        organic = r(300.0, 2000.0),
+        growth = r(0.0, 0.04),
+        spend = r(1000.0, 10000.0),
+        cps = r(5.0, 20.0),
+        max = r(200.0, 2000.0),
+        act = r(0.3, 0.9),
+        ttv = r(0.05, 0.6),
+        ttv_s = r(0.3, 1.2),
+        window = r(0.5, 2.0),
+        usage = r(0.5, 10.0),
+        usage_s = r(0.3, 1.2),
+        limit = r(3.0, 40.0),
+        conv = r(0.0, 0.01),
+        churn = r(0.02, 0.12),
+        react = r(0.0, 0.05),
+        hc = r(0.05, 0.35),
+        hch = r(0.0, 0.3),
+        hce = r(0.0, 0.1),
+        hche = r(0.0, 0.5),
+        bc = r(0.0, 0.05),
+        bch = r(0.02, 0.15),
+        bif = r(0.0, 1.0),
+        vb = r(0.0, 3.0),
+        inv = r(0.0, 0.8),
+        acc = r(0.1, 0.5),
+        cycle = r(0.2, 1.5),
+        exp = r(0.0, 20.0),
+        exp_r = r(0.0, 0.005),
+        exp_c = r(0.2, 1.0),
+        price = r(5.0, 50.0),
+        annual = r(0.0, 0.5),
+        pc = r(0.02, 0.06),
+        pcf = r(0.005, 0.02),
+        halving = r(3.0, 18.0),
+        pf = r(0.0, 0.1),
+        pr = r(0.3, 0.9),
+        wb = r(0.0, 0.05),
+        el = r(0.0, 1.5),
+    );
+    Scenario::from_str("random.toml", &text, &[]).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"))
+}
+
+#[test]
+fn both_engines_agree_on_randomised_scenarios() {
+    let mut report = Vec::new();
+    for seed in 1..=4 {
+        let s = randomised(seed);
+        assert!(engine::counts::refusals(&s).is_empty(), "seed {seed}");
+        let (failures, checks) = compare(&s);
+        assert!(checks > 50, "seed {seed}: only {checks} checks");
+        for f in failures {
+            report.push(format!("seed {seed} ({}): {f}", s.time_step().name()));
+        }
+    }
+    assert!(report.is_empty(), "the engines disagree:\n{}", report.join("\n"));
+}

@@ -16,7 +16,7 @@
 //!   fraction of that step: a group that has not hit is *lazy*, its
 //!   members' hit ages i.i.d. from the exact distribution given its usage
 //!   age, and those that hit at a step are one binomial draw ([`CountModel`]);
-//!   within a hit age the intensity is one of [`TAU_BUCKETS`] buckets. Every
+//!   within a hit age the intensity is one of [`tau_buckets`] buckets. Every
 //!   hit age is exact; the limit-hit time of a bucket is known in advance.
 //!   Without a free usage limit the intensity is not used.
 //!   The time to value is not bucketed: the activation step offset (0 ..
@@ -506,8 +506,16 @@ fn multinomial(n: u64, p: &[f64], rng: &mut SimRng) -> Vec<u64> {
 }
 
 /// Equal-probability ranges of the intensity within one hit age, for the
-/// fraction of the step at which the usage reaches the limit.
-pub const TAU_BUCKETS: usize = 1;
+/// fraction of the step at which the usage reaches the limit: more on long
+/// steps, where that fraction moves more of a step's risks (a monthly step
+/// with a value build-up of a month or two), one from weekly steps on (the
+/// cost of a group's step grows with them).
+pub fn tau_buckets(steps_per_month: u32) -> usize {
+    match steps_per_month {
+        1 => 8,
+        _ => 1,
+    }
+}
 
 /// The usage-intensity model of the count engine.
 ///
@@ -525,13 +533,15 @@ pub const TAU_BUCKETS: usize = 1;
 /// hit now is one binomial draw, `Bin(n, P(h = a) / P(h >= a))`, and those
 /// become a concrete group (an intensity of their own) for the hit. Every
 /// hit age is exact, to the horizon, at the cost of one draw per group and
-/// step. Within the hit age, the intensity (so `tau`) is one of
-/// [`TAU_BUCKETS`] equal-probability ranges, at its median.
+/// step. Within the hit age, the intensity is one of [`tau_buckets`]
+/// equal-probability ranges, at the intensity whose `tau` is the range's
+/// mean `tau` (`L E[1/I] - (h - 1)`, from the lognormal's partial moment of
+/// order -1), so effects linear in `tau` are exact.
 struct CountModel {
     /// By usage age `a` (index), `P(h = a) / P(h >= a)`; 0 beyond.
     hit_now: Vec<f64>,
-    /// By hit age, the intensity at the median of each of the tau ranges.
-    tau_intensity: Vec<[f32; TAU_BUCKETS]>,
+    /// By hit age, the intensity of each of the tau ranges.
+    tau_intensity: Vec<Vec<f32>>,
     /// Whether new accounts are lazy (the free plan has a usage limit and
     /// the intensity a spread).
     lazy: bool,
@@ -551,11 +561,22 @@ impl CountModel {
         let lazy = limit.is_finite() && median > 0.0 && s > 0.0 && limit > 0.0;
         let fixed_intensity = median.max(0.0) as f32;
         let ages = m.steps as usize + 2;
-        let (mut hit_now, mut tau_intensity) = (vec![0.0; ages], vec![[0.0f32; TAU_BUCKETS]; ages]);
+        let buckets = tau_buckets(m.steps_per_month);
+        let (mut hit_now, mut tau_intensity) = (vec![0.0; ages], vec![vec![0.0f32; buckets]; ages]);
         if lazy {
             let mu = libm::log(median);
             let cdf = |x: f64| if x.is_infinite() { 1.0 } else { phi((libm::log(x) - mu) / s) };
             let quantile = |p: f64| libm::exp(mu + s * sampling::normal_quantile(p));
+            // E[1/I 1{I < x}] = e^(-mu + s^2/2) Phi((ln x - mu + s^2) / s).
+            let inverse_moment = |x: f64| {
+                if x <= 0.0 {
+                    0.0
+                } else if x.is_infinite() {
+                    libm::exp(-mu + s * s / 2.0)
+                } else {
+                    libm::exp(-mu + s * s / 2.0) * phi((libm::log(x) - mu + s * s) / s)
+                }
+            };
             // P(h >= a) = F(L / (a - 1)), 1 at a = 1.
             let at_least = |a: usize| if a <= 1 { 1.0 } else { cdf(limit / (a - 1) as f64) };
             for a in 1..ages {
@@ -563,9 +584,27 @@ impl CountModel {
                 if hi > 0.0 {
                     hit_now[a] = ((hi - lo) / hi).clamp(0.0, 1.0);
                 }
+                let quantile_at = |p: f64| {
+                    if p <= 0.0 {
+                        0.0
+                    } else if p >= 1.0 {
+                        f64::INFINITY
+                    } else {
+                        quantile(p)
+                    }
+                };
                 for (t, x) in tau_intensity[a].iter_mut().enumerate() {
-                    let p = lo + (hi - lo) * (t as f64 + 0.5) / TAU_BUCKETS as f64;
-                    *x = if p > 0.0 && p < 1.0 { quantile(p) as f32 } else { (limit / a as f64) as f32 };
+                    // The range's probabilities [p0, p1) and intensities [i0, i1).
+                    let p0 = lo + (hi - lo) * t as f64 / buckets as f64;
+                    let p1 = lo + (hi - lo) * (t + 1) as f64 / buckets as f64;
+                    let (i0, i1) = (quantile_at(p0).max(limit / a as f64), quantile_at(p1));
+                    let mean_tau = if p1 > p0 {
+                        (limit * (inverse_moment(i1) - inverse_moment(i0)) / (p1 - p0) - (a - 1) as f64)
+                            .clamp(1e-6, 1.0)
+                    } else {
+                        0.5
+                    };
+                    *x = (limit / ((a - 1) as f64 + mean_tau)) as f32;
                 }
             }
         }
@@ -815,8 +854,9 @@ impl Run<'_> {
             return Vec::new();
         }
         g.n -= k;
-        let even = [1.0 / TAU_BUCKETS as f64; TAU_BUCKETS];
-        let split = multinomial(k, &even, &mut self.rng);
+        let buckets = cm.tau_intensity[age].len();
+        let split =
+            if buckets == 1 { vec![k] } else { multinomial(k, &vec![1.0 / buckets as f64; buckets], &mut self.rng) };
         let mut out = Vec::new();
         for (t, &c) in split.iter().enumerate() {
             if c > 0 {
