@@ -99,9 +99,6 @@ pub fn refusals(s: &Scenario) -> Vec<String> {
         out.push("sales ([sales])".to_string());
     }
     let invites = may(m.invites.per_active_seat_per_month) || (m.invites.once && may(m.invites.per_new_account));
-    if m.invites.once && may(m.invites.per_new_account) {
-        out.push("invitations sent once at joining (invites.pattern = \"once\")".to_string());
-    }
     if invites && may(m.teams.internal_share) && may(m.invites.acceptance) {
         out.push("seats from internal invitations (teams.internal_share)".to_string());
     }
@@ -1056,11 +1053,19 @@ impl Run<'_> {
     /// step late as binomial counts (`Run::invite_slow`; internal
     /// invitations are refused with the scenario).
     fn send_invitations(&mut self, mean: f64) {
-        let m = self.m;
         if mean <= 0.0 {
             return;
         }
         let sent = sampling::poisson(mean, &mut self.rng);
+        self.send_n(sent, self.m.invite_delay);
+    }
+
+    /// `sent` invitations of any accounts: accepted, new to the market and
+    /// one step late as binomial counts (`Run::invite_slow`, whose
+    /// one-by-one draws for a few invitations have the same distribution;
+    /// internal invitations are refused with the scenario).
+    fn send_n(&mut self, sent: u64, delay: super::model::Delay) {
+        let m = self.m;
         if sent == 0 {
             return;
         }
@@ -1070,8 +1075,8 @@ impl Run<'_> {
         let internal = self.bin(accepted, prob(m.internal_share));
         let new = self.bin(accepted - internal, prob(self.new_to_market));
         if new > 0 {
-            let late = self.bin(new, prob(m.invite_delay.extra));
-            let at = (self.step + m.invite_delay.steps) as usize;
+            let late = self.bin(new, prob(delay.extra));
+            let at = (self.step + delay.steps) as usize;
             for (at, n) in [(at, new - late), (at + 1, late)] {
                 if let Some(slot) = self.pending_invites.get_mut(at) {
                     *slot += n;
@@ -1079,6 +1084,20 @@ impl Run<'_> {
             }
             self.totals.viral_caused += new;
         }
+    }
+
+    /// `invites.pattern = "once"` for `n` accounts joining now
+    /// (`Run::send_once`): `floor(x)` invitations each and one more with
+    /// probability `frac(x)`, a binomial count over the group.
+    fn send_once_n(&mut self, n: u64) {
+        let m = self.m;
+        let x = m.invite_once;
+        let whole = x.floor();
+        let sent = n * whole as u64 + self.bin(n, prob(super::model::threshold(x - whole)));
+        self.totals.once_senders += n;
+        let caused = self.totals.viral_caused;
+        self.send_n(sent, m.once_delay);
+        self.totals.once_caused += self.totals.viral_caused - caused;
     }
 
     /// Accounts that expose the product (`Run::exposing`), from the counts.
@@ -1106,10 +1125,13 @@ impl Run<'_> {
     ) {
         let m = self.m;
         let step = self.step;
-        let arrivals = self.arrival_counts(t_months);
+        let mut arrivals = self.arrival_counts(t_months);
         let mut live = groups.total() + groups.moved.iter().flatten().map(|g| g.n).sum::<u64>();
         let mut by_class = [0u64; 2];
-        for (src, n) in arrivals {
+        let mut next = 0;
+        while next < arrivals.len() {
+            let (src, n) = arrivals[next];
+            next += 1;
             let room = MAX_LIVE_COUNTS.saturating_sub(live);
             if n > room {
                 self.capped = true;
@@ -1135,6 +1157,20 @@ impl Run<'_> {
                 }
             }
             by_class[(src >= source::CHANNEL) as usize] += n;
+            if m.invite_once > 0.0 && n > 0 {
+                self.send_once_n(n);
+            }
+            if next == arrivals.len() && m.invite_once > 0.0 {
+                // Invitations sent once by this step's arrivals whose
+                // invitees join at the end of this same step (as in
+                // `Run::arrive`): they arrive now, after them.
+                let more = std::mem::take(&mut self.pending_invites[step as usize]);
+                if more > 0 {
+                    let more = self.market_cap(more);
+                    self.signed_up_ever += more as f64;
+                    arrivals.push((source::INVITE, more));
+                }
+            }
         }
         let window = m.window_steps;
         for (class, &n) in by_class.iter().enumerate() {
