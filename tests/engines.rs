@@ -284,7 +284,7 @@ fn randomised(seed: u64) -> Scenario {
     let step = if r(0.0, 1.0) < 0.5 { "month" } else { "week" };
     // Invitations sent all along, or once at joining (odd and even seeds).
     let (inv, once) = (r(0.0, 0.8), r(0.2, 0.9));
-    let invites = if seed % 2 == 0 {
+    let invites = if seed.is_multiple_of(2) {
         format!("pattern = \"once\"\nper_new_account = {once:.2}")
     } else {
         format!("per_active_seat_per_month = {inv:.3}")
