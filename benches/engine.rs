@@ -84,5 +84,100 @@ fn statistics(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, engine_throughput, lognormal, statistics);
+/// The scenario of the population benchmark (issue 14): `benches/bench.toml`'s
+/// mechanics (free usage limit, invitations, blocked accounts, paid churn)
+/// over 36 months, with `signups` signups over the horizon from organic
+/// discovery and two paid channels (a third each: no source may bring more
+/// than 10^7 a month), without a market size (the invitation loop is below
+/// 1: it adds a bounded share), at `time_step`, `runs` runs, with `engine`.
+pub fn population_scenario(signups: f64, time_step: &str, runs: u32, engine: &str) -> Scenario {
+    let per_source = signups / 36.0 / 3.0;
+    let spend = per_source * 8.0;
+    let text = format!(
+        r#"[scenario]
+months = 36
+runs = {runs}
+seed = 20261204
+time_step = "{time_step}"
+engine = "{engine}"
+[acquisition.organic]
+signups_per_month = {per_source}
+[[acquisition.channels]]
+name = "search_ads"
+spend_per_month = {spend}
+cost_per_signup = 8
+[[acquisition.channels]]
+name = "social_ads"
+spend_per_month = {spend}
+cost_per_signup = 8
+[activation]
+probability = 0.55
+time_to_value_median_months = 0.25
+time_to_value_sigma = 1.0
+window_months = 1.0
+[usage]
+median_per_month = 1.0
+sigma = 0.7
+[free]
+usage_limit = 5
+conversion_per_month = 0.004
+churn_per_month = 0.06
+[limit_hit]
+convert = 0.30
+churn = 0.20
+blocked_conversion_per_month = 0.04
+blocked_churn_per_month = 0.12
+blocked_invite_factor = 0.3
+[invites]
+per_active_seat_per_month = 0.25
+acceptance = 0.3
+cycle_months = 0.75
+[[plans]]
+name = "pro"
+price_per_month = 12
+[paid]
+churn_per_month = 0.035
+[costs]
+serve_free_seat_per_month = 0.15
+serve_paid_seat_per_month = 0.60
+"#
+    );
+    Scenario::from_str("population.toml", &text, &[]).expect("the population scenario is valid")
+}
+
+/// Time of a study of 36 months against the population (issue 14): the
+/// count engine at 10^4, 10^6, 10^8 and 10^9 signups, monthly and weekly,
+/// and the account engine at 10^4 and 10^6 (beyond, a run holds more
+/// accounts than memory and time allow). Each iteration is one
+/// `engine::simulate` of `RUNS_PER_ITERATION` runs (of the account engine
+/// at 10^6: `RUNS_ACCOUNTS_LARGE`) on all threads; BENCHMARKS.md scales the
+/// time to 1,000 runs. `cargo bench --bench engine -- population/`.
+fn population(c: &mut Criterion) {
+    let mut g = c.benchmark_group("population");
+    g.sample_size(10);
+    g.warm_up_time(std::time::Duration::from_millis(500));
+    g.measurement_time(std::time::Duration::from_secs(3));
+    for step in ["month", "week"] {
+        for signups in [1e4, 1e6, 1e8, 1e9] {
+            let s = population_scenario(signups, step, RUNS_PER_ITERATION, "counts");
+            g.bench_function(format!("counts_{signups:.0e}_signups_{step}_{RUNS_PER_ITERATION}_runs"), |b| {
+                b.iter(|| black_box(engine::simulate(&s, &|| {})))
+            });
+        }
+        for (signups, runs) in [(1e4, RUNS_PER_ITERATION), (1e6, RUNS_ACCOUNTS_LARGE)] {
+            let s = population_scenario(signups, step, runs, "accounts");
+            g.bench_function(format!("accounts_{signups:.0e}_signups_{step}_{runs}_runs"), |b| {
+                b.iter(|| black_box(engine::simulate(&s, &|| {})))
+            });
+        }
+    }
+    g.finish();
+}
+
+/// Runs per iteration of the population benchmark.
+const RUNS_PER_ITERATION: u32 = 100;
+/// Runs per iteration of the account engine at 10^6 signups.
+const RUNS_ACCOUNTS_LARGE: u32 = 4;
+
+criterion_group!(benches, engine_throughput, lognormal, statistics, population);
 criterion_main!(benches);

@@ -143,7 +143,7 @@ churn = 0.6
         heads,
         [
             "error: bad.toml:2:8: scenario.runs: expected an integer from 1 to 1000000, got 0",
-            "error: bad.toml:3:1: scenario.mnths: unknown field `mnths`, expected one of `name`, `description`, `months`, `runs`, `seed`, `time_step`, `start`",
+            "error: bad.toml:3:1: scenario.mnths: unknown field `mnths`, expected one of `name`, `description`, `months`, `runs`, `seed`, `time_step`, `start`, `engine`",
             "error: bad.toml:5:19: paid.churn_per_month: expected a probability between 0 and 1, got 1.3",
             "error: bad.toml:6:2: foo: unknown field `foo`, expected one of `scenario`, `market`, `initial`, `acquisition`, `activation`, `usage`, `free`, `limit_hit`, `invites`, `plans`, `paid`, `costs`, `teams`, `exposure`, `referral`, `trial`, `pql`, `sales`, `pricing`, `finance`, `sweep`, `correlations`, `variants`",
             "error: bad.toml:10:19: plans.pro.price_per_month: expected a number of 0 or more, got -1",
@@ -435,5 +435,31 @@ error: bad.toml:5:19: paid.churn_per_month: expected a probability between 0 and
   |
 5 | churn_per_month = { dist = "sample", values = [0.01, 1.2] }
   |                   ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^"#,
+    );
+}
+
+#[test]
+fn an_unknown_engine_is_named_with_its_line() {
+    check(
+        &format!("[scenario]\nengine = \"fast\"\n{PLAN}"),
+        r#"
+error: bad.toml:2:10: scenario.engine: expected "auto", "accounts" or "counts", got "fast"
+  |
+2 | engine = "fast"
+  |          ^^^^^^"#,
+    );
+}
+
+#[test]
+fn the_count_engine_refuses_a_mechanic_it_does_not_simulate_at_the_engine_key() {
+    check(
+        &format!(
+            "[scenario]\nengine = \"counts\"\n[trial]\nlength_months = 0.5\nplan = \"pro\"\nconversion = 0.2\n{PLAN}"
+        ),
+        r#"
+error: bad.toml:2:10: scenario.engine: the count engine does not simulate trials ([trial]) (use "auto" or "accounts")
+  |
+2 | engine = "counts"
+  |          ^^^^^^^^"#,
     );
 }

@@ -502,3 +502,47 @@ fn compare_takes_variants_by_name() {
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(stderr.contains("the variant `x` (free.usage_limit=-1) is not a valid scenario"), "{stderr}");
 }
+
+#[test]
+fn run_says_which_engine_ran_and_why_and_counts_files_do_not_depend_on_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_tiny(dir.path());
+    let out = dir.path().join("auto");
+    let assert =
+        plgsim().args(["run", scenario.to_str().unwrap(), "--no-charts", "--out"]).arg(&out).assert().success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(stdout.contains("engine: accounts (auto: about"), "{stdout}");
+    let mut outs = Vec::new();
+    for threads in ["1", "3"] {
+        let out = dir.path().join(format!("counts{threads}"));
+        let assert = plgsim()
+            .args(["run", scenario.to_str().unwrap(), "--no-charts", "--engine", "counts", "--threads", threads])
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+        assert!(stdout.contains("engine: counts (scenario.engine = \"counts\")"), "{stdout}");
+        outs.push(out);
+    }
+    for f in ["summary.json", "monthly.csv", "runs.csv", "results.xlsx"] {
+        assert!(fs::read(outs[0].join(f)).unwrap() == fs::read(outs[1].join(f)).unwrap(), "{f} differs");
+    }
+}
+
+#[test]
+fn the_count_engine_refuses_a_scenario_it_does_not_simulate_with_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trial.toml");
+    fs::write(&path, format!("{TINY}[trial]\nlength_months = 0.5\nplan = \"pro\"\nconversion = 0.2\n")).unwrap();
+    let out = dir.path().join("out");
+    let assert = plgsim()
+        .args(["run", path.to_str().unwrap(), "--quiet", "--engine", "counts", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("scenario.engine: the count engine does not simulate trials"), "{stderr}");
+    assert!(!out.exists(), "nothing was written");
+    plgsim().args(["run", path.to_str().unwrap(), "--quiet", "--engine", "auto", "--out"]).arg(&out).assert().success();
+}

@@ -10,6 +10,7 @@ mod bounded;
 mod cli;
 mod closed_forms;
 mod decide;
+mod engines;
 mod finance;
 mod fit;
 mod funnel;

@@ -27,6 +27,10 @@ pub struct ExplainArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// The engine of the quick simulation (overrides scenario.engine; see
+    /// `plgsim run --help`).
+    #[arg(long, value_name = "ENGINE", value_parser = ["auto", "accounts", "counts"])]
+    engine: Option<String>,
     /// Override a scenario value.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     set: Vec<String>,
@@ -40,12 +44,18 @@ pub struct ExplainArgs {
 }
 
 pub fn run(args: ExplainArgs) -> Result<(), CliError> {
-    let scenario = load(&args.scenario, &base_overrides(&args.set, None, args.seed, args.months)?)?;
+    let with_engine = |mut ovr: Vec<plgsim::Override>| {
+        if let Some(e) = &args.engine {
+            ovr.push(plgsim::Override { key: "scenario.engine".into(), value: format!("\"{e}\"") });
+        }
+        ovr
+    };
+    let scenario = load(&args.scenario, &with_engine(base_overrides(&args.set, None, args.seed, args.months)?))?;
     if let Some(out) = &args.out {
         check_out(out)?;
     }
     let runs = args.runs.unwrap_or_else(|| u64::from(scenario.runs()).min(200));
-    let quick = load(&args.scenario, &base_overrides(&args.set, Some(runs), args.seed, args.months)?)?;
+    let quick = load(&args.scenario, &with_engine(base_overrides(&args.set, Some(runs), args.seed, args.months)?))?;
     let pool = pool(args.threads, &[&quick])?;
     let analytic = explain::Analytic::new(&scenario, &explain::central_values(&scenario));
     let simulated = pool.install(|| explain::simulate(&quick));

@@ -82,6 +82,12 @@ pub struct Common {
     /// Months to simulate (overrides scenario.months).
     #[arg(long)]
     pub months: Option<u64>,
+    /// The engine (overrides scenario.engine): `accounts` (one record per
+    /// account), `counts` (groups of identical accounts: the cost of a run
+    /// does not grow with the population), or `auto` (counts for large
+    /// populations when it simulates every mechanic of the scenario).
+    #[arg(long, value_name = "ENGINE", value_parser = ["auto", "accounts", "counts"])]
+    pub engine: Option<String>,
     /// Worker threads (default: all cores; at most 4 a core). Fewer when the
     /// runs' memory would not fit. Results do not depend on it.
     #[arg(long)]
@@ -338,9 +344,13 @@ pub fn monthly_columns(scenarios: &[&Scenario]) -> Vec<String> {
 }
 
 impl Common {
-    /// `--set`, then `--runs`, `--seed` and `--months`, as overrides.
+    /// `--set`, then `--runs`, `--seed`, `--months` and `--engine`, as overrides.
     pub fn overrides(&self) -> Result<Vec<Override>, CliError> {
-        base_overrides(&self.set, self.runs, self.seed, self.months)
+        let mut ovr = base_overrides(&self.set, self.runs, self.seed, self.months)?;
+        if let Some(e) = &self.engine {
+            ovr.push(Override { key: "scenario.engine".into(), value: format!("\"{e}\"") });
+        }
+        Ok(ovr)
     }
 }
 

@@ -38,6 +38,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
     check_out(&out_dir)?;
     let bar = progress(scenario.runs() as u64, "runs", args.common.quiet);
     bar.set_message(format::terminal_safe(scenario.name()).into_owned());
+    let choice = engine::choose(&scenario);
     let started = Instant::now();
     let sim = pool.install(|| engine::simulate(&scenario, &|| bar.inc(1)));
     let elapsed = started.elapsed();
@@ -65,6 +66,7 @@ pub fn run(args: RunArgs) -> Result<(), CliError> {
 
     if !args.common.quiet {
         print_table(&summary)?;
+        outln!("engine: {} ({})", choice.engine.name(), choice.reason);
         let steps = sim.account_steps() as f64;
         outln!(
             "\n{} runs x {} months in {:.2}s ({:.1}M account-months/s). Results in {}/",

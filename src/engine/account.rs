@@ -26,6 +26,10 @@ pub enum State {
 /// The number of states.
 pub const STATES: usize = 7;
 
+/// Every state, in the order of their values (the order a step visits them).
+pub const ALL_STATES: [State; STATES] =
+    [State::SignedUp, State::ActiveFree, State::Blocked, State::Trial, State::Paid, State::Dormant, State::Lapsed];
+
 /// Where an account came from.
 pub mod source {
     pub const INITIAL: u8 = 0;

@@ -118,7 +118,7 @@ impl Run<'_> {
     /// end. Sets its state, usage, limit-hit and PQL flags, invitations
     /// sent (as a history, not as signups) and age (`event_step`, in steps,
     /// for its value build-up).
-    fn steady_free(&mut self, a: &mut Account) {
+    pub(super) fn steady_free(&mut self, a: &mut Account) {
         let m = self.m;
         let hf = m.free_hazards.0 + m.free_hazards.1;
         let hb = m.blocked_hazards.0 + m.blocked_hazards.1;
@@ -169,10 +169,11 @@ impl Run<'_> {
         }
     }
 
-    /// Phase 2 of a step: the step's arrivals join the population (counted
-    /// in the month's signups, by source, and per channel in
-    /// `channel_signups`), up to [`MAX_LIVE_ACCOUNTS`].
-    pub(super) fn arrive(&mut self, pop: &mut Population, t_months: f64, channel_signups: &mut [u64]) {
+    /// The would-be arrivals of the step by source (organic, each paid
+    /// channel, invitations, exposures), thinned by the market, with the
+    /// month's marketing spend booked: the acquisition stream's draws of a
+    /// step, shared by both engines.
+    pub(super) fn arrival_counts(&mut self, t_months: f64) -> Vec<(u8, u64)> {
         let m = self.m;
         let step = self.step;
         let k = m.steps_per_month as f64;
@@ -204,6 +205,16 @@ impl Run<'_> {
         self.signed_up_ever += exposed as f64;
         arrivals.push((source::EXPOSURE, exposed));
 
+        arrivals
+    }
+
+    /// Phase 2 of a step: the step's arrivals join the population (counted
+    /// in the month's signups, by source, and per channel in
+    /// `channel_signups`), up to [`MAX_LIVE_ACCOUNTS`].
+    pub(super) fn arrive(&mut self, pop: &mut Population, t_months: f64, channel_signups: &mut [u64]) {
+        let m = self.m;
+        let step = self.step;
+        let mut arrivals = self.arrival_counts(t_months);
         let mut next = 0;
         while next < arrivals.len() {
             let (src, n) = arrivals[next];

@@ -9,7 +9,7 @@
 //! matches over [`Monthly`] and [`Horizon`]: a metric without a value does
 //! not compile. The KPI formulas are those of [`kpi`].
 
-use super::account::{Account, State, flag, reached, source};
+use super::account::{Account, STATES, State, flag, reached, source};
 use super::population::Population;
 use super::run::Run;
 use crate::metrics::{Horizon, Monthly, kpi, ratio};
@@ -256,11 +256,18 @@ impl Run<'_> {
     /// The end of a month: its row of metrics (then per-channel signups,
     /// taken from `channel_signups`), and its flows added to the totals.
     pub(super) fn close_month(&mut self, pop: &Population, row: &mut [f64], channel_signups: &mut [u64]) {
+        self.close_month_counts(pop.counts(), row, channel_signups);
+    }
+
+    /// [`Run::close_month`] from the number of accounts in each state at
+    /// the month's end (the count engine's population is not a
+    /// [`Population`]).
+    pub(super) fn close_month_counts(&mut self, counts: [u64; STATES], row: &mut [f64], channel_signups: &mut [u64]) {
         let f = std::mem::take(&mut self.flows);
         let (free_seats, _, paid_seats) = self.seats();
         let end = MonthEnd {
             f: &f,
-            pop,
+            counts,
             dormant_uncounted: self.dormant_uncounted,
             free_seats,
             paid_seats,
@@ -291,7 +298,8 @@ impl Run<'_> {
 /// its end.
 struct MonthEnd<'a> {
     f: &'a Flows,
-    pop: &'a Population,
+    /// Accounts in each state at the month's end.
+    counts: [u64; STATES],
     /// Dormant accounts not kept in memory.
     dormant_uncounted: u64,
     free_seats: u64,
@@ -304,7 +312,7 @@ struct MonthEnd<'a> {
 
 impl MonthEnd<'_> {
     fn count(&self, s: State) -> f64 {
-        self.pop.of(s).len() as f64
+        self.counts[s as usize] as f64
     }
 
     /// Cost to serve, free and paying.
@@ -397,10 +405,17 @@ pub(super) fn opening_row(pop: &Population, starting_cash: f64, row: &mut [f64])
         paid_seats += a.seats as u64;
         mrr_cents += a.mrr_cents as u64;
     }
+    opening_row_of(pop.counts(), (free_seats, paid_seats, mrr_cents), starting_cash, row);
+}
+
+/// [`opening_row`] from the counts by state and the (free seats, paid
+/// seats, MRR in cents) of the initial accounts.
+pub(super) fn opening_row_of(counts: [u64; STATES], stocks: (u64, u64, u64), starting_cash: f64, row: &mut [f64]) {
+    let (free_seats, paid_seats, mrr_cents) = stocks;
     let f = Flows::default();
     let end = MonthEnd {
         f: &f,
-        pop,
+        counts,
         dormant_uncounted: 0,
         free_seats,
         paid_seats,

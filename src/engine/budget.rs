@@ -73,9 +73,41 @@ impl Estimate {
     }
 }
 
-/// The estimate for a scenario.
+/// The estimate for a scenario, for the engine that simulates it
+/// ([`super::choose`]): with the count engine, a run's work and memory are
+/// its groups' ([`counts_estimate`]), not its accounts'.
 pub fn estimate(s: &Scenario) -> Estimate {
+    let e = estimate_accounts(s);
+    if super::choose_with(s, &e).engine == super::Engine::Counts { counts_estimate(s, &e) } else { e }
+}
+
+/// The estimate for the account engine.
+pub fn estimate_accounts(s: &Scenario) -> Estimate {
     estimate_with(s, &work_values(s), s.steps_per_month())
+}
+
+/// Groups a run of the count engine steps at most at a step, on the side
+/// of more (`counts.rs`: states x signup cohorts x buckets; measured at
+/// most a few thousand on the shipped scenarios, `tests/engines.rs`).
+pub const COUNT_GROUPS_PER_STEP: f64 = 20_000.0;
+
+/// The count engine's estimate: the work of a run is its group-steps plus
+/// its initial accounts (drawn one by one), counted as account-steps; its
+/// memory, the groups and the initial accounts.
+pub fn counts_estimate(s: &Scenario, accounts: &Estimate) -> Estimate {
+    let steps = s.months as f64 * s.steps_per_month() as f64;
+    let initial = {
+        let v = work_values(s);
+        v[s.model.initial_free_accounts.0] + v[s.model.initial_paid_accounts.0]
+    };
+    let groups = COUNT_GROUPS_PER_STEP + initial;
+    Estimate {
+        runs: accounts.runs,
+        account_steps_per_run: steps * groups,
+        peak_live_accounts: groups,
+        bytes_in_flight: groups * BYTES_PER_LIVE_ACCOUNT * 3.0,
+        bytes_kept: accounts.bytes_kept,
+    }
 }
 
 /// The estimate, and a problem naming the key that drives it when the work

@@ -9,6 +9,7 @@ pub(crate) mod account;
 mod arrivals;
 mod books;
 pub mod budget;
+pub mod counts;
 mod mechanics;
 pub(crate) mod model;
 pub use model::seat_growth_factor;
@@ -147,23 +148,124 @@ impl Simulation {
     }
 }
 
-/// Runs one run with the given parameter values.
-pub fn run_one(scenario: &Scenario, params: &[f64], run: u64) -> RunOutput {
-    run_one_in(scenario, params, run, &mut Workspace::default())
+/// The two engines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// One record per account (`run.rs`): the reference.
+    Accounts,
+    /// Groups of identical accounts stepped by binomial draws (`counts.rs`):
+    /// a run's cost does not grow with the population.
+    Counts,
 }
 
-/// [`run_one`] reusing a worker's memory.
-pub(crate) fn run_one_in(scenario: &Scenario, params: &[f64], run: u64, ws: &mut Workspace) -> RunOutput {
+impl Engine {
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Accounts => "accounts",
+            Engine::Counts => "counts",
+        }
+    }
+}
+
+/// The engine that simulates a scenario, and why (one line for the console).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub engine: Engine,
+    pub reason: String,
+}
+
+/// `auto` picks the count engine when one run of the account engine would
+/// take at least this many account-steps (the budget's estimate, on the
+/// side of more): about a tenth of a second of one core for the account
+/// engine, where the count engine's run costs a few milliseconds whatever
+/// the population (BENCHMARKS.md, "Count engine"). Every shipped scenario
+/// and every test scenario of the account engine is below it, so their
+/// results stay those of the account engine.
+pub const AUTO_COUNTS_ACCOUNT_STEPS: f64 = 1e7;
+
+/// The engine for `s`: as `scenario.engine` asks; for `auto`, the count
+/// engine when the account engine's work per run is at least
+/// [`AUTO_COUNTS_ACCOUNT_STEPS`] or its population would pass
+/// [`MAX_LIVE_ACCOUNTS`], the count engine simulates every mechanic of
+/// the scenario ([`counts::refusals`]), and the population is bounded (a
+/// market size, or no invitation or exposure loop, when the account
+/// engine's estimate reaches its cap); else the account engine.
+pub fn choose(s: &Scenario) -> Choice {
+    choose_with(s, &budget::estimate_accounts(s))
+}
+
+/// [`choose`] with the account engine's estimate `e` of the scenario.
+pub(crate) fn choose_with(s: &Scenario, e: &budget::Estimate) -> Choice {
+    use crate::scenario::EngineChoice;
+    match s.engine_choice() {
+        EngineChoice::Accounts => Choice { engine: Engine::Accounts, reason: "scenario.engine = \"accounts\"".into() },
+        EngineChoice::Counts => Choice { engine: Engine::Counts, reason: "scenario.engine = \"counts\"".into() },
+        EngineChoice::Auto => {
+            let work = e.account_steps_per_run;
+            let large = work >= AUTO_COUNTS_ACCOUNT_STEPS || e.peak_live_accounts > MAX_LIVE_ACCOUNTS as f64;
+            let refused = counts::refusals(s);
+            // Without a market size, a population past the account engine's
+            // cap with an invitation or exposure loop may grow without
+            // bound: any engine would be capped, and the budget refuses it.
+            let m = &s.model;
+            let may = |id: crate::scenario::ParamId| !matches!(s.params[id.0].dist, crate::scenario::Dist::Fixed(x) if x == 0.0);
+            let viral = may(m.invites.per_active_seat_per_month)
+                || (m.invites.once && may(m.invites.per_new_account))
+                || may(m.exposure.per_active_account_per_month);
+            let unbounded = viral && !s.has_market_size() && e.peak_live_accounts >= MAX_LIVE_ACCOUNTS as f64;
+            if !large {
+                let reason =
+                    format!("auto: about {work:.1e} account-steps a run, below {AUTO_COUNTS_ACCOUNT_STEPS:.0e}");
+                Choice { engine: Engine::Accounts, reason }
+            } else if unbounded {
+                let reason = format!(
+                    "auto: about {work:.1e} account-steps a run, but without a market size (market.size) its invitations or exposures may grow without bound"
+                );
+                Choice { engine: Engine::Accounts, reason }
+            } else if !refused.is_empty() {
+                let reason = format!(
+                    "auto: about {work:.1e} account-steps a run, but the count engine does not simulate {}",
+                    refused.join(", ")
+                );
+                Choice { engine: Engine::Accounts, reason }
+            } else {
+                let reason =
+                    format!("auto: about {work:.1e} account-steps a run, at least {AUTO_COUNTS_ACCOUNT_STEPS:.0e}");
+                Choice { engine: Engine::Counts, reason }
+            }
+        }
+    }
+}
+
+/// Runs one run with the given parameter values, with the engine
+/// [`choose`] picks.
+pub fn run_one(scenario: &Scenario, params: &[f64], run: u64) -> RunOutput {
+    run_one_in(scenario, params, run, &mut Workspace::default(), choose(scenario).engine)
+}
+
+/// [`run_one`] with the given engine, reusing a worker's memory.
+pub(crate) fn run_one_in(
+    scenario: &Scenario,
+    params: &[f64],
+    run: u64,
+    ws: &mut Workspace,
+    engine: Engine,
+) -> RunOutput {
     let model = RunModel::new(scenario, params);
     let width = monthly_width(scenario);
-    run::simulate_run(
-        &model,
-        run,
-        rng::process_rng(scenario.seed, run),
-        rng::acquisition_rng(scenario.seed, run),
-        width,
-        ws,
-    )
+    let (rng, acq) = (rng::process_rng(scenario.seed, run), rng::acquisition_rng(scenario.seed, run));
+    match engine {
+        Engine::Accounts => run::simulate_run(&model, run, rng, acq, width, ws),
+        Engine::Counts => counts::simulate_run_counts(&model, run, rng, acq, width).0,
+    }
+}
+
+/// One run of the count engine and the most groups it held at a step's end
+/// (for tests and benchmarks: bounded whatever the population).
+pub fn run_one_counts(scenario: &Scenario, params: &[f64], run: u64) -> (RunOutput, usize) {
+    let model = RunModel::new(scenario, params);
+    let (rng, acq) = (rng::process_rng(scenario.seed, run), rng::acquisition_rng(scenario.seed, run));
+    counts::simulate_run_counts(&model, run, rng, acq, monthly_width(scenario))
 }
 
 fn monthly_width(scenario: &Scenario) -> usize {
@@ -196,6 +298,7 @@ pub fn simulate_cancellable(
     let cohorts = Mutex::new((vec![0u64; cells], vec![0i64; cells]));
     let samples = scenario.sample_runs();
     let width = monthly_width(scenario);
+    let engine = choose(scenario).engine;
     let runs: Vec<Option<RunRecord>> = samples
         .into_par_iter()
         .enumerate()
@@ -204,7 +307,7 @@ pub fn simulate_cancellable(
                 return None;
             }
             let run = run as u64;
-            let mut output = run_one_in(scenario, &params, run, ws);
+            let mut output = run_one_in(scenario, &params, run, ws, engine);
             {
                 let mut sums = cohorts.lock().unwrap_or_else(|e| e.into_inner());
                 let (conv, left) = &mut *sums;

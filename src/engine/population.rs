@@ -39,6 +39,11 @@ impl Population {
         self.by_state.iter().map(Vec::len).sum()
     }
 
+    /// The number of accounts in each state.
+    pub(super) fn counts(&self) -> [u64; STATES] {
+        std::array::from_fn(|s| self.by_state[s].len() as u64)
+    }
+
     pub(super) fn of(&self, s: State) -> &[Account] {
         &self.by_state[s as usize]
     }

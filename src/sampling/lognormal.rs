@@ -142,6 +142,16 @@ fn bin_end(i: usize) -> f64 {
 }
 
 impl LogNormal {
+    /// The median of the distribution.
+    pub fn median(&self) -> f64 {
+        self.median
+    }
+
+    /// The standard deviation of its logarithm.
+    pub fn sigma(&self) -> f64 {
+        self.sigma
+    }
+
     pub fn new(median: f64, sigma: f64) -> LogNormal {
         if !(sigma > 0.0 && median > 0.0) {
             return LogNormal { median, sigma, bins: None };

@@ -209,9 +209,16 @@ pub fn binomial<R: Rng + ?Sized>(n: u64, p: f64, rng: &mut R) -> u64 {
     let c = nf * p + 0.5;
     let vr = 0.92 - 4.2 / b;
     let alpha = (2.83 + 5.1 / b) * spq;
-    let lpq = libm::log(p / q);
-    let m = libm::floor((nf + 1.0) * p);
-    let h = libm::lgamma(m + 1.0) + libm::lgamma(nf - m + 1.0);
+    // The constants of the slow path (the squeeze below accepts most
+    // draws without them), computed once when first needed: the same
+    // values in the same order, so the draws are unchanged.
+    let mut slow: Option<(f64, f64, f64)> = None;
+    let slow_constants = || {
+        let lpq = libm::log(p / q);
+        let m = libm::floor((nf + 1.0) * p);
+        let h = libm::lgamma(m + 1.0) + libm::lgamma(nf - m + 1.0);
+        (lpq, m, h)
+    };
     loop {
         let u = open01(rng) - 0.5;
         let v = open01(rng);
@@ -224,6 +231,7 @@ pub fn binomial<R: Rng + ?Sized>(n: u64, p: f64, rng: &mut R) -> u64 {
             return k as u64;
         }
         let v = libm::log(v * alpha / (a / (us * us) + b));
+        let (lpq, m, h) = *slow.get_or_insert_with(slow_constants);
         if v <= h - libm::lgamma(k + 1.0) - libm::lgamma(nf - k + 1.0) + (k - m) * lpq {
             return k as u64;
         }

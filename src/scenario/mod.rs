@@ -79,6 +79,26 @@ impl TimeStep {
     }
 }
 
+/// Which engine simulates the runs (`scenario.engine`, `--engine`): the
+/// account-level engine, the count engine (`engine::counts`), or the one
+/// `engine::choose` picks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineChoice {
+    Auto,
+    Accounts,
+    Counts,
+}
+
+impl EngineChoice {
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineChoice::Auto => "auto",
+            EngineChoice::Accounts => "accounts",
+            EngineChoice::Counts => "counts",
+        }
+    }
+}
+
 /// A validated scenario. It cannot be changed once validated: a variant
 /// (a sweep point, a comparison, a what-if) is made with
 /// [`Scenario::with_overrides`], which validates it like the file.
@@ -90,6 +110,8 @@ pub struct Scenario {
     pub(crate) runs: u32,
     pub(crate) seed: u64,
     pub(crate) time_step: TimeStep,
+    /// `scenario.engine`.
+    pub(crate) engine: EngineChoice,
     /// The calendar month of the horizon's first month (`scenario.start`).
     pub(crate) start: Option<crate::calendar::YearMonth>,
     /// What the plan-limited usage counts ("projects", "GB", ...).
@@ -417,6 +439,11 @@ impl Scenario {
         self.time_step
     }
 
+    /// `scenario.engine`: the engine asked for (`auto` unless given).
+    pub fn engine_choice(&self) -> EngineChoice {
+        self.engine
+    }
+
     /// The calendar month of the horizon's first month (`scenario.start`).
     pub fn start(&self) -> Option<crate::calendar::YearMonth> {
         self.start
@@ -486,8 +513,8 @@ impl Scenario {
         self.model == other.model
             && self.params == other.params
             && self.correlations == other.correlations
-            && (self.months, self.runs, self.seed, self.time_step, self.start)
-                == (other.months, other.runs, other.seed, other.time_step, other.start)
+            && (self.months, self.runs, self.seed, self.time_step, self.start, self.engine)
+                == (other.months, other.runs, other.seed, other.time_step, other.start, other.engine)
     }
 
     pub fn param(&self, id: ParamId) -> &ParamSpec {

@@ -60,6 +60,7 @@ pub struct RawMeta {
     pub seed: Option<Spanned<i64>>,
     pub time_step: Option<Spanned<String>>,
     pub start: Option<Spanned<String>>,
+    pub engine: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -271,14 +271,17 @@ pub fn validate(
     let correlations = correlations(&mut c, raw.correlations.as_deref().unwrap_or_default());
     let variants = variants(&mut c, raw.variants.as_deref().unwrap_or_default());
     joint_sample(&mut c);
+    let (source, problems_before) = (c.source, c.problems.len());
+    let engine_span = meta.engine_span.clone();
 
-    Scenario {
+    let s = Scenario {
         name: meta.name,
         description: meta.description,
         months: meta.months,
         runs: meta.runs,
         seed: meta.seed,
         time_step: meta.time_step,
+        engine: meta.engine,
         start: meta.start,
         usage_unit,
         params: c.params,
@@ -310,7 +313,24 @@ pub fn validate(
             pricing,
             finance,
         },
+    };
+    // The count engine, asked for, must simulate every mechanic the
+    // scenario uses (`engine::counts::refusals`).
+    if s.engine == EngineChoice::Counts && c.problems.len() == problems_before {
+        let refused = crate::engine::counts::refusals(&s);
+        if !refused.is_empty() {
+            let location = engine_span.map(|span| source.locate(span));
+            c.problems.push(Problem {
+                key: "scenario.engine".to_string(),
+                message: format!(
+                    "the count engine does not simulate {} (use \"auto\" or \"accounts\")",
+                    refused.join(", ")
+                ),
+                location,
+            });
+        }
     }
+    s
 }
 
 /// The `[scenario]` section, checked.
@@ -322,6 +342,9 @@ struct Meta {
     seed: u64,
     time_step: TimeStep,
     start: Option<YearMonth>,
+    engine: EngineChoice,
+    /// Where `scenario.engine` was written.
+    engine_span: Option<Range<usize>>,
 }
 
 /// An integer setting from `lo` to `hi` (`default` when absent or wrong).
@@ -358,6 +381,7 @@ fn scenario(c: &mut Checker, meta: RawMeta) -> Meta {
         ("scenario.runs", meta.runs.as_ref().map(|s| s.span())),
         ("scenario.time_step", meta.time_step.as_ref().map(|s| s.span())),
         ("scenario.start", meta.start.as_ref().map(|s| s.span())),
+        ("scenario.engine", meta.engine.as_ref().map(|s| s.span())),
     ] {
         if let Some(span) = span {
             let location = c.source.locate(span);
@@ -380,11 +404,38 @@ fn scenario(c: &mut Checker, meta: RawMeta) -> Meta {
             }
         },
     };
+    let engine = match meta.engine.as_ref() {
+        None => EngineChoice::Auto,
+        Some(s) => match s.get_ref().as_str() {
+            "auto" => EngineChoice::Auto,
+            "accounts" => EngineChoice::Accounts,
+            "counts" => EngineChoice::Counts,
+            other => {
+                c.problem(
+                    "scenario.engine",
+                    Some(s.span()),
+                    format!("expected \"auto\", \"accounts\" or \"counts\", got \"{other}\""),
+                );
+                EngineChoice::Auto
+            }
+        },
+    };
     let name = meta.name.unwrap_or_else(|| {
         std::path::Path::new(&c.source.file_name).file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into())
     });
     let start = meta.start.as_ref().and_then(|s| start(c, s, months));
-    Meta { name, description: meta.description.unwrap_or_default(), months, runs, seed, time_step, start }
+    let engine_span = meta.engine.as_ref().map(|s| s.span());
+    Meta {
+        name,
+        description: meta.description.unwrap_or_default(),
+        months,
+        runs,
+        seed,
+        time_step,
+        start,
+        engine,
+        engine_span,
+    }
 }
 
 /// `scenario.start`: the calendar month of the horizon's first month, as

@@ -1,0 +1,1377 @@
+//! The count engine: a run whose cost does not grow with the number of
+//! accounts (issue 14).
+//!
+//! The population is a list of *groups*: an account record ([`Account`])
+//! that stands for `n` identical accounts. A group is stepped by the same
+//! mechanics as an account (`mechanics.rs`), with every per-account
+//! Bernoulli draw replaced by one binomial draw over the group (k of n
+//! convert, leave, hit a limit, churn, ...), which splits the group into the
+//! k that changed and the n - k that did not. At the end of each step the
+//! groups of a state that have become identical (every field of the record
+//! equal) are merged, so the number of groups is bounded by states x
+//! signup cohorts x buckets, whatever the population.
+//!
+//! - **Buckets.** The lognormal usage intensity matters only through the
+//!   step at which the usage reaches the free limit (its hit age) and the
+//!   fraction of that step: a group that has not hit is *lazy*, its
+//!   members' hit ages i.i.d. from the exact distribution given its usage
+//!   age, and those that hit at a step are one binomial draw ([`CountModel`]);
+//!   within a hit age the intensity is one of [`tau_buckets`] buckets. Every
+//!   hit age is exact; the limit-hit time of a bucket is known in advance.
+//!   Without a free usage limit the intensity is not used.
+//!   The time to value is not bucketed: the activation step offset (0 ..
+//!   window - 1, or none within the window) is one multinomial draw at
+//!   arrival with the exact probabilities of the account engine's rule
+//!   (`floor(ttv)` plus one with probability `frac(ttv)`, below the window),
+//!   from the lognormal's partial moments ([`TtvModel`]); the time-to-value
+//!   histogram is kept by offset and resolved at the end of the run (see
+//!   [`TtvModel::median_bin`]).
+//! - **Sums over a group** (invitations sent) are one Poisson draw per step
+//!   for the whole population: a sum of independent Poisson counts is a
+//!   Poisson count of the summed mean.
+//! - **Individuals.** A group with n = 1 is an individual account, stepped
+//!   by the same code: the initial accounts are drawn one by one by the
+//!   account engine's own code (their continuous traits kept exactly), and
+//!   merge with others only where the traits that differ are not used by
+//!   the scenario (e.g. the intensity without a usage limit). This is how
+//!   the two representations exchange accounts exactly.
+//! - **Canonical records.** Fields a state does not read are reset
+//!   ([`canonical`]) so that groups that will behave alike merge.
+//!
+//! Every draw is a binomial, Poisson or beta variate of `crate::sampling`
+//! (inversion or BTRS / PTRS, `libm` arithmetic: exact for small counts, the
+//! same on every platform), from the run's process stream; acquisition
+//! counts come from the acquisition stream as in the account engine, so
+//! what-if variants share their random numbers in the same way.
+//!
+//! Mechanics the count engine does not simulate are refused
+//! ([`refusals`]): `auto` falls back to the account engine for them, and
+//! `scenario.engine = "counts"` is a validation error.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::account::{ALL_STATES, Account, STATES, State, flag, reached, source};
+use super::books::{TTV_SHIFT, WITHIN_MONTHS, horizon_figures, mean_over_step, opening_row_of};
+use super::model::{Risks, RunModel};
+use super::population::Population;
+use super::run::{Run, RunOutput};
+use crate::rng::SimRng;
+use crate::sampling;
+use crate::scenario::{Dist, ParamId, Scenario};
+
+/// Buckets of the time to value for its median (see [`TtvModel`]).
+pub const TTV_BUCKETS: usize = 64;
+
+/// The most accounts a run of the count engine holds (its `capped` limit):
+/// 2^53, below which every count is exact in the `f64` month rows.
+pub const MAX_LIVE_COUNTS: u64 = 1 << 53;
+
+/// Initial accounts are drawn one by one (their traits are continuous);
+/// above this many the count engine refuses the scenario.
+pub const MAX_INITIAL_INDIVIDUAL: f64 = 1e7;
+
+const P32: f64 = 4_294_967_296.0;
+
+fn prob(threshold: u64) -> f64 {
+    threshold as f64 / P32
+}
+
+/// What the count engine does not simulate in `s`: each entry names the
+/// mechanic and its key. Empty when it simulates every mechanic the
+/// scenario uses. A parameter counts as used unless it is fixed at 0.
+pub fn refusals(s: &Scenario) -> Vec<String> {
+    let m = &s.model;
+    let may = |id: ParamId| !matches!(s.params[id.0].dist, Dist::Fixed(x) if x == 0.0);
+    let value_max = |id: ParamId| match s.params[id.0].dist {
+        Dist::Fixed(x) => x,
+        _ => f64::INFINITY,
+    };
+    let mut out = Vec::new();
+    if m.trial.is_some() {
+        out.push("trials ([trial])".to_string());
+    }
+    if m.pql.is_some() {
+        out.push("product-qualified leads ([pql])".to_string());
+    }
+    if m.sales.is_some() {
+        out.push("sales ([sales])".to_string());
+    }
+    let invites = may(m.invites.per_active_seat_per_month) || (m.invites.once && may(m.invites.per_new_account));
+    if invites && may(m.teams.internal_share) && may(m.invites.acceptance) {
+        out.push("seats from internal invitations (teams.internal_share)".to_string());
+    }
+    if invites && may(m.referral.limit_bonus) {
+        out.push("referral bonuses (referral.limit_bonus)".to_string());
+    }
+    if m.plans.len() > 1 && may(m.paid.upgrade_per_month) && m.plans.iter().any(|p| p.usage_limit.is_some()) {
+        out.push("upgrades between tiers at a usage limit (plans.usage_limit with paid.upgrade_per_month)".to_string());
+    }
+    if value_max(m.initial_free_accounts) + value_max(m.initial_paid_accounts) > MAX_INITIAL_INDIVIDUAL {
+        out.push(format!("more than {MAX_INITIAL_INDIVIDUAL:.0e} initial accounts (they are drawn one by one)"));
+    }
+    out
+}
+
+/// A group: `n` accounts identical to `a`.
+#[derive(Debug, Clone, Copy)]
+struct Group {
+    a: Account,
+    n: u64,
+}
+
+/// A multiply-rotate hash of a record's key (as FxHash): deterministic
+/// and cheap; the map only indexes the groups of a state.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+}
+
+/// Every field of a record, packed: groups with the same key merge.
+type Key = (u64, u64, u64, u64);
+
+fn key(a: &Account) -> Key {
+    (
+        a.usage.to_bits() as u64 | (a.intensity.to_bits() as u64) << 32,
+        a.limit.to_bits() as u64 | (a.mrr_cents as u64) << 32,
+        a.signup_step as u64 | (a.event_step as u64) << 16 | (a.since_step as u64) << 32 | (a.seats as u64) << 48,
+        a.invites_sent as u64
+            | (a.state as u64) << 16
+            | (a.plan as u64) << 24
+            | (a.source as u64) << 32
+            | (a.flags as u64) << 40
+            | (a.reached as u64) << 48,
+    )
+}
+
+/// Resets the fields the record's state does not read (in the mechanics
+/// the count engine simulates), so that groups that behave alike merge:
+/// invitations sent (read only by PQL signals); the intensity and usage
+/// without a free usage limit, and once blocked; the activation step
+/// without a value build-up; the exact signup step of a paying account (its
+/// month is what its cohort cells read); the source other than initial
+/// after the first conversion (channel conversions are counted then).
+fn canonical(a: &mut Account, m: &RunModel) {
+    let limited = m.usage_limit.is_finite();
+    let buildup = limited && m.value_buildup_steps > 0.0;
+    a.invites_sent = 0;
+    if !limited {
+        a.usage = 0.0;
+        a.intensity = 0.0;
+    }
+    match a.state {
+        State::SignedUp => {}
+        State::ActiveFree => {
+            if !buildup {
+                a.since_step = 0;
+            }
+            if !buildup || a.source != source::INITIAL {
+                a.event_step = 0;
+            }
+        }
+        State::Blocked => {
+            a.intensity = 0.0;
+            a.since_step = 0;
+            a.event_step = 0;
+        }
+        State::Dormant => {
+            a.since_step = 0;
+            if a.intensity != LAZY && a.usage >= a.limit {
+                a.intensity = 0.0;
+            }
+            if !buildup || a.source != source::INITIAL {
+                a.event_step = 0;
+            }
+        }
+        State::Paid | State::Lapsed => {
+            // Read no more once paying (a lapsed account comes back paying,
+            // never free): the funnel stages, the free-life flags.
+            a.reached = 0;
+            a.flags &= flag::ANNUAL | flag::BASE | flag::CONVERTED;
+            a.usage = 0.0;
+            a.intensity = 0.0;
+            a.signup_step = (m.tenure[a.signup_step as usize].months * m.steps_per_month) as u16;
+            if a.source != source::INITIAL {
+                a.source = source::ORGANIC;
+            }
+            if a.state == State::Lapsed {
+                a.since_step = 0;
+                a.mrr_cents = 0;
+                a.limit = m.usage_limit;
+            }
+        }
+        State::Trial => {}
+    }
+}
+
+/// The groups of a run, one vector per state, merged at the end of each step.
+#[derive(Debug, Default)]
+struct Groups {
+    by_state: [Vec<Group>; STATES],
+    /// Groups that changed state this step (and arrivals), by new state.
+    moved: [Vec<Group>; STATES],
+    /// By state, the index of each record in `by_state`, kept from step to
+    /// step for the states whose records do not change in place (blocked,
+    /// paying, dormant, lapsed: a group there only loses accounts).
+    index: [HashMap<Key, usize, BuildHasherDefault<KeyHasher>>; STATES],
+    indexed: [bool; STATES],
+}
+
+/// States whose records are not changed in place by a step.
+fn stable(s: usize) -> bool {
+    s == State::Blocked as usize
+        || s == State::Paid as usize
+        || s == State::Dormant as usize
+        || s == State::Lapsed as usize
+}
+
+impl Groups {
+    fn push(&mut self, g: Group) {
+        if g.n > 0 {
+            self.moved[g.a.state as usize].push(g);
+        }
+    }
+
+    fn counts(&self) -> [u64; STATES] {
+        std::array::from_fn(|s| self.by_state[s].iter().map(|g| g.n).sum())
+    }
+
+    fn total(&self) -> u64 {
+        self.by_state.iter().flatten().map(|g| g.n).sum()
+    }
+
+    fn len(&self) -> usize {
+        self.by_state.iter().map(|v| v.iter().filter(|g| g.n > 0).count()).sum()
+    }
+
+    /// Puts the moved groups in their state's vector, merged with the
+    /// identical records there, in first-occurrence order (deterministic).
+    /// Groups stepped in place stay distinct (the same update applies to
+    /// all of a state), so only the moved ones need a look-up; emptied
+    /// groups are dropped, or kept for a while in the states indexed from
+    /// step to step.
+    fn settle(&mut self, m: &RunModel) {
+        for s in 0..STATES {
+            let v = &mut self.by_state[s];
+            let zeros = v.iter().filter(|g| g.n == 0).count();
+            if stable(s) {
+                if zeros > 64 && 2 * zeros > v.len() {
+                    v.retain(|g| g.n > 0);
+                    self.indexed[s] = false;
+                }
+                if self.moved[s].is_empty() {
+                    continue;
+                }
+                let index = &mut self.index[s];
+                if !self.indexed[s] {
+                    index.clear();
+                    for (i, g) in v.iter().enumerate() {
+                        index.insert(key(&g.a), i);
+                    }
+                    self.indexed[s] = true;
+                }
+                for mut g in self.moved[s].drain(..) {
+                    canonical(&mut g.a, m);
+                    match index.entry(key(&g.a)) {
+                        Entry::Occupied(e) => v[*e.get()].n += g.n,
+                        Entry::Vacant(e) => {
+                            e.insert(v.len());
+                            v.push(g);
+                        }
+                    }
+                }
+                continue;
+            }
+            if self.moved[s].is_empty() {
+                if zeros > 0 {
+                    v.retain(|g| g.n > 0);
+                }
+                continue;
+            }
+            let index = &mut self.index[s];
+            index.clear();
+            let old = std::mem::take(v);
+            v.reserve(old.len() + self.moved[s].len());
+            for mut g in old.into_iter().chain(self.moved[s].drain(..)) {
+                if g.n == 0 {
+                    continue;
+                }
+                canonical(&mut g.a, m);
+                match index.entry(key(&g.a)) {
+                    Entry::Occupied(e) => v[*e.get()].n += g.n,
+                    Entry::Vacant(e) => {
+                        e.insert(v.len());
+                        v.push(g);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The standard normal CDF, `erfc(-x / sqrt 2) / 2` in `libm`.
+fn phi(x: f64) -> f64 {
+    0.5 * libm::erfc(-x / core::f64::consts::SQRT_2)
+}
+
+/// The time to value of a run, for the count engine: the exact
+/// probabilities of each activation step offset, and what its median needs.
+///
+/// An account that will activate has a lognormal time to value `t` (steps,
+/// median `med`, log-sd `s`); below the window `W` it activates `floor(t)`
+/// steps after its signup step, or one more with probability `frac(t)`, at
+/// most `W - 1`. So P(offset = o) = E[(1 - frac t) 1{floor t = o}] + E[frac t
+/// 1{floor t = o - 1}], from the lognormal's CDF and partial first moment
+/// on unit intervals: with `F(x) = Phi((ln x - mu) / s)` and `G(x) = e^(mu +
+/// s^2/2) Phi((ln x - mu - s^2) / s)`, `E[t 1{a < t < b}] = G(b) - G(a)`.
+///
+/// The median time to value: the histogram of the account engine has 4,096
+/// bins over the window. Here the matured activations are counted by
+/// offset; at the end of the run those of each offset are spread over
+/// [`TTV_BUCKETS`] equal-probability buckets of `t < W` by one multinomial
+/// draw with the probabilities P(bucket | offset) (the same integrals on
+/// the bucket's range), the bucket holding the median rank is found, and
+/// the median within it is the order statistic of that rank among the
+/// bucket's count: a beta variate in the bucket's share of the quantiles.
+#[derive(Debug, Clone)]
+struct TtvModel {
+    /// P(offset = o | will activate), o = 0 .. W - 1 (the rest: not within the window).
+    offset: Vec<f64>,
+    /// P(bucket q | offset o), `[o][q]`.
+    bucket_given_offset: Vec<Vec<f64>>,
+    /// F(W): the share of times to value below the window.
+    below: f64,
+    mu: f64,
+    s: f64,
+    median: f64,
+}
+
+impl TtvModel {
+    fn new(median: f64, s: f64, window: u32) -> TtvModel {
+        let w = window as f64;
+        let degenerate = !(median > 0.0 && s > 0.0);
+        let mu = if median > 0.0 { libm::log(median) } else { f64::NEG_INFINITY };
+        // CDF and partial first moment (for a degenerate t = median: a step).
+        let cdf = |x: f64| -> f64 {
+            if x <= 0.0 {
+                0.0
+            } else if degenerate {
+                if median < x { 1.0 } else { 0.0 }
+            } else {
+                phi((libm::log(x) - mu) / s)
+            }
+        };
+        let moment = |x: f64| -> f64 {
+            if x <= 0.0 {
+                0.0
+            } else if degenerate {
+                if median < x { median } else { 0.0 }
+            } else {
+                libm::exp(mu + s * s / 2.0) * phi((libm::log(x) - mu - s * s) / s)
+            }
+        };
+        // Mass of offset o on the t-range [a, b): (1 - frac t) on [o, o+1),
+        // frac t on [o-1, o); the last offset takes all of [W-1, W).
+        let mass = |o: usize, a: f64, b: f64| -> f64 {
+            let mut total = 0.0;
+            let of = o as f64;
+            // frac t on [o - 1, o): E[t - (o - 1)]
+            if o >= 1 {
+                let (lo, hi) = (a.max(of - 1.0), b.min(of));
+                if hi > lo {
+                    total += (moment(hi) - moment(lo)) - (of - 1.0) * (cdf(hi) - cdf(lo));
+                }
+            }
+            if o + 1 == window as usize {
+                let (lo, hi) = (a.max(of), b.min(w));
+                if hi > lo {
+                    total += cdf(hi) - cdf(lo);
+                }
+            } else {
+                // 1 - frac t on [o, o + 1): E[(o + 1) - t]
+                let (lo, hi) = (a.max(of), b.min(of + 1.0));
+                if hi > lo {
+                    total += (of + 1.0) * (cdf(hi) - cdf(lo)) - (moment(hi) - moment(lo));
+                }
+            }
+            total.max(0.0)
+        };
+        let below = cdf(w);
+        let offset: Vec<f64> = (0..window as usize).map(|o| mass(o, 0.0, w)).collect();
+        let quantile =
+            |p: f64| -> f64 { if degenerate { median } else { libm::exp(mu + s * sampling::normal_quantile(p)) } };
+        let ends: Vec<f64> = (0..=TTV_BUCKETS)
+            .map(|q| match q {
+                0 => 0.0,
+                q if q == TTV_BUCKETS => w,
+                q => quantile(below * q as f64 / TTV_BUCKETS as f64).min(w),
+            })
+            .collect();
+        let bucket_given_offset = (0..window as usize)
+            .map(|o| {
+                let row: Vec<f64> = (0..TTV_BUCKETS).map(|q| mass(o, ends[q], ends[q + 1])).collect();
+                let sum: f64 = row.iter().sum();
+                if sum > 0.0 {
+                    row.iter().map(|x| x / sum).collect()
+                } else {
+                    vec![1.0 / TTV_BUCKETS as f64; TTV_BUCKETS]
+                }
+            })
+            .collect();
+        TtvModel { offset, bucket_given_offset, below, mu, s, median }
+    }
+
+    /// The bin of the account engine's histogram (`ttv * share_per_step`,
+    /// top 12 bits) that holds the median time to value of the matured
+    /// activations counted by offset, or `None` when there are none.
+    fn median_bin(&self, by_offset: &[u64], share_per_step: f64, rng: &mut SimRng) -> Option<usize> {
+        let mut by_bucket = vec![0u64; TTV_BUCKETS];
+        for (o, &n) in by_offset.iter().enumerate() {
+            if n > 0 {
+                let counts = multinomial(n, &self.bucket_given_offset[o], rng);
+                for (b, c) in by_bucket.iter_mut().zip(counts) {
+                    *b += c;
+                }
+            }
+        }
+        let total: u64 = by_bucket.iter().sum();
+        if total == 0 {
+            return None;
+        }
+        // The account engine's median: the first value whose running count
+        // reaches half (rank ceil(total / 2)).
+        let rank = total.div_ceil(2);
+        let mut seen = 0;
+        for (q, &c) in by_bucket.iter().enumerate() {
+            if seen + c >= rank {
+                let r = (rank - seen) as f64;
+                // The r-th smallest of c uniforms: Beta(r, c - r + 1).
+                let u = if c == 1 { sampling::open01(rng) } else { sampling::beta(r, c as f64 - r + 1.0, rng) };
+                let p = self.below * (q as f64 + u) / TTV_BUCKETS as f64;
+                let t = if self.s > 0.0 && self.median > 0.0 {
+                    libm::exp(self.mu + self.s * sampling::normal_quantile(p))
+                } else {
+                    self.median
+                };
+                let share = (t * share_per_step) as u16;
+                return Some((share >> TTV_SHIFT) as usize);
+            }
+            seen += c;
+        }
+        None
+    }
+}
+
+/// A multinomial draw of `n` over the probabilities `p` (summing to 1, or
+/// less: the rest is dropped), by conditional binomials.
+fn multinomial(n: u64, p: &[f64], rng: &mut SimRng) -> Vec<u64> {
+    let mut out = vec![0u64; p.len()];
+    let mut left = n;
+    let mut rest = 1.0f64;
+    for (i, &pi) in p.iter().enumerate() {
+        if left == 0 {
+            break;
+        }
+        let k = if pi >= rest { left } else { sampling::binomial(left, (pi / rest).clamp(0.0, 1.0), rng) };
+        out[i] = k;
+        left -= k;
+        rest -= pi;
+        if rest <= 0.0 {
+            break;
+        }
+    }
+    out
+}
+
+/// Equal-probability ranges of the intensity within one hit age, for the
+/// fraction of the step at which the usage reaches the limit: more on long
+/// steps, where that fraction moves more of a step's risks (a monthly step
+/// with a value build-up of a month or two), one from weekly steps on (the
+/// cost of a group's step grows with them).
+pub fn tau_buckets(steps_per_month: u32) -> usize {
+    match steps_per_month {
+        1 => 8,
+        _ => 1,
+    }
+}
+
+/// The usage-intensity model of the count engine.
+///
+/// The intensity `I` of an account matters only through the step its usage
+/// reaches the free limit `L`: its hit age `h = ceil(L / I)` (steps of
+/// usage since signup: usage grows by `I` each step signed up or active
+/// free) and the fraction of that step, `tau = L / I - (h - 1)`. So the
+/// intensity of a new account is not drawn at all: a group that has not
+/// hit its limit is *lazy* (its record holds its usage age in `usage` and
+/// `-1` as its intensity), and its members' hit ages are i.i.d. from the
+/// exact distribution `P(h) = F(L / (h - 1)) - F(L / h)` (`F` the
+/// lognormal CDF) given that they exceed its usage age. Survival until the
+/// hit does not depend on the intensity, so this conditional law is exact
+/// whatever happened to the group: at each step of usage, the number that
+/// hit now is one binomial draw, `Bin(n, P(h = a) / P(h >= a))`, and those
+/// become a concrete group (an intensity of their own) for the hit. Every
+/// hit age is exact, to the horizon, at the cost of one draw per group and
+/// step. Within the hit age, the intensity is one of [`tau_buckets`]
+/// equal-probability ranges, at the intensity whose `tau` is the range's
+/// mean `tau` (`L E[1/I] - (h - 1)`, from the lognormal's partial moment of
+/// order -1), so effects linear in `tau` are exact.
+struct CountModel {
+    /// By usage age `a` (index), `P(h = a) / P(h >= a)`; 0 beyond.
+    hit_now: Vec<f64>,
+    /// By hit age, the intensity of each of the tau ranges.
+    tau_intensity: Vec<Vec<f32>>,
+    /// Whether new accounts are lazy (the free plan has a usage limit and
+    /// the intensity a spread).
+    lazy: bool,
+    /// The intensity of a new account otherwise (not read without a limit).
+    fixed_intensity: f32,
+    ttv: TtvModel,
+}
+
+/// The intensity of a lazy group (see [`CountModel`]).
+const LAZY: f32 = -1.0;
+
+impl CountModel {
+    fn new(m: &RunModel) -> CountModel {
+        let ttv = TtvModel::new(m.time_to_value.median(), m.time_to_value.sigma(), m.window_steps);
+        let limit = m.usage_limit as f64;
+        let (median, s) = (m.usage.median(), m.usage.sigma());
+        let lazy = limit.is_finite() && median > 0.0 && s > 0.0 && limit > 0.0;
+        let fixed_intensity = median.max(0.0) as f32;
+        let ages = m.steps as usize + 2;
+        let buckets = tau_buckets(m.steps_per_month);
+        let (mut hit_now, mut tau_intensity) = (vec![0.0; ages], vec![vec![0.0f32; buckets]; ages]);
+        if lazy {
+            let mu = libm::log(median);
+            let cdf = |x: f64| if x.is_infinite() { 1.0 } else { phi((libm::log(x) - mu) / s) };
+            let quantile = |p: f64| libm::exp(mu + s * sampling::normal_quantile(p));
+            // E[1/I 1{I < x}] = e^(-mu + s^2/2) Phi((ln x - mu + s^2) / s).
+            let inverse_moment = |x: f64| {
+                if x <= 0.0 {
+                    0.0
+                } else if x.is_infinite() {
+                    libm::exp(-mu + s * s / 2.0)
+                } else {
+                    libm::exp(-mu + s * s / 2.0) * phi((libm::log(x) - mu + s * s) / s)
+                }
+            };
+            // P(h >= a) = F(L / (a - 1)), 1 at a = 1.
+            let at_least = |a: usize| if a <= 1 { 1.0 } else { cdf(limit / (a - 1) as f64) };
+            for a in 1..ages {
+                let (hi, lo) = (at_least(a), at_least(a + 1));
+                if hi > 0.0 {
+                    hit_now[a] = ((hi - lo) / hi).clamp(0.0, 1.0);
+                }
+                let quantile_at = |p: f64| {
+                    if p <= 0.0 {
+                        0.0
+                    } else if p >= 1.0 {
+                        f64::INFINITY
+                    } else {
+                        quantile(p)
+                    }
+                };
+                for (t, x) in tau_intensity[a].iter_mut().enumerate() {
+                    // The range's probabilities [p0, p1) and intensities [i0, i1).
+                    let p0 = lo + (hi - lo) * t as f64 / buckets as f64;
+                    let p1 = lo + (hi - lo) * (t + 1) as f64 / buckets as f64;
+                    let (i0, i1) = (quantile_at(p0).max(limit / a as f64), quantile_at(p1));
+                    let mean_tau = if p1 > p0 {
+                        (limit * (inverse_moment(i1) - inverse_moment(i0)) / (p1 - p0) - (a - 1) as f64)
+                            .clamp(1e-6, 1.0)
+                    } else {
+                        0.5
+                    };
+                    *x = (limit / ((a - 1) as f64 + mean_tau)) as f32;
+                }
+            }
+        }
+        CountModel { hit_now, tau_intensity, lazy, fixed_intensity, ttv }
+    }
+}
+
+/// What a step of the count engine accumulates besides the groups.
+#[derive(Default)]
+struct StepSums {
+    /// Mean invitations sent this step, summed over every account.
+    invite_mean: f64,
+}
+
+impl Run<'_> {
+    fn bin(&mut self, n: u64, p: f64) -> u64 {
+        if n == 0 || p <= 0.0 {
+            return 0;
+        }
+        if p >= 1.0 {
+            return n;
+        }
+        sampling::binomial(n, p, &mut self.rng)
+    }
+
+    /// Splits `n` by the cumulative thresholds of two competing outcomes
+    /// (`first`, then `either`, on the 32-bit scale, as in `u < first`,
+    /// `u < either`): the counts of the first and of the second outcome.
+    fn split3(&mut self, n: u64, first: u64, either: u64) -> (u64, u64) {
+        let k1 = self.bin(n, prob(first));
+        let rest = n - k1;
+        let k2 = if either > first && rest > 0 && (first as f64) < P32 {
+            self.bin(rest, (either - first) as f64 / (P32 - first as f64))
+        } else {
+            0
+        };
+        (k1, k2)
+    }
+
+    fn leave_n(&mut self, a: &Account, n: u64) {
+        if a.source != source::INITIAL && n > 0 {
+            let cell = self.cohort_cell(a);
+            self.cohort_departures[cell] = self.cohort_departures[cell].saturating_add(n.min(i32::MAX as u64) as i32);
+        }
+    }
+
+    fn come_back_n(&mut self, a: &Account, n: u64) {
+        if a.source != source::INITIAL && n > 0 {
+            let cell = self.cohort_cell(a);
+            self.cohort_departures[cell] = self.cohort_departures[cell].saturating_sub(n.min(i32::MAX as u64) as i32);
+        }
+    }
+
+    fn reach_n(&mut self, a: &mut Account, before: u8, stage: u8, n: u64) {
+        if a.source != source::INITIAL && a.reached & before == before && a.reached & stage == 0 {
+            a.reached |= stage;
+            let i = super::books::FUNNEL_STAGES.iter().position(|&s| s == stage).expect("a funnel stage");
+            self.totals.funnel[i] += n;
+        }
+    }
+
+    fn end_free_life_n(&mut self, a: &mut Account, converted: bool, n: u64) {
+        if a.source != source::INITIAL && a.reached & (reached::ACTIVATED | reached::LEFT_FREE) == reached::ACTIVATED {
+            a.reached |= reached::LEFT_FREE;
+            if converted {
+                self.totals.free_life_conversions += n;
+            } else {
+                self.totals.free_life_departures += n;
+            }
+        }
+    }
+
+    fn pay_n(&mut self, a: &Account, n: u64) {
+        let months = if a.flags & flag::ANNUAL != 0 { 12.0 } else { 1.0 };
+        let amount = a.mrr_cents as f64 * (0.01 * months);
+        self.flows.cash_in += amount * n as f64;
+        if amount > 0.0 {
+            self.flows.payment_fees += (amount * self.m.payment_fee_rate + self.m.payment_fee_fixed) * n as f64;
+        }
+    }
+
+    /// `k` accounts like `a` convert to `plan` (`Run::convert`).
+    fn convert_n(&mut self, a: &Account, k: u64, plan: u8, out: &mut Groups) {
+        if k == 0 {
+            return;
+        }
+        let m = self.m;
+        let p = &m.plans[plan as usize];
+        let annual = self.bin(k, prob(p.annual));
+        for (cnt, is_annual) in [(k - annual, false), (annual, true)] {
+            if cnt == 0 {
+                continue;
+            }
+            let mut b = *a;
+            b.state = State::Paid;
+            b.plan = plan;
+            b.flags &= !flag::ANNUAL;
+            if is_annual {
+                b.flags |= flag::ANNUAL;
+            }
+            b.mrr_cents = p.mrr_cents(b.seats, is_annual);
+            b.since_step = self.step as u16;
+            b.event_step = 0;
+            self.cohort_mrr(&b, b.mrr_cents as i64 * cnt as i64);
+            self.flows.conversions += cnt;
+            self.flows.new_mrr += b.mrr_cents as u64 * cnt;
+            self.totals.conversions += cnt;
+            if b.source != source::INITIAL {
+                let month = self.month() as usize;
+                self.customers_by_conversion_month[month] += cnt;
+            }
+            if b.source != source::INITIAL && b.flags & flag::CONVERTED == 0 {
+                self.totals.converted_signups += cnt;
+                let cell = self.cohort_cell(&b);
+                self.cohort_conversions[cell] =
+                    self.cohort_conversions[cell].saturating_add(cnt.min(u32::MAX as u64) as u32);
+                let age = self.step - b.signup_step as u32;
+                for (i, w) in WITHIN_MONTHS.iter().enumerate() {
+                    let window = w * m.steps_per_month;
+                    if age <= window && b.signup_step as u32 + window < m.steps {
+                        self.totals.converted_within[i] += cnt;
+                    }
+                }
+            }
+            if b.source >= source::CHANNEL {
+                self.totals.channel_conversions += cnt;
+            }
+            if b.flags & flag::CONVERTED == 0 {
+                self.reach_n(&mut b, m.before_paying(), reached::PAYING, cnt);
+            }
+            self.end_free_life_n(&mut b, true, cnt);
+            b.flags |= flag::CONVERTED;
+            self.pay_n(&b, cnt);
+            out.push(Group { a: b, n: cnt });
+        }
+    }
+
+    /// `k` free accounts like `a` go dormant (`Run::go_dormant`).
+    fn go_dormant_n(&mut self, a: &Account, k: u64, out: &mut Groups) {
+        if k == 0 {
+            return;
+        }
+        let mut b = *a;
+        self.flows.churned_free += k;
+        self.totals.active_exits += k;
+        self.end_free_life_n(&mut b, false, k);
+        self.leave_n(&b, k);
+        if self.m.keeps_dormant() {
+            b.state = State::Dormant;
+            b.since_step = self.step as u16;
+            out.push(Group { a: b, n: k });
+        } else {
+            self.dormant_uncounted += k;
+        }
+    }
+
+    /// `k` paying accounts like `a` churn (`Run::churn_paid`).
+    fn churn_paid_n(&mut self, a: &Account, k: u64, involuntary: bool, out: &mut Groups) {
+        if k == 0 {
+            return;
+        }
+        let mut b = *a;
+        self.flows.churned_paid += k;
+        self.totals.active_exits += k;
+        self.totals.churned_paid += k;
+        if involuntary {
+            self.flows.involuntary_churn += k;
+        }
+        self.flows.churned_mrr += b.mrr_cents as u64 * k;
+        self.cohort_mrr(&b, -(b.mrr_cents as i64) * k as i64);
+        b.flags &= !flag::BASE;
+        self.leave_n(&b, k);
+        if self.m.keeps_lapsed() {
+            b.state = State::Lapsed;
+            b.since_step = self.step as u16;
+            out.push(Group { a: b, n: k });
+        }
+    }
+
+    /// `n` accounts like `a` activate (`Run::activate`, without trials);
+    /// `ttv_by_offset` counts the matured ones by activation offset.
+    fn activate_n(&mut self, mut a: Account, n: u64, ttv_by_offset: &mut [u64], out: &mut Groups) {
+        let m = self.m;
+        a.flags |= flag::ACTIVATED;
+        self.flows.activated += n;
+        self.reach_n(&mut a, 0, reached::ACTIVATED, n);
+        if (a.signup_step as u32 + m.window_steps) <= m.steps {
+            self.totals.matured_activated += n;
+            let offset = (a.event_step - a.signup_step) as usize;
+            ttv_by_offset[offset.min(ttv_by_offset.len() - 1)] += n;
+        }
+        a.since_step = self.step as u16;
+        a.state = State::ActiveFree;
+        out.push(Group { a, n });
+    }
+
+    /// The first limit hit of `n` accounts like `a` a fraction `tau` into
+    /// the step (`Run::hit_limit`): returns (converted, left, the group of
+    /// those left blocked) and pushes the converted and departed.
+    fn hit_limit_n(&mut self, a: &mut Account, n: u64, tau: f64, out: &mut Groups) -> (u64, u64) {
+        let m = self.m;
+        self.flows.limit_hits += n;
+        a.flags |= flag::HIT;
+        self.reach_n(a, reached::ACTIVATED, reached::LIMIT_HIT, n);
+        let early = a.flags & flag::ACTIVATED == 0;
+        let (convert, leave) = if early {
+            (m.hit_convert_early, m.hit_leave_early)
+        } else if m.value_buildup_steps > 0.0 {
+            let before = if a.source == source::INITIAL { a.event_step as f64 + 1.0 } else { 0.0 };
+            let t = (self.step as f64 - a.since_step as f64 - 1.0 + tau + before).max(0.0);
+            let built = 1.0 - libm::exp(-t / m.value_buildup_steps);
+            let c = m.hit_convert_share * built;
+            (super::model::threshold(c), super::model::threshold(c + m.hit_churn_share))
+        } else {
+            (m.hit_convert, m.hit_leave)
+        };
+        let (c, l) = self.split3(n, convert, leave);
+        self.convert_n(a, c, m.entry_plan, out);
+        if l > 0 {
+            if early {
+                self.flows.abandoned += l;
+                self.leave_n(a, l);
+            } else {
+                self.go_dormant_n(a, l, out);
+            }
+        }
+        a.usage = a.usage.min(a.limit);
+        if early {
+            a.flags &= !flag::WILL_ACTIVATE;
+            a.event_step = (a.signup_step as u32 + m.window_steps).min(u16::MAX as u32) as u16;
+        } else {
+            a.state = State::Blocked;
+        }
+        (c, l)
+    }
+
+    /// A lazy group's step of usage: those whose hit age is now become
+    /// concrete groups (one per tau bucket, their usage just below the
+    /// limit, so that the state's step makes them hit), returned; the rest
+    /// stay lazy, a step of usage older.
+    fn split_hitters(&mut self, g: &mut Group, cm: &CountModel) -> Vec<Group> {
+        let age = g.a.usage as usize + 1;
+        g.a.usage += 1.0;
+        let p = cm.hit_now.get(age).copied().unwrap_or(0.0);
+        let k = self.bin(g.n, p);
+        if k == 0 {
+            return Vec::new();
+        }
+        g.n -= k;
+        let buckets = cm.tau_intensity[age].len();
+        let split =
+            if buckets == 1 { vec![k] } else { multinomial(k, &vec![1.0 / buckets as f64; buckets], &mut self.rng) };
+        let mut out = Vec::new();
+        for (t, &c) in split.iter().enumerate() {
+            if c > 0 {
+                let mut a = g.a;
+                a.intensity = cm.tau_intensity[age][t];
+                a.usage = (age - 1) as f32 * a.intensity;
+                out.push(Group { a, n: c });
+            }
+        }
+        out
+    }
+
+    fn step_signed_up_n(&mut self, g: &mut Group, ttv: &mut [u64], cm: &CountModel, out: &mut Groups) {
+        if g.a.intensity == LAZY && g.a.flags & flag::HIT == 0 {
+            for mut h in self.split_hitters(g, cm) {
+                self.step_signed_up_n(&mut h, ttv, cm, out);
+                out.push(h);
+            }
+            if g.n == 0 || g.a.event_step as u32 != self.step {
+                return;
+            }
+            if g.a.flags & flag::WILL_ACTIVATE != 0 {
+                self.activate_n(g.a, g.n, ttv, out);
+            } else {
+                self.flows.abandoned += g.n;
+                self.leave_n(&g.a, g.n);
+            }
+            g.n = 0;
+            return;
+        }
+        let a = &mut g.a;
+        if a.flags & flag::HIT == 0 {
+            a.usage += a.intensity;
+            if a.usage >= a.limit {
+                let (c, l) = self.hit_limit_n(a, g.n, 1.0, out);
+                g.n -= c + l;
+            }
+        }
+        if g.n == 0 || a.event_step as u32 != self.step {
+            return;
+        }
+        if a.flags & flag::WILL_ACTIVATE != 0 {
+            self.activate_n(*a, g.n, ttv, out);
+        } else {
+            self.flows.abandoned += g.n;
+            self.leave_n(a, g.n);
+        }
+        g.n = 0;
+    }
+
+    fn step_free_n(&mut self, g: &mut Group, sums: &mut StepSums, cm: &CountModel, out: &mut Groups) {
+        let m = self.m;
+        if g.a.intensity == LAZY {
+            for mut h in self.split_hitters(g, cm) {
+                self.step_free_n(&mut h, sums, cm, out);
+                out.push(h);
+            }
+        } else {
+            let before = g.a.usage;
+            g.a.usage += g.a.intensity;
+            if g.a.usage >= g.a.limit {
+                self.free_step_with_hit_n(g, before, sums, out);
+                return;
+            }
+        }
+        let (c, l) = self.split3(g.n, m.free.first, m.free.either);
+        sums.invite_mean += (g.n - l) as f64 * m.invites_active.lambda + l as f64 * m.invites_free_leaving.lambda;
+        let a = g.a;
+        self.convert_n(&a, c, m.entry_plan, out);
+        self.go_dormant_n(&a, l, out);
+        g.n -= c + l;
+    }
+
+    /// `Run::free_step_with_hit` for a group.
+    fn free_step_with_hit_n(&mut self, g: &mut Group, before: f32, sums: &mut StepSums, out: &mut Groups) {
+        let m = self.m;
+        let a = &mut g.a;
+        let tau = if a.intensity > 0.0 { ((a.limit - before) / a.intensity).clamp(0.0, 1.0) as f64 } else { 1.0 };
+        let rate = m.invites_active.lambda * a.seats as f64;
+        let pre = Risks::new(m.free_hazards.0, m.free_hazards.1, tau);
+        let (c0, l0) = self.split3(g.n, pre.first, pre.either);
+        sums.invite_mean += c0 as f64 * rate + l0 as f64 * rate * pre.lived;
+        let snapshot = *a;
+        self.convert_n(&snapshot, c0, m.entry_plan, out);
+        self.go_dormant_n(&snapshot, l0, out);
+        let hit = g.n - c0 - l0;
+        g.n = 0;
+        if hit == 0 {
+            return;
+        }
+        let mut b = snapshot;
+        let (c1, l1) = self.hit_limit_n(&mut b, hit, tau, out);
+        // Converted at the wall: they share all step long; those that left
+        // share until the wall unless kept as dormant (as `Run::free_step_with_hit`).
+        sums.invite_mean += c1 as f64 * rate;
+        if !m.keeps_dormant() {
+            sums.invite_mean += l1 as f64 * rate * tau;
+        }
+        let blocked = hit - c1 - l1;
+        if blocked == 0 {
+            return;
+        }
+        let rest = 1.0 - tau;
+        let post = Risks::new(m.blocked_hazards.0, m.blocked_hazards.1, rest);
+        let (c2, l2) = self.split3(blocked, post.first, post.either);
+        let stay_mean = rate * (tau + m.blocked_sharing * rest);
+        let leave_mean = rate * (tau + m.blocked_sharing * post.lived);
+        sums.invite_mean += (blocked - l2) as f64 * stay_mean + l2 as f64 * leave_mean;
+        self.convert_n(&b, c2, m.entry_plan, out);
+        self.go_dormant_n(&b, l2, out);
+        out.push(Group { a: b, n: blocked - c2 - l2 });
+    }
+
+    fn step_blocked_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
+        let m = self.m;
+        let (c, l) = self.split3(g.n, m.blocked.first, m.blocked.either);
+        sums.invite_mean += (g.n - l) as f64 * m.invites_blocked.lambda + l as f64 * m.invites_blocked_leaving.lambda;
+        let a = g.a;
+        self.convert_n(&a, c, m.entry_plan, out);
+        self.go_dormant_n(&a, l, out);
+        g.n -= c + l;
+    }
+
+    fn step_paid_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
+        let m = self.m;
+        self.totals.paid_at_risk += g.n;
+        let a = g.a;
+        let tenure = (self.step - a.since_step as u32) as usize;
+        let t = m.tenure[tenure.min(m.tenure.len() - 1)];
+        if t.anniversary {
+            let months = t.months + a.event_step as u32;
+            let annual = a.flags & flag::ANNUAL != 0;
+            let plan = &m.plans[a.plan as usize];
+            let renewal = !annual || months.is_multiple_of(12);
+            if renewal && (t.months > 0 || a.event_step > 0) {
+                let churn = if annual {
+                    let year = (months / 12) as usize;
+                    plan.annual_churn_by_year[(year - 1).min(plan.annual_churn_by_year.len() - 1)]
+                } else {
+                    plan.churn_by_tenure[((months - 1) as usize).min(plan.churn_by_tenure.len() - 1)]
+                };
+                let k = self.bin(g.n, prob(churn));
+                self.churn_paid_n(&a, k, false, out);
+                g.n -= k;
+            }
+            if renewal {
+                let fail = prob(m.payment_failure) * (1.0 - prob(m.payment_recovery));
+                let k = self.bin(g.n, fail);
+                self.churn_paid_n(&a, k, true, out);
+                g.n -= k;
+                self.pay_n(&a, g.n);
+            }
+        }
+        sums.invite_mean += g.n as f64 * m.invites_active.lambda * a.seats as f64;
+    }
+
+    fn step_dormant_n(&mut self, g: &mut Group, out: &mut Groups) {
+        let k = self.bin(g.n, prob(self.m.reactivation));
+        if k == 0 {
+            return;
+        }
+        g.n -= k;
+        let mut b = g.a;
+        self.flows.reactivated_free += k;
+        self.come_back_n(&b, k);
+        // A lazy group has not reached its limit (its `usage` is its usage age).
+        b.state = if b.intensity != LAZY && b.usage >= b.limit { State::Blocked } else { State::ActiveFree };
+        b.since_step = self.step as u16;
+        out.push(Group { a: b, n: k });
+    }
+
+    fn step_lapsed_n(&mut self, g: &mut Group, out: &mut Groups) {
+        let k = self.bin(g.n, prob(self.m.win_back));
+        if k == 0 {
+            return;
+        }
+        g.n -= k;
+        let mut b = g.a;
+        self.flows.won_back += k;
+        self.come_back_n(&b, k);
+        if b.source != source::INITIAL {
+            let month = self.month() as usize;
+            self.customers_by_conversion_month[month] += k;
+        }
+        b.state = State::Paid;
+        b.since_step = self.step as u16;
+        b.event_step = 0;
+        b.mrr_cents = self.m.plans[b.plan as usize].mrr_cents(b.seats, b.flags & flag::ANNUAL != 0);
+        self.cohort_mrr(&b, b.mrr_cents as i64 * k as i64);
+        self.flows.reactivation_mrr += b.mrr_cents as u64 * k;
+        self.pay_n(&b, k);
+        out.push(Group { a: b, n: k });
+    }
+
+    /// The invitations of the step, all accounts' at once: one Poisson
+    /// count of the summed mean, then accepted, new to the market and one
+    /// step late as binomial counts (`Run::invite_slow`; internal
+    /// invitations are refused with the scenario).
+    fn send_invitations(&mut self, mean: f64) {
+        if mean <= 0.0 {
+            return;
+        }
+        let sent = sampling::poisson(mean, &mut self.rng);
+        self.send_n(sent, self.m.invite_delay);
+    }
+
+    /// `sent` invitations of any accounts: accepted, new to the market and
+    /// one step late as binomial counts (`Run::invite_slow`, whose
+    /// one-by-one draws for a few invitations have the same distribution;
+    /// internal invitations are refused with the scenario).
+    fn send_n(&mut self, sent: u64, delay: super::model::Delay) {
+        let m = self.m;
+        if sent == 0 {
+            return;
+        }
+        self.flows.invites_sent += sent;
+        let accepted = self.bin(sent, prob(m.invite_acceptance));
+        self.flows.invites_accepted += accepted;
+        let internal = self.bin(accepted, prob(m.internal_share));
+        let new = self.bin(accepted - internal, prob(self.new_to_market));
+        if new > 0 {
+            let late = self.bin(new, prob(delay.extra));
+            let at = (self.step + delay.steps) as usize;
+            for (at, n) in [(at, new - late), (at + 1, late)] {
+                if let Some(slot) = self.pending_invites.get_mut(at) {
+                    *slot += n;
+                }
+            }
+            self.totals.viral_caused += new;
+        }
+    }
+
+    /// `invites.pattern = "once"` for `n` accounts joining now
+    /// (`Run::send_once`): `floor(x)` invitations each and one more with
+    /// probability `frac(x)`, a binomial count over the group.
+    fn send_once_n(&mut self, n: u64) {
+        let m = self.m;
+        let x = m.invite_once;
+        let whole = x.floor();
+        let sent = n * whole as u64 + self.bin(n, prob(super::model::threshold(x - whole)));
+        self.totals.once_senders += n;
+        let caused = self.totals.viral_caused;
+        self.send_n(sent, m.once_delay);
+        self.totals.once_caused += self.totals.viral_caused - caused;
+    }
+
+    /// Accounts that expose the product (`Run::exposing`), from the counts.
+    fn exposing_counts(&self, c: &[u64; STATES]) -> f64 {
+        if self.m.exposure_per_step <= 0.0 {
+            return 0.0;
+        }
+        (c[State::ActiveFree as usize] + c[State::Trial as usize] + c[State::Paid as usize]) as f64
+            + self.m.blocked_sharing * c[State::Blocked as usize] as f64
+    }
+
+    /// Phase 2 for the count engine: the step's arrivals (the acquisition
+    /// draws of `Run::arrival_counts`), up to [`MAX_LIVE_COUNTS`], as
+    /// groups: by class of source (a paid channel or not: the source is
+    /// read only for channel conversions), whether and when each activates
+    /// (one multinomial over the activation offsets) and by intensity
+    /// bucket (one multinomial).
+    fn arrive_n(
+        &mut self,
+        groups: &mut Groups,
+        cm: &CountModel,
+        t_months: f64,
+        channel_signups: &mut [u64],
+        ttv: &mut [u64],
+    ) {
+        let m = self.m;
+        let step = self.step;
+        let mut arrivals = self.arrival_counts(t_months);
+        let mut live = groups.total() + groups.moved.iter().flatten().map(|g| g.n).sum::<u64>();
+        let mut by_class = [0u64; 2];
+        let mut next = 0;
+        while next < arrivals.len() {
+            let (src, n) = arrivals[next];
+            next += 1;
+            let room = MAX_LIVE_COUNTS.saturating_sub(live);
+            if n > room {
+                self.capped = true;
+            }
+            let n = n.min(room);
+            live += n;
+            match src {
+                source::ORGANIC => self.flows.signups_organic += n,
+                source::INVITE => self.flows.signups_invite += n,
+                source::EXPOSURE => self.flows.signups_exposure += n,
+                _ => {
+                    self.flows.signups_paid += n;
+                    channel_signups[(src - source::CHANNEL) as usize] += n;
+                }
+            }
+            self.totals.signups += n;
+            if step + m.window_steps <= m.steps {
+                self.totals.matured_signups += n;
+            }
+            for (i, w) in WITHIN_MONTHS.iter().enumerate() {
+                if step + w * m.steps_per_month < m.steps {
+                    self.totals.eligible_within[i] += n;
+                }
+            }
+            by_class[(src >= source::CHANNEL) as usize] += n;
+            if m.invite_once > 0.0 && n > 0 {
+                self.send_once_n(n);
+            }
+            if next == arrivals.len() && m.invite_once > 0.0 {
+                // Invitations sent once by this step's arrivals whose
+                // invitees join at the end of this same step (as in
+                // `Run::arrive`): they arrive now, after them.
+                let more = std::mem::take(&mut self.pending_invites[step as usize]);
+                if more > 0 {
+                    let more = self.market_cap(more);
+                    self.signed_up_ever += more as f64;
+                    arrivals.push((source::INVITE, more));
+                }
+            }
+        }
+        let window = m.window_steps;
+        for (class, &n) in by_class.iter().enumerate() {
+            if n == 0 {
+                continue;
+            }
+            let src = if class == 1 { source::CHANNEL } else { source::ORGANIC };
+            let will = self.bin(n, prob(m.activation));
+            let by_offset = multinomial(will, &cm.ttv.offset, &mut self.rng);
+            let activating: u64 = by_offset.iter().sum();
+            let never = n - activating;
+            for (o, &c) in by_offset.iter().enumerate().map(|(o, c)| (Some(o), c)).chain([(None, &never)]) {
+                if c == 0 {
+                    continue;
+                }
+                let offset = o.map_or(window, |o| o as u32);
+                let a = Account {
+                    usage: 0.0,
+                    intensity: if cm.lazy { LAZY } else { cm.fixed_intensity },
+                    limit: m.usage_limit,
+                    mrr_cents: 0,
+                    signup_step: step as u16,
+                    event_step: (step + offset).min(u16::MAX as u32) as u16,
+                    since_step: 0,
+                    seats: 1,
+                    invites_sent: 0,
+                    state: State::SignedUp,
+                    plan: 0,
+                    source: src,
+                    flags: if o.is_some() { flag::WILL_ACTIVATE } else { 0 },
+                    reached: 0,
+                };
+                if o == Some(0) {
+                    self.activate_n(a, c, ttv, groups);
+                } else {
+                    groups.push(Group { a, n: c });
+                }
+            }
+        }
+        self.update_market_share();
+    }
+}
+
+/// Marks the paying groups as the retention base (`books::mark_base`).
+fn mark_base_n(groups: &mut Groups, r: &mut Run) {
+    groups.indexed[State::Paid as usize] = false;
+    for g in &mut groups.by_state[State::Paid as usize] {
+        g.a.flags |= flag::BASE;
+        g.a.limit = f32::from_bits(g.a.mrr_cents);
+        r.totals.base_mrr += g.a.mrr_cents as u64 * g.n;
+    }
+}
+
+/// `books::retention_base` over the groups.
+fn retention_base_n(groups: &Groups) -> (u64, u64) {
+    let base = groups.by_state[State::Paid as usize].iter().filter(|g| g.a.flags & flag::BASE != 0);
+    base.fold((0u64, 0u64), |(now, kept), g| {
+        (now + g.a.mrr_cents as u64 * g.n, kept + (g.a.mrr_cents as u64).min(g.a.limit.to_bits() as u64) * g.n)
+    })
+}
+
+/// The seats by state and MRR of the groups (`Run::tally`).
+fn tally_n(groups: &Groups, r: &mut Run) {
+    r.tally_seats = [0; STATES];
+    r.tally_mrr = 0;
+    for (s, v) in groups.by_state.iter().enumerate() {
+        for g in v {
+            r.tally_seats[s] += g.a.seats as u64 * g.n;
+            if s == State::Paid as usize {
+                r.tally_mrr += g.a.mrr_cents as u64 * g.n;
+            }
+        }
+    }
+}
+
+/// Simulates one run of `m` with the count engine: the same phases, books
+/// and output as `run::simulate_run`. Also returns the most groups the run
+/// held at a step's end (bounded whatever the population).
+pub fn simulate_run_counts(
+    m: &RunModel,
+    run: u64,
+    rng: SimRng,
+    acq_rng: SimRng,
+    monthly_width: usize,
+) -> (RunOutput, usize) {
+    let mut r = Run::new(m, rng, acq_rng);
+    let cm = CountModel::new(m);
+    let months = m.months as usize;
+    let mut monthly = vec![0.0; months * monthly_width];
+    let mut channel_signups = vec![0u64; m.channels.len()];
+    let mut account_steps = 0u64;
+    let mut ttv = vec![0u64; m.window_steps as usize];
+    let base_step = (m.months >= 12).then(|| (m.months - 12) * m.steps_per_month);
+
+    // Initial accounts: one by one, by the account engine's code, then as
+    // groups of one (merged where their differences are not read).
+    let mut groups = Groups::default();
+    let mut opening = vec![0.0; monthly_width];
+    {
+        let mut pop = Population::default();
+        r.initial_accounts(&mut pop);
+        let (mut free_seats, mut paid_seats, mut mrr) = (0u64, 0u64, 0u64);
+        for s in ALL_STATES {
+            for a in pop.of(s) {
+                groups.push(Group { a: *a, n: 1 });
+                match s {
+                    State::SignedUp | State::ActiveFree | State::Blocked => free_seats += a.seats as u64,
+                    State::Paid => {
+                        paid_seats += a.seats as u64;
+                        mrr += a.mrr_cents as u64;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        opening_row_of(pop.counts(), (free_seats, paid_seats, mrr), r.cash_balance, &mut opening);
+        groups.settle(m);
+    }
+    if base_step == Some(0) {
+        mark_base_n(&mut groups, &mut r);
+    }
+    let mut sums = StepSums::default();
+    let mut out = Groups::default();
+    let mut most_groups = groups.len();
+    for step in 0..m.steps {
+        r.step = step;
+        r.month = m.tenure[step as usize].months;
+        let t_months = r.month as f64;
+
+        // 1. Accounts.
+        let counts = groups.counts();
+        let exposing_before = r.exposing_counts(&counts);
+        account_steps += counts.iter().sum::<u64>();
+        sums.invite_mean = 0.0;
+        for s in ALL_STATES {
+            if (s == State::Dormant && !m.keeps_dormant()) || (s == State::Lapsed && !m.keeps_lapsed()) {
+                continue;
+            }
+            let mut v = std::mem::take(&mut groups.by_state[s as usize]);
+            for g in v.iter_mut().filter(|g| g.n > 0) {
+                match s {
+                    State::SignedUp => r.step_signed_up_n(g, &mut ttv, &cm, &mut out),
+                    State::ActiveFree => r.step_free_n(g, &mut sums, &cm, &mut out),
+                    State::Blocked => r.step_blocked_n(g, &mut sums, &mut out),
+                    State::Paid => r.step_paid_n(g, &mut sums, &mut out),
+                    State::Dormant => r.step_dormant_n(g, &mut out),
+                    State::Lapsed => r.step_lapsed_n(g, &mut out),
+                    State::Trial => unreachable!("trials are refused by the count engine"),
+                }
+            }
+            groups.by_state[s as usize] = v;
+        }
+        for s in 0..STATES {
+            groups.moved[s].append(&mut out.moved[s]);
+        }
+        groups.settle(m);
+        // Invitations of the step, sent before the arrivals (as in the
+        // account engine, where they are queued during phase 1).
+        r.send_invitations(sums.invite_mean);
+        let exposing_after = r.exposing_counts(&groups.counts());
+        r.expose(mean_over_step(exposing_before, exposing_after));
+
+        // 2. Arrivals.
+        r.arrive_n(&mut groups, &cm, t_months, &mut channel_signups, &mut ttv);
+        groups.settle(m);
+        most_groups = most_groups.max(groups.len());
+
+        // 3. Books.
+        tally_n(&groups, &mut r);
+        r.book_step();
+        if base_step == Some(step + 1) {
+            mark_base_n(&mut groups, &mut r);
+        }
+        if (step + 1) % m.steps_per_month == 0 {
+            let month = (step / m.steps_per_month) as usize;
+            let row = &mut monthly[month * monthly_width..(month + 1) * monthly_width];
+            r.close_month_counts(groups.counts(), row, &mut channel_signups);
+        }
+    }
+
+    // The median time to value: the histogram holds every matured
+    // activation in the bin of the median (`books::histogram_median` reads
+    // the bin that holds half of them).
+    if let Some(bin) = cm.ttv.median_bin(&ttv, m.ttv_share_per_step, &mut r.rng) {
+        let total: u64 = ttv.iter().sum();
+        r.ttv_days.iter_mut().for_each(|x| *x = 0);
+        let last = r.ttv_days.len() - 1;
+        r.ttv_days[bin.min(last)] = total;
+    }
+    let base = base_step.map(|_| retention_base_n(&groups));
+    let horizon = horizon_figures(&r, &monthly, monthly_width, base);
+    let output = RunOutput {
+        run,
+        monthly,
+        opening,
+        horizon,
+        account_steps,
+        capped: r.capped,
+        seat_ceiling_hits: r.seat_ceiling_hits,
+        cohort_conversions: std::mem::take(&mut r.cohort_conversions),
+        cohort_departures: std::mem::take(&mut r.cohort_departures),
+    };
+    (output, most_groups)
+}

@@ -1,0 +1,419 @@
+//! The count engine against the account engine (issue 14).
+//!
+//! Every shipped scenario the count engine simulates is run by both
+//! engines, and the mean and the run-to-run standard deviation of every
+//! horizon figure and of every monthly metric at three months must agree
+//! within Monte Carlo error:
+//!
+//! - means: `|mean_a - mean_c| <= z sqrt(se_a^2 + se_c^2)`, `se = sd / sqrt(n)`;
+//! - standard deviations: `|sd_a - sd_c| <= z sqrt(se(sd_a)^2 + se(sd_c)^2)`,
+//!   with the standard error of a standard deviation `se(sd) = sd sqrt((k -
+//!   1) / (4 n))`, `k` the sample kurtosis (the delta method on the sample
+//!   variance, whose variance is `(mu4 - sigma^4) / n`);
+//!
+//! with `z` the Bonferroni bound for all the checks of a scenario at a
+//! family-wise false-alarm rate of 1/1,000 (`z` about 4.8 for ~300 checks):
+//! a correct count engine fails a scenario once in a thousand. The runs of
+//! both engines use the same parameter draws (the same seed), which makes
+//! the independent-samples bound conservative for inputs that are
+//! uncertain; the fixed inputs' process noise is what is compared.
+//!
+//! Scenarios with mechanics the count engine refuses are checked to be
+//! refused with `scenario.engine = "counts"` and to run with the account
+//! engine under `auto`.
+
+use std::fs;
+
+use plgsim::engine::{self, Engine, Simulation};
+use plgsim::metrics::{Horizon, Monthly};
+use plgsim::{Override, Scenario, simulate};
+
+fn set(s: &Scenario, kv: &[(&str, String)]) -> Scenario {
+    let o: Vec<Override> = kv.iter().map(|(k, v)| Override { key: (*k).into(), value: v.clone() }).collect();
+    s.with_overrides(&o).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Mean, standard deviation and standard errors of both.
+#[derive(Debug, Clone, Copy)]
+struct Moments {
+    n: usize,
+    mean: f64,
+    sd: f64,
+    se_mean: f64,
+    se_sd: f64,
+}
+
+fn moments(xs: &[f64]) -> Moments {
+    let n = xs.len();
+    let nf = n as f64;
+    let mean = xs.iter().sum::<f64>() / nf;
+    let m2 = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / nf;
+    let m4 = xs.iter().map(|x| (x - mean).powi(4)).sum::<f64>() / nf;
+    let var = m2 * nf / (nf - 1.0).max(1.0);
+    let sd = var.sqrt();
+    let kurt = if m2 > 0.0 { m4 / (m2 * m2) } else { 1.0 };
+    Moments { n, mean, sd, se_mean: sd / nf.sqrt(), se_sd: sd * ((kurt - 1.0).max(0.0) / (4.0 * nf)).sqrt() }
+}
+
+/// `Phi^-1(1 - p)` for small `p`, by bisection on `erfc` (test-only).
+fn upper_quantile(p: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0f64, 40.0f64);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        let tail = 0.5 * libm::erfc(mid / std::f64::consts::SQRT_2);
+        if tail > p { lo = mid } else { hi = mid }
+    }
+    0.5 * (lo + hi)
+}
+
+/// Every compared series: (name, per-run values of both engines).
+fn series(a: &Simulation, c: &Simulation) -> Vec<(String, Vec<f64>, Vec<f64>)> {
+    let mut out = Vec::new();
+    for &h in Horizon::ALL {
+        let va: Vec<f64> = a.horizon_values(h).flatten().collect();
+        let vc: Vec<f64> = c.horizon_values(h).flatten().collect();
+        out.push((h.name().to_string(), va, vc));
+    }
+    let months = a.months() as usize;
+    for month in [months / 4, months / 2, months - 1] {
+        for &m in Monthly::ALL {
+            let va: Vec<f64> = a.monthly_values(month, m).collect();
+            let vc: Vec<f64> = c.monthly_values(month, m).collect();
+            out.push((format!("{} month {}", m.name(), month + 1), va, vc));
+        }
+    }
+    out
+}
+
+/// Runs `s` with both engines and returns the failures of the mean and SD
+/// checks, with the number of checks made.
+fn compare(s: &Scenario) -> (Vec<String>, usize) {
+    let a = simulate(&set(s, &[("scenario.engine", "\"accounts\"".into())]), &|| {});
+    let c = simulate(&set(s, &[("scenario.engine", "\"counts\"".into())]), &|| {});
+    let all = series(&a, &c);
+    // Every series (one without spread in either engine must be equal).
+    let checks: Vec<_> = all
+        .iter()
+        .filter(|(_, va, vc)| va.len() >= 20 && vc.len() >= 20)
+        .map(|(name, va, vc)| (name, moments(va), moments(vc)))
+        .collect();
+    let n_checks = 2 * checks.len();
+    let z = upper_quantile(0.001 / (2.0 * n_checks as f64));
+    let mut failures = Vec::new();
+    for (name, ma, mc) in &checks {
+        // A floating-point floor: sums of cents and costs differ in the last bits.
+        let eps = 1e-9 * (ma.mean.abs() + mc.mean.abs());
+        let tol_mean = z * (ma.se_mean.powi(2) + mc.se_mean.powi(2)).sqrt() + eps;
+        if (ma.mean - mc.mean).abs() > tol_mean {
+            failures.push(format!(
+                "{name}: mean {:.6} (accounts, n {}) vs {:.6} (counts, n {}), {:.1} x the tolerance's SE",
+                ma.mean,
+                ma.n,
+                mc.mean,
+                mc.n,
+                (ma.mean - mc.mean).abs() / (tol_mean / z)
+            ));
+        }
+        let tol_sd = z * (ma.se_sd.powi(2) + mc.se_sd.powi(2)).sqrt() + eps;
+        if (ma.sd - mc.sd).abs() > tol_sd {
+            failures.push(format!(
+                "{name}: sd {:.6} (accounts) vs {:.6} (counts), {:.1} x the tolerance's SE",
+                ma.sd,
+                mc.sd,
+                (ma.sd - mc.sd).abs() / (tol_sd / z)
+            ));
+        }
+    }
+    (failures, n_checks)
+}
+
+fn shipped() -> Vec<(String, Scenario)> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let s = Scenario::from_file(&path, &[]).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        out.push((path.file_name().unwrap().to_string_lossy().into_owned(), s));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+/// Runs of each engine in the differential test: enough for standard
+/// errors of a few percent of the spread.
+const RUNS: u32 = 400;
+
+#[test]
+fn both_engines_agree_on_every_shipped_scenario_the_count_engine_simulates() {
+    let mut compared = 0;
+    let mut report = Vec::new();
+    for (name, s) in shipped() {
+        if !engine::counts::refusals(&s).is_empty() {
+            continue;
+        }
+        let s = set(&s, &[("scenario.runs", RUNS.to_string())]);
+        let (failures, checks) = compare(&s);
+        assert!(checks > 50, "{name}: only {checks} checks");
+        compared += 1;
+        for f in failures {
+            report.push(format!("{name}: {f}"));
+        }
+    }
+    assert!(compared >= 5, "only {compared} shipped scenarios compared");
+    assert!(report.is_empty(), "the engines disagree:\n{}", report.join("\n"));
+}
+
+#[test]
+fn scenarios_with_mechanics_the_count_engine_refuses_fall_back_or_are_refused() {
+    let mut refused = 0;
+    for (name, s) in shipped() {
+        let why = engine::counts::refusals(&s);
+        if why.is_empty() {
+            continue;
+        }
+        refused += 1;
+        let err = s
+            .with_overrides(&[Override { key: "scenario.engine".into(), value: "\"counts\"".into() }])
+            .expect_err(&name)
+            .to_string();
+        assert!(err.contains("scenario.engine") && err.contains("does not simulate"), "{name}: {err}");
+        assert!(err.contains(&why[0]), "{name}: {err}");
+        // A large population under auto: still the account engine, saying why.
+        let big = set(
+            &s,
+            &[
+                ("acquisition.organic.signups_per_month", "2e6".into()),
+                ("acquisition.organic.growth_per_month", "0".into()),
+                ("market.size", "1e9".into()),
+            ],
+        );
+        let choice = engine::choose(&big);
+        assert_eq!(choice.engine, Engine::Accounts, "{name}");
+        assert!(choice.reason.contains("does not simulate"), "{name}: {}", choice.reason);
+    }
+    assert!(refused >= 3, "{refused}");
+}
+
+#[test]
+fn auto_picks_counts_only_for_large_populations() {
+    let small = plgsim::Scenario::from_str(
+        "t.toml",
+        "[acquisition.organic]\nsignups_per_month = 1000\n[[plans]]\nname = \"pro\"\nprice_per_month = 10\n",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(engine::choose(&small).engine, Engine::Accounts);
+    let big = set(&small, &[("acquisition.organic.signups_per_month", "1e6".into())]);
+    let choice = engine::choose(&big);
+    assert_eq!(choice.engine, Engine::Counts, "{}", choice.reason);
+    assert!(choice.reason.starts_with("auto: about"), "{}", choice.reason);
+    let forced = set(&big, &[("scenario.engine", "\"accounts\"".into())]);
+    assert_eq!(engine::choose(&forced).engine, Engine::Accounts);
+}
+
+#[test]
+fn the_count_engine_is_deterministic_and_thread_independent() {
+    let (_, s) = shipped().into_iter().find(|(n, _)| n == "board_plan.toml").unwrap();
+    let s = set(&s, &[("scenario.runs", "16".into()), ("scenario.engine", "\"counts\"".into())]);
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| simulate(&s, &|| {}));
+    let two = rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap().install(|| simulate(&s, &|| {}));
+    for (x, y) in one.runs().iter().zip(two.runs()) {
+        assert_eq!(x.horizon_figures(), y.horizon_figures());
+        for m in 0..s.months() as usize {
+            assert_eq!(x.month_row(m), y.month_row(m));
+        }
+    }
+}
+
+/// The law of large numbers where no account-level run could go: about
+/// 10^9 signups over 36 months (3 x 10^7 a month: organic and two paid
+/// channels at the most a source may bring, 10^7 a month), who all activate
+/// at once and leave at a constant free churn `c` a month (no conversion):
+/// the active free accounts at the end of month `t` are `sum_j S_j (1 -
+/// c)^(t - j)` over the realised signups `S_j` of each month `j <= t`,
+/// within a few `sqrt` of it (binomial survival), a relative error under
+/// 6 / sqrt(3 x 10^7) = 1.1 x 10^-3 in the first month and far less later; the groups stay few.
+#[test]
+fn a_billion_signups_follow_the_closed_form() {
+    let c = 0.1;
+    let text = format!(
+        "[scenario]\nmonths = 36\nruns = 3\nengine = \"counts\"\n[acquisition.organic]\nsignups_per_month = 1e7\n\
+         [[acquisition.channels]]\nname = \"a\"\nspend_per_month = 1e8\ncost_per_signup = 10\n\
+         [[acquisition.channels]]\nname = \"b\"\nspend_per_month = 1e8\ncost_per_signup = 10\n\
+         [activation]\nprobability = 1\ntime_to_value_median_months = 0.0001\ntime_to_value_sigma = 0.1\n\
+         [free]\nconversion_per_month = 0\nchurn_per_month = {c}\n[[plans]]\nname = \"pro\"\nprice_per_month = 10\n"
+    );
+    let s = Scenario::from_str("t.toml", &text, &[]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(engine::choose(&s).engine, Engine::Counts);
+    let params = s.sample(0);
+    let (out, groups) = engine::run_one_counts(&s, &params, 0);
+    assert!(groups < 100, "{groups} groups");
+    assert!(out.account_steps() > 5_000_000_000, "over 5 x 10^9 account-steps, as counts");
+    let sim = simulate(&s, &|| {});
+    for r in sim.runs() {
+        let total = r.horizon(Horizon::SignupsTotal).unwrap();
+        assert!((total - 1.08e9).abs() < 6.0 * 1.08e9f64.sqrt(), "{total} signups");
+        let mut want = 0.0;
+        for t in 0..36 {
+            want = want * (1.0 - c) + r.monthly(t, Monthly::SignupsTotal);
+            let got = r.monthly(t, Monthly::ActiveFree);
+            assert!((got - want).abs() < 6.0 * want.sqrt(), "month {}: {got} vs {want}", t + 1);
+            // The law of large numbers: within 6 / sqrt(3 x 10^7) of it, relatively.
+            assert!((got - want).abs() / want < 1.2e-3);
+        }
+    }
+}
+
+/// A scenario with its inputs drawn from `seed` (a fixed generator, so the
+/// test is the same every time): every mechanic the count engine
+/// simulates, including those no shipped scenario uses (dormancy and
+/// reactivation, win-back, failed payments, annual billing, a churn curve
+/// by tenure, a price response), on monthly or weekly steps.
+fn randomised(seed: u64) -> Scenario {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut u = move || {
+        // xorshift64*
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut r = |lo: f64, hi: f64| lo + (hi - lo) * u();
+    let step = if r(0.0, 1.0) < 0.5 { "month" } else { "week" };
+    // Invitations sent all along, or once at joining (odd and even seeds).
+    let (inv, once) = (r(0.0, 0.8), r(0.2, 0.9));
+    let invites = if seed.is_multiple_of(2) {
+        format!("pattern = \"once\"\nper_new_account = {once:.2}")
+    } else {
+        format!("per_active_seat_per_month = {inv:.3}")
+    };
+    let text = format!(
+        r#"[scenario]
+months = 18
+runs = {RUNS}
+seed = {seed}
+time_step = "{step}"
+[market]
+size = {market:.0}
+[initial]
+free_accounts = {free0:.0}
+paid_accounts = {paid0:.0}
+[acquisition.organic]
+signups_per_month = {organic:.0}
+growth_per_month = {growth:.3}
+[[acquisition.channels]]
+name = "ads"
+spend_per_month = {spend:.0}
+cost_per_signup = {cps:.1}
+max_signups_per_month = {max:.0}
+[activation]
+probability = {act:.3}
+time_to_value_median_months = {ttv:.3}
+time_to_value_sigma = {ttv_s:.2}
+window_months = {window:.2}
+[usage]
+median_per_month = {usage:.2}
+sigma = {usage_s:.2}
+[free]
+usage_limit = {limit:.1}
+conversion_per_month = {conv:.4}
+churn_per_month = {churn:.3}
+reactivation_per_month = {react:.3}
+[limit_hit]
+convert = {hc:.3}
+churn = {hch:.3}
+convert_before_activation = {hce:.3}
+churn_before_activation = {hche:.3}
+blocked_conversion_per_month = {bc:.3}
+blocked_churn_per_month = {bch:.3}
+blocked_invite_factor = {bif:.2}
+value_buildup_months = {vb:.2}
+[invites]
+{invites}
+acceptance = {acc:.2}
+cycle_months = {cycle:.2}
+[exposure]
+per_active_account_per_month = {exp:.1}
+signup_rate = {exp_r:.4}
+cycle_months = {exp_c:.2}
+[[plans]]
+name = "pro"
+price_per_month = {price:.0}
+annual_share = {annual:.2}
+annual_discount = 0.2
+[paid]
+churn_per_month = {pc:.3}
+churn_floor_per_month = {pcf:.3}
+churn_halving_months = {halving:.1}
+payment_failure = {pf:.3}
+payment_recovery = {pr:.2}
+win_back_per_month = {wb:.3}
+[pricing]
+reference_price = 20
+conversion_elasticity = {el:.2}
+[costs]
+serve_free_seat_per_month = 0.2
+serve_paid_seat_per_month = 1.0
+payment_fee_rate = 0.029
+payment_fee_fixed = 0.30
+"#,
+        market = r(2e5, 2e6),
+        free0 = r(0.0, 2000.0),
+        paid0 = r(0.0, 300.0),
+        organic = r(300.0, 2000.0),
+        growth = r(0.0, 0.04),
+        spend = r(1000.0, 10000.0),
+        cps = r(5.0, 20.0),
+        max = r(200.0, 2000.0),
+        act = r(0.3, 0.9),
+        ttv = r(0.05, 0.6),
+        ttv_s = r(0.3, 1.2),
+        window = r(0.5, 2.0),
+        usage = r(0.5, 10.0),
+        usage_s = r(0.3, 1.2),
+        limit = r(3.0, 40.0),
+        conv = r(0.0, 0.01),
+        churn = r(0.02, 0.12),
+        react = r(0.0, 0.05),
+        hc = r(0.05, 0.35),
+        hch = r(0.0, 0.3),
+        hce = r(0.0, 0.1),
+        hche = r(0.0, 0.5),
+        bc = r(0.0, 0.05),
+        bch = r(0.02, 0.15),
+        bif = r(0.0, 1.0),
+        vb = r(0.0, 3.0),
+        acc = r(0.1, 0.5),
+        cycle = r(0.2, 1.5),
+        exp = r(0.0, 20.0),
+        exp_r = r(0.0, 0.005),
+        exp_c = r(0.2, 1.0),
+        price = r(5.0, 50.0),
+        annual = r(0.0, 0.5),
+        pc = r(0.02, 0.06),
+        pcf = r(0.005, 0.02),
+        halving = r(3.0, 18.0),
+        pf = r(0.0, 0.1),
+        pr = r(0.3, 0.9),
+        wb = r(0.0, 0.05),
+        el = r(0.0, 1.5),
+    );
+    Scenario::from_str("random.toml", &text, &[]).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"))
+}
+
+#[test]
+fn both_engines_agree_on_randomised_scenarios() {
+    let mut report = Vec::new();
+    for seed in 1..=6 {
+        let s = randomised(seed);
+        assert!(engine::counts::refusals(&s).is_empty(), "seed {seed}");
+        let (failures, checks) = compare(&s);
+        assert!(checks > 50, "seed {seed}: only {checks} checks");
+        for f in failures {
+            report.push(format!("seed {seed} ({}): {f}", s.time_step().name()));
+        }
+    }
+    assert!(report.is_empty(), "the engines disagree:\n{}", report.join("\n"));
+}
