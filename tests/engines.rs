@@ -417,3 +417,43 @@ fn both_engines_agree_on_randomised_scenarios() {
     }
     assert!(report.is_empty(), "the engines disagree:\n{}", report.join("\n"));
 }
+
+/// A what-if command runs every variant on one engine (`engine::shared`),
+/// so run r of each is simulated alike and the differences stay paired: a
+/// sweep whose small point alone would run on the account engine under
+/// `auto` runs it on the count engine with the large one, giving what a
+/// direct count-engine run of that point gives; with a mechanic the count
+/// engine refuses at one end of the sweep, every point runs on accounts.
+#[test]
+fn a_sweep_across_autos_threshold_runs_on_one_engine() {
+    use plgsim::whatif::sweep::{self, Axis};
+    let base = plgsim::Scenario::from_str(
+        "t.toml",
+        "[scenario]\nmonths = 12\nruns = 8\n[acquisition.organic]\nsignups_per_month = 300000\n\
+         [free]\nconversion_per_month = 0.01\n[[plans]]\nname = \"pro\"\nprice_per_month = 10\n",
+        &[],
+    )
+    .unwrap();
+    let key = "acquisition.organic.signups_per_month";
+    let small = set(&base, &[(key, "100".into())]);
+    assert_eq!(engine::choose(&base).engine, Engine::Counts);
+    assert_eq!(engine::choose(&small).engine, Engine::Accounts, "alone, the small point runs on accounts");
+    let s = sweep::run(&base, &[Axis::numbers(key, vec![100.0, 300000.0])], &[Horizon::RevenueTotal], &|| {}).unwrap();
+    let on = |s: &Scenario, e: &str| set(s, &[("scenario.engine", format!("\"{e}\""))]);
+    let direct = simulate(&on(&small, "counts"), &|| {});
+    let direct: Vec<Option<f64>> = direct.horizon_values(Horizon::RevenueTotal).collect();
+    assert_eq!(s.points[0].values[0], direct, "the small point ran on the count engine");
+    let accounts: Vec<Option<f64>> = simulate(&small, &|| {}).horizon_values(Horizon::RevenueTotal).collect();
+    assert_ne!(s.points[0].values[0], accounts);
+
+    // A referral bonus (refused by the count engine) at the sweep's high end.
+    let viral =
+        set(&base, &[("invites.per_active_seat_per_month", "0.2".into()), ("invites.acceptance", "0.3".into())]);
+    let key = "referral.limit_bonus";
+    let with_limit = set(&viral, &[("free.usage_limit", "5".into()), ("market.size", "1e8".into())]);
+    assert_eq!(engine::choose(&with_limit).engine, Engine::Counts, "{}", engine::choose(&with_limit).reason);
+    let s = sweep::run(&with_limit, &[Axis::numbers(key, vec![0.0, 2.0])], &[Horizon::RevenueTotal], &|| {}).unwrap();
+    let zero = on(&set(&with_limit, &[(key, "0".into())]), "accounts");
+    let direct: Vec<Option<f64>> = simulate(&zero, &|| {}).horizon_values(Horizon::RevenueTotal).collect();
+    assert_eq!(s.points[0].values[0], direct, "every point ran on the account engine");
+}

@@ -159,6 +159,14 @@ pub enum Engine {
 }
 
 impl Engine {
+    /// As `scenario.engine` names it.
+    pub fn choice(self) -> crate::scenario::EngineChoice {
+        match self {
+            Engine::Accounts => crate::scenario::EngineChoice::Accounts,
+            Engine::Counts => crate::scenario::EngineChoice::Counts,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Engine::Accounts => "accounts",
@@ -234,6 +242,21 @@ pub(crate) fn choose_with(s: &Scenario, e: &budget::Estimate) -> Choice {
                 Choice { engine: Engine::Counts, reason }
             }
         }
+    }
+}
+
+/// The one engine a what-if command runs all its variants on, so that run
+/// r of every variant is simulated alike and the paired differences stay
+/// paired (two engines draw different random numbers: a sweep whose points
+/// fell on both sides of `auto`'s threshold would compare luck): the
+/// engine [`choose`] picks for `base`, except that the count engine is
+/// kept only when it simulates every one of `probes` too (the variants, or
+/// a lever's values at both ends of its range), else the account engine.
+/// Apply it with [`Scenario::pinned`].
+pub fn shared(base: &Scenario, probes: &[&Scenario]) -> Engine {
+    match choose(base).engine {
+        Engine::Counts if probes.iter().any(|s| !counts::refusals(s).is_empty()) => Engine::Accounts,
+        e => e,
     }
 }
 

@@ -444,6 +444,16 @@ impl Scenario {
         self.engine
     }
 
+    /// The scenario with `scenario.engine = engine` where it leaves the
+    /// choice to `auto` (a choice it names is kept). What-if commands run
+    /// every variant on one engine this way (`engine::shared`).
+    pub fn pinned(mut self, engine: EngineChoice) -> Scenario {
+        if self.engine == EngineChoice::Auto {
+            self.engine = engine;
+        }
+        self
+    }
+
     /// The calendar month of the horizon's first month (`scenario.start`).
     pub fn start(&self) -> Option<crate::calendar::YearMonth> {
         self.start

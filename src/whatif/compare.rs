@@ -125,11 +125,15 @@ impl Comparison {
 /// Simulates every scenario and compares them.
 pub fn run(entries: &[Entry], metrics: &[Horizon], on_done: &(dyn Fn() + Sync)) -> Comparison {
     let paired = entries.windows(2).all(|w| w[0].scenario.seed == w[1].scenario.seed);
+    // One engine for every scenario (`engine::shared`), the first's.
+    let all: Vec<&Scenario> = entries.iter().map(|e| &e.scenario).collect();
+    let shared = all.first().map(|first| engine::shared(first, &all).choice());
     let mut variants: Vec<Variant> = entries
         .iter()
         .map(|e| {
             let s = &e.scenario;
-            let sim = engine::simulate(s, &|| {});
+            let pinned = shared.map(|c| s.clone().pinned(c));
+            let sim = engine::simulate(pinned.as_ref().unwrap_or(s), &|| {});
             let summary = Summary::new(s, &sim);
             let values: Vec<Vec<Option<f64>>> = metrics.iter().map(|m| sim.horizon_values(*m).collect()).collect();
             let stats = values.iter().map(|v| Stat::of(v.iter().copied())).collect();

@@ -244,6 +244,8 @@ pub fn planned(levers: &[Lever]) -> usize {
 
 struct Search<'a> {
     original: &'a Scenario,
+    /// The engine of every point (`engine::shared`).
+    engine: crate::scenario::EngineChoice,
     keys: Vec<&'a str>,
     lattices: Vec<Vec<f64>>,
     objective: Objective,
@@ -277,7 +279,8 @@ impl Search<'_> {
         }
         let coords: Vec<f64> = index.iter().zip(&self.lattices).map(|(&i, l)| l[i]).collect();
         let s = variant(self.original, &self.keys, &coords)
-            .map_err(|error| OptimizeError::Scenario { point: self.point_text(&coords), error })?;
+            .map_err(|error| OptimizeError::Scenario { point: self.point_text(&coords), error })?
+            .pinned(self.engine);
         let sim = engine::simulate(&s, &|| {});
         (self.on_eval)();
         let per_metric: Vec<Vec<Option<f64>>> = self.metrics.iter().map(|m| run_values(&s, &sim, *m)).collect();
@@ -379,6 +382,7 @@ pub fn run(
     let full: usize = lattices.iter().map(Vec::len).product();
     let search = Search {
         original,
+        engine: super::target::shared_engine(original, &levers.iter().collect::<Vec<_>>()),
         keys: levers.iter().map(|l| l.key.as_str()).collect(),
         lattices: lattices.clone(),
         objective,

@@ -231,8 +231,11 @@ pub fn run(scenario: &Scenario, metric: Horizon, on_variant: &(dyn Fn() + Sync))
         uncertain.iter().map(|k| percentiles(scenario, k).expect("a registered key")).collect();
     let set = |key: &str, x: f64| Override { key: key.to_string(), value: fmt_num(x) };
     let medians: Vec<Override> = uncertain.iter().zip(&quantiles).map(|(k, q)| set(k, q.1)).collect();
+    // One engine for every variant (`engine::shared`): a variant fixes
+    // uncertain inputs, which never adds a mechanic the scenario lacks.
+    let shared = engine::shared(scenario, &[]).choice();
     let mean_with = |extra: &[Override]| -> Result<Option<f64>, ScenarioError> {
-        let s = scenario.with_overrides(&[&medians[..], extra].concat())?;
+        let s = scenario.with_overrides(&[&medians[..], extra].concat())?.pinned(shared);
         let sim = engine::simulate(&s, &|| {});
         on_variant();
         Ok(Stat::of(sim.runs.iter().map(|r| r.horizon(metric))).mean)
@@ -240,7 +243,7 @@ pub fn run(scenario: &Scenario, metric: Horizon, on_variant: &(dyn Fn() + Sync))
     let base_output = mean_with(&[])?;
 
     // The scenario as written, for the rank correlations.
-    let sim = engine::simulate(scenario, &|| {});
+    let sim = engine::simulate(&scenario.clone().pinned(shared), &|| {});
     on_variant();
     let ids: Vec<_> = scenario.uncertain_params().map(|(id, _)| id).collect();
     let defined: Vec<usize> = (0..sim.runs.len()).filter(|&r| sim.runs[r].horizon(metric).is_some()).collect();

@@ -126,6 +126,9 @@ pub fn run(
         scenarios.push(s);
     }
 
+    // One engine for every point (`engine::shared`).
+    let shared = engine::shared(original, &scenarios.iter().collect::<Vec<_>>()).choice();
+    let scenarios: Vec<Scenario> = scenarios.into_iter().map(|s| s.pinned(shared)).collect();
     let mut done: Vec<Point> = Vec::with_capacity(points.len());
     for (coords, s) in points.into_iter().zip(&scenarios) {
         let sim = engine::simulate(s, &|| {});

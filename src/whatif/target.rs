@@ -272,6 +272,19 @@ pub fn variant(original: &Scenario, keys: &[&str], coords: &[f64]) -> Result<Sce
     original.with_overrides(&ovr)
 }
 
+/// The engine of every evaluation of `levers` (`engine::shared`): the
+/// scenario's, probed with every lever at the low and at the high end of
+/// its range (a lever that turns a mechanic on does so at an end).
+pub(crate) fn shared_engine(original: &Scenario, levers: &[&Lever]) -> crate::scenario::EngineChoice {
+    let keys: Vec<&str> = levers.iter().map(|l| l.key.as_str()).collect();
+    let ends: Vec<Scenario> =
+        [levers.iter().map(|l| l.low).collect::<Vec<f64>>(), levers.iter().map(|l| l.high).collect()]
+            .iter()
+            .filter_map(|coords| variant(original, &keys, coords).ok())
+            .collect();
+    engine::shared(original, &ends.iter().collect::<Vec<_>>()).choice()
+}
+
 /// What is sought.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Goal {
@@ -399,9 +412,11 @@ pub fn run(
     on_eval: &(dyn Fn() + Sync),
 ) -> Result<Target, TargetError> {
     let key = lever.key.as_str();
+    let shared = shared_engine(original, &[lever]);
     let mut eval = |x: f64| -> Result<Vec<Option<f64>>, TargetError> {
         let s = variant(original, &[key], &[x])
-            .map_err(|error| TargetError::Scenario { point: format!("{key} = {}", as_text(x)), error })?;
+            .map_err(|error| TargetError::Scenario { point: format!("{key} = {}", as_text(x)), error })?
+            .pinned(shared);
         let sim = engine::simulate(&s, &|| {});
         on_eval();
         Ok(run_values(&s, &sim, goal.metric))
