@@ -19,11 +19,13 @@ pub fn money(x: f64) -> String {
     format!("{sign}${}{suffix}", sig3(v, suffix.is_empty()))
 }
 
-/// A count with k/M suffixes above ten thousand: `950`, `12.3k`.
+/// A count with k/M/B suffixes above ten thousand: `950`, `12.3k`, `1.35B`.
 pub fn count(x: f64) -> String {
     let a = x.abs();
     let sign = if x < 0.0 { "-" } else { "" };
-    if a >= 999.5e3 {
+    if a >= 999.5e6 {
+        format!("{sign}{}B", sig3(a / 1e9, false))
+    } else if a >= 999.5e3 {
         format!("{sign}{}M", sig3(a / 1e6, false))
     } else if a >= 1e4 {
         format!("{sign}{}k", sig3(a / 1e3, false))
@@ -204,6 +206,8 @@ mod tests {
         assert_eq!(count(950.0), "950");
         assert_eq!(count(2.5), "2.50");
         assert_eq!(count(999_700.0), "1.00M");
+        assert_eq!(count(1_348_000_000.0), "1.35B");
+        assert_eq!(count(999_400_000.0), "999M");
     }
 
     #[test]
