@@ -272,6 +272,12 @@ fn a_billion_signups_follow_the_closed_form() {
 /// reactivation, win-back, failed payments, annual billing, a churn curve
 /// by tenure, a price response), on monthly or weekly steps.
 fn randomised(seed: u64) -> Scenario {
+    let text = randomised_text(seed);
+    Scenario::from_str("random.toml", &text, &[]).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"))
+}
+
+/// The text of [`randomised`]`(seed)`.
+fn randomised_text(seed: u64) -> String {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut u = move || {
         // xorshift64*
@@ -400,7 +406,40 @@ payment_fee_fixed = 0.30
         wb = r(0.0, 0.05),
         el = r(0.0, 1.5),
     );
-    Scenario::from_str("random.toml", &text, &[]).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"))
+    text
+}
+
+/// [`randomised`]`(seed)` on `step`s with a trial from `start` (`"signup"`
+/// or `"activation"`) followed by `after` (`"free"` or `"leave"`), its
+/// other inputs drawn from the seed: a share that starts it, a card asked
+/// for (or not) with a drop-off, its length (from under a week to two
+/// months), its conversion, and its plan (the entry plan, or a second one).
+fn randomised_trial(seed: u64, step: &str, start: &str, after: &str) -> Scenario {
+    let base = randomised_text(seed);
+    let base = base.replace("time_step = \"month\"", &format!("time_step = \"{step}\""));
+    let base = base.replace("time_step = \"week\"", &format!("time_step = \"{step}\""));
+    let mut x = seed.wrapping_mul(0xD1B5_4A32_D192_ED03) | 1;
+    let mut u = move || {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut r = |lo: f64, hi: f64| lo + (hi - lo) * u();
+    let card = r(0.0, 1.0) < 0.5;
+    let team = r(0.0, 1.0) < 0.5;
+    let card = if card { format!("card_required = true\ncard_dropoff = {:.2}\n", r(0.1, 0.6)) } else { String::new() };
+    let text = format!(
+        "{base}[[plans]]\nname = \"team\"\nprice_per_month = {team_price:.0}\nannual_share = 0.3\n\
+         [trial]\nstart = \"{start}\"\nafter = \"{after}\"\nstart_probability = {sp:.2}\n\
+         length_months = {len:.2}\nplan = \"{plan}\"\n{card}conversion = {conv:.2}\n",
+        team_price = r(40.0, 120.0),
+        sp = r(0.5, 1.0),
+        len = r(0.2, 2.0),
+        plan = if team { "team" } else { "pro" },
+        conv = r(0.05, 0.5),
+    );
+    Scenario::from_str("random_trial.toml", &text, &[]).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"))
 }
 
 #[test]
@@ -413,6 +452,31 @@ fn both_engines_agree_on_randomised_scenarios() {
         assert!(checks > 50, "seed {seed}: only {checks} checks");
         for f in failures {
             report.push(format!("seed {seed} ({}): {f}", s.time_step().name()));
+        }
+    }
+    assert!(report.is_empty(), "the engines disagree:\n{}", report.join("\n"));
+}
+
+/// Trials (`[trial]`) on randomised scenarios: both starts, both ends of
+/// an unconverted trial, monthly and weekly steps.
+#[test]
+fn both_engines_agree_on_randomised_scenarios_with_trials() {
+    let mut report = Vec::new();
+    let cases = [
+        (11, "month", "signup", "free"),
+        (12, "week", "signup", "leave"),
+        (13, "week", "activation", "free"),
+        (14, "month", "activation", "leave"),
+        (15, "week", "signup", "free"),
+        (16, "month", "activation", "free"),
+    ];
+    for (seed, step, start, after) in cases {
+        let s = randomised_trial(seed, step, start, after);
+        assert!(engine::counts::refusals(&s).is_empty(), "seed {seed}: {:?}", engine::counts::refusals(&s));
+        let (failures, checks) = compare(&s);
+        assert!(checks > 50, "seed {seed}: only {checks} checks");
+        for f in failures {
+            report.push(format!("seed {seed} ({step}, {start}, {after}): {f}"));
         }
     }
     assert!(report.is_empty(), "the engines disagree:\n{}", report.join("\n"));
