@@ -35,6 +35,13 @@
 //!   merge with others only where the traits that differ are not used by
 //!   the scenario (e.g. the intensity without a usage limit). This is how
 //!   the two representations exchange accounts exactly.
+//! - **Trials.** A binomial share of a group starts the trial (at signup or
+//!   at activation); a group on a trial ends it all at once (its end step
+//!   is in its record), the activated converting by one binomial draw. The
+//!   account engine checks no limit during a trial: a lazy group's usage
+//!   age keeps growing and those whose hit age passes become concrete
+//!   groups over their limit, which hit it at the start of their first step
+//!   back on the free plan (as an account does).
 //! - **Canonical records.** Fields a state does not read are reset
 //!   ([`canonical`]) so that groups that will behave alike merge.
 //!
