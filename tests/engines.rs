@@ -414,8 +414,16 @@ payment_fee_fixed = 0.30
 /// other inputs drawn from the seed: a share that starts it, a card asked
 /// for (or not) with a drop-off, its length (from under a week to two
 /// months), its conversion, and its plan (the entry plan, or a second one).
-fn randomised_trial(seed: u64, step: &str, start: &str, after: &str) -> Scenario {
-    let base = randomised_text(seed);
+/// `extra`: `"no limit"` (no free usage limit, no `[limit_hit]`), `"long"`
+/// (a trial of 4 to 8 months: many usage limits are passed during it).
+fn randomised_trial(seed: u64, step: &str, start: &str, after: &str, extra: &str) -> Scenario {
+    let mut base = randomised_text(seed);
+    if extra == "no limit" {
+        let (head, tail) = base.split_once("[limit_hit]\n").expect("a [limit_hit] section");
+        let tail = tail.split_once("[invites]").expect("an [invites] section").1;
+        base = format!("{head}[invites]{tail}");
+        base = base.lines().filter(|l| !l.starts_with("usage_limit")).map(|l| format!("{l}\n")).collect();
+    }
     let base = base.replace("time_step = \"month\"", &format!("time_step = \"{step}\""));
     let base = base.replace("time_step = \"week\"", &format!("time_step = \"{step}\""));
     let mut x = seed.wrapping_mul(0xD1B5_4A32_D192_ED03) | 1;
@@ -435,7 +443,7 @@ fn randomised_trial(seed: u64, step: &str, start: &str, after: &str) -> Scenario
          length_months = {len:.2}\nplan = \"{plan}\"\n{card}conversion = {conv:.2}\n",
         team_price = r(40.0, 120.0),
         sp = r(0.5, 1.0),
-        len = r(0.2, 2.0),
+        len = if extra == "long" { r(4.0, 8.0) } else { r(0.2, 2.0) },
         plan = if team { "team" } else { "pro" },
         conv = r(0.05, 0.5),
     );
@@ -463,20 +471,23 @@ fn both_engines_agree_on_randomised_scenarios() {
 fn both_engines_agree_on_randomised_scenarios_with_trials() {
     let mut report = Vec::new();
     let cases = [
-        (11, "month", "signup", "free"),
-        (12, "week", "signup", "leave"),
-        (13, "week", "activation", "free"),
-        (14, "month", "activation", "leave"),
-        (15, "week", "signup", "free"),
-        (16, "month", "activation", "free"),
+        (11, "month", "signup", "free", ""),
+        (12, "week", "signup", "leave", ""),
+        (13, "week", "activation", "free", ""),
+        (14, "month", "activation", "leave", ""),
+        (15, "week", "signup", "free", ""),
+        (16, "month", "activation", "free", ""),
+        (17, "month", "signup", "free", "no limit"),
+        (18, "week", "activation", "leave", "long"),
+        (19, "month", "signup", "free", "long"),
     ];
-    for (seed, step, start, after) in cases {
-        let s = randomised_trial(seed, step, start, after);
+    for (seed, step, start, after, extra) in cases {
+        let s = randomised_trial(seed, step, start, after, extra);
         assert!(engine::counts::refusals(&s).is_empty(), "seed {seed}: {:?}", engine::counts::refusals(&s));
         let (failures, checks) = compare(&s);
         assert!(checks > 50, "seed {seed}: only {checks} checks");
         for f in failures {
-            report.push(format!("seed {seed} ({step}, {start}, {after}): {f}"));
+            report.push(format!("seed {seed} ({step}, {start}, {after} {extra}): {f}"));
         }
     }
     assert!(report.is_empty(), "the engines disagree:\n{}", report.join("\n"));
