@@ -532,3 +532,22 @@ fn a_sweep_across_autos_threshold_runs_on_one_engine() {
     let direct: Vec<Option<f64>> = simulate(&zero, &|| {}).horizon_values(Horizon::RevenueTotal).collect();
     assert_eq!(s.points[0].values[0], direct, "every point ran on the account engine");
 }
+
+/// A trial keeps the groups few: its members whose usage passes the free
+/// limit during the trial (none is checked then) merge, whatever their hit
+/// age, on daily steps with a long trial and a large population.
+#[test]
+fn trials_keep_the_groups_few() {
+    let text = "[scenario]\nmonths = 12\nruns = 1\nengine = \"counts\"\ntime_step = \"day\"\n\
+         [acquisition.organic]\nsignups_per_month = 1e6\n\
+         [activation]\nprobability = 0.6\ntime_to_value_median_months = 0.2\ntime_to_value_sigma = 0.8\nwindow_months = 1\n\
+         [usage]\nmedian_per_month = 5\nsigma = 1\n\
+         [free]\nusage_limit = 10\nconversion_per_month = 0.01\nchurn_per_month = 0.05\n\
+         [[plans]]\nname = \"pro\"\nprice_per_month = 10\n\
+         [trial]\nstart = \"signup\"\nlength_months = 3\nconversion = 0.2\n";
+    let s = Scenario::from_str("t.toml", text, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let params = s.sample(0);
+    let (out, groups) = engine::run_one_counts(&s, &params, 0);
+    assert!(out.account_steps() > 1_000_000);
+    assert!(groups < 20_000, "{groups} groups");
+}

@@ -230,7 +230,17 @@ fn canonical(a: &mut Account, m: &RunModel) {
                 a.limit = m.usage_limit;
             }
         }
-        State::Trial => {}
+        State::Trial => {
+            // Over the free limit (passed during the trial, where no limit
+            // is checked): back on the free plan it hits it at the start of
+            // its first step whatever its intensity and usage (the fraction
+            // of the step is 0; signed up, the hit is at the step's end), so
+            // those of every hit age merge.
+            if limited && a.intensity != LAZY && a.limit > 0.0 && a.usage >= a.limit {
+                a.usage = a.limit;
+                a.intensity = a.limit;
+            }
+        }
     }
 }
 
