@@ -412,8 +412,9 @@ payment_fee_fixed = 0.30
 /// [`randomised`]`(seed)` on `step`s with a trial from `start` (`"signup"`
 /// or `"activation"`) followed by `after` (`"free"` or `"leave"`), its
 /// other inputs drawn from the seed: a share that starts it, a card asked
-/// for (or not) with a drop-off, its length (from under a week to two
-/// months), its conversion, and its plan (the entry plan, or a second one).
+/// for with a drop-off (seeds that are multiples of 3), its length (from
+/// under a week to two months), its conversion, and its plan (a second,
+/// dearer plan for odd seeds, else the entry plan).
 /// `extra`: `"no limit"` (no free usage limit, no `[limit_hit]`), `"long"`
 /// (a trial of 4 to 8 months: many usage limits are passed during it).
 fn randomised_trial(seed: u64, step: &str, start: &str, after: &str, extra: &str) -> Scenario {
@@ -434,8 +435,8 @@ fn randomised_trial(seed: u64, step: &str, start: &str, after: &str, extra: &str
         (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
     };
     let mut r = |lo: f64, hi: f64| lo + (hi - lo) * u();
-    let card = r(0.0, 1.0) < 0.5;
-    let team = r(0.0, 1.0) < 0.5;
+    let card = seed.is_multiple_of(3);
+    let team = !seed.is_multiple_of(2);
     let card = if card { format!("card_required = true\ncard_dropoff = {:.2}\n", r(0.1, 0.6)) } else { String::new() };
     let text = format!(
         "{base}[[plans]]\nname = \"team\"\nprice_per_month = {team_price:.0}\nannual_share = 0.3\n\
