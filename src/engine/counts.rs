@@ -491,7 +491,7 @@ fn multinomial(n: u64, p: &[f64], rng: &mut SimRng) -> Vec<u64> {
         if left == 0 {
             break;
         }
-        let k = if pi >= rest { left } else { sampling::binomial(left, (pi / rest).clamp(0.0, 1.0), rng) };
+        let k = if pi >= rest { left } else { sampling::binomial_fast(left, (pi / rest).clamp(0.0, 1.0), rng) };
         out[i] = k;
         left -= k;
         rest -= pi;
@@ -624,7 +624,7 @@ impl Run<'_> {
         if p >= 1.0 {
             return n;
         }
-        sampling::binomial(n, p, &mut self.rng)
+        sampling::binomial_fast(n, p, &mut self.rng)
     }
 
     /// Splits `n` by the cumulative thresholds of two competing outcomes
