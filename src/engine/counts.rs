@@ -38,8 +38,8 @@
 //! - **Canonical records.** Fields a state does not read are reset
 //!   ([`canonical`]) so that groups that will behave alike merge.
 //!
-//! Every draw is a binomial, Poisson or beta variate of `crate::sampling`
-//! (inversion or BTRS / PTRS, `libm` arithmetic: exact for small counts, the
+//! Every draw is a binomial (`sampling::binomial_fast`), Poisson or beta
+//! variate of `crate::sampling` (inversion or BTRS / PTRS, `libm` arithmetic: exact for small counts, the
 //! same on every platform), from the run's process stream; acquisition
 //! counts come from the acquisition stream as in the account engine, so
 //! what-if variants share their random numbers in the same way.
