@@ -458,37 +458,27 @@ mod tests {
             (0..=x).map(|k| libm::exp(k as f64 * libm::log(lambda) - lambda - libm::lgamma(k as f64 + 1.0))).sum()
         };
         cdf_check("poisson(250)", &draws, &[225, 240, 250, 260, 275], &pois);
-        let (m, p) = (1000u64, 0.3f64);
-        let draws: Vec<u64> = (0..n).map(|_| binomial(m, p, &mut r)).collect();
-        let binom = |x: u64| {
-            (0..=x)
-                .map(|k| {
-                    let (k, mf) = (k as f64, m as f64);
-                    libm::exp(
-                        libm::lgamma(mf + 1.0) - libm::lgamma(k + 1.0) - libm::lgamma(mf - k + 1.0)
-                            + k * libm::log(p)
-                            + (mf - k) * libm::log(1.0 - p),
-                    )
-                })
-                .sum()
+        // The exact binomial CDF of (m, p).
+        let binom = |m: u64, p: f64| {
+            move |x: u64| -> f64 {
+                (0..=x)
+                    .map(|k| {
+                        let (k, mf) = (k as f64, m as f64);
+                        libm::exp(
+                            libm::lgamma(mf + 1.0) - libm::lgamma(k + 1.0) - libm::lgamma(mf - k + 1.0)
+                                + k * libm::log(p)
+                                + (mf - k) * libm::log(1.0 - p),
+                        )
+                    })
+                    .sum()
+            }
         };
-        cdf_check("binomial(1000, 0.3)", &draws, &[270, 290, 300, 310, 330], &binom);
-        let draws: Vec<u64> = (0..n).map(|_| binomial_fast(m, p, &mut r)).collect();
-        cdf_check("binomial_fast(1000, 0.3)", &draws, &[270, 290, 300, 310, 330], &binom);
-        let (m, p) = (40u64, 0.1f64);
-        let draws: Vec<u64> = (0..n).map(|_| binomial_fast(m, p, &mut r)).collect();
-        cdf_check("binomial_fast(40, 0.1)", &draws, &[1, 2, 4, 6, 8], &|x: u64| {
-            (0..=x)
-                .map(|k| {
-                    let (k, mf) = (k as f64, m as f64);
-                    libm::exp(
-                        libm::lgamma(mf + 1.0) - libm::lgamma(k + 1.0) - libm::lgamma(mf - k + 1.0)
-                            + k * libm::log(p)
-                            + (mf - k) * libm::log(1.0 - p),
-                    )
-                })
-                .sum()
-        });
+        let draws: Vec<u64> = (0..n).map(|_| binomial(1000, 0.3, &mut r)).collect();
+        cdf_check("binomial(1000, 0.3)", &draws, &[270, 290, 300, 310, 330], &binom(1000, 0.3));
+        let draws: Vec<u64> = (0..n).map(|_| binomial_fast(1000, 0.3, &mut r)).collect();
+        cdf_check("binomial_fast(1000, 0.3)", &draws, &[270, 290, 300, 310, 330], &binom(1000, 0.3));
+        let draws: Vec<u64> = (0..n).map(|_| binomial_fast(40, 0.1, &mut r)).collect();
+        cdf_check("binomial_fast(40, 0.1)", &draws, &[1, 2, 4, 6, 8], &binom(40, 0.1));
     }
 
     /// Pins the draws: they must not change from one platform or release to
