@@ -45,8 +45,8 @@
 //! - **Canonical records.** Fields a state does not read are reset
 //!   ([`canonical`]) so that groups that will behave alike merge.
 //!
-//! Every draw is a binomial, Poisson or beta variate of `crate::sampling`
-//! (inversion or BTRS / PTRS, `libm` arithmetic: exact for small counts, the
+//! Every draw is a binomial (`sampling::binomial_fast`), Poisson or beta
+//! variate of `crate::sampling` (inversion or BTRS / PTRS, `libm` arithmetic: exact for small counts, the
 //! same on every platform), from the run's process stream; acquisition
 //! counts come from the acquisition stream as in the account engine, so
 //! what-if variants share their random numbers in the same way.
@@ -512,7 +512,7 @@ fn multinomial(n: u64, p: &[f64], rng: &mut SimRng) -> Vec<u64> {
         if left == 0 {
             break;
         }
-        let k = if pi >= rest { left } else { sampling::binomial(left, (pi / rest).clamp(0.0, 1.0), rng) };
+        let k = if pi >= rest { left } else { sampling::binomial_fast(left, (pi / rest).clamp(0.0, 1.0), rng) };
         out[i] = k;
         left -= k;
         rest -= pi;
@@ -645,7 +645,7 @@ impl Run<'_> {
         if p >= 1.0 {
             return n;
         }
-        sampling::binomial(n, p, &mut self.rng)
+        sampling::binomial_fast(n, p, &mut self.rng)
     }
 
     /// Splits `n` by the cumulative thresholds of two competing outcomes

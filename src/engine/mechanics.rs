@@ -485,8 +485,15 @@ impl Run<'_> {
         }
         self.check_pql(a);
         let early = a.flags & flag::ACTIVATED == 0;
+        let u = self.rng.next_u64() >> 32;
         let (convert, leave) = if early {
             (m.hit_convert_early, m.hit_leave_early)
+        } else if m.value_buildup_steps > 0.0 && u >= m.hit_leave {
+            // Stays blocked whatever the value built up: the build-up only
+            // scales the conversion share down, so the thresholds below are
+            // at most `hit_leave` (`threshold` is monotone). The same
+            // outcome as computing them, without the `exp`.
+            (0, 0)
         } else if m.value_buildup_steps > 0.0 {
             // Willingness to pay at the wall grows with the value the account
             // has had since its activation (`since_step` while active free:
@@ -500,7 +507,6 @@ impl Run<'_> {
         } else {
             (m.hit_convert, m.hit_leave)
         };
-        let u = self.rng.next_u64() >> 32;
         if u < convert {
             self.convert(a, m.entry_plan);
             true
