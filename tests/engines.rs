@@ -272,6 +272,12 @@ fn a_billion_signups_follow_the_closed_form() {
 /// reactivation, win-back, failed payments, annual billing, a churn curve
 /// by tenure, a price response), on monthly or weekly steps.
 fn randomised(seed: u64) -> Scenario {
+    let text = randomised_text(seed);
+    Scenario::from_str("random.toml", &text, &[]).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"))
+}
+
+/// The text of [`randomised`]`(seed)`.
+fn randomised_text(seed: u64) -> String {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut u = move || {
         // xorshift64*
@@ -400,7 +406,49 @@ payment_fee_fixed = 0.30
         wb = r(0.0, 0.05),
         el = r(0.0, 1.5),
     );
-    Scenario::from_str("random.toml", &text, &[]).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"))
+    text
+}
+
+/// [`randomised`]`(seed)` on `step`s with a trial from `start` (`"signup"`
+/// or `"activation"`) followed by `after` (`"free"` or `"leave"`), its
+/// other inputs drawn from the seed: a share that starts it, a card asked
+/// for with a drop-off (seeds that are multiples of 3), its length (from
+/// under a week to two months), its conversion, and its plan (a second,
+/// dearer plan for odd seeds, else the entry plan).
+/// `extra`: `"no limit"` (no free usage limit, no `[limit_hit]`), `"long"`
+/// (a trial of 4 to 8 months: many usage limits are passed during it).
+fn randomised_trial(seed: u64, step: &str, start: &str, after: &str, extra: &str) -> Scenario {
+    let mut base = randomised_text(seed);
+    if extra == "no limit" {
+        let (head, tail) = base.split_once("[limit_hit]\n").expect("a [limit_hit] section");
+        let tail = tail.split_once("[invites]").expect("an [invites] section").1;
+        base = format!("{head}[invites]{tail}");
+        base = base.lines().filter(|l| !l.starts_with("usage_limit")).map(|l| format!("{l}\n")).collect();
+    }
+    let base = base.replace("time_step = \"month\"", &format!("time_step = \"{step}\""));
+    let base = base.replace("time_step = \"week\"", &format!("time_step = \"{step}\""));
+    let mut x = seed.wrapping_mul(0xD1B5_4A32_D192_ED03) | 1;
+    let mut u = move || {
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut r = |lo: f64, hi: f64| lo + (hi - lo) * u();
+    let card = seed.is_multiple_of(3);
+    let team = !seed.is_multiple_of(2);
+    let card = if card { format!("card_required = true\ncard_dropoff = {:.2}\n", r(0.1, 0.6)) } else { String::new() };
+    let text = format!(
+        "{base}[[plans]]\nname = \"team\"\nprice_per_month = {team_price:.0}\nannual_share = 0.3\n\
+         [trial]\nstart = \"{start}\"\nafter = \"{after}\"\nstart_probability = {sp:.2}\n\
+         length_months = {len:.2}\nplan = \"{plan}\"\n{card}conversion = {conv:.2}\n",
+        team_price = r(40.0, 120.0),
+        sp = r(0.5, 1.0),
+        len = if extra == "long" { r(4.0, 8.0) } else { r(0.2, 2.0) },
+        plan = if team { "team" } else { "pro" },
+        conv = r(0.05, 0.5),
+    );
+    Scenario::from_str("random_trial.toml", &text, &[]).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"))
 }
 
 #[test]
@@ -413,6 +461,34 @@ fn both_engines_agree_on_randomised_scenarios() {
         assert!(checks > 50, "seed {seed}: only {checks} checks");
         for f in failures {
             report.push(format!("seed {seed} ({}): {f}", s.time_step().name()));
+        }
+    }
+    assert!(report.is_empty(), "the engines disagree:\n{}", report.join("\n"));
+}
+
+/// Trials (`[trial]`) on randomised scenarios: both starts, both ends of
+/// an unconverted trial, monthly and weekly steps.
+#[test]
+fn both_engines_agree_on_randomised_scenarios_with_trials() {
+    let mut report = Vec::new();
+    let cases = [
+        (11, "month", "signup", "free", ""),
+        (12, "week", "signup", "leave", ""),
+        (13, "week", "activation", "free", ""),
+        (14, "month", "activation", "leave", ""),
+        (15, "week", "signup", "free", ""),
+        (16, "month", "activation", "free", ""),
+        (17, "month", "signup", "free", "no limit"),
+        (18, "week", "activation", "leave", "long"),
+        (19, "month", "signup", "free", "long"),
+    ];
+    for (seed, step, start, after, extra) in cases {
+        let s = randomised_trial(seed, step, start, after, extra);
+        assert!(engine::counts::refusals(&s).is_empty(), "seed {seed}: {:?}", engine::counts::refusals(&s));
+        let (failures, checks) = compare(&s);
+        assert!(checks > 50, "seed {seed}: only {checks} checks");
+        for f in failures {
+            report.push(format!("seed {seed} ({step}, {start}, {after} {extra}): {f}"));
         }
     }
     assert!(report.is_empty(), "the engines disagree:\n{}", report.join("\n"));
@@ -456,4 +532,23 @@ fn a_sweep_across_autos_threshold_runs_on_one_engine() {
     let zero = on(&set(&with_limit, &[(key, "0".into())]), "accounts");
     let direct: Vec<Option<f64>> = simulate(&zero, &|| {}).horizon_values(Horizon::RevenueTotal).collect();
     assert_eq!(s.points[0].values[0], direct, "every point ran on the account engine");
+}
+
+/// A trial keeps the groups few: its members whose usage passes the free
+/// limit during the trial (none is checked then) merge, whatever their hit
+/// age, on daily steps with a long trial and a large population.
+#[test]
+fn trials_keep_the_groups_few() {
+    let text = "[scenario]\nmonths = 12\nruns = 1\nengine = \"counts\"\ntime_step = \"day\"\n\
+         [acquisition.organic]\nsignups_per_month = 1e6\n\
+         [activation]\nprobability = 0.6\ntime_to_value_median_months = 0.2\ntime_to_value_sigma = 0.8\nwindow_months = 1\n\
+         [usage]\nmedian_per_month = 5\nsigma = 1\n\
+         [free]\nusage_limit = 10\nconversion_per_month = 0.01\nchurn_per_month = 0.05\n\
+         [[plans]]\nname = \"pro\"\nprice_per_month = 10\n\
+         [trial]\nstart = \"signup\"\nlength_months = 3\nconversion = 0.2\n";
+    let s = Scenario::from_str("t.toml", text, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let params = s.sample(0);
+    let (out, groups) = engine::run_one_counts(&s, &params, 0);
+    assert!(out.account_steps() > 1_000_000);
+    assert!(groups < 20_000, "{groups} groups");
 }

@@ -35,6 +35,13 @@
 //!   merge with others only where the traits that differ are not used by
 //!   the scenario (e.g. the intensity without a usage limit). This is how
 //!   the two representations exchange accounts exactly.
+//! - **Trials.** A binomial share of a group starts the trial (at signup or
+//!   at activation); a group on a trial ends it all at once (its end step
+//!   is in its record), the activated converting by one binomial draw. The
+//!   account engine checks no limit during a trial: a lazy group's usage
+//!   age keeps growing and those whose hit age passes become concrete
+//!   groups over their limit, which hit it at the start of their first step
+//!   back on the free plan (as an account does).
 //! - **Canonical records.** Fields a state does not read are reset
 //!   ([`canonical`]) so that groups that will behave alike merge.
 //!
@@ -54,7 +61,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use super::account::{ALL_STATES, Account, STATES, State, flag, reached, source};
 use super::books::{TTV_SHIFT, WITHIN_MONTHS, horizon_figures, mean_over_step, opening_row_of};
-use super::model::{Risks, RunModel};
+use super::model::{Risks, RunModel, TrialAfter, TrialStart};
 use super::population::Population;
 use super::run::{Run, RunOutput};
 use crate::rng::SimRng;
@@ -78,6 +85,13 @@ fn prob(threshold: u64) -> f64 {
     threshold as f64 / P32
 }
 
+/// The probability that an account offered the trial starts it
+/// (`Run::maybe_start_trial`: it starts, and gives a card if one is asked).
+fn trial_start_probability(t: &super::model::Trial) -> f64 {
+    let card = if t.card_required { 1.0 - prob(t.card_dropoff) } else { 1.0 };
+    prob(t.start_share) * card
+}
+
 /// What the count engine does not simulate in `s`: each entry names the
 /// mechanic and its key. Empty when it simulates every mechanic the
 /// scenario uses. A parameter counts as used unless it is fixed at 0.
@@ -89,9 +103,6 @@ pub fn refusals(s: &Scenario) -> Vec<String> {
         _ => f64::INFINITY,
     };
     let mut out = Vec::new();
-    if m.trial.is_some() {
-        out.push("trials ([trial])".to_string());
-    }
     if m.pql.is_some() {
         out.push("product-qualified leads ([pql])".to_string());
     }
@@ -219,7 +230,17 @@ fn canonical(a: &mut Account, m: &RunModel) {
                 a.limit = m.usage_limit;
             }
         }
-        State::Trial => {}
+        State::Trial => {
+            // Over the free limit (passed during the trial, where no limit
+            // is checked): back on the free plan it hits it at the start of
+            // its first step whatever its intensity and usage (the fraction
+            // of the step is 0; signed up, the hit is at the step's end), so
+            // those of every hit age merge.
+            if limited && a.intensity != LAZY && a.limit > 0.0 && a.usage >= a.limit {
+                a.usage = a.limit;
+                a.intensity = a.limit;
+            }
+        }
     }
 }
 
@@ -781,21 +802,141 @@ impl Run<'_> {
         }
     }
 
-    /// `n` accounts like `a` activate (`Run::activate`, without trials);
-    /// `ttv_by_offset` counts the matured ones by activation offset.
-    fn activate_n(&mut self, mut a: Account, n: u64, ttv_by_offset: &mut [u64], out: &mut Groups) {
+    /// The books of `n` accounts like `a` activating (the first part of
+    /// `Run::activate`): `ttv_by_offset` counts the matured ones by
+    /// activation offset.
+    fn activation_books_n(&mut self, a: &mut Account, n: u64, ttv_by_offset: &mut [u64]) {
         let m = self.m;
         a.flags |= flag::ACTIVATED;
         self.flows.activated += n;
-        self.reach_n(&mut a, 0, reached::ACTIVATED, n);
+        self.reach_n(a, 0, reached::ACTIVATED, n);
         if (a.signup_step as u32 + m.window_steps) <= m.steps {
             self.totals.matured_activated += n;
             let offset = (a.event_step - a.signup_step) as usize;
             ttv_by_offset[offset.min(ttv_by_offset.len() - 1)] += n;
         }
         a.since_step = self.step as u16;
+    }
+
+    /// `n` accounts like `a` activate (`Run::activate`): an account on a
+    /// trial stays on it; the others become active free and, with
+    /// `trial.start = "activation"`, are offered the trial (those that do
+    /// not start it leave when `trial.after = "leave"`). Returns how many
+    /// stay.
+    fn activate_n(&mut self, mut a: Account, n: u64, ttv_by_offset: &mut [u64], out: &mut Groups) -> u64 {
+        let m = self.m;
+        self.activation_books_n(&mut a, n, ttv_by_offset);
+        if a.state == State::Trial {
+            out.push(Group { a, n });
+            return n;
+        }
         a.state = State::ActiveFree;
-        out.push(Group { a, n });
+        let Some(t) = m.trial.as_ref().filter(|t| t.start == TrialStart::Activation) else {
+            out.push(Group { a, n });
+            return n;
+        };
+        let k = self.bin(n, trial_start_probability(t));
+        self.start_trials_n(&a, k, out);
+        let rest = n - k;
+        if rest == 0 || t.after == TrialAfter::Free {
+            out.push(Group { a, n: rest });
+            return n;
+        }
+        // No free plan to stay on: they leave (`Run::activate`).
+        self.flows.churned_free += rest;
+        self.totals.active_exits += rest;
+        self.end_free_life_n(&mut a, false, rest);
+        self.leave_n(&a, rest);
+        k
+    }
+
+    /// `k` accounts like `a` start the trial now (`Run::maybe_start_trial`).
+    fn start_trials_n(&mut self, a: &Account, k: u64, out: &mut Groups) {
+        if k == 0 {
+            return;
+        }
+        let t = self.m.trial.as_ref().expect("trials start only with a trial");
+        let mut b = *a;
+        b.state = State::Trial;
+        b.plan = t.plan;
+        if t.start == TrialStart::Activation {
+            b.since_step = self.step as u16;
+        }
+        self.flows.trial_starts += k;
+        self.totals.trial_starts += k;
+        out.push(Group { a: b, n: k });
+    }
+
+    /// A step of a group on a trial (`Run::step_trial`): invitations once
+    /// activated, usage without a limit (a lazy group's members whose hit
+    /// age passes become concrete groups over their limit, which hit it at
+    /// the start of their first step back on the free plan, as in the
+    /// account engine), activation at its step; at the end of the trial
+    /// the activated convert with `trial.conversion` and the others follow
+    /// `trial.after`.
+    fn step_trial_n(&mut self, g: &mut Group, sums: &mut StepSums, ttv: &mut [u64], cm: &CountModel, out: &mut Groups) {
+        let m = self.m;
+        if g.a.intensity == LAZY {
+            for mut h in self.split_hitters(g, cm) {
+                self.step_trial_n(&mut h, sums, ttv, cm, out);
+                out.push(h);
+            }
+            if g.n == 0 {
+                return;
+            }
+        } else {
+            g.a.usage += g.a.intensity;
+        }
+        // Like a free account, a trial shares only once it has reached value.
+        if g.a.flags & flag::ACTIVATED != 0 {
+            sums.invite_mean += g.n as f64 * m.invites_active.lambda * g.a.seats as f64;
+        }
+        let a = &mut g.a;
+        if a.event_step as u32 == self.step && a.flags & flag::WILL_ACTIVATE != 0 && a.flags & flag::ACTIVATED == 0 {
+            self.activation_books_n(a, g.n, ttv); // stays in the trial
+        }
+        if self.step < self.trial_end(a) {
+            return;
+        }
+        let t = m.trial.as_ref().expect("trial accounts exist only with a trial");
+        let activated = a.flags & flag::ACTIVATED != 0;
+        let mut rest = g.n;
+        g.n = 0;
+        let mut b = g.a;
+        if activated {
+            // Only an account that reached value converts at the end of its trial.
+            let k = self.bin(rest, prob(t.conversion));
+            self.flows.trial_conversions += k;
+            self.totals.trial_conversions += k;
+            self.convert_n(&b, k, t.plan, out);
+            rest -= k;
+        }
+        if rest == 0 {
+            return;
+        }
+        b.plan = 0;
+        match t.after {
+            TrialAfter::Free if activated => {
+                b.state = State::ActiveFree;
+                out.push(Group { a: b, n: rest });
+            }
+            TrialAfter::Free if (b.event_step as u32) > self.step => {
+                // Back to waiting for its activation (or its window to close).
+                b.state = State::SignedUp;
+                out.push(Group { a: b, n: rest });
+            }
+            _ if activated => {
+                // `Run::go_dormant_from_trial`: it leaves.
+                self.flows.churned_free += rest;
+                self.totals.active_exits += rest;
+                self.end_free_life_n(&mut b, false, rest);
+                self.leave_n(&b, rest);
+            }
+            _ => {
+                self.flows.abandoned += rest;
+                self.leave_n(&b, rest);
+            }
+        }
     }
 
     /// The first limit hit of `n` accounts like `a` a fraction `tau` into
@@ -1156,9 +1297,30 @@ impl Run<'_> {
                     self.totals.eligible_within[i] += n;
                 }
             }
-            by_class[(src >= source::CHANNEL) as usize] += n;
-            if m.invite_once > 0.0 && n > 0 {
-                self.send_once_n(n);
+            if let Some(t) = &m.trial {
+                // Each chunk placed at once: who sends invitations once
+                // (`Run::arrive`) depends on the trial started at signup
+                // and on activating at arrival.
+                let class = if src >= source::CHANNEL { source::CHANNEL } else { source::ORGANIC };
+                let on_trial = if t.start == TrialStart::Signup { self.bin(n, trial_start_probability(t)) } else { 0 };
+                let mut stayed = self.place_arrivals(class, on_trial, true, cm, ttv, groups);
+                let rest = n - on_trial;
+                if t.start == TrialStart::Signup && t.after == TrialAfter::Leave {
+                    // No trial and no free plan: they abandon at once.
+                    self.flows.abandoned += rest;
+                    let a = self.new_group_record(cm, class, 0, false);
+                    self.leave_n(&a, rest);
+                } else {
+                    stayed += self.place_arrivals(class, rest, false, cm, ttv, groups);
+                }
+                if m.invite_once > 0.0 && stayed > 0 {
+                    self.send_once_n(stayed);
+                }
+            } else {
+                by_class[(src >= source::CHANNEL) as usize] += n;
+                if m.invite_once > 0.0 && n > 0 {
+                    self.send_once_n(n);
+                }
             }
             if next == arrivals.len() && m.invite_once > 0.0 {
                 // Invitations sent once by this step's arrivals whose
@@ -1172,45 +1334,79 @@ impl Run<'_> {
                 }
             }
         }
-        let window = m.window_steps;
         for (class, &n) in by_class.iter().enumerate() {
-            if n == 0 {
-                continue;
-            }
             let src = if class == 1 { source::CHANNEL } else { source::ORGANIC };
-            let will = self.bin(n, prob(m.activation));
-            let by_offset = multinomial(will, &cm.ttv.offset, &mut self.rng);
-            let activating: u64 = by_offset.iter().sum();
-            let never = n - activating;
-            for (o, &c) in by_offset.iter().enumerate().map(|(o, c)| (Some(o), c)).chain([(None, &never)]) {
-                if c == 0 {
-                    continue;
-                }
-                let offset = o.map_or(window, |o| o as u32);
-                let a = Account {
-                    usage: 0.0,
-                    intensity: if cm.lazy { LAZY } else { cm.fixed_intensity },
-                    limit: m.usage_limit,
-                    mrr_cents: 0,
-                    signup_step: step as u16,
-                    event_step: (step + offset).min(u16::MAX as u32) as u16,
-                    since_step: 0,
-                    seats: 1,
-                    invites_sent: 0,
-                    state: State::SignedUp,
-                    plan: 0,
-                    source: src,
-                    flags: if o.is_some() { flag::WILL_ACTIVATE } else { 0 },
-                    reached: 0,
-                };
-                if o == Some(0) {
-                    self.activate_n(a, c, ttv, groups);
-                } else {
-                    groups.push(Group { a, n: c });
-                }
-            }
+            self.place_arrivals(src, n, false, cm, ttv, groups);
         }
         self.update_market_share();
+    }
+
+    /// The record of a new signup of this step (source class `src`),
+    /// activating `offset` steps after its signup step (`will`), else at
+    /// its window's close.
+    fn new_group_record(&self, cm: &CountModel, src: u8, offset: u32, will: bool) -> Account {
+        let m = self.m;
+        let offset = if will { offset } else { m.window_steps };
+        Account {
+            usage: 0.0,
+            intensity: if cm.lazy { LAZY } else { cm.fixed_intensity },
+            limit: m.usage_limit,
+            mrr_cents: 0,
+            signup_step: self.step as u16,
+            event_step: (self.step + offset).min(u16::MAX as u32) as u16,
+            since_step: 0,
+            seats: 1,
+            invites_sent: 0,
+            state: State::SignedUp,
+            plan: 0,
+            source: src,
+            flags: if will { flag::WILL_ACTIVATE } else { 0 },
+            reached: 0,
+        }
+    }
+
+    /// `n` signups of this step from source class `src` join as groups:
+    /// whether and when each activates (one multinomial over the
+    /// activation offsets); on the trial from signup (`on_trial`); those
+    /// that activate now activate. Returns how many stay.
+    fn place_arrivals(
+        &mut self,
+        src: u8,
+        n: u64,
+        on_trial: bool,
+        cm: &CountModel,
+        ttv: &mut [u64],
+        groups: &mut Groups,
+    ) -> u64 {
+        if n == 0 {
+            return 0;
+        }
+        let m = self.m;
+        let will = self.bin(n, prob(m.activation));
+        let by_offset = multinomial(will, &cm.ttv.offset, &mut self.rng);
+        let activating: u64 = by_offset.iter().sum();
+        let never = n - activating;
+        let mut stayed = 0;
+        for (o, &c) in by_offset.iter().enumerate().map(|(o, c)| (Some(o), c)).chain([(None, &never)]) {
+            if c == 0 {
+                continue;
+            }
+            let mut a = self.new_group_record(cm, src, o.unwrap_or(0) as u32, o.is_some());
+            if on_trial {
+                let t = m.trial.as_ref().expect("trials start only with a trial");
+                a.state = State::Trial;
+                a.plan = t.plan;
+                self.flows.trial_starts += c;
+                self.totals.trial_starts += c;
+            }
+            if o == Some(0) {
+                stayed += self.activate_n(a, c, ttv, groups);
+            } else {
+                groups.push(Group { a, n: c });
+                stayed += c;
+            }
+        }
+        stayed
     }
 }
 
@@ -1318,7 +1514,7 @@ pub fn simulate_run_counts(
                     State::Paid => r.step_paid_n(g, &mut sums, &mut out),
                     State::Dormant => r.step_dormant_n(g, &mut out),
                     State::Lapsed => r.step_lapsed_n(g, &mut out),
-                    State::Trial => unreachable!("trials are refused by the count engine"),
+                    State::Trial => r.step_trial_n(g, &mut sums, &mut ttv, &cm, &mut out),
                 }
             }
             groups.by_state[s as usize] = v;
