@@ -488,22 +488,25 @@ impl Run<'_> {
         let u = self.rng.next_u64() >> 32;
         let (convert, leave) = if early {
             (m.hit_convert_early, m.hit_leave_early)
-        } else if m.value_buildup_steps > 0.0 && u >= m.hit_leave {
-            // Stays blocked whatever the value built up: the build-up only
-            // scales the conversion share down, so the thresholds below are
-            // at most `hit_leave` (`threshold` is monotone). The same
-            // outcome as computing them, without the `exp`.
-            (0, 0)
         } else if m.value_buildup_steps > 0.0 {
-            // Willingness to pay at the wall grows with the value the account
-            // has had since its activation (`since_step` while active free:
-            // it has been active since the end of that step; an initial
-            // account, since its age before the run, in `event_step`).
-            let before = if a.source == source::INITIAL { a.event_step as f64 + 1.0 } else { 0.0 };
-            let t = (self.step as f64 - a.since_step as f64 - 1.0 + tau + before).max(0.0);
-            let built = 1.0 - libm::exp(-t / m.value_buildup_steps);
-            let c = m.hit_convert_share * built;
-            (threshold(c), threshold(c + m.hit_churn_share))
+            if u >= m.hit_leave {
+                // Stays blocked whatever the value built up: the build-up
+                // only scales the conversion share down, so the thresholds
+                // below are at most `hit_leave` (`threshold` is monotone).
+                // The same outcome as computing them, without the `exp`.
+                (0, 0)
+            } else {
+                // Willingness to pay at the wall grows with the value the
+                // account has had since its activation (`since_step` while
+                // active free: it has been active since the end of that
+                // step; an initial account, since its age before the run, in
+                // `event_step`).
+                let before = if a.source == source::INITIAL { a.event_step as f64 + 1.0 } else { 0.0 };
+                let t = (self.step as f64 - a.since_step as f64 - 1.0 + tau + before).max(0.0);
+                let built = 1.0 - libm::exp(-t / m.value_buildup_steps);
+                let c = m.hit_convert_share * built;
+                (threshold(c), threshold(c + m.hit_churn_share))
+            }
         } else {
             (m.hit_convert, m.hit_leave)
         };
