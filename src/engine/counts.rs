@@ -631,10 +631,26 @@ impl CountModel {
 }
 
 /// What a step of the count engine accumulates besides the groups.
+///
+/// The invitations an account sends in a step are a Poisson count; each is
+/// accepted or not, an accepted one is internal (a seat for the inviter) or
+/// external, and an external one reaches someone new to the market or not.
+/// By Poisson thinning these are four independent Poisson streams (rejected,
+/// internal, external already in the product, external new), so the
+/// population's invitations are four Poisson draws of the summed means,
+/// whatever the groups; a mechanic that needs a stream's count per account
+/// (seats from internal invitations, referral credits) draws that stream
+/// for its group itself, adds the mean it drew to `drawn_internal` /
+/// `drawn_new` and books the counts ([`Run::book_internal`],
+/// [`Run::book_new`]): the pooled draw covers the rest of that stream.
 #[derive(Default)]
 struct StepSums {
     /// Mean invitations sent this step, summed over every account.
     invite_mean: f64,
+    /// Of which accepted internal ones, drawn group by group.
+    drawn_internal: f64,
+    /// Of which accepted external ones new to the market, drawn group by group.
+    drawn_new: f64,
 }
 
 impl Run<'_> {
@@ -1189,42 +1205,74 @@ impl Run<'_> {
         out.push(Group { a: b, n: k });
     }
 
-    /// The invitations of the step, all accounts' at once: one Poisson
-    /// count of the summed mean, then accepted, new to the market and one
-    /// step late as binomial counts (`Run::invite_slow`; internal
-    /// invitations are refused with the scenario).
-    fn send_invitations(&mut self, mean: f64) {
+    /// The invitations of the step, all accounts' at once (see
+    /// [`StepSums`]): the four streams' Poisson counts of the summed means,
+    /// less what was drawn group by group.
+    fn send_invitations(&mut self, sums: &StepSums) {
+        let mean = sums.invite_mean;
         if mean <= 0.0 {
             return;
         }
-        let sent = sampling::poisson(mean, &mut self.rng);
-        self.send_n(sent, self.m.invite_delay);
+        let m = self.m;
+        let accept = prob(m.invite_acceptance);
+        let internal = accept * prob(m.internal_share);
+        let external = accept - internal;
+        let new = external * prob(self.new_to_market);
+        let means = [
+            mean * (1.0 - accept),
+            (mean * internal - sums.drawn_internal).max(0.0),
+            mean * (external - new),
+            (mean * new - sums.drawn_new).max(0.0),
+        ];
+        let [rejected, internal, old, new] =
+            means.map(|x| if x > 0.0 { sampling::poisson(x, &mut self.rng) } else { 0 });
+        self.flows.invites_sent += rejected + old;
+        self.flows.invites_accepted += old;
+        self.book_internal(internal);
+        self.book_new(new, m.invite_delay);
     }
 
-    /// `sent` invitations of any accounts: accepted, new to the market and
-    /// one step late as binomial counts (`Run::invite_slow`, whose
-    /// one-by-one draws for a few invitations have the same distribution;
-    /// internal invitations are refused with the scenario).
+    /// Books `k` accepted internal invitations (sent and accepted).
+    fn book_internal(&mut self, k: u64) {
+        self.flows.invites_sent += k;
+        self.flows.invites_accepted += k;
+    }
+
+    /// Books `k` accepted external invitations that reach someone new: they
+    /// sign up after the cycle time, one step late with the delay's
+    /// probability (`Run::invite_slow`).
+    fn book_new(&mut self, new: u64, delay: super::model::Delay) {
+        if new == 0 {
+            return;
+        }
+        self.flows.invites_sent += new;
+        self.flows.invites_accepted += new;
+        let late = self.bin(new, prob(delay.extra));
+        let at = (self.step + delay.steps) as usize;
+        for (at, n) in [(at, new - late), (at + 1, late)] {
+            if let Some(slot) = self.pending_invites.get_mut(at) {
+                *slot += n;
+            }
+        }
+        self.totals.viral_caused += new;
+    }
+
+    /// `sent` invitations of any accounts: accepted, internal, new to the
+    /// market as binomial counts (`Run::invite_slow`, whose one-by-one
+    /// draws for a few invitations have the same distribution), for the
+    /// invitations sent once, whose count is not Poisson.
     fn send_n(&mut self, sent: u64, delay: super::model::Delay) {
         let m = self.m;
         if sent == 0 {
             return;
         }
-        self.flows.invites_sent += sent;
         let accepted = self.bin(sent, prob(m.invite_acceptance));
-        self.flows.invites_accepted += accepted;
         let internal = self.bin(accepted, prob(m.internal_share));
         let new = self.bin(accepted - internal, prob(self.new_to_market));
-        if new > 0 {
-            let late = self.bin(new, prob(delay.extra));
-            let at = (self.step + delay.steps) as usize;
-            for (at, n) in [(at, new - late), (at + 1, late)] {
-                if let Some(slot) = self.pending_invites.get_mut(at) {
-                    *slot += n;
-                }
-            }
-            self.totals.viral_caused += new;
-        }
+        self.flows.invites_sent += sent - internal - new;
+        self.flows.invites_accepted += accepted - internal - new;
+        self.book_internal(internal);
+        self.book_new(new, delay);
     }
 
     /// `invites.pattern = "once"` for `n` accounts joining now
@@ -1488,7 +1536,6 @@ pub fn simulate_run_counts(
     if base_step == Some(0) {
         mark_base_n(&mut groups, &mut r);
     }
-    let mut sums = StepSums::default();
     let mut out = Groups::default();
     let mut most_groups = groups.len();
     for step in 0..m.steps {
@@ -1500,7 +1547,7 @@ pub fn simulate_run_counts(
         let counts = groups.counts();
         let exposing_before = r.exposing_counts(&counts);
         account_steps += counts.iter().sum::<u64>();
-        sums.invite_mean = 0.0;
+        let mut sums = StepSums::default();
         for s in ALL_STATES {
             if (s == State::Dormant && !m.keeps_dormant()) || (s == State::Lapsed && !m.keeps_lapsed()) {
                 continue;
@@ -1525,7 +1572,7 @@ pub fn simulate_run_counts(
         groups.settle(m);
         // Invitations of the step, sent before the arrivals (as in the
         // account engine, where they are queued during phase 1).
-        r.send_invitations(sums.invite_mean);
+        r.send_invitations(&sums);
         let exposing_after = r.exposing_counts(&groups.counts());
         r.expose(mean_over_step(exposing_before, exposing_after));
 
