@@ -128,7 +128,11 @@ fn a_bad_scenario_exits_2_and_keeps_earlier_results() {
 fn bad_arguments_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = write_tiny(dir.path());
-    plgsim().args(["run", scenario.to_str().unwrap(), "--runs", "0"]).assert().code(2);
+    let assert = plgsim().args(["run", scenario.to_str().unwrap(), "--runs", "0"]).assert().code(2);
+    // The error names the flag as given, not the override it becomes.
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.starts_with("error: --runs 0: scenario.runs: expected an integer"), "{stderr}");
+    assert!(stderr.contains("| --runs 0\n") && !stderr.contains("--set"), "{stderr}");
     plgsim().args(["run", scenario.to_str().unwrap(), "--set", "nonsense"]).assert().code(2);
     plgsim().args(["run", scenario.to_str().unwrap(), "--threads", "0"]).assert().code(2);
     plgsim().args(["run", "does/not/exist.toml"]).assert().code(2);

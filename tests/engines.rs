@@ -29,7 +29,8 @@ use plgsim::metrics::{Horizon, Monthly};
 use plgsim::{Override, Scenario, simulate};
 
 fn set(s: &Scenario, kv: &[(&str, String)]) -> Scenario {
-    let o: Vec<Override> = kv.iter().map(|(k, v)| Override { key: (*k).into(), value: v.clone() }).collect();
+    let o: Vec<Override> =
+        kv.iter().map(|(k, v)| Override { key: (*k).into(), value: v.clone(), origin: None }).collect();
     s.with_overrides(&o).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -175,7 +176,7 @@ fn scenarios_with_mechanics_the_count_engine_refuses_fall_back_or_are_refused() 
         }
         refused += 1;
         let err = s
-            .with_overrides(&[Override { key: "scenario.engine".into(), value: "\"counts\"".into() }])
+            .with_overrides(&[Override { key: "scenario.engine".into(), value: "\"counts\"".into(), origin: None }])
             .expect_err(&name)
             .to_string();
         assert!(err.contains("scenario.engine") && err.contains("does not simulate"), "{name}: {err}");

@@ -94,7 +94,7 @@ fn every_shipped_scenario_has_a_nested_funnel_that_agrees_with_its_figures() {
     for path in paths {
         let path = path.to_str().expect("utf-8 path").to_string();
         let base = Scenario::from_file(path.as_ref(), &[]).unwrap_or_else(|e| panic!("{path}: {e}"));
-        let set = [Override { key: "scenario.runs".into(), value: "6".into() }];
+        let set = [Override { key: "scenario.runs".into(), value: "6".into(), origin: None }];
         let scenario = base.with_overrides(&set).unwrap();
         let sim = simulate(&scenario, &|| {});
         check_nesting(&path, &sim);
@@ -191,7 +191,7 @@ price_per_month = 10
 #[test]
 fn the_eventual_conversion_recovers_the_input_the_horizon_ratio_does_not() {
     let base = Scenario::from_file("scenarios/finance_conversion.toml".as_ref(), &[]).unwrap();
-    let set = [Override { key: "scenario.runs".into(), value: "40".into() }];
+    let set = [Override { key: "scenario.runs".into(), value: "40".into(), origin: None }];
     let scenario = base.with_overrides(&set).unwrap();
     let sim = simulate(&scenario, &|| {});
     let id = scenario.param_by_key("free.eventual_conversion").unwrap();

@@ -164,8 +164,8 @@ static SIMULATED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsiz
 /// run, a few months), and its figures are finite or undefined.
 fn check_runs(text: &str, overrides: &[Override]) {
     let mut small = overrides.to_vec();
-    small.push(Override { key: "scenario.runs".into(), value: "1".into() });
-    small.push(Override { key: "scenario.months".into(), value: "3".into() });
+    small.push(Override { key: "scenario.runs".into(), value: "1".into(), origin: None });
+    small.push(Override { key: "scenario.months".into(), value: "3".into(), origin: None });
     let Ok(s) = Scenario::from_str("fuzz.toml", text, &small) else { return };
     if !cheap(&s) {
         return;

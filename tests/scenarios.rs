@@ -78,8 +78,10 @@ fn mean_at(sim: &plgsim::engine::Simulation, month: usize, m: plgsim::metrics::M
 }
 
 fn shipped(path: &str, set: &[(&str, &str)]) -> (Scenario, plgsim::engine::Simulation) {
-    let set: Vec<plgsim::scenario::Override> =
-        set.iter().map(|(k, v)| plgsim::scenario::Override { key: (*k).into(), value: (*v).into() }).collect();
+    let set: Vec<plgsim::scenario::Override> = set
+        .iter()
+        .map(|(k, v)| plgsim::scenario::Override { key: (*k).into(), value: (*v).into(), origin: None })
+        .collect();
     let s = Scenario::from_file(path.as_ref(), &set).unwrap_or_else(|e| panic!("{path}: {e}"));
     let sim = plgsim::simulate(&s, &|| {});
     (s, sim)

@@ -29,10 +29,10 @@ fn at_step(path: &str, step: &str, runs: u32) -> Scenario {
     let base = Scenario::from_file(path.as_ref(), &[]).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut set: Vec<Override> = base
         .uncertain_params()
-        .map(|(_, p)| Override { key: p.key.clone(), value: format!("{}", p.dist.center(p.domain)) })
+        .map(|(_, p)| Override { key: p.key.clone(), value: format!("{}", p.dist.center(p.domain)), origin: None })
         .collect();
-    set.push(Override { key: "scenario.time_step".into(), value: format!("\"{step}\"") });
-    set.push(Override { key: "scenario.runs".into(), value: runs.to_string() });
+    set.push(Override { key: "scenario.time_step".into(), value: format!("\"{step}\""), origin: None });
+    set.push(Override { key: "scenario.runs".into(), value: runs.to_string(), origin: None });
     base.with_overrides(&set).unwrap_or_else(|e| panic!("{path} at {step}: {e}"))
 }
 

@@ -46,7 +46,11 @@ pub struct ExplainArgs {
 pub fn run(args: ExplainArgs) -> Result<(), CliError> {
     let with_engine = |mut ovr: Vec<plgsim::Override>| {
         if let Some(e) = &args.engine {
-            ovr.push(plgsim::Override { key: "scenario.engine".into(), value: format!("\"{e}\"") });
+            ovr.push(plgsim::Override {
+                key: "scenario.engine".into(),
+                value: format!("\"{e}\""),
+                origin: Some(format!("--engine {e}")),
+            });
         }
         ovr
     };

@@ -348,7 +348,11 @@ impl Common {
     pub fn overrides(&self) -> Result<Vec<Override>, CliError> {
         let mut ovr = base_overrides(&self.set, self.runs, self.seed, self.months)?;
         if let Some(e) = &self.engine {
-            ovr.push(Override { key: "scenario.engine".into(), value: format!("\"{e}\"") });
+            ovr.push(Override {
+                key: "scenario.engine".into(),
+                value: format!("\"{e}\""),
+                origin: Some(format!("--engine {e}")),
+            });
         }
         Ok(ovr)
     }
@@ -362,9 +366,11 @@ pub fn base_overrides(
     months: Option<u64>,
 ) -> Result<Vec<Override>, CliError> {
     let mut ovr = overrides(set)?;
-    for (key, v) in [("scenario.runs", runs), ("scenario.seed", seed), ("scenario.months", months)] {
+    for (key, flag, v) in
+        [("scenario.runs", "--runs", runs), ("scenario.seed", "--seed", seed), ("scenario.months", "--months", months)]
+    {
         if let Some(v) = v {
-            ovr.push(Override { key: key.into(), value: v.to_string() });
+            ovr.push(Override { key: key.into(), value: v.to_string(), origin: Some(format!("{flag} {v}")) });
         }
     }
     Ok(ovr)

@@ -103,7 +103,8 @@ pub fn run(scenario: &Scenario, history: &History, options: &Options) -> Result<
         uncertain.into_iter().filter(|k| options.keys.is_empty() || options.keys.contains(k)).collect();
     // The history's months, one run per draw.
     let set = [("scenario.months", history.months.to_string()), ("scenario.runs", options.draws.to_string())];
-    let over: Vec<Override> = set.iter().map(|(k, v)| Override { key: k.to_string(), value: v.clone() }).collect();
+    let over: Vec<Override> =
+        set.iter().map(|(k, v)| Override { key: k.to_string(), value: v.clone(), origin: None }).collect();
     let s = scenario.with_overrides(&over)?;
     let sim = engine::simulate(&s, &|| {});
     let ids: Vec<usize> = keys.iter().map(|k| s.param_by_key(k).expect("an uncertain key").0).collect();

@@ -66,7 +66,7 @@ impl fmt::Display for Problem {
         f.write_str("error: ")?;
         match &self.location {
             // A command-line value has no lines: name the argument.
-            Some(loc) if loc.origin.starts_with("--set") => write!(f, "{}: ", loc.origin)?,
+            Some(loc) if loc.origin.starts_with("--") => write!(f, "{}: ", loc.origin)?,
             Some(loc) => write!(f, "{}:{}:{}: ", loc.origin, loc.line, loc.column)?,
             None => {}
         }
@@ -76,7 +76,7 @@ impl fmt::Display for Problem {
         write!(f, "{}", self.message)?;
         if let Some(loc) = &self.location {
             // An argument has no line number: its line is the argument.
-            let num = if loc.origin.starts_with("--set") { " ".to_string() } else { loc.line.to_string() };
+            let num = if loc.origin.starts_with("--") { " ".to_string() } else { loc.line.to_string() };
             let pad = " ".repeat(num.len());
             write!(
                 f,
@@ -106,13 +106,14 @@ impl Source {
         Source { text: text.to_string(), file_name: file_name.to_string(), file_len: text.len(), overrides: Vec::new() }
     }
 
-    /// Appends an override's value text; returns the offset at which it
-    /// starts in [`Source::text`].
-    pub fn push_override(&mut self, arg: &str, value: &str) -> usize {
+    /// Appends an override's value text, labelled by its argument
+    /// (`--set KEY=VALUE`, or a flag such as `--engine counts`); returns the
+    /// offset at which it starts in [`Source::text`].
+    pub fn push_override(&mut self, label: &str, value: &str) -> usize {
         self.text.push('\n');
         let start = self.text.len();
         self.text.push_str(value);
-        self.overrides.push((start..self.text.len(), format!("--set {arg}")));
+        self.overrides.push((start..self.text.len(), label.to_string()));
         start
     }
 
@@ -137,14 +138,23 @@ impl Source {
         let line_text = text[line_start..line_end].trim_end_matches('\r').to_string();
         let line = text[..start].matches('\n').count() + 1;
         let mut column = text[line_start..start].chars().count() + 1;
-        let width = text[start..end.min(line_end)].chars().count();
+        let mut width = text[start..end.min(line_end)].chars().count();
         let mut line_text = line_text;
         // An override's value is the end of its argument: show the argument.
         if line == 1
-            && let Some(prefix) = origin.strip_suffix(text).filter(|p| p.starts_with("--set"))
+            && let Some(prefix) = origin.strip_suffix(text).filter(|p| p.starts_with("--"))
         {
             column += prefix.chars().count();
             line_text = format!("{prefix}{line_text}");
+        } else if line == 1
+            && origin.starts_with("--")
+            && let Some(prefix) = origin.strip_suffix(text.trim_matches('"'))
+        {
+            // A flag (`--engine counts`) whose value became the TOML string
+            // `"counts"`: show the flag, the value underlined.
+            column = prefix.chars().count() + 1;
+            width = origin.chars().count() - prefix.chars().count();
+            line_text = origin.clone();
         }
         Location { origin, line, column, line_text, width }
     }
@@ -186,7 +196,7 @@ mod tests {
     #[test]
     fn override_spans_map_to_the_argument() {
         let mut src = Source::new("x.toml", "a = 1\n");
-        let at = src.push_override("b.c=oops", "oops");
+        let at = src.push_override("--set b.c=oops", "oops");
         let loc = src.locate(at..at + 4);
         assert_eq!((loc.origin.as_str(), loc.line, loc.column, loc.width), ("--set b.c=oops", 1, 11, 4));
         // The caret is under the value within the argument, with no line number.

@@ -26,6 +26,9 @@ pub struct OverrideError(pub String);
 pub struct Override {
     pub key: String,
     pub value: String,
+    /// The command-line flag it stands for (`--engine counts`), which an
+    /// error about it names; `None` for `--set KEY=VALUE`.
+    pub origin: Option<String>,
 }
 
 impl Override {
@@ -34,7 +37,7 @@ impl Override {
     pub fn parse(arg: &str) -> Result<Override, OverrideError> {
         match arg.split_once('=') {
             Some((k, v)) if !k.trim().is_empty() => {
-                Ok(Override { key: k.trim().to_string(), value: v.trim().to_string() })
+                Ok(Override { key: k.trim().to_string(), value: v.trim().to_string(), origin: None })
             }
             _ => Err(OverrideError(arg.to_string())),
         }
@@ -42,6 +45,11 @@ impl Override {
 
     fn arg(&self) -> String {
         format!("{}={}", self.key, self.value)
+    }
+
+    /// How the command line gave it: its flag, or `--set KEY=VALUE`.
+    fn label(&self) -> String {
+        self.origin.clone().unwrap_or_else(|| format!("--set {}", self.arg()))
     }
 }
 
@@ -80,14 +88,14 @@ pub fn load_raw(source: &mut Source, overrides: &[Override], problems: &mut Vec<
         return None;
     }
     for o in overrides {
-        let at = source.push_override(&o.arg(), &o.value);
+        let at = source.push_override(&o.label(), &o.value);
         let value = match DeValue::parse(&o.value) {
             Ok(v) => shift(v, at),
             // Not a TOML value: take it as a string, so `--set scenario.time_step=week` works.
             Err(_) => Spanned::new(at..at + o.value.len(), DeValue::String(o.value.clone().into())),
         };
         if let Err(message) = set_path(table.get_mut(), &o.key, value, at..at + o.value.len()) {
-            problems.push(Problem { key: format!("--set {}", o.arg()), message, location: None });
+            problems.push(Problem { key: o.label(), message, location: None });
         }
     }
 

@@ -394,7 +394,7 @@ impl Scenario {
         let scenario = validate::validate(raw, &source, &mut problems, std::sync::Arc::new(origin));
         // File problems in file order, then command-line ones.
         problems.sort_by_key(|p| match &p.location {
-            Some(l) if !l.origin.starts_with("--set") => (0, l.line, l.column),
+            Some(l) if !l.origin.starts_with("--") => (0, l.line, l.column),
             Some(l) => (1, source.override_index(&l.origin), 0),
             None => (2, 0, 0),
         });

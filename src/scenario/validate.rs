@@ -107,7 +107,7 @@ impl Checker<'_> {
             self.samples.push((key.to_string(), v.span(), values.len()));
         }
         let location = self.source.locate(v.span());
-        self.overridden[id.0] = location.origin.starts_with("--set");
+        self.overridden[id.0] = location.origin.starts_with("--");
         self.locations.push((key.to_string(), location));
         id
     }
@@ -2030,7 +2030,7 @@ mod tests {
             )]
         );
         // Fixing one of them by `--set` (as a sweep point does) leaves the rest.
-        let set = Override { key: "free.conversion_per_month".into(), value: "0.02".into() };
+        let set = Override { key: "free.conversion_per_month".into(), value: "0.02".into(), origin: None };
         let s = Scenario::from_str("t.toml", &text, &[set]).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(s.correlations.len(), 1);
     }

@@ -229,7 +229,7 @@ pub fn run(scenario: &Scenario, metric: Horizon, on_variant: &(dyn Fn() + Sync))
     let uncertain: Vec<String> = scenario.uncertain_params().map(|(_, p)| p.key.clone()).collect();
     let quantiles: Vec<(f64, f64, f64)> =
         uncertain.iter().map(|k| percentiles(scenario, k).expect("a registered key")).collect();
-    let set = |key: &str, x: f64| Override { key: key.to_string(), value: fmt_num(x) };
+    let set = |key: &str, x: f64| Override { key: key.to_string(), value: fmt_num(x), origin: None };
     let medians: Vec<Override> = uncertain.iter().zip(&quantiles).map(|(k, q)| set(k, q.1)).collect();
     // One engine for every variant (`engine::shared`): a variant fixes
     // uncertain inputs, which never adds a mechanic the scenario lacks.

@@ -118,7 +118,7 @@ pub fn run(
         let ovr: Vec<Override> = axes
             .iter()
             .zip(coords)
-            .map(|(axis, v)| Override { key: axis.key.clone(), value: axis.override_text(*v) })
+            .map(|(axis, v)| Override { key: axis.key.clone(), value: axis.override_text(*v), origin: None })
             .collect();
         let s = original
             .with_overrides(&ovr)
@@ -146,7 +146,7 @@ pub fn run(
         .map(|a| {
             if a.is_words() {
                 a.values.iter().copied().find(|&v| {
-                    let o = [Override { key: a.key.clone(), value: a.override_text(v) }];
+                    let o = [Override { key: a.key.clone(), value: a.override_text(v), origin: None }];
                     original.with_overrides(&o).is_ok_and(|s| s.same_model(original))
                 })
             } else {

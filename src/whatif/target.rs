@@ -190,10 +190,12 @@ impl Lever {
         let Some(id) = scenario.param_by_key(&key) else {
             // An unknown key gets the scenario's own message; a known key
             // that is not a number (trial.start) gets ours.
-            return Err(match scenario.with_overrides(&[Override { key: key.clone(), value: value_text(low) }]) {
-                Err(error) => LeverError::Scenario { key, error },
-                Ok(_) => LeverError::NotNumeric { key },
-            });
+            return Err(
+                match scenario.with_overrides(&[Override { key: key.clone(), value: value_text(low), origin: None }]) {
+                    Err(error) => LeverError::Scenario { key, error },
+                    Ok(_) => LeverError::NotNumeric { key },
+                },
+            );
         };
         // Counts (seats, accounts), and a usage limit given with whole ends
         // (`free.usage_limit=1..20` projects; `0.5..10` GB stays continuous).
@@ -208,7 +210,7 @@ impl Lever {
         }
         for v in [low, high] {
             scenario
-                .with_overrides(&[Override { key: key.clone(), value: value_text(v) }])
+                .with_overrides(&[Override { key: key.clone(), value: value_text(v), origin: None }])
                 .map_err(|error| LeverError::Scenario { key: key.clone(), error })?;
         }
         let list = list.map(|v: Vec<f64>| {
@@ -267,8 +269,11 @@ pub fn warnings(original: &Scenario, keys: &[&str]) -> Vec<String> {
 
 /// The scenario with `keys` set to `coords`, validated like the file.
 pub fn variant(original: &Scenario, keys: &[&str], coords: &[f64]) -> Result<Scenario, ScenarioError> {
-    let ovr: Vec<Override> =
-        keys.iter().zip(coords).map(|(k, v)| Override { key: k.to_string(), value: value_text(*v) }).collect();
+    let ovr: Vec<Override> = keys
+        .iter()
+        .zip(coords)
+        .map(|(k, v)| Override { key: k.to_string(), value: value_text(*v), origin: None })
+        .collect();
     original.with_overrides(&ovr)
 }
 
