@@ -566,6 +566,12 @@ struct CountModel {
     /// The intensity of a new account otherwise (not read without a limit).
     fixed_intensity: f32,
     ttv: TtvModel,
+    /// The free plan's risks before a limit hit a fraction `tau` into the
+    /// step and the blocked risks after it ([`CountModel::hit_risks`]), by
+    /// the bits of `tau`, for the hitters split from lazy groups (whose
+    /// `tau` is one per hit age and range): two `expm1` each, computed
+    /// once a run instead of at every hit.
+    hit_risks: HashMap<u64, (Risks, Risks), BuildHasherDefault<KeyHasher>>,
 }
 
 /// The intensity of a lazy group (see [`CountModel`]).
@@ -626,8 +632,40 @@ impl CountModel {
                 }
             }
         }
-        CountModel { hit_now, tau_intensity, lazy, fixed_intensity, ttv }
+        let mut cm = CountModel { hit_now, tau_intensity, lazy, fixed_intensity, ttv, hit_risks: HashMap::default() };
+        if lazy {
+            let mut table = HashMap::default();
+            for (age, row) in cm.tau_intensity.iter().enumerate().skip(1) {
+                for &x in row {
+                    // As `split_hitters` places a hitter and `free_step_with_hit_n` reads it.
+                    let before = (age - 1) as f32 * x;
+                    let tau = hit_fraction(m.usage_limit, before, x);
+                    table.entry(tau.to_bits()).or_insert_with(|| cm.hit_risks(m, tau));
+                }
+            }
+            cm.hit_risks = table;
+        }
+        cm
     }
+
+    /// The free plan's risks over the first `tau` of a step and the
+    /// blocked ones over the rest (`Run::free_step_with_hit`).
+    fn hit_risks(&self, m: &RunModel, tau: f64) -> (Risks, Risks) {
+        if let Some(r) = self.hit_risks.get(&tau.to_bits()) {
+            return *r;
+        }
+        (
+            Risks::new(m.free_hazards.0, m.free_hazards.1, tau),
+            Risks::new(m.blocked_hazards.0, m.blocked_hazards.1, 1.0 - tau),
+        )
+    }
+}
+
+/// The fraction of the step at which usage growing by `intensity` from
+/// `before` reaches `limit` (1 without usage growth), as
+/// `Run::free_step_with_hit` computes it.
+fn hit_fraction(limit: f32, before: f32, intensity: f32) -> f64 {
+    if intensity > 0.0 { ((limit - before) / intensity).clamp(0.0, 1.0) as f64 } else { 1.0 }
 }
 
 /// What a step of the count engine accumulates besides the groups.
@@ -1072,7 +1110,7 @@ impl Run<'_> {
             let before = g.a.usage;
             g.a.usage += g.a.intensity;
             if g.a.usage >= g.a.limit {
-                self.free_step_with_hit_n(g, before, sums, out);
+                self.free_step_with_hit_n(g, before, sums, cm, out);
                 return;
             }
         }
@@ -1085,12 +1123,19 @@ impl Run<'_> {
     }
 
     /// `Run::free_step_with_hit` for a group.
-    fn free_step_with_hit_n(&mut self, g: &mut Group, before: f32, sums: &mut StepSums, out: &mut Groups) {
+    fn free_step_with_hit_n(
+        &mut self,
+        g: &mut Group,
+        before: f32,
+        sums: &mut StepSums,
+        cm: &CountModel,
+        out: &mut Groups,
+    ) {
         let m = self.m;
         let a = &mut g.a;
-        let tau = if a.intensity > 0.0 { ((a.limit - before) / a.intensity).clamp(0.0, 1.0) as f64 } else { 1.0 };
+        let tau = hit_fraction(a.limit, before, a.intensity);
         let rate = m.invites_active.lambda * a.seats as f64;
-        let pre = Risks::new(m.free_hazards.0, m.free_hazards.1, tau);
+        let (pre, post) = cm.hit_risks(m, tau);
         let (c0, l0) = self.split3(g.n, pre.first, pre.either);
         sums.invite_mean += c0 as f64 * rate + l0 as f64 * rate * pre.lived;
         let snapshot = *a;
@@ -1114,7 +1159,6 @@ impl Run<'_> {
             return;
         }
         let rest = 1.0 - tau;
-        let post = Risks::new(m.blocked_hazards.0, m.blocked_hazards.1, rest);
         let (c2, l2) = self.split3(blocked, post.first, post.either);
         let stay_mean = rate * (tau + m.blocked_sharing * rest);
         let leave_mean = rate * (tau + m.blocked_sharing * post.lived);
