@@ -1520,18 +1520,24 @@ fn retention_base_n(groups: &Groups) -> (u64, u64) {
     })
 }
 
-/// The seats by state and MRR of the groups (`Run::tally`).
-fn tally_n(groups: &Groups, r: &mut Run) {
+/// The seats by state and MRR of the groups (`Run::tally`); returns the
+/// accounts by state and the number of groups (one pass over them).
+fn tally_n(groups: &Groups, r: &mut Run) -> ([u64; STATES], usize) {
     r.tally_seats = [0; STATES];
     r.tally_mrr = 0;
+    let mut counts = [0u64; STATES];
+    let mut len = 0;
     for (s, v) in groups.by_state.iter().enumerate() {
-        for g in v {
+        for g in v.iter().filter(|g| g.n > 0) {
+            counts[s] += g.n;
+            len += 1;
             r.tally_seats[s] += g.a.seats as u64 * g.n;
             if s == State::Paid as usize {
                 r.tally_mrr += g.a.mrr_cents as u64 * g.n;
             }
         }
     }
+    (counts, len)
 }
 
 /// Simulates one run of `m` with the count engine: the same phases, books
@@ -1582,13 +1588,14 @@ pub fn simulate_run_counts(
     }
     let mut out = Groups::default();
     let mut most_groups = groups.len();
+    // The accounts by state at the start of each step (those at the end of the last).
+    let mut counts = groups.counts();
     for step in 0..m.steps {
         r.step = step;
         r.month = m.tenure[step as usize].months;
         let t_months = r.month as f64;
 
         // 1. Accounts.
-        let counts = groups.counts();
         let exposing_before = r.exposing_counts(&counts);
         account_steps += counts.iter().sum::<u64>();
         let mut sums = StepSums::default();
@@ -1617,16 +1624,17 @@ pub fn simulate_run_counts(
         // Invitations of the step, sent before the arrivals (as in the
         // account engine, where they are queued during phase 1).
         r.send_invitations(&sums);
-        let exposing_after = r.exposing_counts(&groups.counts());
+        let exposing_after = if m.exposure_per_step > 0.0 { r.exposing_counts(&groups.counts()) } else { 0.0 };
         r.expose(mean_over_step(exposing_before, exposing_after));
 
         // 2. Arrivals.
         r.arrive_n(&mut groups, &cm, t_months, &mut channel_signups, &mut ttv);
         groups.settle(m);
-        most_groups = most_groups.max(groups.len());
 
         // 3. Books.
-        tally_n(&groups, &mut r);
+        let (now, len) = tally_n(&groups, &mut r);
+        counts = now;
+        most_groups = most_groups.max(len);
         r.book_step();
         if base_step == Some(step + 1) {
             mark_base_n(&mut groups, &mut r);
@@ -1634,7 +1642,7 @@ pub fn simulate_run_counts(
         if (step + 1) % m.steps_per_month == 0 {
             let month = (step / m.steps_per_month) as usize;
             let row = &mut monthly[month * monthly_width..(month + 1) * monthly_width];
-            r.close_month_counts(groups.counts(), row, &mut channel_signups);
+            r.close_month_counts(counts, row, &mut channel_signups);
         }
     }
 
