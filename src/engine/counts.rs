@@ -42,6 +42,19 @@
 //!   age keeps growing and those whose hit age passes become concrete
 //!   groups over their limit, which hit it at the start of their first step
 //!   back on the free plan (as an account does).
+//! - **Seats.** A group whose members can gain seats from internal
+//!   invitations draws its own internal stream (an account's accepted
+//!   internal invitations are Poisson, independent of its others): it is
+//!   split by that count and by its seat churn (Binomial(seats - 1, churn)
+//!   each), exactly, and each sub-group follows the account engine's
+//!   `add_seats` (see the impl block of [`Run::split_internal`]), in the
+//!   account engine's order within the step: a converting account adds its
+//!   seats as a paying account after its seat churn, a departing or
+//!   blocked one adds none (a blocked one keeps its seat churn).
+//!   Invitations sent once at joining add seats to the arrivals active at
+//!   once or on a trial ([`Run::send_once_groups_n`]). Initial accounts
+//!   are drawn by the account engine's code, seats from their invitations
+//!   sent once included.
 //! - **Canonical records.** Fields a state does not read are reset
 //!   ([`canonical`]) so that groups that will behave alike merge.
 //!
@@ -110,12 +123,6 @@ pub fn refusals(s: &Scenario) -> Vec<String> {
         out.push("sales ([sales])".to_string());
     }
     let invites = may(m.invites.per_active_seat_per_month) || (m.invites.once && may(m.invites.per_new_account));
-    if m.invites.once && may(m.invites.per_new_account) && may(m.teams.internal_share) && may(m.invites.acceptance) {
-        out.push(
-            "seats from internal invitations sent once (invites.pattern = \"once\" with teams.internal_share)"
-                .to_string(),
-        );
-    }
     if invites && may(m.referral.limit_bonus) {
         out.push("referral bonuses (referral.limit_bonus)".to_string());
     }
@@ -204,7 +211,12 @@ fn canonical(a: &mut Account, m: &RunModel) {
             }
         }
         State::Blocked => {
-            a.intensity = 0.0;
+            // Blocked at the usage limit, the intensity is read no more (it
+            // comes back blocked); blocked by seats below it (lazy or not),
+            // the usage resumes if it comes back active free.
+            if a.intensity != LAZY && a.usage >= a.limit {
+                a.intensity = 0.0;
+            }
             a.since_step = 0;
             a.event_step = 0;
         }
@@ -1080,7 +1092,11 @@ impl Run<'_> {
                 self.go_dormant_n(a, l, out);
             }
         }
-        a.usage = a.usage.min(a.limit);
+        // (A lazy record's `usage` is its usage age; a seat-limit hit comes
+        // below the usage limit, where the account engine's min is a no-op.)
+        if a.intensity != LAZY {
+            a.usage = a.usage.min(a.limit);
+        }
         if early {
             a.flags &= !flag::WILL_ACTIVATE;
             a.event_step = (a.signup_step as u32 + m.window_steps).min(u16::MAX as u32) as u16;
@@ -1422,6 +1438,68 @@ impl Run<'_> {
         self.totals.once_caused += self.totals.viral_caused - caused;
     }
 
+    /// `invites.pattern = "once"` with seats (`Run::send_once`) for the
+    /// groups placed in `groups.moved` since `marks` (this chunk's
+    /// arrivals that stayed): each account sends `floor(x)` invitations or
+    /// one more (a binomial split of the group); those active free or on a
+    /// trial are split by their accepted internal ones, Binomial(sent,
+    /// acceptance x internal share) each (exact, [`split_by_law`]), which
+    /// join as seats (`Run::add_seats`); given those, each other invitation
+    /// is independently accepted external with probability `(acceptance -
+    /// internal) / (1 - internal)`, so the rest are pooled binomials. The
+    /// signed-up groups' internal invitations bring no seats: pooled.
+    fn send_once_groups_n(&mut self, groups: &mut Groups, marks: [usize; STATES]) {
+        let m = self.m;
+        let x = m.invite_once;
+        let whole = x.floor() as u64;
+        let extra = prob(super::model::threshold(x - x.floor()));
+        let (acc, q) = (prob(m.invite_acceptance), self.internal_mean(1.0));
+        let placed: Vec<Group> =
+            (0..STATES).flat_map(|s| groups.moved[s].drain(marks[s]..).collect::<Vec<_>>()).collect();
+        let caused = self.totals.viral_caused;
+        let (mut pooled, mut rest, mut internal) = (0u64, 0u64, 0u64);
+        for g in placed {
+            self.totals.once_senders += g.n;
+            let more = self.bin(g.n, extra);
+            if !matches!(g.a.state, State::ActiveFree | State::Trial) {
+                pooled += g.n * whole + more;
+                groups.push(g);
+                continue;
+            }
+            for (sent, c) in [(whole, g.n - more), (whole + 1, more)] {
+                if c == 0 {
+                    continue;
+                }
+                let split = if sent == 0 {
+                    vec![(0, c)]
+                } else if q >= 1.0 {
+                    vec![(sent, c)]
+                } else if c == 1 {
+                    vec![(self.bin(sent, q), 1)]
+                } else {
+                    split_by_law(c, sent, |k| binomial_pmf(sent, q, k), &mut self.rng)
+                };
+                for (k, ck) in split {
+                    rest += (sent - k) * ck;
+                    internal += k * ck;
+                    if k > 0 {
+                        self.add_seats_n(g.a, ck, k.min(u32::MAX as u64) as u32, groups);
+                    } else {
+                        groups.push(Group { a: g.a, n: ck });
+                    }
+                }
+            }
+        }
+        self.book_internal(internal);
+        let external = if q < 1.0 { self.bin(rest, ((acc - q) / (1.0 - q)).clamp(0.0, 1.0)) } else { 0 };
+        let new = self.bin(external, prob(self.new_to_market));
+        self.flows.invites_sent += rest - new;
+        self.flows.invites_accepted += external - new;
+        self.book_new(new, m.once_delay);
+        self.send_n(pooled, m.once_delay);
+        self.totals.once_caused += self.totals.viral_caused - caused;
+    }
+
     /// Accounts that expose the product (`Run::exposing`), from the counts.
     fn exposing_counts(&self, c: &[u64; STATES]) -> f64 {
         if self.m.exposure_per_step <= 0.0 {
@@ -1450,6 +1528,8 @@ impl Run<'_> {
         let mut arrivals = self.arrival_counts(t_months);
         let mut live = groups.total() + groups.moved.iter().flatten().map(|g| g.n).sum::<u64>();
         let mut by_class = [0u64; 2];
+        // Invitations sent once that can add seats: sent group by group.
+        let once_seats = m.invite_once > 0.0 && self.internal_mean(1.0) > 0.0;
         let mut next = 0;
         while next < arrivals.len() {
             let (src, n) = arrivals[next];
@@ -1484,6 +1564,7 @@ impl Run<'_> {
                 // and on activating at arrival.
                 let class = if src >= source::CHANNEL { source::CHANNEL } else { source::ORGANIC };
                 let on_trial = if t.start == TrialStart::Signup { self.bin(n, trial_start_probability(t)) } else { 0 };
+                let marks: [usize; STATES] = std::array::from_fn(|s| groups.moved[s].len());
                 let mut stayed = self.place_arrivals(class, on_trial, true, cm, ttv, groups);
                 let rest = n - on_trial;
                 if t.start == TrialStart::Signup && t.after == TrialAfter::Leave {
@@ -1494,9 +1575,18 @@ impl Run<'_> {
                 } else {
                     stayed += self.place_arrivals(class, rest, false, cm, ttv, groups);
                 }
-                if m.invite_once > 0.0 && stayed > 0 {
+                if once_seats {
+                    self.send_once_groups_n(groups, marks);
+                } else if m.invite_once > 0.0 && stayed > 0 {
                     self.send_once_n(stayed);
                 }
+            } else if once_seats {
+                // Each chunk placed at once: its invitations sent once add
+                // seats to those active at arrival.
+                let class = if src >= source::CHANNEL { source::CHANNEL } else { source::ORGANIC };
+                let marks: [usize; STATES] = std::array::from_fn(|s| groups.moved[s].len());
+                self.place_arrivals(class, n, false, cm, ttv, groups);
+                self.send_once_groups_n(groups, marks);
             } else {
                 by_class[(src >= source::CHANNEL) as usize] += n;
                 if m.invite_once > 0.0 && n > 0 {
