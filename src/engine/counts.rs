@@ -42,6 +42,19 @@
 //!   age keeps growing and those whose hit age passes become concrete
 //!   groups over their limit, which hit it at the start of their first step
 //!   back on the free plan (as an account does).
+//! - **Seats.** A group whose members can gain seats from internal
+//!   invitations draws its own internal stream (an account's accepted
+//!   internal invitations are Poisson, independent of its others): it is
+//!   split by that count and by its seat churn (Binomial(seats - 1, churn)
+//!   each), exactly, and each sub-group follows the account engine's
+//!   `add_seats` (see the impl block of [`Run::split_internal`]), in the
+//!   account engine's order within the step: a converting account adds its
+//!   seats as a paying account after its seat churn, a departing or
+//!   blocked one adds none (a blocked one keeps its seat churn).
+//!   Invitations sent once at joining add seats to the arrivals active at
+//!   once or on a trial ([`Run::send_once_groups_n`]). Initial accounts
+//!   are drawn by the account engine's code, seats from their invitations
+//!   sent once included.
 //! - **Canonical records.** Fields a state does not read are reset
 //!   ([`canonical`]) so that groups that will behave alike merge.
 //!
@@ -59,7 +72,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::account::{ALL_STATES, Account, STATES, State, flag, reached, source};
+use super::account::{ALL_STATES, Account, MAX_SEATS, STATES, State, flag, reached, source};
 use super::books::{TTV_SHIFT, WITHIN_MONTHS, horizon_figures, mean_over_step, opening_row_of};
 use super::model::{Risks, RunModel, TrialAfter, TrialStart};
 use super::population::Population;
@@ -110,9 +123,6 @@ pub fn refusals(s: &Scenario) -> Vec<String> {
         out.push("sales ([sales])".to_string());
     }
     let invites = may(m.invites.per_active_seat_per_month) || (m.invites.once && may(m.invites.per_new_account));
-    if invites && may(m.teams.internal_share) && may(m.invites.acceptance) {
-        out.push("seats from internal invitations (teams.internal_share)".to_string());
-    }
     if invites && may(m.referral.limit_bonus) {
         out.push("referral bonuses (referral.limit_bonus)".to_string());
     }
@@ -123,6 +133,24 @@ pub fn refusals(s: &Scenario) -> Vec<String> {
         out.push(format!("more than {MAX_INITIAL_INDIVIDUAL:.0e} initial accounts (they are drawn one by one)"));
     }
     out
+}
+
+/// The classes of a split of a group by a per-member count, `(count,
+/// members)`: one class without a heap allocation (the common case).
+enum Classes {
+    One(Option<(u32, u64)>),
+    Many(std::vec::IntoIter<(u32, u64)>),
+}
+
+impl Iterator for Classes {
+    type Item = (u32, u64);
+
+    fn next(&mut self) -> Option<(u32, u64)> {
+        match self {
+            Classes::One(x) => x.take(),
+            Classes::Many(it) => it.next(),
+        }
+    }
 }
 
 /// A group: `n` accounts identical to `a`.
@@ -183,7 +211,8 @@ fn key(a: &Account) -> Key {
 /// after the first conversion (channel conversions are counted then).
 fn canonical(a: &mut Account, m: &RunModel) {
     let limited = m.usage_limit.is_finite();
-    let buildup = limited && m.value_buildup_steps > 0.0;
+    // The value build-up is read at a first limit hit, of usage or seats.
+    let buildup = m.has_free_limit() && m.value_buildup_steps > 0.0;
     a.invites_sent = 0;
     if !limited {
         a.usage = 0.0;
@@ -200,7 +229,12 @@ fn canonical(a: &mut Account, m: &RunModel) {
             }
         }
         State::Blocked => {
-            a.intensity = 0.0;
+            // Blocked at the usage limit, the intensity is read no more (it
+            // comes back blocked); blocked by seats below it (lazy or not),
+            // the usage resumes if it comes back active free.
+            if a.intensity != LAZY && a.usage >= a.limit {
+                a.intensity = 0.0;
+            }
             a.since_step = 0;
             a.event_step = 0;
         }
@@ -523,6 +557,49 @@ fn multinomial(n: u64, p: &[f64], rng: &mut SimRng) -> Vec<u64> {
     out
 }
 
+/// Splits `n` accounts by a per-account count `X` whose law is `pmf` (`pmf(k)`
+/// = P(X = k), called for k = 0, 1, ... in turn), at most `max`: the
+/// number with each value, by conditional binomials `n_k ~ Bin(rest, p_k /
+/// P(X >= k))`, k increasing until no account is left, the last possible
+/// value taking the rest. Exact (no truncation): the multinomial split of
+/// the group over the whole law, at the cost of one draw per value reached.
+/// Returns (k, n_k) for the values with accounts.
+fn split_by_law(n: u64, max: u64, mut pmf: impl FnMut(u64) -> f64, rng: &mut SimRng) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    let (mut rest, mut tail, mut k) = (n, 1.0f64, 0u64);
+    while rest > 0 {
+        let p = pmf(k);
+        let c = if k >= max || p >= tail || tail <= 0.0 {
+            rest
+        } else {
+            sampling::binomial_fast(rest, (p / tail).clamp(0.0, 1.0), rng)
+        };
+        if c > 0 {
+            out.push((k, c));
+            rest -= c;
+        }
+        tail -= p;
+        k += 1;
+    }
+    out
+}
+
+/// P(X = k) for X ~ Poisson(`mean`), in logs (no underflow at large means).
+fn poisson_pmf(mean: f64, k: u64) -> f64 {
+    let k = k as f64;
+    libm::exp(-mean + k * libm::log(mean) - libm::lgamma(k + 1.0))
+}
+
+/// P(X = k) for X ~ Binomial(`n`, `p`), 0 < p < 1, in logs.
+fn binomial_pmf(n: u64, p: f64, k: u64) -> f64 {
+    let (n, k) = (n as f64, k as f64);
+    libm::exp(
+        libm::lgamma(n + 1.0) - libm::lgamma(k + 1.0) - libm::lgamma(n - k + 1.0)
+            + k * libm::log(p)
+            + (n - k) * libm::log1p(-p),
+    )
+}
+
 /// Equal-probability ranges of the intensity within one hit age, for the
 /// fraction of the step at which the usage reaches the limit: more on long
 /// steps, where that fraction moves more of a step's risks (a monthly step
@@ -760,13 +837,23 @@ impl Run<'_> {
 
     /// `k` accounts like `a` convert to `plan` (`Run::convert`).
     fn convert_n(&mut self, a: &Account, k: u64, plan: u8, out: &mut Groups) {
+        for g in self.convert_groups_n(a, k, plan) {
+            out.push(g);
+        }
+    }
+
+    /// [`Run::convert_n`], returning the paying groups (billed monthly,
+    /// annually; either may be empty) instead of pushing them, for what
+    /// follows the conversion in the account's step (its seat changes).
+    fn convert_groups_n(&mut self, a: &Account, k: u64, plan: u8) -> [Group; 2] {
+        let mut groups = [Group { a: *a, n: 0 }; 2];
         if k == 0 {
-            return;
+            return groups;
         }
         let m = self.m;
         let p = &m.plans[plan as usize];
         let annual = self.bin(k, prob(p.annual));
-        for (cnt, is_annual) in [(k - annual, false), (annual, true)] {
+        for (slot, (cnt, is_annual)) in [(k - annual, false), (annual, true)].into_iter().enumerate() {
             if cnt == 0 {
                 continue;
             }
@@ -810,8 +897,9 @@ impl Run<'_> {
             self.end_free_life_n(&mut b, true, cnt);
             b.flags |= flag::CONVERTED;
             self.pay_n(&b, cnt);
-            out.push(Group { a: b, n: cnt });
+            groups[slot] = Group { a: b, n: cnt };
         }
+        groups
     }
 
     /// `k` free accounts like `a` go dormant (`Run::go_dormant`).
@@ -941,38 +1029,63 @@ impl Run<'_> {
         } else {
             g.a.usage += g.a.intensity;
         }
-        // Like a free account, a trial shares only once it has reached value.
-        if g.a.flags & flag::ACTIVATED != 0 {
-            sums.invite_mean += g.n as f64 * m.invites_active.lambda * g.a.seats as f64;
-        }
+        // Like a free account, a trial shares only once it has reached value
+        // (its internal invitations, drawn now, are seats at the step's end).
+        let rate = m.invites_active.lambda * g.a.seats as f64;
+        let internal = if g.a.flags & flag::ACTIVATED != 0 {
+            sums.invite_mean += g.n as f64 * rate;
+            self.split_internal(g.n, rate, sums)
+        } else {
+            Classes::One(Some((0, g.n)))
+        };
         let a = &mut g.a;
         if a.event_step as u32 == self.step && a.flags & flag::WILL_ACTIVATE != 0 && a.flags & flag::ACTIVATED == 0 {
             self.activation_books_n(a, g.n, ttv); // stays in the trial
         }
-        if self.step < self.trial_end(a) {
-            return;
+        let a = g.a;
+        let mut kept = 0;
+        for (k, n) in internal {
+            kept += self.trial_rest_n(a, n, k, out);
+        }
+        g.n = kept;
+    }
+
+    /// The rest of a trial step (`Run::step_trial` after the invitations
+    /// and the activation) for `n` accounts like `a` with `internal`
+    /// accepted internal invitations each: the seat changes while on the
+    /// trial; at its end, the conversion (the converted change seats as
+    /// paying accounts, those back on the free plan as free accounts).
+    /// Returns how many stay in the caller's group unchanged.
+    fn trial_rest_n(&mut self, a: Account, n: u64, internal: u32, out: &mut Groups) -> u64 {
+        let m = self.m;
+        if n == 0 {
+            return 0;
+        }
+        if self.step < self.trial_end(&a) {
+            return self.seat_changes_n(&a, n, internal, out, true);
         }
         let t = m.trial.as_ref().expect("trial accounts exist only with a trial");
         let activated = a.flags & flag::ACTIVATED != 0;
-        let mut rest = g.n;
-        g.n = 0;
-        let mut b = g.a;
+        let mut rest = n;
+        let mut b = a;
         if activated {
             // Only an account that reached value converts at the end of its trial.
             let k = self.bin(rest, prob(t.conversion));
             self.flows.trial_conversions += k;
             self.totals.trial_conversions += k;
-            self.convert_n(&b, k, t.plan, out);
+            for h in self.convert_groups_n(&b, k, t.plan) {
+                self.seat_changes_n(&h.a, h.n, internal, out, false);
+            }
             rest -= k;
         }
         if rest == 0 {
-            return;
+            return 0;
         }
         b.plan = 0;
         match t.after {
             TrialAfter::Free if activated => {
                 b.state = State::ActiveFree;
-                out.push(Group { a: b, n: rest });
+                self.seat_changes_n(&b, rest, internal, out, false);
             }
             TrialAfter::Free if (b.event_step as u32) > self.step => {
                 // Back to waiting for its activation (or its window to close).
@@ -991,12 +1104,24 @@ impl Run<'_> {
                 self.leave_n(&b, rest);
             }
         }
+        0
     }
 
     /// The first limit hit of `n` accounts like `a` a fraction `tau` into
     /// the step (`Run::hit_limit`): returns (converted, left, the group of
     /// those left blocked) and pushes the converted and departed.
     fn hit_limit_n(&mut self, a: &mut Account, n: u64, tau: f64, out: &mut Groups) -> (u64, u64) {
+        let (converted, l) = self.hit_limit_groups_n(a, n, tau, out);
+        let c = converted[0].n + converted[1].n;
+        for g in converted {
+            out.push(g);
+        }
+        (c, l)
+    }
+
+    /// [`Run::hit_limit_n`], returning the converted groups instead of
+    /// pushing them (their seats may join after the hit), and the departed.
+    fn hit_limit_groups_n(&mut self, a: &mut Account, n: u64, tau: f64, out: &mut Groups) -> ([Group; 2], u64) {
         let m = self.m;
         self.flows.limit_hits += n;
         a.flags |= flag::HIT;
@@ -1014,7 +1139,7 @@ impl Run<'_> {
             (m.hit_convert, m.hit_leave)
         };
         let (c, l) = self.split3(n, convert, leave);
-        self.convert_n(a, c, m.entry_plan, out);
+        let converted = self.convert_groups_n(a, c, m.entry_plan);
         if l > 0 {
             if early {
                 self.flows.abandoned += l;
@@ -1023,14 +1148,18 @@ impl Run<'_> {
                 self.go_dormant_n(a, l, out);
             }
         }
-        a.usage = a.usage.min(a.limit);
+        // (A lazy record's `usage` is its usage age; a seat-limit hit comes
+        // below the usage limit, where the account engine's min is a no-op.)
+        if a.intensity != LAZY {
+            a.usage = a.usage.min(a.limit);
+        }
         if early {
             a.flags &= !flag::WILL_ACTIVATE;
             a.event_step = (a.signup_step as u32 + m.window_steps).min(u16::MAX as u32) as u16;
         } else {
             a.state = State::Blocked;
         }
-        (c, l)
+        (converted, l)
     }
 
     /// A lazy group's step of usage: those whose hit age is now become
@@ -1115,11 +1244,53 @@ impl Run<'_> {
             }
         }
         let (c, l) = self.split3(g.n, m.free.first, m.free.either);
-        sums.invite_mean += (g.n - l) as f64 * m.invites_active.lambda + l as f64 * m.invites_free_leaving.lambda;
+        let seats = g.a.seats as f64;
+        let rate = m.invites_active.lambda * seats;
+        sums.invite_mean += (g.n - l) as f64 * rate + l as f64 * m.invites_free_leaving.lambda * seats;
         let a = g.a;
-        self.convert_n(&a, c, m.entry_plan, out);
+        // The converted add their seats as paying accounts; those leaving
+        // add none (their internal invitations stay pooled).
+        let converted = self.convert_groups_n(&a, c, m.entry_plan);
+        self.seats_after_n(converted, rate, sums, out);
         self.go_dormant_n(&a, l, out);
-        g.n -= c + l;
+        g.n = self.seat_step_n(&a, g.n - c - l, rate, sums, out);
+    }
+
+    /// The seat changes of groups that have just converted and send
+    /// invitations at `rate` (`Run::seat_changes` after `Run::convert`).
+    fn seats_after_n(&mut self, converted: [Group; 2], rate: f64, sums: &mut StepSums, out: &mut Groups) {
+        for g in converted.into_iter().filter(|g| g.n > 0) {
+            if self.seats_fixed() {
+                out.push(g);
+                continue;
+            }
+            for (k, n) in self.split_internal(g.n, rate, sums) {
+                self.seat_changes_n(&g.a, n, k, out, false);
+            }
+        }
+    }
+
+    /// Whether no seat can join or leave (no internal invitations can be
+    /// accepted, no seat churn): the seat changes are then nothing.
+    #[inline(always)]
+    fn seats_fixed(&self) -> bool {
+        let m = self.m;
+        m.seat_churn == 0 && (m.internal_share == 0 || m.invite_acceptance == 0)
+    }
+
+    /// The seat changes at the end of the step of `n` accounts like `a`
+    /// (sending invitations at `rate` each), pushed; returns how many are
+    /// left as they were, to stay in the caller's group.
+    #[inline(always)]
+    fn seat_step_n(&mut self, a: &Account, n: u64, rate: f64, sums: &mut StepSums, out: &mut Groups) -> u64 {
+        if self.seats_fixed() {
+            return n;
+        }
+        let mut kept = 0;
+        for (k, c) in self.split_internal(n, rate, sums) {
+            kept += self.seat_changes_n(a, c, k, out, true);
+        }
+        kept
     }
 
     /// `Run::free_step_with_hit` for a group.
@@ -1139,7 +1310,10 @@ impl Run<'_> {
         let (c0, l0) = self.split3(g.n, pre.first, pre.either);
         sums.invite_mean += c0 as f64 * rate + l0 as f64 * rate * pre.lived;
         let snapshot = *a;
-        self.convert_n(&snapshot, c0, m.entry_plan, out);
+        // Converted before reaching the limit: they share all step long, and
+        // add their seats as paying accounts.
+        let converted = self.convert_groups_n(&snapshot, c0, m.entry_plan);
+        self.seats_after_n(converted, rate, sums, out);
         self.go_dormant_n(&snapshot, l0, out);
         let hit = g.n - c0 - l0;
         g.n = 0;
@@ -1147,10 +1321,13 @@ impl Run<'_> {
             return;
         }
         let mut b = snapshot;
-        let (c1, l1) = self.hit_limit_n(&mut b, hit, tau, out);
-        // Converted at the wall: they share all step long; those that left
-        // share until the wall unless kept as dormant (as `Run::free_step_with_hit`).
+        let (converted, l1) = self.hit_limit_groups_n(&mut b, hit, tau, out);
+        let c1 = converted[0].n + converted[1].n;
+        // Converted at the wall: they share all step long (and add their
+        // seats as paying accounts); those that left share until the wall
+        // unless kept as dormant (as `Run::free_step_with_hit`).
         sums.invite_mean += c1 as f64 * rate;
+        self.seats_after_n(converted, rate, sums, out);
         if !m.keeps_dormant() {
             sums.invite_mean += l1 as f64 * rate * tau;
         }
@@ -1171,11 +1348,18 @@ impl Run<'_> {
     fn step_blocked_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
         let m = self.m;
         let (c, l) = self.split3(g.n, m.blocked.first, m.blocked.either);
-        sums.invite_mean += (g.n - l) as f64 * m.invites_blocked.lambda + l as f64 * m.invites_blocked_leaving.lambda;
+        let seats = g.a.seats as f64;
+        sums.invite_mean +=
+            ((g.n - l) as f64 * m.invites_blocked.lambda + l as f64 * m.invites_blocked_leaving.lambda) * seats;
         let a = g.a;
-        self.convert_n(&a, c, m.entry_plan, out);
+        // A blocked account adds no seats (its internal invitations stay
+        // pooled), but its extra seats may leave, as a paying account once
+        // converted.
+        for h in self.convert_groups_n(&a, c, m.entry_plan) {
+            self.seat_changes_n(&h.a, h.n, 0, out, false);
+        }
         self.go_dormant_n(&a, l, out);
-        g.n -= c + l;
+        g.n = self.seat_changes_n(&a, g.n - c - l, 0, out, true);
     }
 
     fn step_paid_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
@@ -1208,7 +1392,9 @@ impl Run<'_> {
                 self.pay_n(&a, g.n);
             }
         }
-        sums.invite_mean += g.n as f64 * m.invites_active.lambda * a.seats as f64;
+        let rate = m.invites_active.lambda * a.seats as f64;
+        sums.invite_mean += g.n as f64 * rate;
+        g.n = self.seat_step_n(&a, g.n, rate, sums, out);
     }
 
     fn step_dormant_n(&mut self, g: &mut Group, out: &mut Groups) {
@@ -1333,6 +1519,68 @@ impl Run<'_> {
         self.totals.once_caused += self.totals.viral_caused - caused;
     }
 
+    /// `invites.pattern = "once"` with seats (`Run::send_once`) for the
+    /// groups placed in `groups.moved` since `marks` (this chunk's
+    /// arrivals that stayed): each account sends `floor(x)` invitations or
+    /// one more (a binomial split of the group); those active free or on a
+    /// trial are split by their accepted internal ones, Binomial(sent,
+    /// acceptance x internal share) each (exact, [`split_by_law`]), which
+    /// join as seats (`Run::add_seats`); given those, each other invitation
+    /// is independently accepted external with probability `(acceptance -
+    /// internal) / (1 - internal)`, so the rest are pooled binomials. The
+    /// signed-up groups' internal invitations bring no seats: pooled.
+    fn send_once_groups_n(&mut self, groups: &mut Groups, marks: [usize; STATES]) {
+        let m = self.m;
+        let x = m.invite_once;
+        let whole = x.floor() as u64;
+        let extra = prob(super::model::threshold(x - x.floor()));
+        let (acc, q) = (prob(m.invite_acceptance), self.internal_mean(1.0));
+        let placed: Vec<Group> =
+            (0..STATES).flat_map(|s| groups.moved[s].drain(marks[s]..).collect::<Vec<_>>()).collect();
+        let caused = self.totals.viral_caused;
+        let (mut pooled, mut rest, mut internal) = (0u64, 0u64, 0u64);
+        for g in placed {
+            self.totals.once_senders += g.n;
+            let more = self.bin(g.n, extra);
+            if !matches!(g.a.state, State::ActiveFree | State::Trial) {
+                pooled += g.n * whole + more;
+                groups.push(g);
+                continue;
+            }
+            for (sent, c) in [(whole, g.n - more), (whole + 1, more)] {
+                if c == 0 {
+                    continue;
+                }
+                let split = if sent == 0 {
+                    vec![(0, c)]
+                } else if q >= 1.0 {
+                    vec![(sent, c)]
+                } else if c == 1 {
+                    vec![(self.bin(sent, q), 1)]
+                } else {
+                    split_by_law(c, sent, |k| binomial_pmf(sent, q, k), &mut self.rng)
+                };
+                for (k, ck) in split {
+                    rest += (sent - k) * ck;
+                    internal += k * ck;
+                    if k > 0 {
+                        self.add_seats_n(g.a, ck, k.min(u32::MAX as u64) as u32, groups);
+                    } else {
+                        groups.push(Group { a: g.a, n: ck });
+                    }
+                }
+            }
+        }
+        self.book_internal(internal);
+        let external = if q < 1.0 { self.bin(rest, ((acc - q) / (1.0 - q)).clamp(0.0, 1.0)) } else { 0 };
+        let new = self.bin(external, prob(self.new_to_market));
+        self.flows.invites_sent += rest - new;
+        self.flows.invites_accepted += external - new;
+        self.book_new(new, m.once_delay);
+        self.send_n(pooled, m.once_delay);
+        self.totals.once_caused += self.totals.viral_caused - caused;
+    }
+
     /// Accounts that expose the product (`Run::exposing`), from the counts.
     fn exposing_counts(&self, c: &[u64; STATES]) -> f64 {
         if self.m.exposure_per_step <= 0.0 {
@@ -1361,6 +1609,8 @@ impl Run<'_> {
         let mut arrivals = self.arrival_counts(t_months);
         let mut live = groups.total() + groups.moved.iter().flatten().map(|g| g.n).sum::<u64>();
         let mut by_class = [0u64; 2];
+        // Invitations sent once that can add seats: sent group by group.
+        let once_seats = m.invite_once > 0.0 && self.internal_mean(1.0) > 0.0;
         let mut next = 0;
         while next < arrivals.len() {
             let (src, n) = arrivals[next];
@@ -1395,6 +1645,7 @@ impl Run<'_> {
                 // and on activating at arrival.
                 let class = if src >= source::CHANNEL { source::CHANNEL } else { source::ORGANIC };
                 let on_trial = if t.start == TrialStart::Signup { self.bin(n, trial_start_probability(t)) } else { 0 };
+                let marks: [usize; STATES] = std::array::from_fn(|s| groups.moved[s].len());
                 let mut stayed = self.place_arrivals(class, on_trial, true, cm, ttv, groups);
                 let rest = n - on_trial;
                 if t.start == TrialStart::Signup && t.after == TrialAfter::Leave {
@@ -1405,9 +1656,18 @@ impl Run<'_> {
                 } else {
                     stayed += self.place_arrivals(class, rest, false, cm, ttv, groups);
                 }
-                if m.invite_once > 0.0 && stayed > 0 {
+                if once_seats {
+                    self.send_once_groups_n(groups, marks);
+                } else if m.invite_once > 0.0 && stayed > 0 {
                     self.send_once_n(stayed);
                 }
+            } else if once_seats {
+                // Each chunk placed at once: its invitations sent once add
+                // seats to those active at arrival.
+                let class = if src >= source::CHANNEL { source::CHANNEL } else { source::ORGANIC };
+                let marks: [usize; STATES] = std::array::from_fn(|s| groups.moved[s].len());
+                self.place_arrivals(class, n, false, cm, ttv, groups);
+                self.send_once_groups_n(groups, marks);
             } else {
                 by_class[(src >= source::CHANNEL) as usize] += n;
                 if m.invite_once > 0.0 && n > 0 {
@@ -1499,6 +1759,202 @@ impl Run<'_> {
             }
         }
         stayed
+    }
+}
+
+/// Seats: internal invitations and seat churn (`Run::seat_changes`,
+/// `Run::add_seats`, `Run::seat_churn`) for groups.
+///
+/// An account's accepted internal invitations in a step are a Poisson count
+/// of mean (invitations sent) x acceptance x internal share, independent of
+/// its other invitations (Poisson thinning; `Run::invite_each` and
+/// `Run::invite_slow` draw the same law), so a group whose members gain
+/// seats from them is split by that count ([`Run::split_internal`]: one
+/// conditional binomial per value reached, [`split_by_law`]); the rest of
+/// the population's invitations stay pooled ([`StepSums`]). Its seat churn
+/// splits it likewise by the exact Binomial(seats - 1, churn) law. Given
+/// its count, a sub-group's seat changes are the account engine's own
+/// steps, deterministic except for the draws the account engine makes (the
+/// limit hit's outcome, the upgrade chance), which become binomials over
+/// the sub-group: the same joint law, account by account. The seats a group
+/// can hold are bounded by its limits (the free seat limit, a tier's
+/// `seat_limit`), so the values reached are few.
+impl Run<'_> {
+    /// The mean accepted internal invitations of an account that sends
+    /// `sent` invitations on average.
+    fn internal_mean(&self, sent: f64) -> f64 {
+        sent * prob(self.m.invite_acceptance) * prob(self.m.internal_share)
+    }
+
+    /// Splits `n` accounts that each send a Poisson number of invitations
+    /// of mean `sent` by their accepted internal ones (see the impl's doc),
+    /// drawn here: booked, and their mean added to `drawn_internal` so the
+    /// pooled draw covers only the rest of the stream. Returns (count,
+    /// accounts with it); one class of 0 when no invitation can be internal.
+    #[inline]
+    fn split_internal(&mut self, n: u64, sent: f64, sums: &mut StepSums) -> Classes {
+        if n == 0 {
+            return Classes::One(None);
+        }
+        let mean = self.internal_mean(sent);
+        if mean <= 0.0 {
+            return Classes::One(Some((0, n)));
+        }
+        sums.drawn_internal += n as f64 * mean;
+        if n == 1 {
+            let k = sampling::poisson(mean, &mut self.rng);
+            self.book_internal(k);
+            return Classes::One(Some((k.min(u32::MAX as u64) as u32, 1)));
+        }
+        let split = split_by_law(n, u64::MAX, |k| poisson_pmf(mean, k), &mut self.rng);
+        let total: u64 = split.iter().map(|&(k, c)| k * c).sum();
+        self.book_internal(total);
+        let split: Vec<(u32, u64)> = split.into_iter().map(|(k, c)| (k.min(u32::MAX as u64) as u32, c)).collect();
+        Classes::Many(split.into_iter())
+    }
+
+    /// `Run::reprice` for `n` paying accounts like `a` (their seats changed).
+    fn reprice_n(&mut self, a: &mut Account, n: u64) {
+        let p = &self.m.plans[a.plan as usize];
+        let new = p.mrr_cents(a.seats, a.flags & flag::ANNUAL != 0);
+        self.cohort_mrr(a, (new as i64 - a.mrr_cents as i64) * n as i64);
+        if new > a.mrr_cents {
+            self.flows.expansion_mrr += (new - a.mrr_cents) as u64 * n;
+        } else {
+            self.flows.contraction_mrr += (a.mrr_cents - new) as u64 * n;
+        }
+        a.mrr_cents = new;
+    }
+
+    /// `Run::upgrade_to` for `n` paying accounts like `a`.
+    fn upgrade_to_n(&mut self, a: &mut Account, plan: u8, n: u64) {
+        a.plan = plan;
+        self.flows.upgrades += n;
+        self.reprice_n(a, n);
+    }
+
+    /// `Run::seat_churn` for `n` accounts like `a`: split by the seats that
+    /// leave, Binomial(seats - 1, seat churn) each (exact, [`split_by_law`]);
+    /// the groups, the first those with none gone (the record unchanged).
+    fn seat_churn_n(&mut self, a: &Account, n: u64) -> Vec<Group> {
+        let m = self.m;
+        if a.seats <= 1 || m.seat_churn == 0 || n == 0 {
+            return vec![Group { a: *a, n }];
+        }
+        let extra = (a.seats - 1) as u64;
+        let p = prob(m.seat_churn);
+        let split = if n == 1 {
+            vec![(self.bin(extra, p), 1)]
+        } else if p >= 1.0 {
+            vec![(extra, n)]
+        } else {
+            split_by_law(n, extra, |k| binomial_pmf(extra, p, k), &mut self.rng)
+        };
+        let mut out = Vec::with_capacity(split.len() + 1);
+        if split[0].0 != 0 {
+            out.push(Group { a: *a, n: 0 });
+        }
+        for (gone, c) in split {
+            let mut b = *a;
+            if gone > 0 {
+                b.seats -= gone as u16;
+                self.flows.seats_removed += gone * c;
+                if b.state == State::Paid {
+                    self.reprice_n(&mut b, c);
+                }
+            }
+            out.push(Group { a: b, n: c });
+        }
+        out
+    }
+
+    /// `Run::seat_changes` for `n` accounts like `a` with `internal`
+    /// accepted internal invitations each: seat churn, then the seats
+    /// added. Pushes the resulting groups, except (with `keep`) those left
+    /// as they were (no seat gone, none added), whose number is returned
+    /// so they can stay in the caller's group.
+    #[inline]
+    fn seat_changes_n(&mut self, a: &Account, n: u64, internal: u32, out: &mut Groups, keep: bool) -> u64 {
+        if internal == 0 && (a.seats <= 1 || self.m.seat_churn == 0) {
+            // Nothing changes (the common case, without allocating).
+            if keep {
+                return n;
+            }
+            out.push(Group { a: *a, n });
+            return 0;
+        }
+        let mut kept = 0;
+        for (i, g) in self.seat_churn_n(a, n).into_iter().enumerate() {
+            if internal > 0 {
+                self.add_seats_n(g.a, g.n, internal, out);
+            } else if i == 0 && keep {
+                kept = g.n;
+            } else {
+                out.push(g);
+            }
+        }
+        kept
+    }
+
+    /// `Run::add_seats` for `n` accounts like `a`, each adding `left` seats
+    /// from internal invitations, as many at once as the limit lets in: a
+    /// seat over the free seat limit is a first limit hit (`hit_limit` at
+    /// tau 1/2, a binomial split into converted, departed and blocked; the
+    /// converted go on adding seats against their tier's limit); over a
+    /// paid tier's limit, one upgrade chance per step (a binomial split).
+    /// Pushes the resulting groups.
+    fn add_seats_n(&mut self, mut a: Account, mut n: u64, mut left: u32, out: &mut Groups) {
+        let m = self.m;
+        let mut upgrade_tried = false;
+        while left > 0 && n > 0 {
+            let limit = match a.state {
+                State::ActiveFree => m.seat_limit,
+                State::Trial => MAX_SEATS,
+                State::Paid => m.plans[a.plan as usize].seat_limit,
+                _ => break,
+            };
+            if a.seats >= limit {
+                match a.state {
+                    State::ActiveFree if a.flags & flag::HIT == 0 => {
+                        let (converted, left_free) = self.hit_limit_groups_n(&mut a, n, 0.5, out);
+                        // The blocked (`a`, now blocked) add no seats; the converted go on.
+                        out.push(Group { a, n: n - converted[0].n - converted[1].n - left_free });
+                        for g in converted {
+                            if g.n > 0 {
+                                self.add_seats_n(g.a, g.n, left, out);
+                            }
+                        }
+                        return;
+                    }
+                    State::Paid if !upgrade_tried && (a.plan as usize + 1) < m.plans.len() => {
+                        upgrade_tried = true;
+                        let k = self.bin(n, prob(m.upgrade));
+                        if k < n {
+                            out.push(Group { a, n: n - k });
+                        }
+                        if k == 0 {
+                            return;
+                        }
+                        let next = a.plan + 1;
+                        self.upgrade_to_n(&mut a, next, k);
+                        n = k;
+                        continue;
+                    }
+                    _ => break,
+                }
+            }
+            let k = left.min((limit - a.seats) as u32);
+            a.seats += k as u16;
+            left -= k;
+            self.flows.seats_added += k as u64 * n;
+            if a.seats == MAX_SEATS {
+                self.seat_ceiling_hits += n;
+            }
+            if a.state == State::Paid {
+                self.reprice_n(&mut a, n);
+            }
+        }
+        out.push(Group { a, n });
     }
 }
 
