@@ -455,7 +455,9 @@ fn randomised_trial(seed: u64, step: &str, start: &str, after: &str, extra: &str
 #[test]
 fn both_engines_agree_on_randomised_scenarios() {
     let mut report = Vec::new();
-    for seed in 1..=6 {
+    // Seed 26: weekly steps with a value build-up of 0.65 steps, which one
+    // tau range a step got wrong by Jensen's gap (`counts::tau_buckets`).
+    for seed in (1..=6).chain([26]) {
         let s = randomised(seed);
         assert!(engine::counts::refusals(&s).is_empty(), "seed {seed}");
         let (failures, checks) = compare(&s);
