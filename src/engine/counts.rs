@@ -103,11 +103,15 @@ pub fn refusals(s: &Scenario) -> Vec<String> {
         _ => f64::INFINITY,
     };
     let mut out = Vec::new();
-    if m.pql.is_some() {
-        out.push("product-qualified leads ([pql])".to_string());
-    }
-    if m.sales.is_some() {
-        out.push("sales ([sales])".to_string());
+    if let Some(q) = &m.pql {
+        // Invitations are pooled (no account's count is kept) and a lazy
+        // group does not know its members' usage.
+        if q.min_invites_sent.is_some() {
+            out.push("PQL signals by invitations sent (pql.min_invites_sent)".to_string());
+        }
+        if q.min_usage.is_some() {
+            out.push("PQL signals by usage (pql.min_usage)".to_string());
+        }
     }
     let invites = may(m.invites.per_active_seat_per_month) || (m.invites.once && may(m.invites.per_new_account));
     if invites && may(m.teams.internal_share) && may(m.invites.acceptance) {
@@ -217,7 +221,21 @@ fn canonical(a: &mut Account, m: &RunModel) {
             // Read no more once paying (a lapsed account comes back paying,
             // never free): the funnel stages, the free-life flags.
             a.reached = 0;
-            a.flags &= flag::ANNUAL | flag::BASE | flag::CONVERTED;
+            let mut keep = flag::ANNUAL | flag::BASE | flag::CONVERTED;
+            if let Some(q) = &m.pql {
+                // A PQL is counted once; an account that hit a free limit
+                // may still become one (`all` with seats to come); a
+                // contacted one on a plan below the sales plan is not
+                // contacted again.
+                keep |= flag::PQL;
+                if q.on_limit_hit && a.flags & flag::PQL == 0 {
+                    keep |= flag::HIT;
+                }
+                if m.sales.as_ref().is_some_and(|s| a.plan < s.plan) {
+                    keep |= flag::CONTACTED;
+                }
+            }
+            a.flags &= keep;
             a.usage = 0.0;
             a.intensity = 0.0;
             a.signup_step = (m.tenure[a.signup_step as usize].months * m.steps_per_month) as u16;
@@ -747,6 +765,9 @@ impl Run<'_> {
                     }
                 }
             }
+            if b.flags & (flag::PQL | flag::CONVERTED) == flag::PQL {
+                self.totals.pql_conversions += cnt;
+            }
             if b.source >= source::CHANNEL {
                 self.totals.channel_conversions += cnt;
             }
@@ -895,6 +916,25 @@ impl Run<'_> {
         if a.event_step as u32 == self.step && a.flags & flag::WILL_ACTIVATE != 0 && a.flags & flag::ACTIVATED == 0 {
             self.activation_books_n(a, g.n, ttv); // stays in the trial
         }
+        if m.pql.is_some() {
+            // The PQL check and the sales contact: the won convert to the
+            // sales plan (their step ends), the others go on.
+            self.check_pql_n(&mut g.a, g.n);
+            let (mut h, _) = self.sales_contact_n(g, out);
+            if h.n > 0 {
+                self.trial_rest_n(&mut h, out);
+                out.push(h);
+            }
+        }
+        self.trial_rest_n(g, out);
+    }
+
+    /// The rest of a trial group's step after its sales contact
+    /// (`Run::step_trial`): at the end of the trial the activated convert
+    /// with `trial.conversion` and the others follow `trial.after`.
+    fn trial_rest_n(&mut self, g: &mut Group, out: &mut Groups) {
+        let m = self.m;
+        let a = &g.a;
         if self.step < self.trial_end(a) {
             return;
         }
@@ -947,6 +987,11 @@ impl Run<'_> {
         self.flows.limit_hits += n;
         a.flags |= flag::HIT;
         self.reach_n(a, reached::ACTIVATED, reached::LIMIT_HIT, n);
+        if a.flags & flag::PQL != 0 {
+            // A PQL by another signal before its limit hit, while free.
+            self.reach_n(a, m.before_pql(), reached::PQL, n);
+        }
+        self.check_pql_n(a, n);
         let early = a.flags & flag::ACTIVATED == 0;
         let (convert, leave) = if early {
             (m.hit_convert_early, m.hit_leave_early)
@@ -1060,6 +1105,29 @@ impl Run<'_> {
                 return;
             }
         }
+        if m.pql.is_some() {
+            // The PQL check and the sales contact, after the invitations
+            // (whose rate the step's competing-risks draw chose) and before
+            // that draw's outcome: the won convert to the sales plan (their
+            // step ends), the others take it.
+            self.check_pql_n(&mut g.a, g.n);
+            let (mut h, won) = self.sales_contact_n(g, out);
+            let leaving = self.bin(won, prob(m.free.either.saturating_sub(m.free.first)));
+            sums.invite_mean += ((won - leaving) as f64 * m.invites_active.lambda
+                + leaving as f64 * m.invites_free_leaving.lambda)
+                * h.a.seats as f64;
+            if h.n > 0 {
+                self.free_rest_n(&mut h, sums, out);
+                out.push(h);
+            }
+        }
+        self.free_rest_n(g, sums, out);
+    }
+
+    /// The rest of an active free group's step after its sales contact
+    /// (`Run::step_free`): invitations, conversion or departure.
+    fn free_rest_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
+        let m = self.m;
         let (c, l) = self.split3(g.n, m.free.first, m.free.either);
         sums.invite_mean += (g.n - l) as f64 * m.invites_active.lambda + l as f64 * m.invites_free_leaving.lambda;
         let a = g.a;
@@ -1110,6 +1178,44 @@ impl Run<'_> {
 
     fn step_blocked_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
         let m = self.m;
+        if m.pql.is_some() {
+            let mut a = g.a;
+            if self.check_pql_n(&mut a, g.n) {
+                // A blocked group's record is not changed in place (see
+                // `stable`): the new PQLs move.
+                let mut moved = Group { a, n: g.n };
+                g.n = 0;
+                self.blocked_contact_n(&mut moved, sums, out);
+                out.push(moved);
+                return;
+            }
+            self.blocked_contact_n(g, sums, out);
+            return;
+        }
+        self.blocked_rest_n(g, sums, out);
+    }
+
+    /// The sales contact of a blocked group of PQLs (`Run::step_blocked`),
+    /// after its invitations, before the outcome of its competing-risks
+    /// draw: the won convert to the sales plan, the others go on.
+    fn blocked_contact_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
+        let m = self.m;
+        let (mut h, won) = self.sales_contact_n(g, out);
+        let leaving = self.bin(won, prob(m.blocked.either.saturating_sub(m.blocked.first)));
+        sums.invite_mean += ((won - leaving) as f64 * m.invites_blocked.lambda
+            + leaving as f64 * m.invites_blocked_leaving.lambda)
+            * h.a.seats as f64;
+        if h.n > 0 {
+            self.blocked_rest_n(&mut h, sums, out);
+            out.push(h);
+        }
+        self.blocked_rest_n(g, sums, out);
+    }
+
+    /// The rest of a blocked group's step after its sales contact
+    /// (`Run::step_blocked`): invitations, conversion or departure.
+    fn blocked_rest_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
+        let m = self.m;
         let (c, l) = self.split3(g.n, m.blocked.first, m.blocked.either);
         sums.invite_mean += (g.n - l) as f64 * m.invites_blocked.lambda + l as f64 * m.invites_blocked_leaving.lambda;
         let a = g.a;
@@ -1149,6 +1255,101 @@ impl Run<'_> {
             }
         }
         sums.invite_mean += g.n as f64 * m.invites_active.lambda * a.seats as f64;
+        if m.pql.is_some() {
+            self.paid_pql_n(g, out);
+        }
+    }
+
+    /// The PQL check and the sales contact of a paying group
+    /// (`Run::step_paid`): a won deal upgrades a PQL on a plan below the
+    /// sales plan to it (`upgrade_to_n`). A paying group's record is not
+    /// changed in place (see `stable`): the new PQLs and the contacted move.
+    fn paid_pql_n(&mut self, g: &mut Group, out: &mut Groups) {
+        let mut a = g.a;
+        if self.check_pql_n(&mut a, g.n) {
+            let mut moved = Group { a, n: g.n };
+            g.n = 0;
+            let (h, _) = self.sales_contact_n(&mut moved, out);
+            out.push(h);
+            out.push(moved);
+            return;
+        }
+        let (h, _) = self.sales_contact_n(g, out);
+        out.push(h);
+    }
+
+    /// `Run::check_pql` for `n` accounts like `a`: alike, so all of them
+    /// qualify or none (the signals simulated read the record's flags and
+    /// seats). Returns whether they became PQLs (`a` is marked).
+    fn check_pql_n(&mut self, a: &mut Account, n: u64) -> bool {
+        if n == 0 || self.m.pql.is_none() || a.flags & flag::PQL != 0 || !self.qualifies_as_pql(a) {
+            return false;
+        }
+        a.flags |= flag::PQL;
+        self.flows.pqls += n;
+        self.totals.pqls += n;
+        if a.state != State::Paid {
+            self.totals.free_pqls += n;
+            self.reach_n(a, self.m.before_pql(), reached::PQL, n);
+        }
+        true
+    }
+
+    /// `Run::sales_contact` for the group `g` at its contact point: if its
+    /// members are uncontacted PQLs (paying ones on a plan below the sales
+    /// plan), the first `k = min(budget, n)` of them in the sweep are
+    /// contacted (see the module doc, "Sales"), one binomial count of them
+    /// won: those convert to the sales plan (free or trial) or are upgraded
+    /// to it (paying), pushed to `out`. Returns the contacted that were not
+    /// won (their own group, with `CONTACTED`, to go on with their step)
+    /// and the number won; `g` keeps the uncontacted.
+    fn sales_contact_n(&mut self, g: &mut Group, out: &mut Groups) -> (Group, u64) {
+        let m = self.m;
+        let none = (Group { a: g.a, n: 0 }, 0);
+        let Some(s) = &m.sales else { return none };
+        let a = g.a;
+        if g.n == 0 || a.flags & (flag::PQL | flag::CONTACTED) != flag::PQL || self.sales_budget == 0 {
+            return none;
+        }
+        if a.state == State::Paid && a.plan >= s.plan {
+            return none;
+        }
+        let k = g.n.min(self.sales_budget);
+        self.sales_budget -= k;
+        g.n -= k;
+        let mut b = a;
+        b.flags |= flag::CONTACTED;
+        self.flows.sales_contacts += k;
+        self.flows.sales_cost += s.cost_per_contact * k as f64;
+        let won = self.bin(k, prob(s.conversion));
+        self.flows.sales_conversions += won;
+        if won > 0 {
+            if b.state == State::Paid {
+                let mut u = b;
+                self.upgrade_to_n(&mut u, s.plan, won);
+                out.push(Group { a: u, n: won });
+            } else {
+                self.convert_n(&b, won, s.plan, out);
+            }
+        }
+        (Group { a: b, n: k - won }, won)
+    }
+
+    /// `n` paying accounts like `a` move to `plan` (`Run::upgrade_to` and
+    /// its `Run::reprice`): the MRR change booked as expansion (or
+    /// contraction) and in the cohort by conversion month.
+    fn upgrade_to_n(&mut self, a: &mut Account, plan: u8, n: u64) {
+        a.plan = plan;
+        self.flows.upgrades += n;
+        let p = &self.m.plans[a.plan as usize];
+        let new = p.mrr_cents(a.seats, a.flags & flag::ANNUAL != 0);
+        self.cohort_mrr(a, (new as i64 - a.mrr_cents as i64) * n as i64);
+        if new > a.mrr_cents {
+            self.flows.expansion_mrr += (new - a.mrr_cents) as u64 * n;
+        } else {
+            self.flows.contraction_mrr += (a.mrr_cents - new) as u64 * n;
+        }
+        a.mrr_cents = new;
     }
 
     fn step_dormant_n(&mut self, g: &mut Group, out: &mut Groups) {
@@ -1495,6 +1696,9 @@ pub fn simulate_run_counts(
         r.step = step;
         r.month = m.tenure[step as usize].months;
         let t_months = r.month as f64;
+        if step % m.steps_per_month == 0 {
+            r.sales_budget = m.sales.as_ref().map_or(0, |s| s.contacts_per_month);
+        }
 
         // 1. Accounts.
         let counts = groups.counts();
