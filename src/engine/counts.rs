@@ -520,6 +520,70 @@ impl TtvModel {
     }
 }
 
+/// A hypergeometric draw: how many of `good` marked items are among
+/// `draws` drawn without replacement from `total`. By inversion over the
+/// support's terms within 10^-20 of the mode's probability (the rest
+/// cannot be drawn in f64 arithmetic's resolution of the uniform), from
+/// the exact ratios of successive probabilities, so at most about 20
+/// standard deviations (at most `sqrt(draws)`) of terms: the cost grows
+/// with the square root of the sales budget, never with the population.
+fn hypergeometric(total: u64, good: u64, draws: u64, rng: &mut SimRng) -> u64 {
+    if draws == 0 || good == 0 {
+        return 0;
+    }
+    if good >= total {
+        return draws;
+    }
+    if draws >= total {
+        return good;
+    }
+    let bad = total - good;
+    let lo = draws.saturating_sub(bad);
+    let hi = good.min(draws);
+    if lo == hi {
+        return lo;
+    }
+    let (g, b, d) = (good as f64, bad as f64, draws as f64);
+    let mode = (((d + 1.0) * (g + 1.0) / (total as f64 + 2.0)).floor() as u64).clamp(lo, hi);
+    // P(k + 1) / P(k).
+    let up = |k: u64| {
+        let k = k as f64;
+        (g - k) * (d - k) / ((k + 1.0) * (b - d + k + 1.0))
+    };
+    const TINY: f64 = 1e-20;
+    let mut below = Vec::new();
+    let (mut k, mut w) = (mode, 1.0f64);
+    while k > lo {
+        w /= up(k - 1);
+        if w < TINY {
+            break;
+        }
+        k -= 1;
+        below.push(w);
+    }
+    let first = k;
+    let mut weights: Vec<f64> = below.into_iter().rev().collect();
+    weights.push(1.0);
+    let (mut k, mut w) = (mode, 1.0f64);
+    while k < hi {
+        w *= up(k);
+        if w < TINY {
+            break;
+        }
+        k += 1;
+        weights.push(w);
+    }
+    let total_weight: f64 = weights.iter().sum();
+    let mut u = sampling::open01(rng) * total_weight;
+    for (i, w) in weights.iter().enumerate() {
+        if u < *w {
+            return first + i as u64;
+        }
+        u -= w;
+    }
+    first + weights.len() as u64 - 1
+}
+
 /// A multinomial draw of `n` over the probabilities `p` (summing to 1, or
 /// less: the rest is dropped), by conditional binomials.
 fn multinomial(n: u64, p: &[f64], rng: &mut SimRng) -> Vec<u64> {
@@ -653,6 +717,9 @@ impl CountModel {
 struct StepSums {
     /// Mean invitations sent this step, summed over every account.
     invite_mean: f64,
+    /// The groups of the state being stepped waiting at their sales
+    /// contact point ([`Run::contact_pending_n`]).
+    pending: Vec<Group>,
 }
 
 impl Run<'_> {
@@ -917,14 +984,11 @@ impl Run<'_> {
             self.activation_books_n(a, g.n, ttv); // stays in the trial
         }
         if m.pql.is_some() {
-            // The PQL check and the sales contact: the won convert to the
-            // sales plan (their step ends), the others go on.
+            // The PQL check and the sales contact (`contact_pending_n`):
+            // the won convert to the sales plan (their step ends), the
+            // others go on.
             self.check_pql_n(&mut g.a, g.n);
-            let (mut h, _) = self.sales_contact_n(g, out);
-            if h.n > 0 {
-                self.trial_rest_n(&mut h, out);
-                out.push(h);
-            }
+            self.defer_contact_n(g, sums);
         }
         self.trial_rest_n(g, out);
     }
@@ -1106,20 +1170,12 @@ impl Run<'_> {
             }
         }
         if m.pql.is_some() {
-            // The PQL check and the sales contact, after the invitations
-            // (whose rate the step's competing-risks draw chose) and before
-            // that draw's outcome: the won convert to the sales plan (their
-            // step ends), the others take it.
+            // The PQL check and the sales contact (`contact_pending_n`),
+            // after the invitations (whose rate the step's competing-risks
+            // draw chose) and before that draw's outcome: the won convert
+            // to the sales plan (their step ends), the others take it.
             self.check_pql_n(&mut g.a, g.n);
-            let (mut h, won) = self.sales_contact_n(g, out);
-            let leaving = self.bin(won, prob(m.free.either.saturating_sub(m.free.first)));
-            sums.invite_mean += ((won - leaving) as f64 * m.invites_active.lambda
-                + leaving as f64 * m.invites_free_leaving.lambda)
-                * h.a.seats as f64;
-            if h.n > 0 {
-                self.free_rest_n(&mut h, sums, out);
-                out.push(h);
-            }
+            self.defer_contact_n(g, sums);
         }
         self.free_rest_n(g, sums, out);
     }
@@ -1185,29 +1241,15 @@ impl Run<'_> {
                 // `stable`): the new PQLs move.
                 let mut moved = Group { a, n: g.n };
                 g.n = 0;
-                self.blocked_contact_n(&mut moved, sums, out);
-                out.push(moved);
+                if !self.defer_contact_n(&mut moved, sums) {
+                    self.blocked_rest_n(&mut moved, sums, out);
+                    out.push(moved);
+                }
                 return;
             }
-            self.blocked_contact_n(g, sums, out);
-            return;
-        }
-        self.blocked_rest_n(g, sums, out);
-    }
-
-    /// The sales contact of a blocked group of PQLs (`Run::step_blocked`),
-    /// after its invitations, before the outcome of its competing-risks
-    /// draw: the won convert to the sales plan, the others go on.
-    fn blocked_contact_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
-        let m = self.m;
-        let (mut h, won) = self.sales_contact_n(g, out);
-        let leaving = self.bin(won, prob(m.blocked.either.saturating_sub(m.blocked.first)));
-        sums.invite_mean += ((won - leaving) as f64 * m.invites_blocked.lambda
-            + leaving as f64 * m.invites_blocked_leaving.lambda)
-            * h.a.seats as f64;
-        if h.n > 0 {
-            self.blocked_rest_n(&mut h, sums, out);
-            out.push(h);
+            // The sales contact (`contact_pending_n`), after the
+            // invitations, before the outcome of the competing-risks draw.
+            self.defer_contact_n(g, sums);
         }
         self.blocked_rest_n(g, sums, out);
     }
@@ -1256,7 +1298,7 @@ impl Run<'_> {
         }
         sums.invite_mean += g.n as f64 * m.invites_active.lambda * a.seats as f64;
         if m.pql.is_some() {
-            self.paid_pql_n(g, out);
+            self.paid_pql_n(g, sums, out);
         }
     }
 
@@ -1264,18 +1306,17 @@ impl Run<'_> {
     /// (`Run::step_paid`): a won deal upgrades a PQL on a plan below the
     /// sales plan to it (`upgrade_to_n`). A paying group's record is not
     /// changed in place (see `stable`): the new PQLs and the contacted move.
-    fn paid_pql_n(&mut self, g: &mut Group, out: &mut Groups) {
+    fn paid_pql_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
         let mut a = g.a;
         if self.check_pql_n(&mut a, g.n) {
             let mut moved = Group { a, n: g.n };
             g.n = 0;
-            let (h, _) = self.sales_contact_n(&mut moved, out);
-            out.push(h);
-            out.push(moved);
+            if !self.defer_contact_n(&mut moved, sums) {
+                out.push(moved);
+            }
             return;
         }
-        let (h, _) = self.sales_contact_n(g, out);
-        out.push(h);
+        self.defer_contact_n(g, sums);
     }
 
     /// `Run::check_pql` for `n` accounts like `a`: alike, so all of them
@@ -1295,44 +1336,94 @@ impl Run<'_> {
         true
     }
 
-    /// `Run::sales_contact` for the group `g` at its contact point: if its
+    /// A group at its sales contact point (`Run::sales_contact`): if its
     /// members are uncontacted PQLs (paying ones on a plan below the sales
-    /// plan), the first `k = min(budget, n)` of them in the sweep are
-    /// contacted (see the module doc, "Sales"), one binomial count of them
-    /// won: those convert to the sales plan (free or trial) or are upgraded
-    /// to it (paying), pushed to `out`. Returns the contacted that were not
-    /// won (their own group, with `CONTACTED`, to go on with their step)
-    /// and the number won; `g` keeps the uncontacted.
-    fn sales_contact_n(&mut self, g: &mut Group, out: &mut Groups) -> (Group, u64) {
-        let m = self.m;
-        let none = (Group { a: g.a, n: 0 }, 0);
-        let Some(s) = &m.sales else { return none };
-        let a = g.a;
+    /// plan) and the month's budget is not spent, they wait in
+    /// `sums.pending` for the state's contacts ([`Run::contact_pending_n`])
+    /// and `g` keeps none of them. Returns whether they wait.
+    fn defer_contact_n(&mut self, g: &mut Group, sums: &mut StepSums) -> bool {
+        let Some(s) = &self.m.sales else { return false };
+        let a = &g.a;
         if g.n == 0 || a.flags & (flag::PQL | flag::CONTACTED) != flag::PQL || self.sales_budget == 0 {
-            return none;
+            return false;
         }
         if a.state == State::Paid && a.plan >= s.plan {
-            return none;
+            return false;
         }
-        let k = g.n.min(self.sales_budget);
-        self.sales_budget -= k;
-        g.n -= k;
-        let mut b = a;
-        b.flags |= flag::CONTACTED;
-        self.flows.sales_contacts += k;
-        self.flows.sales_cost += s.cost_per_contact * k as f64;
-        let won = self.bin(k, prob(s.conversion));
-        self.flows.sales_conversions += won;
-        if won > 0 {
-            if b.state == State::Paid {
-                let mut u = b;
-                self.upgrade_to_n(&mut u, s.plan, won);
-                out.push(Group { a: u, n: won });
-            } else {
-                self.convert_n(&b, won, s.plan, out);
+        sums.pending.push(*g);
+        g.n = 0;
+        true
+    }
+
+    /// The sales contacts of a state, once each of its groups has reached
+    /// its contact point: `K = min(budget, E)` of the `E` waiting PQLs are
+    /// contacted, a uniformly random choice among them (one multivariate
+    /// hypergeometric draw, group by group: see the module doc, "Sales"),
+    /// one binomial count of each group's contacted won: those convert to
+    /// the sales plan (free or trial; their step ends) or are upgraded to
+    /// it (paying, `upgrade_to_n`). The contacted that were not won (now
+    /// `CONTACTED`) and the uncontacted go on with the rest of their step
+    /// (`free_rest_n`, `blocked_rest_n`, `trial_rest_n`; a paying group's
+    /// step has nothing after its contact).
+    fn contact_pending_n(&mut self, sums: &mut StepSums, out: &mut Groups) {
+        let m = self.m;
+        let Some(s) = &m.sales else { return };
+        if sums.pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut sums.pending);
+        let mut left: u64 = pending.iter().map(|g| g.n).sum();
+        let mut draws = left.min(self.sales_budget);
+        self.sales_budget -= draws;
+        for mut g in pending {
+            let k = if draws >= left { g.n } else { hypergeometric(left, g.n, draws, &mut self.rng) };
+            left -= g.n;
+            draws -= k;
+            g.n -= k;
+            let mut h = g;
+            h.a.flags |= flag::CONTACTED;
+            self.flows.sales_contacts += k;
+            self.flows.sales_cost += s.cost_per_contact * k as f64;
+            let won = self.bin(k, prob(s.conversion));
+            self.flows.sales_conversions += won;
+            h.n = k - won;
+            if won > 0 {
+                if h.a.state == State::Paid {
+                    let mut u = h.a;
+                    self.upgrade_to_n(&mut u, s.plan, won);
+                    out.push(Group { a: u, n: won });
+                } else {
+                    self.convert_n(&h.a, won, s.plan, out);
+                }
+            }
+            // The won free and blocked sent their invitations at the rate
+            // their step's competing-risks draw chose (leaving or not).
+            let seats = h.a.seats as f64;
+            match h.a.state {
+                State::ActiveFree => {
+                    let leaving = self.bin(won, prob(m.free.either.saturating_sub(m.free.first)));
+                    sums.invite_mean += ((won - leaving) as f64 * m.invites_active.lambda
+                        + leaving as f64 * m.invites_free_leaving.lambda)
+                        * seats;
+                }
+                State::Blocked => {
+                    let leaving = self.bin(won, prob(m.blocked.either.saturating_sub(m.blocked.first)));
+                    sums.invite_mean += ((won - leaving) as f64 * m.invites_blocked.lambda
+                        + leaving as f64 * m.invites_blocked_leaving.lambda)
+                        * seats;
+                }
+                _ => {}
+            }
+            for mut part in [h, g] {
+                match part.a.state {
+                    State::ActiveFree => self.free_rest_n(&mut part, sums, out),
+                    State::Blocked => self.blocked_rest_n(&mut part, sums, out),
+                    State::Trial => self.trial_rest_n(&mut part, out),
+                    _ => {}
+                }
+                out.push(part);
             }
         }
-        (Group { a: b, n: k - won }, won)
     }
 
     /// `n` paying accounts like `a` move to `plan` (`Run::upgrade_to` and
@@ -1721,6 +1812,7 @@ pub fn simulate_run_counts(
                     State::Trial => r.step_trial_n(g, &mut sums, &mut ttv, &cm, &mut out),
                 }
             }
+            r.contact_pending_n(&mut sums, &mut out);
             groups.by_state[s as usize] = v;
         }
         for s in 0..STATES {
