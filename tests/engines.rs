@@ -678,3 +678,29 @@ fn both_engines_agree_on_pqls_and_sales_with_a_binding_budget() {
     let report = compare_all(&scenarios);
     assert!(report.is_empty(), "the engines disagree:\n{}", report.join("\n"));
 }
+
+/// PQL signals and sales keep the groups few: devtool (without internal
+/// seats and tier upgrades) at 10^7 signups a month on weekly steps, its
+/// sales budget binding all along (the PQL and contacted flags kept once
+/// paying, the waiting PQLs merged back after their contacts): about
+/// 3,500 groups.
+#[test]
+fn pqls_and_sales_keep_the_groups_few() {
+    let (_, devtool) = shipped().into_iter().find(|(n, _)| n == "devtool.toml").unwrap();
+    let s = set(
+        &devtool,
+        &[
+            ("teams.internal_share", "0".into()),
+            ("paid.upgrade_per_month", "0".into()),
+            ("acquisition.organic.signups_per_month", "1e7".into()),
+            ("acquisition.organic.growth_per_month", "0".into()),
+            ("market.size", "1e9".into()),
+            ("scenario.engine", "\"counts\"".into()),
+        ],
+    );
+    let params = s.sample(0);
+    let (out, groups) = engine::run_one_counts(&s, &params, 0);
+    eprintln!("{groups} groups, {} account-steps", out.account_steps());
+    assert!(out.account_steps() > 1_000_000_000);
+    assert!(groups < 10_000, "{groups} groups");
+}
