@@ -78,7 +78,7 @@
 //!   newest-first overshoots it (0.0866, 29), the uniform choice is the
 //!   closest (0.0829, 21) but still differs on the figures that depend on
 //!   who is contacted (conversion within 30/90/365 days, eventual
-//!   conversion, realised LTV, paid CAC: 5 to 70 standard errors on the
+//!   conversion, realised LTV, paid CAC: 5 to 75 standard errors on the
 //!   binding scenarios); without a binding budget the engines agree.
 //!
 //! Every draw is a binomial (`sampling::binomial_fast`), Poisson or beta
