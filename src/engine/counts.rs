@@ -55,31 +55,29 @@
 //!   kept) and by usage (`pql.min_usage`: a lazy group does not know its
 //!   members' usage) are refused.
 //! - **Sales.** The month's contacts are reset at its first step, as in
-//!   `run.rs`. In each state's sweep (active free, blocked, trial, paying,
-//!   the account engine's order) a group of uncontacted PQLs (paying: on a
-//!   plan below the sales plan) waits at its contact point, which is the
-//!   account engine's (after its invitations and PQL check, before the
-//!   outcome of its competing-risks draw); once the state's groups are all
-//!   there, `K = min(budget, E)` of the `E` waiting are contacted, one
-//!   binomial count of each group's contacted won (converted to the sales
-//!   plan, their step over; or upgraded to it, `upgrade_to_n`), and every
-//!   part goes on with the rest of its step (the won free and blocked with
-//!   the invitations their draw chose). The counts (K per state and month,
-//!   the won, the costs) are exact. *Which* PQLs are contacted when the
-//!   budget binds (`E > K`) cannot be: the account engine takes the first
-//!   in its state vector, whose order is an artefact of its storage
-//!   (arrivals appended, a departure's slot filled by the last account);
-//!   groups have no such order. The count engine takes a uniformly random
-//!   choice among the state's waiting PQLs (a multivariate hypergeometric
-//!   draw over the groups, [`hypergeometric`]): it depends on no storage
-//!   order. Measured (`tests/engines.rs`): first-come in group order (the
-//!   oldest groups first) undershoots the account engine's 90-day
-//!   conversion on devtool (0.0820 against 0.0845, 35 standard errors),
-//!   newest-first overshoots it (0.0866, 29), the uniform choice is the
-//!   closest (0.0829, 21) but still differs on the figures that depend on
-//!   who is contacted (conversion within 30/90/365 days, eventual
-//!   conversion, realised LTV, paid CAC: 5 to 75 standard errors on the
-//!   binding scenarios); without a binding budget the engines agree.
+//!   `run.rs`. Which PQLs are contacted is a rule of the model, followed by
+//!   both engines (`docs/scenario.md`, "Sales"): at the start of each
+//!   state's sweep (active free, blocked, trial, paying, the account
+//!   engine's order), `K = min(budget, E)` of the state's `E` waiting PQLs
+//!   (uncontacted; paying: on a plan below the sales plan) are selected
+//!   uniformly at random. Here one multivariate hypergeometric draw over the
+//!   groups ([`Run::select_for_sales_n`], [`hypergeometric`]) splits `K`;
+//!   a group's selected members are a uniformly random subset of
+//!   exchangeable members, so they become their own group (marked
+//!   `reached::SALES_SELECTED`, transient), stepped by the same code as the
+//!   rest. At its contact point (the account engine's: after its
+//!   invitations and PQL check, before the outcome of its competing-risks
+//!   draw) a selected group waits ([`Run::defer_contact_n`]) until the
+//!   state's groups are all stepped, then all its members are contacted
+//!   ([`Run::contact_pending_n`]), one binomial count of them won
+//!   (converted to the sales plan, their step over; or upgraded to it,
+//!   `upgrade_to_n`), and every part goes on with the rest of its step (the
+//!   won free and blocked with the invitations their draw chose). Waiting
+//!   changes nothing: with the choice made at the start of the sweep, each
+//!   group's contact depends on no other group's. Selected members whose
+//!   step ends before the contact point are not contacted and spend
+//!   nothing (the selection lapses); a group flagged a PQL in the step is
+//!   not selected in it. Exact.
 //!
 //! Every draw is a binomial (`sampling::binomial_fast`), Poisson or beta
 //! variate of `crate::sampling` (inversion or BTRS / PTRS, `libm` arithmetic: exact for small counts, the
@@ -228,6 +226,8 @@ fn canonical(a: &mut Account, m: &RunModel) {
     let limited = m.usage_limit.is_finite();
     let buildup = limited && m.value_buildup_steps > 0.0;
     a.invites_sent = 0;
+    // A sales selection lapses at the end of the step.
+    a.reached &= !reached::SALES_SELECTED;
     if !limited {
         a.usage = 0.0;
         a.intensity = 0.0;
@@ -1376,14 +1376,16 @@ impl Run<'_> {
     }
 
     /// A group at its sales contact point (`Run::sales_contact`): if its
-    /// members are uncontacted PQLs (paying ones on a plan below the sales
-    /// plan) and the month's budget is not spent, they wait in
+    /// members were selected at the start of the sweep
+    /// ([`Run::select_for_sales_n`]) and are still uncontacted PQLs (paying
+    /// ones on a plan below the sales plan), they wait in
     /// `sums.pending` for the state's contacts ([`Run::contact_pending_n`])
     /// and `g` keeps none of them. Returns whether they wait.
     fn defer_contact_n(&mut self, g: &mut Group, sums: &mut StepSums) -> bool {
         let Some(s) = &self.m.sales else { return false };
         let a = &g.a;
-        if g.n == 0 || a.flags & (flag::PQL | flag::CONTACTED) != flag::PQL || self.sales_budget == 0 {
+        if g.n == 0 || a.reached & reached::SALES_SELECTED == 0 || a.flags & (flag::PQL | flag::CONTACTED) != flag::PQL
+        {
             return false;
         }
         if a.state == State::Paid && a.plan >= s.plan {
@@ -1395,13 +1397,12 @@ impl Run<'_> {
     }
 
     /// The sales contacts of a state, once each of its groups has reached
-    /// its contact point: `K = min(budget, E)` of the `E` waiting PQLs are
-    /// contacted, a uniformly random choice among them (one multivariate
-    /// hypergeometric draw, group by group: see the module doc, "Sales"),
-    /// one binomial count of each group's contacted won: those convert to
+    /// its contact point: every selected member waiting is contacted (the
+    /// selection is within the budget; see the module doc, "Sales"), one
+    /// binomial count of each group's contacted won: those convert to
     /// the sales plan (free or trial; their step ends) or are upgraded to
     /// it (paying, `upgrade_to_n`). The contacted that were not won (now
-    /// `CONTACTED`) and the uncontacted go on with the rest of their step
+    /// `CONTACTED`) go on with the rest of their step
     /// (`free_rest_n`, `blocked_rest_n`, `trial_rest_n`; a paying group's
     /// step has nothing after its contact).
     fn contact_pending_n(&mut self, sums: &mut StepSums, out: &mut Groups) {
@@ -1411,14 +1412,13 @@ impl Run<'_> {
             return;
         }
         let pending = std::mem::take(&mut sums.pending);
-        let mut left: u64 = pending.iter().map(|g| g.n).sum();
-        let mut draws = left.min(self.sales_budget);
-        self.sales_budget -= draws;
         for mut g in pending {
-            let k = if draws >= left { g.n } else { hypergeometric(left, g.n, draws, &mut self.rng) };
-            left -= g.n;
-            draws -= k;
-            g.n -= k;
+            // Every selected member that reached its contact point is
+            // contacted (the selection is within the budget).
+            let k = g.n;
+            debug_assert!(k <= self.sales_budget);
+            self.sales_budget = self.sales_budget.saturating_sub(k);
+            g.a.reached &= !reached::SALES_SELECTED;
             let mut h = g;
             h.a.flags |= flag::CONTACTED;
             self.flows.sales_contacts += k;
@@ -1453,16 +1453,64 @@ impl Run<'_> {
                 }
                 _ => {}
             }
-            for mut part in [h, g] {
-                match part.a.state {
-                    State::ActiveFree => self.free_rest_n(&mut part, sums, out),
-                    State::Blocked => self.blocked_rest_n(&mut part, sums, out),
-                    State::Trial => self.trial_rest_n(&mut part, out),
-                    _ => {}
-                }
-                out.push(part);
+            match h.a.state {
+                State::ActiveFree => self.free_rest_n(&mut h, sums, out),
+                State::Blocked => self.blocked_rest_n(&mut h, sums, out),
+                State::Trial => self.trial_rest_n(&mut h, out),
+                _ => {}
+            }
+            out.push(h);
+        }
+    }
+
+    /// The sales team's selection at the start of a state's sweep
+    /// (`Run::select_for_sales`): of the `E` waiting PQLs of the state's
+    /// groups `v` (uncontacted; paying ones on a plan below the sales
+    /// plan), `K = min(budget, E)` chosen uniformly at random, split over
+    /// the groups by one multivariate hypergeometric draw (conditional
+    /// hypergeometrics, group by group, [`hypergeometric`]). Members of a
+    /// group are exchangeable, so a group's selected members are a
+    /// uniformly random subset of it and face the same step draws as the
+    /// rest: they become their own group, marked
+    /// [`reached::SALES_SELECTED`], stepped by the same code and contacted
+    /// at their contact point ([`Run::defer_contact_n`]). Exact.
+    fn select_for_sales_n(&mut self, v: &mut Vec<Group>) {
+        let Some(s) = &self.m.sales else { return };
+        if self.sales_budget == 0 {
+            return;
+        }
+        let plan = s.plan;
+        let waiting = |g: &Group| {
+            g.n > 0
+                && g.a.flags & (flag::PQL | flag::CONTACTED) == flag::PQL
+                && (g.a.state != State::Paid || g.a.plan < plan)
+        };
+        let mut left: u64 = v.iter().filter(|g| waiting(g)).map(|g| g.n).sum();
+        let mut draws = left.min(self.sales_budget);
+        if draws == 0 {
+            return;
+        }
+        let mut selected = Vec::new();
+        for g in v.iter_mut() {
+            if draws == 0 {
+                break;
+            }
+            if !waiting(g) {
+                continue;
+            }
+            let k = if draws >= left { g.n } else { hypergeometric(left, g.n, draws, &mut self.rng) };
+            left -= g.n;
+            draws -= k;
+            if k == g.n {
+                g.a.reached |= reached::SALES_SELECTED;
+            } else if k > 0 {
+                g.n -= k;
+                let mut a = g.a;
+                a.reached |= reached::SALES_SELECTED;
+                selected.push(Group { a, n: k });
             }
         }
+        v.append(&mut selected);
     }
 
     /// `n` paying accounts like `a` move to `plan` (`Run::upgrade_to` and
@@ -1840,6 +1888,9 @@ pub fn simulate_run_counts(
                 continue;
             }
             let mut v = std::mem::take(&mut groups.by_state[s as usize]);
+            if matches!(s, State::ActiveFree | State::Blocked | State::Trial | State::Paid) {
+                r.select_for_sales_n(&mut v);
+            }
             for g in v.iter_mut().filter(|g| g.n > 0) {
                 match s {
                     State::SignedUp => r.step_signed_up_n(g, &mut ttv, &cm, &mut out),
@@ -1852,6 +1903,17 @@ pub fn simulate_run_counts(
                 }
             }
             r.contact_pending_n(&mut sums, &mut out);
+            // The selection lapses at the end of the step: selected members
+            // still in place (their step ended before the contact point)
+            // merge back; a record marked in place gets its key back (the
+            // stable states' index reads it).
+            for g in v.iter_mut().filter(|g| g.a.reached & reached::SALES_SELECTED != 0) {
+                g.a.reached &= !reached::SALES_SELECTED;
+                if g.n > 0 {
+                    out.push(*g);
+                    g.n = 0;
+                }
+            }
             groups.by_state[s as usize] = v;
         }
         for s in 0..STATES {
