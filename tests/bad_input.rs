@@ -453,9 +453,9 @@ error: bad.toml:2:10: scenario.engine: expected "auto", "accounts" or "counts", 
 #[test]
 fn the_count_engine_refuses_a_mechanic_it_does_not_simulate_at_the_engine_key() {
     check(
-        &format!("[scenario]\nengine = \"counts\"\n[pql]\nmin_seats = 2\n{PLAN}"),
+        &format!("[scenario]\nengine = \"counts\"\n[pql]\nmin_usage = 2\n{PLAN}"),
         r#"
-error: bad.toml:2:10: scenario.engine: the count engine does not simulate product-qualified leads ([pql]) (use "auto" or "accounts")
+error: bad.toml:2:10: scenario.engine: the count engine does not simulate PQL signals by usage (pql.min_usage) (use "auto" or "accounts")
   |
 2 | engine = "counts"
   |          ^^^^^^^^"#,

@@ -538,7 +538,7 @@ fn run_says_which_engine_ran_and_why_and_counts_files_do_not_depend_on_threads()
 fn the_count_engine_refuses_a_scenario_it_does_not_simulate_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("pql.toml");
-    fs::write(&path, format!("{TINY}[pql]\nmin_seats = 2\n")).unwrap();
+    fs::write(&path, format!("{TINY}[pql]\nmin_usage = 2\n")).unwrap();
     let out = dir.path().join("out");
     let assert = plgsim()
         .args(["run", path.to_str().unwrap(), "--quiet", "--engine", "counts", "--out"])
@@ -546,7 +546,7 @@ fn the_count_engine_refuses_a_scenario_it_does_not_simulate_with_exit_2() {
         .assert()
         .code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    assert!(stderr.contains("scenario.engine: the count engine does not simulate product-qualified leads"), "{stderr}");
+    assert!(stderr.contains("scenario.engine: the count engine does not simulate PQL signals by usage"), "{stderr}");
     assert!(!out.exists(), "nothing was written");
     plgsim().args(["run", path.to_str().unwrap(), "--quiet", "--engine", "auto", "--out"]).arg(&out).assert().success();
 }

@@ -77,6 +77,12 @@ pub mod reached {
     /// Activated, then its free life ended (a first conversion or a free
     /// departure), counted once.
     pub const LEFT_FREE: u8 = 16;
+    /// Not a funnel stage: transient, set only during a step, for the
+    /// account the sales team selected at the start of its state's sweep
+    /// (`Run::select_for_sales`); cleared at its contact point
+    /// (`Run::sales_contact`) or, if its step ends before it, at the end of
+    /// its step. No funnel or reach code reads it.
+    pub const SALES_SELECTED: u8 = 128;
 }
 
 /// One account (a paying workspace), 32 bytes.

@@ -57,6 +57,40 @@
 //!   sent once included.
 //! - **Canonical records.** Fields a state does not read are reset
 //!   ([`canonical`]) so that groups that will behave alike merge.
+//! - **PQL signals.** A group's members are alike in what the simulated
+//!   signals read (the limit-hit flag, seats), so a PQL check marks all of
+//!   them or none, at the points of the account engine (`Run::check_pql`:
+//!   at a limit hit, and in the free, blocked, trial and paying steps
+//!   before the sales contact), with the funnel's PQL stage. The PQL and
+//!   contacted flags (and the limit hit, while it may still make a PQL)
+//!   are kept once paying. Exact. Signals by invitations sent
+//!   (`pql.min_invites_sent`: invitations are pooled, no account's count is
+//!   kept) and by usage (`pql.min_usage`: a lazy group does not know its
+//!   members' usage) are refused.
+//! - **Sales.** The month's contacts are reset at its first step, as in
+//!   `run.rs`. Which PQLs are contacted is a rule of the model, followed by
+//!   both engines (`docs/scenario.md`, "Sales"): at the start of each
+//!   state's sweep (active free, blocked, trial, paying, the account
+//!   engine's order), `K = min(budget, E)` of the state's `E` waiting PQLs
+//!   (uncontacted; paying: on a plan below the sales plan) are selected
+//!   uniformly at random. Here one multivariate hypergeometric draw over the
+//!   groups ([`Run::select_for_sales_n`], [`hypergeometric`]) splits `K`;
+//!   a group's selected members are a uniformly random subset of
+//!   exchangeable members, so they become their own group (marked
+//!   `reached::SALES_SELECTED`, transient), stepped by the same code as the
+//!   rest. At its contact point (the account engine's: after its
+//!   invitations and PQL check, before the outcome of its competing-risks
+//!   draw) a selected group waits ([`Run::defer_contact_n`]) until the
+//!   state's groups are all stepped, then all its members are contacted
+//!   ([`Run::contact_pending_n`]), one binomial count of them won
+//!   (converted to the sales plan, their step over; or upgraded to it,
+//!   `upgrade_to_n`), and every part goes on with the rest of its step (the
+//!   won free and blocked with the invitations their draw chose). Waiting
+//!   changes nothing: with the choice made at the start of the sweep, each
+//!   group's contact depends on no other group's. Selected members whose
+//!   step ends before the contact point are not contacted and spend
+//!   nothing (the selection lapses); a group flagged a PQL in the step is
+//!   not selected in it. Exact.
 //!
 //! Every draw is a binomial (`sampling::binomial_fast`), Poisson or beta
 //! variate of `crate::sampling` (inversion or BTRS / PTRS, `libm` arithmetic: exact for small counts, the
@@ -116,11 +150,15 @@ pub fn refusals(s: &Scenario) -> Vec<String> {
         _ => f64::INFINITY,
     };
     let mut out = Vec::new();
-    if m.pql.is_some() {
-        out.push("product-qualified leads ([pql])".to_string());
-    }
-    if m.sales.is_some() {
-        out.push("sales ([sales])".to_string());
+    if let Some(q) = &m.pql {
+        // Invitations are pooled (no account's count is kept) and a lazy
+        // group does not know its members' usage.
+        if q.min_invites_sent.is_some() {
+            out.push("PQL signals by invitations sent (pql.min_invites_sent)".to_string());
+        }
+        if q.min_usage.is_some() {
+            out.push("PQL signals by usage (pql.min_usage)".to_string());
+        }
     }
     let invites = may(m.invites.per_active_seat_per_month) || (m.invites.once && may(m.invites.per_new_account));
     if invites && may(m.referral.limit_bonus) {
@@ -204,16 +242,21 @@ fn key(a: &Account) -> Key {
 
 /// Resets the fields the record's state does not read (in the mechanics
 /// the count engine simulates), so that groups that behave alike merge:
-/// invitations sent (read only by PQL signals); the intensity and usage
+/// invitations sent (read only by the PQL signal refused); the intensity and usage
 /// without a free usage limit, and once blocked; the activation step
 /// without a value build-up; the exact signup step of a paying account (its
 /// month is what its cohort cells read); the source other than initial
-/// after the first conversion (channel conversions are counted then).
+/// after the first conversion (channel conversions are counted then); a
+/// paying account's free-life flags, except, with PQL signals, the PQL
+/// flag (a PQL is counted once), the limit hit of one not yet a PQL and
+/// the contact of one on a plan below the sales plan.
 fn canonical(a: &mut Account, m: &RunModel) {
     let limited = m.usage_limit.is_finite();
     // The value build-up is read at a first limit hit, of usage or seats.
     let buildup = m.has_free_limit() && m.value_buildup_steps > 0.0;
     a.invites_sent = 0;
+    // A sales selection lapses at the end of the step.
+    a.reached &= !reached::SALES_SELECTED;
     if !limited {
         a.usage = 0.0;
         a.intensity = 0.0;
@@ -251,7 +294,21 @@ fn canonical(a: &mut Account, m: &RunModel) {
             // Read no more once paying (a lapsed account comes back paying,
             // never free): the funnel stages, the free-life flags.
             a.reached = 0;
-            a.flags &= flag::ANNUAL | flag::BASE | flag::CONVERTED;
+            let mut keep = flag::ANNUAL | flag::BASE | flag::CONVERTED;
+            if let Some(q) = &m.pql {
+                // A PQL is counted once; an account that hit a free limit
+                // may still become one (`all` with seats to come); a
+                // contacted one on a plan below the sales plan is not
+                // contacted again.
+                keep |= flag::PQL;
+                if q.on_limit_hit && a.flags & flag::PQL == 0 {
+                    keep |= flag::HIT;
+                }
+                if m.sales.as_ref().is_some_and(|s| a.plan < s.plan) {
+                    keep |= flag::CONTACTED;
+                }
+            }
+            a.flags &= keep;
             a.usage = 0.0;
             a.intensity = 0.0;
             a.signup_step = (m.tenure[a.signup_step as usize].months * m.steps_per_month) as u16;
@@ -536,6 +593,70 @@ impl TtvModel {
     }
 }
 
+/// A hypergeometric draw: how many of `good` marked items are among
+/// `draws` drawn without replacement from `total`. By inversion over the
+/// support's terms within 10^-20 of the mode's probability (the rest
+/// cannot be drawn in f64 arithmetic's resolution of the uniform), from
+/// the exact ratios of successive probabilities, so at most about 20
+/// standard deviations (at most `sqrt(draws)`) of terms: the cost grows
+/// with the square root of the sales budget, never with the population.
+fn hypergeometric(total: u64, good: u64, draws: u64, rng: &mut SimRng) -> u64 {
+    if draws == 0 || good == 0 {
+        return 0;
+    }
+    if good >= total {
+        return draws;
+    }
+    if draws >= total {
+        return good;
+    }
+    let bad = total - good;
+    let lo = draws.saturating_sub(bad);
+    let hi = good.min(draws);
+    if lo == hi {
+        return lo;
+    }
+    let (g, b, d) = (good as f64, bad as f64, draws as f64);
+    let mode = (((d + 1.0) * (g + 1.0) / (total as f64 + 2.0)).floor() as u64).clamp(lo, hi);
+    // P(k + 1) / P(k).
+    let up = |k: u64| {
+        let k = k as f64;
+        (g - k) * (d - k) / ((k + 1.0) * (b - d + k + 1.0))
+    };
+    const TINY: f64 = 1e-20;
+    let mut below = Vec::new();
+    let (mut k, mut w) = (mode, 1.0f64);
+    while k > lo {
+        w /= up(k - 1);
+        if w < TINY {
+            break;
+        }
+        k -= 1;
+        below.push(w);
+    }
+    let first = k;
+    let mut weights: Vec<f64> = below.into_iter().rev().collect();
+    weights.push(1.0);
+    let (mut k, mut w) = (mode, 1.0f64);
+    while k < hi {
+        w *= up(k);
+        if w < TINY {
+            break;
+        }
+        k += 1;
+        weights.push(w);
+    }
+    let total_weight: f64 = weights.iter().sum();
+    let mut u = sampling::open01(rng) * total_weight;
+    for (i, w) in weights.iter().enumerate() {
+        if u < *w {
+            return first + i as u64;
+        }
+        u -= w;
+    }
+    first + weights.len() as u64 - 1
+}
+
 /// A multinomial draw of `n` over the probabilities `p` (summing to 1, or
 /// less: the rest is dropped), by conditional binomials.
 fn multinomial(n: u64, p: &[f64], rng: &mut SimRng) -> Vec<u64> {
@@ -770,6 +891,9 @@ struct StepSums {
     drawn_internal: f64,
     /// Of which accepted external ones new to the market, drawn group by group.
     drawn_new: f64,
+    /// The groups of the state being stepped waiting at their sales
+    /// contact point ([`Run::contact_pending_n`]).
+    pending: Vec<Group>,
 }
 
 impl Run<'_> {
@@ -891,6 +1015,9 @@ impl Run<'_> {
                         self.totals.converted_within[i] += cnt;
                     }
                 }
+            }
+            if b.flags & (flag::PQL | flag::CONVERTED) == flag::PQL {
+                self.totals.pql_conversions += cnt;
             }
             if b.source >= source::CHANNEL {
                 self.totals.channel_conversions += cnt;
@@ -1034,18 +1161,37 @@ impl Run<'_> {
             g.a.usage += g.a.intensity;
         }
         // Like a free account, a trial shares only once it has reached value
-        // (its internal invitations, drawn now, are seats at the step's end).
+        // (its internal invitations are seats at the step's end).
         let rate = m.invites_active.lambda * g.a.seats as f64;
-        let internal = if g.a.flags & flag::ACTIVATED != 0 {
+        let activated_before = g.a.flags & flag::ACTIVATED != 0;
+        if activated_before {
             sums.invite_mean += g.n as f64 * rate;
-            self.split_internal(g.n, rate, sums)
-        } else {
-            Classes::One(Some((0, g.n)))
-        };
+        }
         let a = &mut g.a;
         if a.event_step as u32 == self.step && a.flags & flag::WILL_ACTIVATE != 0 && a.flags & flag::ACTIVATED == 0 {
             self.activation_books_n(a, g.n, ttv); // stays in the trial
         }
+        if m.pql.is_some() {
+            // The PQL check and the sales contact (`contact_pending_n`):
+            // the won convert to the sales plan (their step ends, their
+            // internal invitations bring no seats), the others go on.
+            self.check_pql_n(&mut g.a, g.n);
+            self.defer_contact_n(g, sums);
+        }
+        self.trial_tail_n(g, activated_before, sums, out);
+    }
+
+    /// The end of a trial group's step after its sales contact: its
+    /// internal invitations (sent only if it had reached value before this
+    /// step) drawn, then [`Run::trial_rest_n`] for each count; `g` keeps
+    /// those left unchanged.
+    fn trial_tail_n(&mut self, g: &mut Group, activated_before: bool, sums: &mut StepSums, out: &mut Groups) {
+        let rate = self.m.invites_active.lambda * g.a.seats as f64;
+        let internal = if activated_before && g.n > 0 {
+            self.split_internal(g.n, rate, sums)
+        } else {
+            Classes::One(Some((0, g.n)))
+        };
         let a = g.a;
         let mut kept = 0;
         for (k, n) in internal {
@@ -1130,6 +1276,11 @@ impl Run<'_> {
         self.flows.limit_hits += n;
         a.flags |= flag::HIT;
         self.reach_n(a, reached::ACTIVATED, reached::LIMIT_HIT, n);
+        if a.flags & flag::PQL != 0 {
+            // A PQL by another signal before its limit hit, while free.
+            self.reach_n(a, m.before_pql(), reached::PQL, n);
+        }
+        self.check_pql_n(a, n);
         let early = a.flags & flag::ACTIVATED == 0;
         let (convert, leave) = if early {
             (m.hit_convert_early, m.hit_leave_early)
@@ -1247,6 +1398,21 @@ impl Run<'_> {
                 return;
             }
         }
+        if m.pql.is_some() {
+            // The PQL check and the sales contact (`contact_pending_n`),
+            // after the invitations (whose rate the step's competing-risks
+            // draw chose) and before that draw's outcome: the won convert
+            // to the sales plan (their step ends), the others take it.
+            self.check_pql_n(&mut g.a, g.n);
+            self.defer_contact_n(g, sums);
+        }
+        self.free_rest_n(g, sums, out);
+    }
+
+    /// The rest of an active free group's step after its sales contact
+    /// (`Run::step_free`): invitations, conversion or departure.
+    fn free_rest_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
+        let m = self.m;
         let (c, l) = self.split3(g.n, m.free.first, m.free.either);
         let seats = g.a.seats as f64;
         let rate = m.invites_active.lambda * seats;
@@ -1351,6 +1517,30 @@ impl Run<'_> {
 
     fn step_blocked_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
         let m = self.m;
+        if m.pql.is_some() {
+            let mut a = g.a;
+            if self.check_pql_n(&mut a, g.n) {
+                // A blocked group's record is not changed in place (see
+                // `stable`): the new PQLs move.
+                let mut moved = Group { a, n: g.n };
+                g.n = 0;
+                if !self.defer_contact_n(&mut moved, sums) {
+                    self.blocked_rest_n(&mut moved, sums, out);
+                    out.push(moved);
+                }
+                return;
+            }
+            // The sales contact (`contact_pending_n`), after the
+            // invitations, before the outcome of the competing-risks draw.
+            self.defer_contact_n(g, sums);
+        }
+        self.blocked_rest_n(g, sums, out);
+    }
+
+    /// The rest of a blocked group's step after its sales contact
+    /// (`Run::step_blocked`): invitations, conversion or departure.
+    fn blocked_rest_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
+        let m = self.m;
         let (c, l) = self.split3(g.n, m.blocked.first, m.blocked.either);
         let seats = g.a.seats as f64;
         sums.invite_mean +=
@@ -1398,7 +1588,200 @@ impl Run<'_> {
         }
         let rate = m.invites_active.lambda * a.seats as f64;
         sums.invite_mean += g.n as f64 * rate;
-        g.n = self.seat_step_n(&a, g.n, rate, sums, out);
+        if m.pql.is_some() {
+            self.paid_pql_n(g, rate, sums, out);
+        } else {
+            g.n = self.seat_step_n(&a, g.n, rate, sums, out);
+        }
+    }
+
+    /// The PQL check and the sales contact of a paying group
+    /// (`Run::step_paid`): a won deal upgrades a PQL on a plan below the
+    /// sales plan to it (`upgrade_to_n`). A paying group's record is not
+    /// changed in place (see `stable`): the new PQLs and the contacted move.
+    /// Then (`Run::seat_changes`) the seat changes of those not waiting
+    /// for a contact (the waiting ones have theirs after it).
+    fn paid_pql_n(&mut self, g: &mut Group, rate: f64, sums: &mut StepSums, out: &mut Groups) {
+        let mut a = g.a;
+        if self.check_pql_n(&mut a, g.n) {
+            let mut moved = Group { a, n: g.n };
+            g.n = 0;
+            if !self.defer_contact_n(&mut moved, sums) {
+                moved.n = self.seat_step_n(&moved.a, moved.n, rate, sums, out);
+                out.push(moved);
+            }
+            return;
+        }
+        if !self.defer_contact_n(g, sums) {
+            let a = g.a;
+            g.n = self.seat_step_n(&a, g.n, rate, sums, out);
+        }
+    }
+
+    /// `Run::check_pql` for `n` accounts like `a`: alike, so all of them
+    /// qualify or none (the signals simulated read the record's flags and
+    /// seats). Returns whether they became PQLs (`a` is marked).
+    fn check_pql_n(&mut self, a: &mut Account, n: u64) -> bool {
+        if n == 0 || self.m.pql.is_none() || a.flags & flag::PQL != 0 || !self.qualifies_as_pql(a) {
+            return false;
+        }
+        a.flags |= flag::PQL;
+        self.flows.pqls += n;
+        self.totals.pqls += n;
+        if a.state != State::Paid {
+            self.totals.free_pqls += n;
+            self.reach_n(a, self.m.before_pql(), reached::PQL, n);
+        }
+        true
+    }
+
+    /// A group at its sales contact point (`Run::sales_contact`): if its
+    /// members were selected at the start of the sweep
+    /// ([`Run::select_for_sales_n`]) and are still uncontacted PQLs (paying
+    /// ones on a plan below the sales plan), they wait in
+    /// `sums.pending` for the state's contacts ([`Run::contact_pending_n`])
+    /// and `g` keeps none of them. Returns whether they wait.
+    fn defer_contact_n(&mut self, g: &mut Group, sums: &mut StepSums) -> bool {
+        let Some(s) = &self.m.sales else { return false };
+        let a = &g.a;
+        if g.n == 0 || a.reached & reached::SALES_SELECTED == 0 || a.flags & (flag::PQL | flag::CONTACTED) != flag::PQL
+        {
+            return false;
+        }
+        if a.state == State::Paid && a.plan >= s.plan {
+            return false;
+        }
+        sums.pending.push(*g);
+        g.n = 0;
+        true
+    }
+
+    /// The sales contacts of a state, once each of its groups has reached
+    /// its contact point: every selected member waiting is contacted (the
+    /// selection is within the budget; see the module doc, "Sales"), one
+    /// binomial count of each group's contacted won: those convert to
+    /// the sales plan (free or trial; their step ends) or are upgraded to
+    /// it (paying, `upgrade_to_n`). The contacted that were not won (now
+    /// `CONTACTED`) go on with the rest of their step
+    /// (`free_rest_n`, `blocked_rest_n`, `trial_rest_n`; a paying group's
+    /// step has nothing after its contact).
+    fn contact_pending_n(&mut self, sums: &mut StepSums, out: &mut Groups) {
+        let m = self.m;
+        let Some(s) = &m.sales else { return };
+        if sums.pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut sums.pending);
+        for mut g in pending {
+            // Every selected member that reached its contact point is
+            // contacted (the selection is within the budget).
+            let k = g.n;
+            debug_assert!(k <= self.sales_budget);
+            self.sales_budget = self.sales_budget.saturating_sub(k);
+            g.a.reached &= !reached::SALES_SELECTED;
+            let mut h = g;
+            h.a.flags |= flag::CONTACTED;
+            self.flows.sales_contacts += k;
+            self.flows.sales_cost += s.cost_per_contact * k as f64;
+            let won = self.bin(k, prob(s.conversion));
+            self.flows.sales_conversions += won;
+            h.n = k - won;
+            if won > 0 {
+                if h.a.state == State::Paid {
+                    // Upgraded, then its seat changes on the sales plan.
+                    let mut u = h.a;
+                    self.upgrade_to_n(&mut u, s.plan, won);
+                    let rate = m.invites_active.lambda * u.seats as f64;
+                    let kept = self.seat_step_n(&u, won, rate, sums, out);
+                    out.push(Group { a: u, n: kept });
+                } else {
+                    self.convert_n(&h.a, won, s.plan, out);
+                }
+            }
+            // The won free and blocked sent their invitations at the rate
+            // their step's competing-risks draw chose (leaving or not).
+            let seats = h.a.seats as f64;
+            match h.a.state {
+                State::ActiveFree => {
+                    let leaving = self.bin(won, prob(m.free.either.saturating_sub(m.free.first)));
+                    sums.invite_mean += ((won - leaving) as f64 * m.invites_active.lambda
+                        + leaving as f64 * m.invites_free_leaving.lambda)
+                        * seats;
+                }
+                State::Blocked => {
+                    let leaving = self.bin(won, prob(m.blocked.either.saturating_sub(m.blocked.first)));
+                    sums.invite_mean += ((won - leaving) as f64 * m.invites_blocked.lambda
+                        + leaving as f64 * m.invites_blocked_leaving.lambda)
+                        * seats;
+                }
+                _ => {}
+            }
+            match h.a.state {
+                State::ActiveFree => self.free_rest_n(&mut h, sums, out),
+                State::Blocked => self.blocked_rest_n(&mut h, sums, out),
+                State::Trial => {
+                    // Those that activated this step (at their event step) sent no invitations.
+                    let before = h.a.flags & flag::ACTIVATED != 0 && h.a.event_step as u32 != self.step;
+                    self.trial_tail_n(&mut h, before, sums, out);
+                }
+                _ => {
+                    let rate = m.invites_active.lambda * h.a.seats as f64;
+                    let a = h.a;
+                    h.n = self.seat_step_n(&a, h.n, rate, sums, out);
+                }
+            }
+            out.push(h);
+        }
+    }
+
+    /// The sales team's selection at the start of a state's sweep
+    /// (`Run::select_for_sales`): of the `E` waiting PQLs of the state's
+    /// groups `v` (uncontacted; paying ones on a plan below the sales
+    /// plan), `K = min(budget, E)` chosen uniformly at random, split over
+    /// the groups by one multivariate hypergeometric draw (conditional
+    /// hypergeometrics, group by group, [`hypergeometric`]). Members of a
+    /// group are exchangeable, so a group's selected members are a
+    /// uniformly random subset of it and face the same step draws as the
+    /// rest: they become their own group, marked
+    /// [`reached::SALES_SELECTED`], stepped by the same code and contacted
+    /// at their contact point ([`Run::defer_contact_n`]). Exact.
+    fn select_for_sales_n(&mut self, v: &mut Vec<Group>) {
+        let Some(s) = &self.m.sales else { return };
+        if self.sales_budget == 0 {
+            return;
+        }
+        let plan = s.plan;
+        let waiting = |g: &Group| {
+            g.n > 0
+                && g.a.flags & (flag::PQL | flag::CONTACTED) == flag::PQL
+                && (g.a.state != State::Paid || g.a.plan < plan)
+        };
+        let mut left: u64 = v.iter().filter(|g| waiting(g)).map(|g| g.n).sum();
+        let mut draws = left.min(self.sales_budget);
+        if draws == 0 {
+            return;
+        }
+        let mut selected = Vec::new();
+        for g in v.iter_mut() {
+            if draws == 0 {
+                break;
+            }
+            if !waiting(g) {
+                continue;
+            }
+            let k = if draws >= left { g.n } else { hypergeometric(left, g.n, draws, &mut self.rng) };
+            left -= g.n;
+            draws -= k;
+            if k == g.n {
+                g.a.reached |= reached::SALES_SELECTED;
+            } else if k > 0 {
+                g.n -= k;
+                let mut a = g.a;
+                a.reached |= reached::SALES_SELECTED;
+                selected.push(Group { a, n: k });
+            }
+        }
+        v.append(&mut selected);
     }
 
     fn step_dormant_n(&mut self, g: &mut Group, out: &mut Groups) {
@@ -2054,6 +2437,9 @@ pub fn simulate_run_counts(
         r.step = step;
         r.month = m.tenure[step as usize].months;
         let t_months = r.month as f64;
+        if step % m.steps_per_month == 0 {
+            r.sales_budget = m.sales.as_ref().map_or(0, |s| s.contacts_per_month);
+        }
 
         // 1. Accounts.
         let exposing_before = r.exposing_counts(&counts);
@@ -2064,6 +2450,9 @@ pub fn simulate_run_counts(
                 continue;
             }
             let mut v = std::mem::take(&mut groups.by_state[s as usize]);
+            if matches!(s, State::ActiveFree | State::Blocked | State::Trial | State::Paid) {
+                r.select_for_sales_n(&mut v);
+            }
             for g in v.iter_mut().filter(|g| g.n > 0) {
                 match s {
                     State::SignedUp => r.step_signed_up_n(g, &mut ttv, &cm, &mut out),
@@ -2073,6 +2462,18 @@ pub fn simulate_run_counts(
                     State::Dormant => r.step_dormant_n(g, &mut out),
                     State::Lapsed => r.step_lapsed_n(g, &mut out),
                     State::Trial => r.step_trial_n(g, &mut sums, &mut ttv, &cm, &mut out),
+                }
+            }
+            r.contact_pending_n(&mut sums, &mut out);
+            // The selection lapses at the end of the step: selected members
+            // still in place (their step ended before the contact point)
+            // merge back; a record marked in place gets its key back (the
+            // stable states' index reads it).
+            for g in v.iter_mut().filter(|g| g.a.reached & reached::SALES_SELECTED != 0) {
+                g.a.reached &= !reached::SALES_SELECTED;
+                if g.n > 0 {
+                    out.push(*g);
+                    g.n = 0;
                 }
             }
             groups.by_state[s as usize] = v;
@@ -2129,4 +2530,71 @@ pub fn simulate_run_counts(
         cohort_departures: std::mem::take(&mut r.cohort_departures),
     };
     (output, most_groups)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::simulate;
+    use crate::metrics::Monthly;
+
+    #[test]
+    fn hypergeometric_draws_have_the_exact_moments_and_support() {
+        let mut rng = crate::rng::process_rng(7, 0);
+        assert_eq!(hypergeometric(10, 0, 5, &mut rng), 0);
+        assert_eq!(hypergeometric(10, 10, 5, &mut rng), 5);
+        assert_eq!(hypergeometric(10, 4, 10, &mut rng), 4);
+        assert!((3..=5).contains(&hypergeometric(10, 8, 5, &mut rng)));
+        for (total, good, draws) in [(10u64, 4u64, 3u64), (1_000, 300, 120), (1 << 40, 1 << 30, 10_000)] {
+            let runs = 20_000;
+            let xs: Vec<f64> = (0..runs).map(|_| hypergeometric(total, good, draws, &mut rng) as f64).collect();
+            assert!(xs.iter().all(|&x| x <= good.min(draws) as f64 && x >= draws.saturating_sub(total - good) as f64));
+            let (n, g, d) = (total as f64, good as f64, draws as f64);
+            let mean = d * g / n;
+            let var = d * g / n * (1.0 - g / n) * (n - d) / (n - 1.0);
+            let m = xs.iter().sum::<f64>() / runs as f64;
+            let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (runs - 1) as f64;
+            assert!((m - mean).abs() < 5.0 * (var / runs as f64).sqrt(), "{total} {good} {draws}: mean {m} vs {mean}");
+            assert!((v / var - 1.0).abs() < 0.06, "{total} {good} {draws}: variance {v} vs {var}");
+        }
+    }
+
+    /// Every account a PQL (`min_seats = 1`): `free` initial free accounts
+    /// (PQLs from the start) and `paid` paying ones on the entry plan
+    /// (PQLs at their first step), no arrivals, no churn, no self-serve
+    /// conversion; a sales team of `budget` contacts a month winning every
+    /// deal. The free are swept first, so in month t the free contacted are
+    /// `min(budget, free - budget (t - 1))` and the paying ones (upgraded)
+    /// take what is left: exact counts, whatever the step.
+    #[test]
+    fn sales_contacts_are_the_budget_or_what_is_left_of_the_pqls() {
+        let (free, paid, budget) = (1000.0f64, 200.0f64, 150.0f64);
+        for step in ["month", "week"] {
+            let text = format!(
+                "[scenario]\nmonths = 10\nruns = 3\nengine = \"counts\"\ntime_step = \"{step}\"\n\
+                 [initial]\nfree_accounts = {free}\npaid_accounts = {paid}\n\
+                 [acquisition.organic]\nsignups_per_month = 0\n\
+                 [free]\nconversion_per_month = 0\nchurn_per_month = 0\n\
+                 [paid]\nchurn_per_month = 0\n\
+                 [pql]\nmin_seats = 1\n[sales]\ncontacts_per_month = {budget}\nconversion = 1\nplan = \"enterprise\"\n\
+                 [[plans]]\nname = \"pro\"\nprice_per_month = 10\n[[plans]]\nname = \"enterprise\"\nprice_per_month = 50\n"
+            );
+            let s = Scenario::from_str("t.toml", &text, &[]).unwrap_or_else(|e| panic!("{e}"));
+            assert!(refusals(&s).is_empty());
+            for r in simulate(&s, &|| {}).runs() {
+                let (mut free_left, mut paid_left) = (free, paid);
+                for t in 0..10 {
+                    let to_free = budget.min(free_left);
+                    let to_paid = (budget - to_free).min(paid_left);
+                    (free_left, paid_left) = (free_left - to_free, paid_left - to_paid);
+                    let at = format!("{step} month {}", t + 1);
+                    assert_eq!(r.monthly(t, Monthly::SalesContacts), to_free + to_paid, "{at}");
+                    assert_eq!(r.monthly(t, Monthly::SalesConversions), to_free + to_paid, "{at}");
+                    assert_eq!(r.monthly(t, Monthly::Upgrades), to_paid, "{at}");
+                    assert_eq!(r.monthly(t, Monthly::Pqls), if t == 0 { paid } else { 0.0 }, "{at}");
+                    assert_eq!(r.monthly(t, Monthly::ActiveFree), free_left, "{at}");
+                }
+            }
+        }
+    }
 }

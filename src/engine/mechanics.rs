@@ -27,7 +27,7 @@
 //! leave) are single binomial draws, so an account's step costs a bounded
 //! number of draws.
 
-use rand::Rng;
+use rand::{Rng, RngExt};
 
 use super::account::{Account, MAX_SEATS, State, flag, reached, source};
 use super::books::{TTV_SHIFT, WITHIN_MONTHS};
@@ -258,12 +258,56 @@ impl Run<'_> {
         }
     }
 
-    /// Sales contacts a PQL while it has capacity this month; a won deal
-    /// converts a free account to the sales plan or upgrades a paying
-    /// account on a lower tier. Returns whether the account changed state.
+    /// The sales team's choice of the PQLs it contacts in a state's sweep,
+    /// at its start (`docs/scenario.md`, "Sales"): of the `E` accounts of
+    /// `accounts` waiting (uncontacted PQLs; paying ones on a plan below the
+    /// sales plan), a uniformly random `K = min(budget left, E)` are marked
+    /// [`reached::SALES_SELECTED`], by selection sampling (Knuth's algorithm
+    /// S: each waiting account in order is selected with probability
+    /// `K left / E left`, one exact uniform draw each, none when all are
+    /// selected). Returns whether any was selected.
+    pub(super) fn select_for_sales(&mut self, accounts: &mut [Account]) -> bool {
+        let Some(s) = &self.m.sales else { return false };
+        if self.sales_budget == 0 {
+            return false;
+        }
+        let plan = s.plan;
+        let waiting = |a: &Account| {
+            a.flags & (flag::PQL | flag::CONTACTED) == flag::PQL && (a.state != State::Paid || a.plan < plan)
+        };
+        let mut left = accounts.iter().filter(|a| waiting(a)).count() as u64;
+        let mut k = left.min(self.sales_budget);
+        if k == 0 {
+            return false;
+        }
+        for a in accounts.iter_mut() {
+            if k == 0 {
+                break;
+            }
+            if !waiting(a) {
+                continue;
+            }
+            if k >= left || self.rng.random_range(0..left) < k {
+                a.reached |= reached::SALES_SELECTED;
+                k -= 1;
+            }
+            left -= 1;
+        }
+        true
+    }
+
+    /// Sales contacts a PQL it selected at the start of the state's sweep
+    /// ([`Run::select_for_sales`]), spending a unit of the month's budget; a
+    /// won deal converts a free account to the sales plan or upgrades a
+    /// paying account on a lower tier. Returns whether the account changed
+    /// state.
     #[inline(always)]
     pub(super) fn sales_contact(&mut self, a: &mut Account) -> bool {
         let Some(s) = &self.m.sales else { return false };
+        if a.reached & reached::SALES_SELECTED == 0 {
+            return false;
+        }
+        a.reached &= !reached::SALES_SELECTED;
         if a.flags & (flag::PQL | flag::CONTACTED) != flag::PQL || self.sales_budget == 0 {
             return false;
         }

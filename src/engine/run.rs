@@ -33,10 +33,10 @@
 //! exactly: new + expansion - contraction - churned + reactivation = change
 //! in MRR, every month.
 
-use super::account::{STATES, State};
+use super::account::{Account, STATES, State, reached};
 use super::books::{Flows, TTV_SHIFT, Totals, horizon_figures, mark_base, mean_over_step};
 use super::model::RunModel;
-use super::population::Workspace;
+use super::population::{Population, Workspace};
 use crate::rng::SimRng;
 
 /// What a run produces.
@@ -194,10 +194,12 @@ pub fn simulate_run(
         r.tally_seats = [0; STATES];
         r.tally_mrr = 0;
         pop.sweep(State::SignedUp, &mut r, Run::step_signed_up);
-        pop.sweep(State::ActiveFree, &mut r, Run::step_free);
-        pop.sweep(State::Blocked, &mut r, Run::step_blocked);
-        pop.sweep(State::Trial, &mut r, Run::step_trial);
-        pop.sweep(State::Paid, &mut r, Run::step_paid);
+        // The sales team selects the PQLs it contacts at the start of each
+        // of these states' sweeps (`Run::select_for_sales`).
+        sweep_selling(pop, State::ActiveFree, &mut r, Run::step_free);
+        sweep_selling(pop, State::Blocked, &mut r, Run::step_blocked);
+        sweep_selling(pop, State::Trial, &mut r, Run::step_trial);
+        sweep_selling(pop, State::Paid, &mut r, Run::step_paid);
         if m.keeps_dormant() {
             pop.sweep(State::Dormant, &mut r, Run::step_dormant);
         }
@@ -238,6 +240,28 @@ pub fn simulate_run(
         seat_ceiling_hits: r.seat_ceiling_hits,
         cohort_conversions: r.cohort_conversions,
         cohort_departures: r.cohort_departures,
+    }
+}
+
+/// `Population::sweep` of `state`, after the sales team's selection of the
+/// state's PQLs it contacts (`Run::select_for_sales`): a selection its
+/// account's step did not reach (its contact point) lapses at the end of
+/// the step. Without a selection, the plain sweep.
+#[inline(always)]
+fn sweep_selling<'m>(
+    pop: &mut Population,
+    state: State,
+    r: &mut Run<'m>,
+    f: impl Fn(&mut Run<'m>, &mut Account) -> bool,
+) {
+    if r.select_for_sales(pop.of_mut(state)) {
+        pop.sweep(state, r, |r, a| {
+            let stays = f(r, a);
+            a.reached &= !reached::SALES_SELECTED;
+            stays
+        });
+    } else {
+        pop.sweep(state, r, f);
     }
 }
 
