@@ -277,17 +277,27 @@ fn randomised(seed: u64) -> Scenario {
     Scenario::from_str("random.toml", &text, &[]).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"))
 }
 
-/// The text of [`randomised`]`(seed)`.
-fn randomised_text(seed: u64) -> String {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut u = move || {
-        // xorshift64*
+/// Uniform draws in `[lo, hi)` from an xorshift64* stream of `seed` and a
+/// per-generator `salt` (the randomised scenarios' test data).
+fn draws(seed: u64, salt: u64) -> impl FnMut(f64, f64) -> f64 {
+    let mut x = seed.wrapping_mul(salt) | 1;
+    move |lo, hi| {
         x ^= x >> 12;
         x ^= x << 25;
         x ^= x >> 27;
-        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let mut r = |lo: f64, hi: f64| lo + (hi - lo) * u();
+        lo + (hi - lo) * ((x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64)
+    }
+}
+
+/// A scenario text on time step `step`.
+fn on_step(text: &str, step: &str) -> String {
+    let text = text.replace("time_step = \"month\"", &format!("time_step = \"{step}\""));
+    text.replace("time_step = \"week\"", &format!("time_step = \"{step}\""))
+}
+
+/// The text of [`randomised`]`(seed)`.
+fn randomised_text(seed: u64) -> String {
+    let mut r = draws(seed, 0x9E37_79B9_7F4A_7C15);
     let step = if r(0.0, 1.0) < 0.5 { "month" } else { "week" };
     // Invitations sent all along, or once at joining (odd and even seeds).
     let (inv, once) = (r(0.0, 0.8), r(0.2, 0.9));
@@ -426,16 +436,8 @@ fn randomised_trial(seed: u64, step: &str, start: &str, after: &str, extra: &str
         base = format!("{head}[invites]{tail}");
         base = base.lines().filter(|l| !l.starts_with("usage_limit")).map(|l| format!("{l}\n")).collect();
     }
-    let base = base.replace("time_step = \"month\"", &format!("time_step = \"{step}\""));
-    let base = base.replace("time_step = \"week\"", &format!("time_step = \"{step}\""));
-    let mut x = seed.wrapping_mul(0xD1B5_4A32_D192_ED03) | 1;
-    let mut u = move || {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let mut r = |lo: f64, hi: f64| lo + (hi - lo) * u();
+    let base = on_step(&base, step);
+    let mut r = draws(seed, 0xD1B5_4A32_D192_ED03);
     let card = seed.is_multiple_of(3);
     let team = !seed.is_multiple_of(2);
     let card = if card { format!("card_required = true\ncard_dropoff = {:.2}\n", r(0.1, 0.6)) } else { String::new() };
@@ -507,16 +509,8 @@ fn both_engines_agree_on_randomised_scenarios_with_trials() {
 /// `"no seat limit"` (seats without any limit, a single plan).
 fn randomised_seats(seed: u64, step: &str, per_seat: bool, extra: &str) -> Scenario {
     let base = randomised_text(seed).replace("months = 18\n", "months = 12\n");
-    let base = base.replace("time_step = \"month\"", &format!("time_step = \"{step}\""));
-    let mut base = base.replace("time_step = \"week\"", &format!("time_step = \"{step}\""));
-    let mut x = seed.wrapping_mul(0xA24B_AED4_963E_E407) | 1;
-    let mut u = move || {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let mut r = |lo: f64, hi: f64| lo + (hi - lo) * u();
+    let mut base = on_step(&base, step);
+    let mut r = draws(seed, 0xA24B_AED4_963E_E407);
     // More invitations than the base draws, so that teams grow.
     let per_seat_invites = r(0.4, 1.2);
     base = base
@@ -684,16 +678,8 @@ fn seats_keep_the_groups_few() {
 /// contacted too). Its other inputs are drawn from the seed.
 fn randomised_pql(seed: u64, step: &str, signals: &str, contacts: f64, trial: bool) -> Scenario {
     let base = randomised_text(seed);
-    let base = base.replace("time_step = \"month\"", &format!("time_step = \"{step}\""));
-    let base = base.replace("time_step = \"week\"", &format!("time_step = \"{step}\""));
-    let mut x = seed.wrapping_mul(0xA24B_AED4_963E_E407) | 1;
-    let mut u = move || {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let mut r = |lo: f64, hi: f64| lo + (hi - lo) * u();
+    let base = on_step(&base, step);
+    let mut r = draws(seed, 0xA24B_AED4_963E_E407);
     let trial = if trial {
         format!(
             "[trial]\nstart = \"signup\"\nafter = \"free\"\nplan = \"pro\"\nlength_months = {:.2}\nconversion = {:.2}\n",
