@@ -677,9 +677,9 @@ fn pqls_and_sales(o: &mut String, s: &Scenario, values: &[f64], sim: &Simulated)
     );
     let _ = writeln!(
         o,
-        "  each PQL is contacted once, while active free, blocked, on a trial or paying below {}; each month's capacity goes to the \
-         PQLs not contacted yet in the order accounts are stepped (active free, blocked, trial, paying), unused capacity is not \
-         carried over, and the rest wait for a later month: a PQL that goes dormant, churns or is still waiting at the end is \
+        "  each PQL is contacted once, while active free, blocked, on a trial or paying below {}; each month's capacity goes, state by \
+         state in the order accounts are stepped (active free, blocked, trial, paying), to a uniformly random choice of the \
+         PQLs waiting there (not contacted yet), unused capacity is not carried over, and the rest wait for a later month: a PQL that goes dormant, churns or is still waiting at the end is \
          never contacted",
         m.plans[sales.plan].name
     );
