@@ -26,9 +26,13 @@
 //!   from the lognormal's partial moments ([`TtvModel`]); the time-to-value
 //!   histogram is kept by offset and resolved at the end of the run (see
 //!   [`TtvModel::median_bin`]).
-//! - **Sums over a group** (invitations sent) are one Poisson draw per step
-//!   for the whole population: a sum of independent Poisson counts is a
-//!   Poisson count of the summed mean.
+//! - **Sums over a group** (invitations sent) are pooled for the whole
+//!   population: by thinning, an account's invitations are four
+//!   independent Poisson streams (rejected, internal, external already in
+//!   the product, external new), and a sum of independent Poisson counts is
+//!   a Poisson count of the summed mean, so a step draws four; a group
+//!   whose members need a stream's count (seats) draws that stream itself
+//!   and the pooled draw covers the rest (`StepSums`).
 //! - **Individuals.** A group with n = 1 is an individual account, stepped
 //!   by the same code: the initial accounts are drawn one by one by the
 //!   account engine's own code (their continuous traits kept exactly), and
