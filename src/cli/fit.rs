@@ -94,20 +94,18 @@ pub fn run(args: FitArgs) -> Result<(), CliError> {
         }
         None => None,
     };
+    let parts = fit_output::Parts {
+        scenario: &scenario,
+        history: &hist,
+        fit: &fit,
+        actuals: &file,
+        predictive: &predictive,
+        backtest: backtest.as_ref(),
+    };
     let mut files = vec![
         OutputFile::new("posterior.csv", fit_output::posterior_csv(&fit)),
         OutputFile::new("fitted.toml", fitted.into_bytes()),
-        OutputFile::new(
-            "summary.json",
-            fit_output::summary_json(fit_output::Parts {
-                scenario: &scenario,
-                history: &hist,
-                fit: &fit,
-                actuals: &file,
-                predictive: &predictive,
-                backtest: backtest.as_ref(),
-            }),
-        ),
+        OutputFile::new("summary.json", fit_output::summary_json(parts)),
         OutputFile::new("predictive.csv", fit_output::predictive_csv(&predictive)),
     ];
     if let Some(b) = &backtest {
@@ -115,15 +113,7 @@ pub fn run(args: FitArgs) -> Result<(), CliError> {
     }
     if !args.common.no_charts {
         let command = command_line(&args, &scenario);
-        files.extend(plgsim::render::render_fit(&FitReport {
-            scenario: &scenario,
-            actuals: &file,
-            history: &hist,
-            fit: &fit,
-            predictive: &predictive,
-            backtest: backtest.as_ref(),
-            command: &command,
-        }));
+        files.extend(plgsim::render::render_fit(&FitReport { parts, command: &command }));
     }
     output::write_folder(&out_dir, &files)?;
     if !args.common.quiet {

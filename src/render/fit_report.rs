@@ -12,26 +12,16 @@ use std::fmt::Write;
 use super::RenderedChart;
 use super::report::{escape, stat_cells, warning_list};
 use super::whatif_report::{figure, page};
-use crate::fit::abc::Fit;
-use crate::fit::history::History;
-use crate::fit::output::{self as fit_output, Marginal};
+use crate::fit::output::{self as fit_output, Marginal, Parts};
 use crate::fit::predict::{Backtest, Predictive, Score};
 use crate::format;
 use crate::metrics::{self, Horizon};
-use crate::scenario::Scenario;
 
-/// Everything the report shows.
+/// Everything the report shows: what `summary.json` is made of, and the
+/// command that reproduces the fit.
 #[derive(Debug, Clone, Copy)]
 pub struct FitReport<'a> {
-    /// The scenario of priors, as given.
-    pub scenario: &'a Scenario,
-    /// The history file's name, as given.
-    pub actuals: &'a str,
-    pub history: &'a History,
-    pub fit: &'a Fit,
-    pub predictive: &'a Predictive,
-    pub backtest: Option<&'a Backtest>,
-    /// The command that reproduces the fit.
+    pub parts: Parts<'a>,
     pub command: &'a str,
 }
 
@@ -76,10 +66,10 @@ pub fn warnings(predictive: &Predictive, backtest: Option<&Backtest>) -> Vec<Str
 /// The report; `charts` are the fit's charts (`fit_inputs`, `fit_<metric>`,
 /// `backtest_<metric>`).
 pub fn html(r: &FitReport, charts: &[RenderedChart]) -> String {
-    let s = r.scenario;
-    let fit = r.fit;
-    let pred = &r.predictive.summary;
-    let title = format!("{}: fitted to {}", s.name(), r.actuals);
+    let s = r.parts.scenario;
+    let fit = r.parts.fit;
+    let pred = &r.parts.predictive.summary;
+    let title = format!("{}: fitted to {}", s.name(), r.parts.actuals);
     let mut h = String::new();
     let _ = write!(
         h,
@@ -88,17 +78,17 @@ pub fn html(r: &FitReport, charts: &[RenderedChart]) -> String {
          regression (see Method). The fitted scenario (<code>fitted.toml</code>) was then run {} times over its {} months, seed {}.</p>\n</header>\n",
         escape(&title),
         fit.keys.len(),
-        r.history.months,
-        if r.history.months == 1 { "" } else { "s" },
-        escape(r.actuals),
-        escape(&r.history.metrics.join(", ")),
+        r.parts.history.months,
+        if r.parts.history.months == 1 { "" } else { "s" },
+        escape(r.parts.actuals),
+        escape(&r.parts.history.metrics.join(", ")),
         fit.prior.len(),
         fit.adjusted.len(),
         pred.runs,
         pred.months,
         pred.seed
     );
-    warning_list(&mut h, &warnings(r.predictive, r.backtest));
+    warning_list(&mut h, &warnings(r.parts.predictive, r.parts.backtest));
     let chart = |name: &str| charts.iter().find(|c| c.name == name);
 
     // What was learned.
@@ -141,7 +131,7 @@ pub fn html(r: &FitReport, charts: &[RenderedChart]) -> String {
     h.push_str("</section>\n");
 
     // The history against the fitted scenario.
-    let (outside, n) = r.predictive.outside_90();
+    let (outside, n) = r.parts.predictive.outside_90();
     let _ = write!(
         h,
         "<section id=\"history\">\n<h2>The history against the fitted scenario</h2>\n<p>Each observed metric, month by \
@@ -149,6 +139,7 @@ pub fn html(r: &FitReport, charts: &[RenderedChart]) -> String {
          P5-P95 (a model that fits leaves about 1 in 10 outside by chance).</p>\n"
     );
     let missed: Vec<String> = r
+        .parts
         .predictive
         .checks
         .iter()
@@ -173,7 +164,7 @@ pub fn html(r: &FitReport, charts: &[RenderedChart]) -> String {
         }
         h.push_str("</ul>\n");
     }
-    for c in &r.predictive.checks {
+    for c in &r.parts.predictive.checks {
         if let Some(chart) = chart(&format!("fit_{}", c.metric)) {
             figure(&mut h, chart);
         }
@@ -188,9 +179,9 @@ pub fn html(r: &FitReport, charts: &[RenderedChart]) -> String {
          both what the history leaves unknown and the luck of each month. <code>plgsim run fitted.toml</code> gives \
          these runs with every chart, table and workbook; <code>sweep</code>, <code>compare</code> and the other \
          commands take it too.</p>\n",
-        r.history.months,
-        if pred.months > r.history.months {
-            format!("months {} to {}", r.history.months + 1, pred.months)
+        r.parts.history.months,
+        if pred.months > r.parts.history.months {
+            format!("months {} to {}", r.parts.history.months + 1, pred.months)
         } else {
             "none".to_string()
         }
@@ -210,7 +201,7 @@ pub fn html(r: &FitReport, charts: &[RenderedChart]) -> String {
     }
     h.push_str("</tbody>\n</table></div>\n</section>\n");
 
-    if let Some(b) = r.backtest {
+    if let Some(b) = r.parts.backtest {
         backtest_section(&mut h, b, charts);
     }
 
@@ -233,7 +224,7 @@ pub fn html(r: &FitReport, charts: &[RenderedChart]) -> String {
          report.</p>\n</section>\n",
         env!("CARGO_PKG_VERSION"),
         escape(r.command),
-        if r.backtest.is_some() { ", <code>backtest.csv</code>" } else { "" }
+        if r.parts.backtest.is_some() { ", <code>backtest.csv</code>" } else { "" }
     );
     page(&title, &h)
 }

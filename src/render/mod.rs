@@ -229,18 +229,18 @@ fn sensitivity_rendered(sensitivity: &Sensitivity) -> Vec<RenderedChart> {
 /// fan (`charts/fit_<metric>`) and, with a backtest, over the shorter fit's
 /// forecast (`charts/backtest_<metric>`).
 pub fn render_fit(r: &fit_report::FitReport) -> Vec<OutputFile> {
-    let marginals = crate::fit::output::marginals(r.fit);
-    let mut charts = vec![rendered(&PriorPosterior::new(r.fit, &marginals))];
-    let p = r.predictive;
+    let marginals = crate::fit::output::marginals(r.parts.fit);
+    let mut charts = vec![rendered(&PriorPosterior::new(r.parts.fit, &marginals))];
+    let p = r.parts.predictive;
     for c in &p.checks {
-        charts.push(rendered(&FitFan::new(c, p.summary.runs, r.history.months, false, p.summary.start)));
+        charts.push(rendered(&FitFan::new(c, p.summary.runs, r.parts.history.months, false, p.summary.start)));
     }
-    if let Some(b) = r.backtest {
+    if let Some(b) = r.parts.backtest {
         let p = &b.predictive;
         // Drawn over the history's months only: the held-out ones are the point.
         for c in &p.checks {
             let mut c = c.clone();
-            c.bands.truncate(r.history.months as usize);
+            c.bands.truncate(r.parts.history.months as usize);
             charts.push(rendered(&FitFan::new(&c, p.summary.runs, b.fit.months, true, p.summary.start)));
         }
     }
