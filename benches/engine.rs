@@ -60,6 +60,25 @@ fn lognormal(c: &mut Criterion) {
     g.finish();
 }
 
+/// The count engine's binomial sampler (`sampling::binomial_fast`) at the
+/// means a weekly population study draws (`n p` from 2 to 10^5: the limit
+/// hits of small cohorts, the risks of hitters, the churn of large paying
+/// groups), each (n, p) 1,000 draws an iteration.
+fn binomial(c: &mut Criterion) {
+    let mut rng = plgsim::rng::process_rng(1, 0);
+    let mut g = c.benchmark_group("binomial_fast");
+    g.throughput(Throughput::Elements(1000));
+    for (n, p) in [(200u64, 0.01), (1_500, 0.01), (4_000, 0.01), (20_000, 0.0075), (200_000, 0.02), (5_000_000, 0.035)]
+    {
+        g.bench_function(format!("n{n}_p{p}"), |b| {
+            b.iter(|| {
+                (0..1000).map(|_| plgsim::sampling::binomial_fast(black_box(n), black_box(p), &mut rng)).sum::<u64>()
+            })
+        });
+    }
+    g.finish();
+}
+
 /// The statistics across runs (`Summary::new`: mean and percentiles of every
 /// horizon figure and of every monthly metric in every month) of a study
 /// with many runs of a small business: 20,000 runs x 60 months of
@@ -179,5 +198,5 @@ const RUNS_PER_ITERATION: u32 = 100;
 /// Runs per iteration of the account engine at 10^6 signups.
 const RUNS_ACCOUNTS_LARGE: u32 = 4;
 
-criterion_group!(benches, engine_throughput, lognormal, statistics, population);
+criterion_group!(benches, engine_throughput, lognormal, binomial, statistics, population);
 criterion_main!(benches);

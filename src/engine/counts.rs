@@ -177,23 +177,27 @@ pub fn refusals(s: &Scenario) -> Vec<String> {
     out
 }
 
-/// The classes of a split of a group by a per-member count, `(count,
-/// members)`: one class without a heap allocation (the common case).
-enum Classes {
-    One(Option<(u32, u64)>),
-    Many(std::vec::IntoIter<(u32, u64)>),
+/// The parts of a split of a group: one part without a heap allocation
+/// (the common case), else a vector's.
+enum Parts<T> {
+    One(Option<T>),
+    Many(std::vec::IntoIter<T>),
 }
 
-impl Iterator for Classes {
-    type Item = (u32, u64);
+impl<T> Iterator for Parts<T> {
+    type Item = T;
 
-    fn next(&mut self) -> Option<(u32, u64)> {
+    fn next(&mut self) -> Option<T> {
         match self {
-            Classes::One(x) => x.take(),
-            Classes::Many(it) => it.next(),
+            Parts::One(x) => x.take(),
+            Parts::Many(it) => it.next(),
         }
     }
 }
+
+/// The classes of a split of a group by a per-member count, `(count,
+/// members)`.
+type Classes = Parts<(u32, u64)>;
 
 /// A group: `n` accounts identical to `a`.
 #[derive(Debug, Clone, Copy)]
@@ -978,63 +982,65 @@ impl Run<'_> {
     /// annually; either may be empty) instead of pushing them, for what
     /// follows the conversion in the account's step (its seat changes).
     fn convert_groups_n(&mut self, a: &Account, k: u64, plan: u8) -> [Group; 2] {
-        let mut groups = [Group { a: *a, n: 0 }; 2];
         if k == 0 {
-            return groups;
+            return [Group { a: *a, n: 0 }; 2];
+        }
+        let annual = self.bin(k, prob(self.m.plans[plan as usize].annual));
+        [self.convert_part_n(a, k - annual, plan, false), self.convert_part_n(a, annual, plan, true)]
+    }
+
+    /// The `cnt` of a conversion of accounts like `a` to `plan` billed
+    /// monthly or annually (`is_annual`): their books and their group.
+    fn convert_part_n(&mut self, a: &Account, cnt: u64, plan: u8, is_annual: bool) -> Group {
+        let mut b = *a;
+        if cnt == 0 {
+            return Group { a: b, n: 0 };
         }
         let m = self.m;
         let p = &m.plans[plan as usize];
-        let annual = self.bin(k, prob(p.annual));
-        for (slot, (cnt, is_annual)) in [(k - annual, false), (annual, true)].into_iter().enumerate() {
-            if cnt == 0 {
-                continue;
-            }
-            let mut b = *a;
-            b.state = State::Paid;
-            b.plan = plan;
-            b.flags &= !flag::ANNUAL;
-            if is_annual {
-                b.flags |= flag::ANNUAL;
-            }
-            b.mrr_cents = p.mrr_cents(b.seats, is_annual);
-            b.since_step = self.step as u16;
-            b.event_step = 0;
-            self.cohort_mrr(&b, b.mrr_cents as i64 * cnt as i64);
-            self.flows.conversions += cnt;
-            self.flows.new_mrr += b.mrr_cents as u64 * cnt;
-            self.totals.conversions += cnt;
-            if b.source != source::INITIAL {
-                let month = self.month() as usize;
-                self.customers_by_conversion_month[month] += cnt;
-            }
-            if b.source != source::INITIAL && b.flags & flag::CONVERTED == 0 {
-                self.totals.converted_signups += cnt;
-                let cell = self.cohort_cell(&b);
-                self.cohort_conversions[cell] =
-                    self.cohort_conversions[cell].saturating_add(cnt.min(u32::MAX as u64) as u32);
-                let age = self.step - b.signup_step as u32;
-                for (i, w) in WITHIN_MONTHS.iter().enumerate() {
-                    let window = w * m.steps_per_month;
-                    if age <= window && b.signup_step as u32 + window < m.steps {
-                        self.totals.converted_within[i] += cnt;
-                    }
+        b.state = State::Paid;
+        b.plan = plan;
+        b.flags &= !flag::ANNUAL;
+        if is_annual {
+            b.flags |= flag::ANNUAL;
+        }
+        b.mrr_cents = p.mrr_cents(b.seats, is_annual);
+        b.since_step = self.step as u16;
+        b.event_step = 0;
+        self.cohort_mrr(&b, b.mrr_cents as i64 * cnt as i64);
+        self.flows.conversions += cnt;
+        self.flows.new_mrr += b.mrr_cents as u64 * cnt;
+        self.totals.conversions += cnt;
+        if b.source != source::INITIAL {
+            let month = self.month() as usize;
+            self.customers_by_conversion_month[month] += cnt;
+        }
+        if b.source != source::INITIAL && b.flags & flag::CONVERTED == 0 {
+            self.totals.converted_signups += cnt;
+            let cell = self.cohort_cell(&b);
+            self.cohort_conversions[cell] =
+                self.cohort_conversions[cell].saturating_add(cnt.min(u32::MAX as u64) as u32);
+            let age = self.step - b.signup_step as u32;
+            for (i, w) in WITHIN_MONTHS.iter().enumerate() {
+                let window = w * m.steps_per_month;
+                if age <= window && b.signup_step as u32 + window < m.steps {
+                    self.totals.converted_within[i] += cnt;
                 }
             }
-            if b.flags & (flag::PQL | flag::CONVERTED) == flag::PQL {
-                self.totals.pql_conversions += cnt;
-            }
-            if b.source >= source::CHANNEL {
-                self.totals.channel_conversions += cnt;
-            }
-            if b.flags & flag::CONVERTED == 0 {
-                self.reach_n(&mut b, m.before_paying(), reached::PAYING, cnt);
-            }
-            self.end_free_life_n(&mut b, true, cnt);
-            b.flags |= flag::CONVERTED;
-            self.pay_n(&b, cnt);
-            groups[slot] = Group { a: b, n: cnt };
         }
-        groups
+        if b.flags & (flag::PQL | flag::CONVERTED) == flag::PQL {
+            self.totals.pql_conversions += cnt;
+        }
+        if b.source >= source::CHANNEL {
+            self.totals.channel_conversions += cnt;
+        }
+        if b.flags & flag::CONVERTED == 0 {
+            self.reach_n(&mut b, m.before_paying(), reached::PAYING, cnt);
+        }
+        self.end_free_life_n(&mut b, true, cnt);
+        b.flags |= flag::CONVERTED;
+        self.pay_n(&b, cnt);
+        Group { a: b, n: cnt }
     }
 
     /// `k` free accounts like `a` go dormant (`Run::go_dormant`).
@@ -1191,11 +1197,8 @@ impl Run<'_> {
     /// those left unchanged.
     fn trial_tail_n(&mut self, g: &mut Group, activated_before: bool, sums: &mut StepSums, out: &mut Groups) {
         let rate = self.m.invites_active.lambda * g.a.seats as f64;
-        let internal = if activated_before && g.n > 0 {
-            self.split_internal(g.n, rate, sums)
-        } else {
-            Classes::One(Some((0, g.n)))
-        };
+        let internal =
+            if activated_before && g.n > 0 { self.split_internal(g.n, rate, sums) } else { Parts::One(Some((0, g.n))) };
         let a = g.a;
         let mut kept = 0;
         for (k, n) in internal {
@@ -1325,28 +1328,29 @@ impl Run<'_> {
     /// concrete groups (one per tau bucket, their usage just below the
     /// limit, so that the state's step makes them hit), returned; the rest
     /// stay lazy, a step of usage older.
-    fn split_hitters(&mut self, g: &mut Group, cm: &CountModel) -> Vec<Group> {
+    fn split_hitters(&mut self, g: &mut Group, cm: &CountModel) -> Parts<Group> {
         let age = g.a.usage as usize + 1;
         g.a.usage += 1.0;
         let p = cm.hit_now.get(age).copied().unwrap_or(0.0);
         let k = self.bin(g.n, p);
         if k == 0 {
-            return Vec::new();
+            return Parts::One(None);
         }
         g.n -= k;
+        let hitter = |a: &Account, t: usize, n: u64| {
+            let mut a = *a;
+            a.intensity = cm.tau_intensity[age][t];
+            a.usage = (age - 1) as f32 * a.intensity;
+            Group { a, n }
+        };
         let buckets = cm.tau_intensity[age].len();
-        let split =
-            if buckets == 1 { vec![k] } else { multinomial(k, &vec![1.0 / buckets as f64; buckets], &mut self.rng) };
-        let mut out = Vec::new();
-        for (t, &c) in split.iter().enumerate() {
-            if c > 0 {
-                let mut a = g.a;
-                a.intensity = cm.tau_intensity[age][t];
-                a.usage = (age - 1) as f32 * a.intensity;
-                out.push(Group { a, n: c });
-            }
+        if buckets == 1 {
+            return Parts::One(Some(hitter(&g.a, 0, k)));
         }
-        out
+        let split = multinomial(k, &vec![1.0 / buckets as f64; buckets], &mut self.rng);
+        let out: Vec<Group> =
+            split.iter().enumerate().filter(|(_, c)| **c > 0).map(|(t, &c)| hitter(&g.a, t, c)).collect();
+        Parts::Many(out.into_iter())
     }
 
     fn step_signed_up_n(&mut self, g: &mut Group, ttv: &mut [u64], cm: &CountModel, out: &mut Groups) {
@@ -2185,23 +2189,23 @@ impl Run<'_> {
     #[inline]
     fn split_internal(&mut self, n: u64, sent: f64, sums: &mut StepSums) -> Classes {
         if n == 0 {
-            return Classes::One(None);
+            return Parts::One(None);
         }
         let mean = self.internal_mean(sent);
         if mean <= 0.0 {
-            return Classes::One(Some((0, n)));
+            return Parts::One(Some((0, n)));
         }
         sums.drawn_internal += n as f64 * mean;
         if n == 1 {
             let k = sampling::poisson(mean, &mut self.rng);
             self.book_internal(k);
-            return Classes::One(Some((k.min(u32::MAX as u64) as u32, 1)));
+            return Parts::One(Some((k.min(u32::MAX as u64) as u32, 1)));
         }
         let split = split_by_law(n, u64::MAX, |k| poisson_pmf(mean, k), &mut self.rng);
         let total: u64 = split.iter().map(|&(k, c)| k * c).sum();
         self.book_internal(total);
         let split: Vec<(u32, u64)> = split.into_iter().map(|(k, c)| (k.min(u32::MAX as u64) as u32, c)).collect();
-        Classes::Many(split.into_iter())
+        Parts::Many(split.into_iter())
     }
 
     /// `Run::reprice` for `n` paying accounts like `a` (their seats changed).
