@@ -200,33 +200,28 @@ pub fn binomial<R: Rng + ?Sized>(n: u64, p: f64, rng: &mut R) -> u64 {
 
 /// A binomial draw by the same two methods as [`binomial`], faster, for the
 /// count engine: the inversion's `q^n` as `exp(n ln(1 - p))` (no `pow`), and
-/// BTRS's log-factorials by a table below 10 and Stirling's series with
-/// three correction terms above (error below 3e-11, as in Hörmann's paper)
-/// instead of `lgamma`. The distribution is the same to within those
+/// BTRS's log-factorials by a table of `lgamma` below 1,024 and Stirling's
+/// series with three correction terms above (error below 3e-11, as in
+/// Hörmann's paper) instead of `lgamma` at each draw. The distribution is the same to within those
 /// roundings; the draws are not [`binomial`]'s.
 pub fn binomial_fast<R: Rng + ?Sized>(n: u64, p: f64, rng: &mut R) -> u64 {
     binomial_by::<R, true>(n, p, rng)
 }
 
-/// `ln k!` for a whole `k >= 0`: exact (to the double) below 10, Stirling's
-/// series `(k + 1/2) ln(k + 1) - (k + 1) + ln(2 pi) / 2 + 1/(12 x) -
-/// 1/(360 x^3) + 1/(1260 x^5)` with `x = k + 1` above, whose next term,
-/// `1/(1680 x^7)`, is below 3e-11 there.
+/// Whole `k` below this have their `ln k!` tabulated ([`log_factorial`]).
+const LOG_FACTORIALS: usize = 1024;
+
+/// `ln k!` for a whole `k >= 0`: below [`LOG_FACTORIALS`] from a table of
+/// `libm::lgamma(k + 1)` made once (BTRS's slow path asks for the mode's and
+/// the candidate's, which for the count engine's means are mostly below
+/// it: two of its six logs saved), Stirling's series `(k + 1/2) ln(k + 1) -
+/// (k + 1) + ln(2 pi) / 2 + 1/(12 x) - 1/(360 x^3) + 1/(1260 x^5)` with
+/// `x = k + 1` above, whose next term, `1/(1680 x^7)`, is below 3e-11 there.
 fn log_factorial(k: f64) -> f64 {
-    const TABLE: [f64; 10] = [
-        0.0,
-        0.0,
-        core::f64::consts::LN_2,
-        1.791_759_469_228_055,
-        3.178_053_830_347_945_8,
-        4.787_491_742_782_046,
-        6.579_251_212_010_101,
-        8.525_161_361_065_415,
-        10.604_602_902_745_25,
-        12.801_827_480_081_469,
-    ];
-    if k < 10.0 {
-        return TABLE[k as usize];
+    static TABLE: std::sync::OnceLock<Box<[f64]>> = std::sync::OnceLock::new();
+    if k < LOG_FACTORIALS as f64 {
+        let table = TABLE.get_or_init(|| (0..LOG_FACTORIALS).map(|k| libm::lgamma(k as f64 + 1.0)).collect());
+        return table[k as usize];
     }
     let x = k + 1.0;
     let r = 1.0 / x;
