@@ -427,11 +427,29 @@ impl Groups {
                 }
                 continue;
             }
+            // In place: the records kept are moved down over the emptied
+            // and merged ones (the order of first occurrence), then the
+            // moved ones are looked up.
             let index = &mut self.index[s];
             index.clear();
-            let old = std::mem::take(v);
-            v.reserve(old.len() + self.moved[s].len());
-            for mut g in old.into_iter().chain(self.moved[s].drain(..)) {
+            let mut kept = 0;
+            for i in 0..v.len() {
+                let mut g = v[i];
+                if g.n == 0 {
+                    continue;
+                }
+                canonical(&mut g.a, m);
+                match index.entry(key(&g.a)) {
+                    Entry::Occupied(e) => v[*e.get()].n += g.n,
+                    Entry::Vacant(e) => {
+                        e.insert(kept);
+                        v[kept] = g;
+                        kept += 1;
+                    }
+                }
+            }
+            v.truncate(kept);
+            for mut g in self.moved[s].drain(..) {
                 if g.n == 0 {
                     continue;
                 }
