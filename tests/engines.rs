@@ -717,9 +717,9 @@ fn randomised_pql(seed: u64, step: &str, signals: &str, contacts: f64, trial: bo
 /// with a limit hit or seats (`any`, and `all`, where one signal met
 /// waits for the other), invitations sent all along (odd seeds, at 0.5 to
 /// 2 a seat and month, so that the thresholds are reached within an
-/// account's life or not) or once at joining (even seeds: 1.3 to 2.3 each,
-/// so that a threshold of 2 splits the arrivals, with more sent all along
-/// by none); with seats from internal invitations (`internal_share`, a free
+/// account's life or not) or once at joining (even seeds: the threshold
+/// less 0.2 to 0.8 each, so that the arrivals are split into those that
+/// reach it and those one short, who send no more); with seats from internal invitations (`internal_share`, a free
 /// seat limit of 3) or without; with and without a trial; either budget.
 fn pql_scenarios() -> Vec<(String, Scenario, bool)> {
     let cases = [
@@ -756,7 +756,9 @@ fn pql_scenarios() -> Vec<(String, Scenario, bool)> {
         let mut kv = if seed % 2 == 1 {
             vec![("invites.per_active_seat_per_month", format!("{:.2}", r(0.5, 2.0)))]
         } else {
-            vec![("invites.per_new_account", format!("{:.2}", r(1.3, 2.3)))]
+            // One short of the threshold, or at it.
+            let threshold: f64 = signals.lines().next().and_then(|l| l.split(" = ").nth(1)).unwrap().parse().unwrap();
+            vec![("invites.per_new_account", format!("{:.2}", threshold - r(0.2, 0.8)))]
         };
         if teams {
             kv.push(("teams.internal_share", format!("{:.2}", r(0.3, 0.7))));
