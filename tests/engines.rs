@@ -856,8 +856,10 @@ fn pqls_and_sales_keep_the_groups_few() {
 /// PQLs by invitations sent keep the groups few: devtool as in
 /// [`pqls_and_sales_keep_the_groups_few`] (weekly, 10^7 signups a month),
 /// with and without internal seats, with 3 invitations sent as a third PQL
-/// signal: the records not yet PQLs keep their count sent up to 3, so there
-/// are at most 4 records for each without the signal.
+/// signal: the records not yet PQLs keep their count sent up to 3, 4
+/// values, so the groups are at most 4 times those without the signal
+/// (measured: 7,237 against 3,586 without internal seats, where every
+/// record not yet a PQL splits; 51,535 against 50,464 with them).
 #[test]
 fn pqls_by_invitations_sent_keep_the_groups_few() {
     let (_, devtool) = shipped().into_iter().find(|(n, _)| n == "devtool.toml").unwrap();
