@@ -1563,7 +1563,8 @@ impl Run<'_> {
         let rate = m.invites_active.lambda * a.seats as f64;
         let (pre, post) = cm.hit_risks(m, tau);
         // Whether the invitations are counted for the PQL signal
-        // ([`Run::send_counted`]; none is checked before the hit's check).
+        // ([`Run::send_counted`]): no check of this step reads them (the
+        // hit's comes before them), later steps' do.
         let counted = self.invite_distance(a).is_some();
         let (c0, l0) = self.split3(g.n, pre.first, pre.either);
         let snapshot = *a;
