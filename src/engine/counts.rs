@@ -32,7 +32,9 @@
 //!   the product, external new), and a sum of independent Poisson counts is
 //!   a Poisson count of the summed mean, so a step draws four; a group
 //!   whose members need a stream's count (seats) draws that stream itself
-//!   and the pooled draw covers the rest (`StepSums`).
+//!   and the pooled draw covers the rest (`StepSums`); a group whose
+//!   members' counts sent can still make PQLs draws all of its own
+//!   (`Run::send_counted`).
 //! - **Individuals.** A group with n = 1 is an individual account, stepped
 //!   by the same code: the initial accounts are drawn one by one by the
 //!   account engine's own code (their continuous traits kept exactly), and
@@ -62,15 +64,26 @@
 //! - **Canonical records.** Fields a state does not read are reset
 //!   ([`canonical`]) so that groups that will behave alike merge.
 //! - **PQL signals.** A group's members are alike in what the simulated
-//!   signals read (the limit-hit flag, seats), so a PQL check marks all of
-//!   them or none, at the points of the account engine (`Run::check_pql`:
-//!   at a limit hit, and in the free, blocked, trial and paying steps
-//!   before the sales contact), with the funnel's PQL stage. The PQL and
-//!   contacted flags (and the limit hit, while it may still make a PQL)
-//!   are kept once paying. Exact. Signals by invitations sent
-//!   (`pql.min_invites_sent`: invitations are pooled, no account's count is
-//!   kept) and by usage (`pql.min_usage`: a lazy group does not know its
-//!   members' usage) are refused.
+//!   signals read (the limit-hit flag, seats, invitations sent), so a PQL
+//!   check marks all of them or none, at the points of the account engine
+//!   (`Run::check_pql`: at a limit hit, and in the free, blocked, trial and
+//!   paying steps before the sales contact), with the funnel's PQL stage.
+//!   The PQL and contacted flags (and the limit hit, while it may still
+//!   make a PQL) are kept once paying. Invitations sent
+//!   (`pql.min_invites_sent = n`): while a group's members are not PQLs
+//!   and may still become ones, its record keeps their count up to `n`
+//!   ([`invite_threshold`]; reset otherwise, so groups merge), and a step's
+//!   invitations split the group by each member's count, Poisson, exactly
+//!   (with the internal ones where seats need them: see the impl block of
+//!   [`Run::send_counted`]); those counts are the step's invitations in the
+//!   books. The check follows the account engine's order: in the free and
+//!   blocked steps after the invitations, whose rate the competing-risks
+//!   draw chose (so that draw comes first, its outcome after the check), at
+//!   a limit hit reached during the step before them; invitations sent once
+//!   at joining add theirs at arrival. A group not yet a PQL at the start
+//!   of a state's sweep has no member selected for sales, so its split
+//!   never meets a contact. Exact. Signals by usage (`pql.min_usage`: a
+//!   lazy group does not know its members' usage) are refused.
 //! - **Sales.** The month's contacts are reset at its first step, as in
 //!   `run.rs`. Which PQLs are contacted is a rule of the model, followed by
 //!   both engines (`docs/scenario.md`, "Sales"): at the start of each
@@ -155,11 +168,7 @@ pub fn refusals(s: &Scenario) -> Vec<String> {
     };
     let mut out = Vec::new();
     if let Some(q) = &m.pql {
-        // Invitations are pooled (no account's count is kept) and a lazy
-        // group does not know its members' usage.
-        if q.min_invites_sent.is_some() {
-            out.push("PQL signals by invitations sent (pql.min_invites_sent)".to_string());
-        }
+        // A lazy group does not know its members' usage.
         if q.min_usage.is_some() {
             out.push("PQL signals by usage (pql.min_usage)".to_string());
         }
@@ -248,9 +257,24 @@ fn key(a: &Account) -> Key {
     )
 }
 
+/// The threshold of `pql.min_invites_sent` while the invitations `a` has
+/// sent can still make it a PQL: the signal is named, `a` is not a PQL yet
+/// and may still become one (a paying or lapsed account never hits a free
+/// limit again, so with `combine = "all"` and `on_limit_hit` one that has
+/// not hit cannot). Only the count up to the threshold is read
+/// (`Run::qualifies_as_pql`: `invites_sent >= n`).
+fn invite_threshold(a: &Account, m: &RunModel) -> Option<u16> {
+    let q = m.pql.as_ref()?;
+    let n = q.min_invites_sent?;
+    let hopeless =
+        q.all && q.on_limit_hit && a.flags & flag::HIT == 0 && matches!(a.state, State::Paid | State::Lapsed);
+    (a.flags & flag::PQL == 0 && !hopeless).then_some(n)
+}
+
 /// Resets the fields the record's state does not read (in the mechanics
 /// the count engine simulates), so that groups that behave alike merge:
-/// invitations sent (read only by the PQL signal refused); the intensity and usage
+/// invitations sent beyond the PQL threshold, and all of them once they
+/// can no longer make a PQL ([`invite_threshold`]); the intensity and usage
 /// without a free usage limit, and once blocked; the activation step
 /// without a value build-up; the exact signup step of a paying account (its
 /// month is what its cohort cells read); the source other than initial
@@ -262,7 +286,7 @@ fn canonical(a: &mut Account, m: &RunModel) {
     let limited = m.usage_limit.is_finite();
     // The value build-up is read at a first limit hit, of usage or seats.
     let buildup = m.has_free_limit() && m.value_buildup_steps > 0.0;
-    a.invites_sent = 0;
+    a.invites_sent = invite_threshold(a, m).map_or(0, |n| a.invites_sent.min(n));
     // A sales selection lapses at the end of the step.
     a.reached &= !reached::SALES_SELECTED;
     if !limited {
@@ -908,15 +932,23 @@ fn hit_fraction(limit: f32, before: f32, intensity: f32) -> f64 {
 /// (seats from internal invitations, referral credits) draws that stream
 /// for its group itself, adds the mean it drew to `drawn_internal` /
 /// `drawn_new` and books the counts ([`Run::book_internal`],
-/// [`Run::book_new`]): the pooled draw covers the rest of that stream.
+/// [`Run::book_new`]): the pooled draw covers the rest of that stream. A
+/// group whose members' counts sent can still make PQLs draws all its
+/// invitations itself ([`Run::send_counted`]): its mean is not pooled, and
+/// its invitations other than internal ones are classified at the end of
+/// the step (`rest_sent`).
 #[derive(Default)]
 struct StepSums {
-    /// Mean invitations sent this step, summed over every account.
+    /// Mean invitations sent this step, summed over every account whose
+    /// invitations are pooled.
     invite_mean: f64,
     /// Of which accepted internal ones, drawn group by group.
     drawn_internal: f64,
     /// Of which accepted external ones new to the market, drawn group by group.
     drawn_new: f64,
+    /// Invitations other than accepted internal ones sent by the groups
+    /// that counted their members' invitations ([`Run::send_counted`]).
+    rest_sent: u64,
     /// The groups of the state being stepped waiting at their sales
     /// contact point ([`Run::contact_pending_n`]).
     pending: Vec<Group>,
@@ -1192,6 +1224,19 @@ impl Run<'_> {
         // (its internal invitations are seats at the step's end).
         let rate = m.invites_active.lambda * g.a.seats as f64;
         let activated_before = g.a.flags & flag::ACTIVATED != 0;
+        if activated_before && self.invite_distance(&g.a).is_some() {
+            // Counted for the PQL signal (activated before, it does not
+            // activate now): each class checked, then the rest of its step
+            // (not a PQL at the start of the sweep, none selected).
+            let a = g.a;
+            for (mut b, n, k) in self.send_counted(&a, g.n, rate, true, sums) {
+                self.check_pql_n(&mut b, n);
+                let kept = self.trial_rest_n(b, n, k, out);
+                out.push(Group { a: b, n: kept });
+            }
+            g.n = 0;
+            return;
+        }
         if activated_before {
             sums.invite_mean += g.n as f64 * rate;
         }
@@ -1424,6 +1469,10 @@ impl Run<'_> {
                 return;
             }
         }
+        if self.invite_distance(&g.a).is_some() {
+            self.free_counted_n(g, sums, out);
+            return;
+        }
         if m.pql.is_some() {
             // The PQL check and the sales contact (`contact_pending_n`),
             // after the invitations (whose rate the step's competing-risks
@@ -1450,6 +1499,38 @@ impl Run<'_> {
         self.seats_after_n(converted, rate, sums, out);
         self.go_dormant_n(&a, l, out);
         g.n = self.seat_step_n(&a, g.n - c - l, rate, sums, out);
+    }
+
+    /// `Run::step_free` for a group whose invitations sent can make PQLs
+    /// ([`Run::send_counted`]): the PQL check reads this step's
+    /// invitations, whose rate the competing-risks draw chose, so that draw
+    /// comes first; then each part's invitations, counted, the check of
+    /// each class, and the outcome. (Not a PQL at the start of the sweep,
+    /// no member was selected for sales.)
+    fn free_counted_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
+        let m = self.m;
+        let (c, l) = self.split3(g.n, m.free.first, m.free.either);
+        let seats = g.a.seats as f64;
+        let rate = m.invites_active.lambda * seats;
+        let a = g.a;
+        // The converted add their seats as paying accounts; those leaving add none.
+        for (mut b, n, k) in self.send_counted(&a, c, rate, true, sums) {
+            self.check_pql_n(&mut b, n);
+            for h in self.convert_groups_n(&b, n, m.entry_plan) {
+                if h.n > 0 {
+                    self.seat_changes_n(&h.a, h.n, k, out, false);
+                }
+            }
+        }
+        for (mut b, n, _) in self.send_counted(&a, l, m.invites_free_leaving.lambda * seats, false, sums) {
+            self.check_pql_n(&mut b, n);
+            self.go_dormant_n(&b, n, out);
+        }
+        for (mut b, n, k) in self.send_counted(&a, g.n - c - l, rate, true, sums) {
+            self.check_pql_n(&mut b, n);
+            self.seat_changes_n(&b, n, k, out, false);
+        }
+        g.n = 0;
     }
 
     /// The seat changes of groups that have just converted and send
@@ -1503,14 +1584,23 @@ impl Run<'_> {
         let tau = hit_fraction(a.limit, before, a.intensity);
         let rate = m.invites_active.lambda * a.seats as f64;
         let (pre, post) = cm.hit_risks(m, tau);
+        // Whether the invitations are counted for the PQL signal
+        // ([`Run::send_counted`]): no check of this step reads them (the
+        // hit's comes before them), later steps' do.
+        let counted = self.invite_distance(a).is_some();
         let (c0, l0) = self.split3(g.n, pre.first, pre.either);
-        sums.invite_mean += c0 as f64 * rate + l0 as f64 * rate * pre.lived;
         let snapshot = *a;
         // Converted before reaching the limit: they share all step long, and
         // add their seats as paying accounts.
         let converted = self.convert_groups_n(&snapshot, c0, m.entry_plan);
-        self.seats_after_n(converted, rate, sums, out);
-        self.go_dormant_n(&snapshot, l0, out);
+        if counted {
+            self.seats_after_counted_n(converted, rate, sums, out);
+            self.dormant_after_n(&snapshot, l0, rate * pre.lived, sums, out);
+        } else {
+            sums.invite_mean += c0 as f64 * rate + l0 as f64 * rate * pre.lived;
+            self.seats_after_n(converted, rate, sums, out);
+            self.go_dormant_n(&snapshot, l0, out);
+        }
         let hit = g.n - c0 - l0;
         g.n = 0;
         if hit == 0 {
@@ -1521,9 +1611,14 @@ impl Run<'_> {
         let c1 = converted[0].n + converted[1].n;
         // Converted at the wall: they share all step long (and add their
         // seats as paying accounts); those that left share until the wall
-        // unless kept as dormant (as `Run::free_step_with_hit`).
-        sums.invite_mean += c1 as f64 * rate;
-        self.seats_after_n(converted, rate, sums, out);
+        // unless kept as dormant (as `Run::free_step_with_hit`). The hit's
+        // PQL check came before this step's invitations.
+        if counted {
+            self.seats_after_counted_n(converted, rate, sums, out);
+        } else {
+            sums.invite_mean += c1 as f64 * rate;
+            self.seats_after_n(converted, rate, sums, out);
+        }
         if !m.keeps_dormant() {
             sums.invite_mean += l1 as f64 * rate * tau;
         }
@@ -1535,6 +1630,16 @@ impl Run<'_> {
         let (c2, l2) = self.split3(blocked, post.first, post.either);
         let stay_mean = rate * (tau + m.blocked_sharing * rest);
         let leave_mean = rate * (tau + m.blocked_sharing * post.lived);
+        if counted {
+            for (d, n, _) in self.send_counted(&b, c2, stay_mean, false, sums) {
+                self.convert_n(&d, n, m.entry_plan, out);
+            }
+            self.dormant_after_n(&b, l2, leave_mean, sums, out);
+            for (d, n, _) in self.send_counted(&b, blocked - c2 - l2, stay_mean, false, sums) {
+                out.push(Group { a: d, n });
+            }
+            return;
+        }
         sums.invite_mean += (blocked - l2) as f64 * stay_mean + l2 as f64 * leave_mean;
         self.convert_n(&b, c2, m.entry_plan, out);
         self.go_dormant_n(&b, l2, out);
@@ -1543,6 +1648,10 @@ impl Run<'_> {
 
     fn step_blocked_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
         let m = self.m;
+        if self.invite_distance(&g.a).is_some() {
+            self.blocked_counted_n(g, sums, out);
+            return;
+        }
         if m.pql.is_some() {
             let mut a = g.a;
             if self.check_pql_n(&mut a, g.n) {
@@ -1582,6 +1691,37 @@ impl Run<'_> {
         g.n = self.seat_changes_n(&a, g.n - c - l, 0, out, true);
     }
 
+    /// `Run::step_blocked` for a group whose invitations sent can make PQLs
+    /// ([`Run::send_counted`]), as [`Run::free_counted_n`]: the
+    /// competing-risks draw (it sets the rate), each part's invitations,
+    /// counted, the PQL check of each class, the outcome. A blocked account
+    /// adds no seats; its extra seats may leave, as a paying account once
+    /// converted.
+    fn blocked_counted_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
+        let m = self.m;
+        let (c, l) = self.split3(g.n, m.blocked.first, m.blocked.either);
+        let seats = g.a.seats as f64;
+        let (stay, leaving) = (m.invites_blocked.lambda * seats, m.invites_blocked_leaving.lambda * seats);
+        let a = g.a;
+        for (mut b, n, _) in self.send_counted(&a, c, stay, false, sums) {
+            self.check_pql_n(&mut b, n);
+            for h in self.convert_groups_n(&b, n, m.entry_plan) {
+                if h.n > 0 {
+                    self.seat_changes_n(&h.a, h.n, 0, out, false);
+                }
+            }
+        }
+        for (mut b, n, _) in self.send_counted(&a, l, leaving, false, sums) {
+            self.check_pql_n(&mut b, n);
+            self.go_dormant_n(&b, n, out);
+        }
+        for (mut b, n, _) in self.send_counted(&a, g.n - c - l, stay, false, sums) {
+            self.check_pql_n(&mut b, n);
+            self.seat_changes_n(&b, n, 0, out, false);
+        }
+        g.n = 0;
+    }
+
     fn step_paid_n(&mut self, g: &mut Group, sums: &mut StepSums, out: &mut Groups) {
         let m = self.m;
         self.totals.paid_at_risk += g.n;
@@ -1613,6 +1753,16 @@ impl Run<'_> {
             }
         }
         let rate = m.invites_active.lambda * a.seats as f64;
+        if self.invite_distance(&a).is_some() {
+            // Counted for the PQL signal: each class checked, then its seat
+            // changes (not a PQL at the start of the sweep, none selected).
+            for (mut b, n, k) in self.send_counted(&a, g.n, rate, true, sums) {
+                self.check_pql_n(&mut b, n);
+                self.seat_changes_n(&b, n, k, out, false);
+            }
+            g.n = 0;
+            return;
+        }
         sums.invite_mean += g.n as f64 * rate;
         if m.pql.is_some() {
             self.paid_pql_n(g, rate, sums, out);
@@ -1852,6 +2002,7 @@ impl Run<'_> {
     /// [`StepSums`]): the four streams' Poisson counts of the summed means,
     /// less what was drawn group by group.
     fn send_invitations(&mut self, sums: &StepSums) {
+        self.send_rest_n(sums.rest_sent);
         let mean = sums.invite_mean;
         if mean <= 0.0 {
             return;
@@ -1932,10 +2083,12 @@ impl Run<'_> {
         self.totals.once_caused += self.totals.viral_caused - caused;
     }
 
-    /// `invites.pattern = "once"` with seats (`Run::send_once`) for the
-    /// groups placed in `groups.moved` since `marks` (this chunk's
-    /// arrivals that stayed): each account sends `floor(x)` invitations or
-    /// one more (a binomial split of the group); those active free or on a
+    /// `invites.pattern = "once"` with seats or the PQL signal by
+    /// invitations sent (`Run::send_once`) for the groups placed in
+    /// `groups.moved` since `marks` (this chunk's arrivals that stayed):
+    /// each account sends `floor(x)` invitations or one more (a binomial
+    /// split of the group, each part's count sent added to its record while
+    /// it can make PQLs, [`invite_threshold`]); those active free or on a
     /// trial are split by their accepted internal ones, Binomial(sent,
     /// acceptance x internal share) each (exact, [`split_by_law`]), which
     /// join as seats (`Run::add_seats`); given those, each other invitation
@@ -1955,16 +2108,32 @@ impl Run<'_> {
         for g in placed {
             self.totals.once_senders += g.n;
             let more = self.bin(g.n, extra);
+            let distance = self.invite_distance(&g.a);
+            // Each record with its count sent, up to the PQL threshold, when
+            // that can make PQLs (`Run::send_once` adds it).
+            let with_sent = |sent: u64| {
+                let mut b = g.a;
+                if let Some(d) = distance {
+                    b.invites_sent += sent.min(d) as u16;
+                }
+                b
+            };
             if !matches!(g.a.state, State::ActiveFree | State::Trial) {
                 pooled += g.n * whole + more;
-                groups.push(g);
+                if distance.is_some() {
+                    groups.push(Group { a: with_sent(whole), n: g.n - more });
+                    groups.push(Group { a: with_sent(whole + 1), n: more });
+                } else {
+                    groups.push(g);
+                }
                 continue;
             }
             for (sent, c) in [(whole, g.n - more), (whole + 1, more)] {
                 if c == 0 {
                     continue;
                 }
-                let split = if sent == 0 {
+                let b = with_sent(sent);
+                let split = if sent == 0 || q <= 0.0 {
                     vec![(0, c)]
                 } else if q >= 1.0 {
                     vec![(sent, c)]
@@ -1977,9 +2146,9 @@ impl Run<'_> {
                     rest += (sent - k) * ck;
                     internal += k * ck;
                     if k > 0 {
-                        self.add_seats_n(g.a, ck, k.min(u32::MAX as u64) as u32, groups);
+                        self.add_seats_n(b, ck, k.min(u32::MAX as u64) as u32, groups);
                     } else {
-                        groups.push(Group { a: g.a, n: ck });
+                        groups.push(Group { a: b, n: ck });
                     }
                 }
             }
@@ -2022,8 +2191,10 @@ impl Run<'_> {
         let mut arrivals = self.arrival_counts(t_months);
         let mut live = groups.total() + groups.moved.iter().flatten().map(|g| g.n).sum::<u64>();
         let mut by_class = [0u64; 2];
-        // Invitations sent once that can add seats: sent group by group.
-        let once_seats = m.invite_once > 0.0 && self.internal_mean(1.0) > 0.0;
+        // Invitations sent once that can add seats or make PQLs: sent group
+        // by group.
+        let counted = m.pql.as_ref().is_some_and(|q| q.min_invites_sent.is_some());
+        let once_seats = m.invite_once > 0.0 && (self.internal_mean(1.0) > 0.0 || counted);
         let mut next = 0;
         while next < arrivals.len() {
             let (src, n) = arrivals[next];
@@ -2368,6 +2539,155 @@ impl Run<'_> {
             }
         }
         out.push(Group { a, n });
+    }
+}
+
+/// Invitations counted account by account, for the PQL signal
+/// `pql.min_invites_sent` (`Run::qualifies_as_pql`: `invites_sent >= n`).
+///
+/// While the invitations a group's members have sent can still make them
+/// PQLs ([`invite_threshold`]), the group is split by the number each sends
+/// in the step, Poisson of the step's mean, exactly ([`split_by_law`]), and
+/// each class adds its count, up to the threshold, to its record: the
+/// members of a class stay alike, so a PQL check still marks all of them or
+/// none. The counts drawn are the invitations sent in the books: with the
+/// accepted internal ones needed (seats), by thinning those are Poisson of
+/// the internal mean and the rest Poisson of the remaining mean,
+/// independent, so the group is split by both; otherwise, given its total
+/// sent, its accepted internal ones are a binomial count. The rest are
+/// classified at the end of the step ([`Run::send_rest_n`]); none of the
+/// group's mean is pooled. A group whose count no longer matters (a PQL, or
+/// at the threshold) pools its invitations as before, at no cost.
+impl Run<'_> {
+    /// How many more invitations the members of `a` must send to meet the
+    /// `pql.min_invites_sent` threshold, while that can still make them PQLs.
+    fn invite_distance(&self, a: &Account) -> Option<u64> {
+        let n = invite_threshold(a, self.m)?;
+        (a.invites_sent < n).then(|| (n - a.invites_sent) as u64)
+    }
+
+    /// Splits `n` accounts by a Poisson count of mean `mean` each: (count,
+    /// accounts with it).
+    fn split_poisson(&mut self, n: u64, mean: f64) -> Vec<(u64, u64)> {
+        if n == 0 {
+            Vec::new()
+        } else if mean <= 0.0 {
+            vec![(0, n)]
+        } else if n == 1 {
+            vec![(sampling::poisson(mean, &mut self.rng), 1)]
+        } else {
+            split_by_law(n, u64::MAX, |k| poisson_pmf(mean, k), &mut self.rng)
+        }
+    }
+
+    /// The invitations of `n` accounts like `a` in a step, Poisson of mean
+    /// `mean` each (`Run::invite`, `Run::invite_mean`): the classes (record,
+    /// accounts, accepted internal invitations each, drawn only with
+    /// `seats`, else 0). Counted account by account while their count can
+    /// make PQLs (see the impl's doc), each record with its count added;
+    /// otherwise pooled (`StepSums`), one class of `a` (with `seats`, split
+    /// by the internal ones, [`Run::split_internal`]).
+    fn send_counted(
+        &mut self,
+        a: &Account,
+        n: u64,
+        mean: f64,
+        seats: bool,
+        sums: &mut StepSums,
+    ) -> Vec<(Account, u64, u32)> {
+        if n == 0 {
+            return Vec::new();
+        }
+        let Some(d) = self.invite_distance(a) else {
+            sums.invite_mean += n as f64 * mean;
+            if !seats {
+                return vec![(*a, n, 0)];
+            }
+            return self.split_internal(n, mean, sums).map(|(k, c)| (*a, c, k)).collect();
+        };
+        // (internal, sent up to the distance, accounts).
+        let mut classes: Vec<(u64, u64, u64)> = Vec::new();
+        let mut add = |internal: u64, sent: u64, c: u64| {
+            let sent = sent.min(d);
+            match classes.iter_mut().find(|x| x.0 == internal && x.1 == sent) {
+                Some(x) => x.2 += c,
+                None => classes.push((internal, sent, c)),
+            }
+        };
+        let q = self.internal_mean(1.0);
+        let (mut internal, mut rest) = (0u64, 0u64);
+        if seats && q > 0.0 {
+            for (ki, ci) in self.split_poisson(n, mean * q) {
+                for (kr, cr) in self.split_poisson(ci, mean * (1.0 - q)) {
+                    internal += ki * cr;
+                    rest += kr * cr;
+                    add(ki, ki + kr, cr);
+                }
+            }
+        } else {
+            let mut sent = 0;
+            for (k, c) in self.split_poisson(n, mean) {
+                sent += k * c;
+                add(0, k, c);
+            }
+            internal = self.bin(sent, q);
+            rest = sent - internal;
+        }
+        self.book_internal(internal);
+        sums.rest_sent += rest;
+        classes
+            .into_iter()
+            .map(|(k, sent, c)| {
+                let mut b = *a;
+                b.invites_sent += sent as u16;
+                (b, c, k.min(u32::MAX as u64) as u32)
+            })
+            .collect()
+    }
+
+    /// The invitations other than accepted internal ones of the groups that
+    /// counted theirs ([`Run::send_counted`]): given that, each is
+    /// rejected, or accepted by someone already in the product or new to
+    /// the market (`Run::invite_each`'s probabilities, conditioned), a
+    /// binomial count each, booked as the pooled ones are.
+    fn send_rest_n(&mut self, rest: u64) {
+        if rest == 0 {
+            return;
+        }
+        let m = self.m;
+        let accept = prob(m.invite_acceptance);
+        let internal = self.internal_mean(1.0);
+        let rejected = self.bin(rest, ((1.0 - accept) / (1.0 - internal)).clamp(0.0, 1.0));
+        let external = rest - rejected;
+        let new = self.bin(external, prob(self.new_to_market));
+        self.flows.invites_sent += rest - new;
+        self.flows.invites_accepted += external - new;
+        self.book_new(new, m.invite_delay);
+    }
+
+    /// The invitations of `n` free accounts like `a` that go dormant
+    /// after sending them with mean `mean` (`Run::free_step_with_hit`):
+    /// counted if they are kept (they may come back), else pooled.
+    fn dormant_after_n(&mut self, a: &Account, n: u64, mean: f64, sums: &mut StepSums, out: &mut Groups) {
+        if self.m.keeps_dormant() {
+            for (b, c, _) in self.send_counted(a, n, mean, false, sums) {
+                self.go_dormant_n(&b, c, out);
+            }
+        } else {
+            sums.invite_mean += n as f64 * mean;
+            self.go_dormant_n(a, n, out);
+        }
+    }
+
+    /// The seat changes of groups that have just converted and send
+    /// invitations at `rate`, counted ([`Run::seats_after_n`] for the
+    /// groups whose count can make PQLs).
+    fn seats_after_counted_n(&mut self, converted: [Group; 2], rate: f64, sums: &mut StepSums, out: &mut Groups) {
+        for g in converted.into_iter().filter(|g| g.n > 0) {
+            for (b, c, k) in self.send_counted(&g.a, g.n, rate, true, sums) {
+                self.seat_changes_n(&b, c, k, out, false);
+            }
+        }
     }
 }
 
