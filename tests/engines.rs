@@ -166,10 +166,16 @@ fn both_engines_agree_on_every_shipped_scenario_the_count_engine_simulates() {
     assert!(report.is_empty(), "the engines disagree:\n{}", report.join("\n"));
 }
 
+/// The shipped scenarios the count engine refuses, and devtool with free
+/// reactivation (dormant free accounts past the free usage limit coming
+/// back, with tier upgrades at a usage limit: refused), which must be.
 #[test]
 fn scenarios_with_mechanics_the_count_engine_refuses_fall_back_or_are_refused() {
     let mut refused = 0;
-    for (name, s) in shipped() {
+    let (_, devtool) = shipped().into_iter().find(|(n, _)| n == "devtool.toml").unwrap();
+    let reactivating = set(&devtool, &[("free.reactivation_per_month", "0.05".into())]);
+    assert!(!engine::counts::refusals(&reactivating).is_empty());
+    for (name, s) in shipped().into_iter().chain([("devtool.toml, reactivating".to_string(), reactivating)]) {
         let why = engine::counts::refusals(&s);
         if why.is_empty() {
             continue;
@@ -910,15 +916,36 @@ fn both_engines_agree_on_randomised_scenarios_with_tier_usage_limits() {
 }
 
 
+
+/// Tier usage limits keep the groups bounded: devtool (a reverse trial,
+/// internal seats, a free seat limit, PQLs and sales, the Team tier's
+/// usage limit with upgrades to Enterprise) at 10^7 signups a month,
+/// monthly and weekly, with and without its upgrades.
 #[test]
-fn tmp_upgrades() {
-    for (seed, step, ratio, extra) in [(41, "month", 3.0, ""), (42, "week", 10.0, "trial"), (43, "week", 1.5, "no free limit"), (44, "month", 30.0, "trial"), (45, "week", 3.0, "seats"), (46, "month", 1.5, "no free limit trial"), (47, "week", 5.0, ""), (48, "month", 10.0, "seats trial")] {
-        let s = randomised_tiers(seed, step, ratio, extra);
-        let s = set(&s, &[("scenario.runs", "50".into()), ("scenario.engine", "\"accounts\"".into())]);
-        let sim = simulate(&s, &|| {});
-        let months = s.months() as usize;
-        let up: f64 = (0..months).map(|m| sim.monthly_values(m, Monthly::Upgrades).sum::<f64>()).sum::<f64>() / 50.0;
-        let conv: f64 = (0..months).map(|m| sim.monthly_values(m, Monthly::Conversions).sum::<f64>()).sum::<f64>() / 50.0;
-        eprintln!("seed {seed}: upgrades {up:.1}, conversions {conv:.1}");
+fn tier_usage_limits_keep_the_groups_few() {
+    let (_, s) = shipped().into_iter().find(|(n, _)| n == "devtool.toml").unwrap();
+    for step in ["month", "week"] {
+        for upgrade in ["0.2", "0"] {
+            let s = set(
+                &s,
+                &[
+                    ("acquisition.organic.signups_per_month", "1e7".into()),
+                    ("scenario.time_step", format!("\"{step}\"")),
+                    ("acquisition.organic.growth_per_month", "0".into()),
+                    ("market.size", "1e9".into()),
+                    ("paid.upgrade_per_month", upgrade.into()),
+                ],
+            );
+            let params = s.sample(0);
+            let t = std::time::Instant::now();
+            let (out, groups) = engine::run_one_counts(&s, &params, 0);
+            eprintln!(
+                "devtool at 10^7 a month, {step}, upgrades {upgrade}: {groups} groups, {} account-steps, {:.2} s a run",
+                out.account_steps(),
+                t.elapsed().as_secs_f64()
+            );
+            assert!(out.account_steps() > 100_000_000);
+            assert!(groups < 500_000, "{groups} groups");
+        }
     }
 }

@@ -974,11 +974,13 @@ pub(super) struct UsageLaws {
     lazy: bool,
     /// The free usage limit.
     free_limit: f64,
-    /// By plan, its usage limit and whether a law can matter on it (some
-    /// plan from it up, below the last, has a finite limit: plans change
-    /// only upwards).
+    /// By plan, its usage limit, and the lowest limit that can be reached
+    /// from it (of the plans from it up that have a next plan: plans change
+    /// only upwards; infinite when none, where no law is kept).
     limits: Vec<f64>,
-    matters: Vec<bool>,
+    reachable: Vec<f64>,
+    /// The run's last step.
+    last: i32,
     /// The exact intensity range of each concrete hitter's intensity
     /// (`CountModel::tau_intensity`), by its bits.
     ranges: HashMap<u32, (f64, f64), BuildHasherDefault<KeyHasher>>,
@@ -999,7 +1001,8 @@ impl UsageLaws {
     fn new(m: &RunModel, lazy: bool) -> UsageLaws {
         let on = tiered(m);
         let limits: Vec<f64> = m.plans.iter().map(|p| p.usage_limit as f64).collect();
-        let matters = (0..limits.len()).map(|q| (q..limits.len() - 1).any(|r| limits[r].is_finite())).collect();
+        let reachable =
+            (0..limits.len()).map(|q| (q..limits.len() - 1).map(|r| limits[r]).fold(f64::INFINITY, f64::min)).collect();
         let median = m.usage.median();
         UsageLaws {
             on,
@@ -1008,9 +1011,19 @@ impl UsageLaws {
             lazy,
             free_limit: m.usage_limit as f64,
             limits,
-            matters,
+            reachable,
+            last: m.steps as i32 - 1,
             ..Default::default()
         }
+    }
+
+    /// The id of an uncapped law on `plan`, or 0 (no law) when no member
+    /// can reach a limit on it or above before the run ends: its usage is
+    /// at most `base + hi (t - base_step)` at step `t` (a cap only lowers
+    /// it), so nothing it decides is left to see.
+    fn uncapped(&mut self, law: UsageLaw, plan: u8) -> u32 {
+        let most = law.base + law.hi * (self.last - law.base_step).max(0) as f64;
+        if most < self.reachable[plan as usize] { 0 } else { self.intern(law) }
     }
 
     fn intern(&mut self, law: UsageLaw) -> u32 {
@@ -1063,7 +1076,7 @@ impl UsageLaws {
     /// (an initial account, or any when intensities are not spread): its
     /// own intensity and usage.
     fn converted(&mut self, a: &Account, step: u32, plan: u8) -> u32 {
-        if !self.on || !self.matters[plan as usize] {
+        if !self.on {
             return 0;
         }
         let s = step as i32;
@@ -1073,25 +1086,46 @@ impl UsageLaws {
         } else if a.source == source::INITIAL || !self.lazy {
             let x = a.intensity as f64;
             UsageLaw { lo: x, hi: x, base: a.usage as f64, base_step: s, since: s + 1, capped: false }
+        } else if a.intensity == 0.0 {
+            // Blocked, its intensity dropped ([`UsageLaws::blocked_unread`]).
+            return 0;
         } else {
-            let (lo, hi) = *self.ranges.get(&a.intensity.to_bits()).expect("a concrete hitter's intensity has its range");
+            let (lo, hi) = self.range(a);
             if a.state == State::Blocked {
                 UsageLaw { lo, hi, base: a.usage as f64, base_step: s, since: s + 1, capped: false }
             } else {
                 UsageLaw { lo, hi, base: 0.0, base_step: a.signup_step as i32, since: s + 1, capped: false }
             }
         };
-        self.intern(law)
+        self.uncapped(law, plan)
+    }
+
+    /// The intensity range of a concrete record's members: a point for an
+    /// individual or when intensities are not spread, else its hitter's range.
+    fn range(&self, a: &Account) -> (f64, f64) {
+        if a.source == source::INITIAL || !self.lazy {
+            return (a.intensity as f64, a.intensity as f64);
+        }
+        *self.ranges.get(&a.intensity.to_bits()).expect("a concrete hitter's intensity has its range")
+    }
+
+    /// Whether a record blocked at the free limit at `step` can never need
+    /// its intensity: converted at this step or later, its usage (from the
+    /// free limit) cannot reach a tier's limit before the run ends.
+    fn blocked_unread(&self, a: &Account, step: u32) -> bool {
+        let (_, hi) = self.range(a);
+        let most = a.usage as f64 + hi * (self.last - step as i32).max(0) as f64;
+        a.usage >= a.limit && most < self.reachable[0]
     }
 
     /// An initial paying account's law: its own intensity and usage, at the
     /// end of the step before the first.
     fn initial(&mut self, a: &Account) -> u32 {
-        if !self.on || !self.matters[a.plan as usize] {
+        if !self.on {
             return 0;
         }
         let x = a.intensity as f64;
-        self.intern(UsageLaw { lo: x, hi: x, base: a.usage as f64, base_step: -1, since: 0, capped: false })
+        self.uncapped(UsageLaw { lo: x, hi: x, base: a.usage as f64, base_step: -1, since: 0, capped: false }, a.plan)
     }
 
     /// The chance that a member of an uncapped group of law `id` on `plan`
@@ -1112,10 +1146,12 @@ impl UsageLaws {
         if p <= 0.0 {
             return (0.0, 0);
         }
-        let capped = if self.matters[plan as usize + 1] {
+        // Upgraded at this step or later, its usage grows from the limit.
+        let later = limit + hi * (self.last - s) as f64;
+        let capped = if later >= self.reachable[plan as usize + 1] {
             UsageLaw { lo: law.lo.max(x).min(hi), hi, base: limit, base_step: 0, since: 0, capped: true }
         } else {
-            // Nothing the intensity decides is left after the next plan.
+            // Nothing the intensity decides is left once upgraded.
             UsageLaw { lo: 0.0, hi: 0.0, base: 0.0, base_step: 0, since: 0, capped: true }
         };
         (p, self.intern(capped))
@@ -1132,7 +1168,7 @@ impl UsageLaws {
     /// limit if capped) goes on; the range implied by not having reached
     /// the old limit is made explicit.
     fn moved_up(&mut self, id: u32, from: u8, to: u8, step: u32) -> u32 {
-        if id == 0 || !self.matters[to as usize] {
+        if id == 0 {
             return 0;
         }
         let law = self.law(id);
@@ -1143,7 +1179,7 @@ impl UsageLaws {
         } else {
             UsageLaw { hi: law.implied_hi(limit, s), since: s + 1, ..law }
         };
-        self.intern(new)
+        self.uncapped(new, to)
     }
 
     /// The law of a group of law `id` on `plan` lapsing at `step` (at the
@@ -1626,6 +1662,10 @@ impl Run<'_> {
             a.event_step = (a.signup_step as u32 + m.window_steps).min(u16::MAX as u32) as u16;
         } else {
             a.state = State::Blocked;
+            if self.usage_laws.on && a.intensity != LAZY && self.usage_laws.blocked_unread(a, self.step) {
+                // Its intensity is read no more (`canonical`): they merge.
+                a.intensity = 0.0;
+            }
         }
         (converted, l)
     }
@@ -1942,7 +1982,10 @@ impl Run<'_> {
             return moved;
         }
         let id = law_id(&g.a);
-        debug_assert!(id != 0, "a paying group on a plan with a usage limit has a law");
+        if id == 0 {
+            // None of its members can reach the limit before the run ends.
+            return moved;
+        }
         let already = self.usage_laws.capped(id);
         let hit = if already {
             g.n
