@@ -2994,6 +2994,81 @@ mod tests {
         }
     }
 
+    /// The usage laws' arithmetic against a direct Monte Carlo of the
+    /// accounts: intensities drawn from the lognormal (by inversion of
+    /// uniforms, kept if in the law's range), each account's usage
+    /// `base + I (t - base_step)` checked against the entry tier's limit
+    /// step by step, the first at or above it capped and upgraded at once
+    /// to the second tier (`UsageLaws::moved_up`), whose limit is checked
+    /// from the next step. At each step, the accounts that reach a limit
+    /// among those that had not must be a binomial count of the law's
+    /// chance (`UsageLaws::hit`): within 5 standard deviations, every
+    /// step, every law (a lazy group's `[0, L / A)`, a hitter's range from
+    /// the free limit, a point).
+    #[test]
+    fn usage_laws_hit_with_the_chance_of_the_accounts_they_stand_for() {
+        let (median, s) = (1.5f64, 0.9f64);
+        let mut laws = UsageLaws {
+            on: true,
+            mu: libm::log(median),
+            s,
+            lazy: true,
+            free_limit: 5.0,
+            limits: vec![30.0, 90.0, f64::INFINITY],
+            reachable: vec![30.0, 90.0, f64::INFINITY],
+            last: 200,
+            ..Default::default()
+        };
+        let cases = [
+            UsageLaw { lo: 0.0, hi: 5.0 / 3.0, base: 0.0, base_step: 2, since: 6, capped: false },
+            UsageLaw { lo: 5.0 / 4.0, hi: 5.0 / 3.0, base: 5.0, base_step: 9, since: 10, capped: false },
+            UsageLaw { lo: 0.5, hi: 4.0, base: 0.0, base_step: 0, since: 1, capped: false },
+            UsageLaw { lo: 2.2, hi: 2.2, base: 3.0, base_step: -1, since: 0, capped: false },
+        ];
+        let mut rng = crate::rng::process_rng(11, 0);
+        for law in cases {
+            let n = 200_000;
+            let mut intensities = Vec::with_capacity(n);
+            while intensities.len() < n {
+                let x = if law.lo == law.hi {
+                    law.lo
+                } else {
+                    libm::exp(laws.mu + s * sampling::normal_quantile(sampling::open01(&mut rng)))
+                };
+                if law.lo == law.hi || (law.lo <= x && x < law.hi) {
+                    intensities.push(x);
+                }
+            }
+            // (plan, law id, members): the entry tier's uncapped group, then
+            // the second tier's groups, one per step of upgrade.
+            let first = laws.intern(law);
+            let mut groups: Vec<(u8, u32, Vec<f64>)> = vec![(0, first, intensities)];
+            for t in law.since..law.since + 60 {
+                let mut next = Vec::new();
+                for (plan, id, members) in groups {
+                    let l = laws.law(id);
+                    let limit = laws.limits[plan as usize];
+                    let (p, capped) = laws.hit(id, plan, t as u32);
+                    let (hit, stay): (Vec<f64>, Vec<f64>) =
+                        members.iter().partition(|&&x| l.base + x * (t - l.base_step) as f64 >= limit);
+                    let k = members.len() as f64;
+                    let sd = (k * p * (1.0 - p)).sqrt();
+                    assert!(
+                        (hit.len() as f64 - k * p).abs() <= 5.0 * sd + 1e-9,
+                        "{law:?}, plan {plan} at step {t}: {} of {k} hit, chance {p}",
+                        hit.len()
+                    );
+                    if plan == 0 && !hit.is_empty() {
+                        let up = laws.moved_up(capped, 0, 1, t as u32);
+                        next.push((1, up, hit));
+                    }
+                    next.push((plan, id, stay));
+                }
+                groups = next;
+            }
+        }
+    }
+
     /// Every account a PQL (`min_seats = 1`): `free` initial free accounts
     /// (PQLs from the start) and `paid` paying ones on the entry plan
     /// (PQLs at their first step), no arrivals, no churn, no self-serve
