@@ -844,7 +844,13 @@ fn randomised_tiers(seed: u64, step: &str, ratio: f64, extra: &str) -> Scenario 
     } else {
         base = base
             .lines()
-            .map(|l| if l.starts_with("reactivation_per_month") { "reactivation_per_month = 0\n".into() } else { format!("{l}\n") })
+            .map(|l| {
+                if l.starts_with("reactivation_per_month") {
+                    "reactivation_per_month = 0\n".into()
+                } else {
+                    format!("{l}\n")
+                }
+            })
             .collect();
     }
     let pro = ratio * free_limit;
@@ -853,7 +859,13 @@ fn randomised_tiers(seed: u64, step: &str, ratio: f64, extra: &str) -> Scenario 
     let median = pro / r(3.0, 9.0);
     base = base
         .lines()
-        .map(|l| if l.starts_with("median_per_month") { format!("median_per_month = {median:.3}\n") } else { format!("{l}\n") })
+        .map(|l| {
+            if l.starts_with("median_per_month") {
+                format!("median_per_month = {median:.3}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
         .collect();
     let seats = extra.contains("seats");
     let pro_seats = if seats { format!("per_seat = true\nseat_limit = {:.0}\n", r(3.0, 10.0)) } else { String::new() };
@@ -914,8 +926,6 @@ fn both_engines_agree_on_randomised_scenarios_with_tier_usage_limits() {
     }
     assert!(report.is_empty(), "the engines disagree:\n{}", report.join("\n"));
 }
-
-
 
 /// Tier usage limits keep the groups bounded: devtool (a reverse trial,
 /// internal seats, a free seat limit, PQLs and sales, the Team tier's
