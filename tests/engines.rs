@@ -166,10 +166,16 @@ fn both_engines_agree_on_every_shipped_scenario_the_count_engine_simulates() {
     assert!(report.is_empty(), "the engines disagree:\n{}", report.join("\n"));
 }
 
+/// The shipped scenarios the count engine refuses, and devtool with free
+/// reactivation (dormant free accounts past the free usage limit coming
+/// back, with tier upgrades at a usage limit: refused), which must be.
 #[test]
 fn scenarios_with_mechanics_the_count_engine_refuses_fall_back_or_are_refused() {
     let mut refused = 0;
-    for (name, s) in shipped() {
+    let (_, devtool) = shipped().into_iter().find(|(n, _)| n == "devtool.toml").unwrap();
+    let reactivating = set(&devtool, &[("free.reactivation_per_month", "0.05".into())]);
+    assert!(!engine::counts::refusals(&reactivating).is_empty());
+    for (name, s) in shipped().into_iter().chain([("devtool.toml, reactivating".to_string(), reactivating)]) {
         let why = engine::counts::refusals(&s);
         if why.is_empty() {
             continue;
@@ -709,9 +715,9 @@ fn randomised_pql(seed: u64, step: &str, signals: &str, contacts: f64, trial: bo
 /// not, a trial, monthly and weekly steps; invitations sent (below); and
 /// the shipped devtool scenario (internal seats, a free seat limit of 3,
 /// PQLs at a limit hit or 5 seats; and with 3 invitations sent as a third
-/// signal) without the tier upgrades at a usage limit the count engine
-/// leaves to the account engine, its budget binding from month 3 (120
-/// contacts a month) and not (5,000), weekly and monthly.
+/// signal) with its tier upgrades at the Team plan's usage limit (50, ten
+/// times the free limit), its budget binding from month 3 (120 contacts a
+/// month) and not (5,000), weekly and monthly.
 ///
 /// Invitations sent (`min_invites_sent`): thresholds 1, 2 and 5, alone or
 /// with a limit hit or seats (`any`, and `all`, where one signal met
@@ -774,7 +780,6 @@ fn pql_scenarios() -> Vec<(String, Scenario, bool)> {
         let mut kv = vec![
             ("scenario.runs", RUNS.to_string()),
             ("scenario.time_step", format!("\"{step}\"")),
-            ("paid.upgrade_per_month", "0".into()),
             ("sales.contacts_per_month", contacts.into()),
         ];
         if !invites.is_empty() {
@@ -885,5 +890,149 @@ fn pqls_by_invitations_sent_keep_the_groups_few() {
         );
         assert!(out.account_steps() > 1_000_000_000);
         assert!(groups <= 4 * without, "{groups} groups, {without} without the signal");
+    }
+}
+
+/// [`randomised`]`(seed)` on `step`s with tiers at usage limits: the entry
+/// plan `pro` with a usage limit `ratio` times the free one, a `business`
+/// tier above it (with a usage limit two to four times pro's for odd
+/// seeds, a third, unlimited `enterprise` tier above it then), upgrades at
+/// the limit, the usage median such that pro's limit is reached 3 to 9
+/// months into an account's usage; no free reactivation (refused with a
+/// free usage limit).
+/// `extra`, any of: `"no free limit"` (the free plan without a usage
+/// limit, and no `[limit_hit]`: only the tiers' limits, with dormant free
+/// accounts coming back), `"trial"` (a trial of pro from signup, free
+/// after), `"seats"` (internal invitations, seat churn and a seat limit on
+/// pro: upgrades by seats too).
+fn randomised_tiers(seed: u64, step: &str, ratio: f64, extra: &str) -> Scenario {
+    let mut base = on_step(&randomised_text(seed), step);
+    let mut r = draws(seed, 0x94D0_49BB_1331_11EB);
+    let free_limit: f64 = base
+        .lines()
+        .find_map(|l| l.strip_prefix("usage_limit = "))
+        .and_then(|v| v.parse().ok())
+        .expect("a free usage limit");
+    if extra.contains("no free limit") {
+        let (head, tail) = base.split_once("[limit_hit]\n").expect("a [limit_hit] section");
+        let tail = tail.split_once("[invites]").expect("an [invites] section").1;
+        base = format!("{head}[invites]{tail}");
+        base = base.lines().filter(|l| !l.starts_with("usage_limit")).map(|l| format!("{l}\n")).collect();
+    } else {
+        base = base
+            .lines()
+            .map(|l| {
+                if l.starts_with("reactivation_per_month") {
+                    "reactivation_per_month = 0\n".into()
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+    }
+    let pro = ratio * free_limit;
+    // The median account reaches pro's limit 3 to 9 months into its usage,
+    // so that upgrades at the limit are many within the horizon.
+    let median = pro / r(3.0, 9.0);
+    base = base
+        .lines()
+        .map(|l| {
+            if l.starts_with("median_per_month") {
+                format!("median_per_month = {median:.3}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let seats = extra.contains("seats");
+    let pro_seats = if seats { format!("per_seat = true\nseat_limit = {:.0}\n", r(3.0, 10.0)) } else { String::new() };
+    base = base.replace("name = \"pro\"\n", &format!("name = \"pro\"\nusage_limit = {pro:.1}\n{pro_seats}"));
+    base = base.replace("[paid]\n", &format!("[paid]\nupgrade_per_month = {:.2}\n", r(0.1, 0.8)));
+    let three = !seed.is_multiple_of(2);
+    let business_limit = if three { format!("usage_limit = {:.1}\n", pro * r(2.0, 4.0)) } else { String::new() };
+    let mut text = format!(
+        "{base}[[plans]]\nname = \"business\"\nprice_per_month = {:.0}\nper_seat = {seats}\n{business_limit}",
+        r(30.0, 80.0)
+    );
+    if three {
+        text += &format!("[[plans]]\nname = \"enterprise\"\nprice_per_month = {:.0}\n", r(100.0, 200.0));
+    }
+    if seats {
+        text += &format!("[teams]\ninternal_share = {:.2}\nseat_churn_per_month = {:.3}\n", r(0.3, 0.8), r(0.0, 0.1));
+    }
+    if extra.contains("trial") {
+        text += &format!(
+            "[trial]\nstart = \"signup\"\nafter = \"free\"\nstart_probability = {:.2}\nlength_months = {:.2}\n\
+             plan = \"pro\"\nconversion = {:.2}\n",
+            r(0.4, 1.0),
+            r(0.3, 1.5),
+            r(0.1, 0.4)
+        );
+    }
+    Scenario::from_str("random_tiers.toml", &text, &[]).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"))
+}
+
+/// Tier usage limits on randomised scenarios: two or three tiers, the
+/// entry tier's limit at several ratios to the free one (a paying
+/// account's usage goes on from where it was: from the free limit once
+/// blocked), without a free usage limit, with a trial, with seats (upgrades
+/// by seats move the usage law too), monthly and weekly steps.
+#[test]
+fn both_engines_agree_on_randomised_scenarios_with_tier_usage_limits() {
+    let mut report = Vec::new();
+    let cases = [
+        (41, "month", 3.0, ""),
+        (42, "week", 10.0, "trial"),
+        (43, "week", 1.5, "no free limit"),
+        (44, "month", 30.0, "trial"),
+        (45, "week", 3.0, "seats"),
+        (46, "month", 1.5, "no free limit trial"),
+        (47, "week", 5.0, ""),
+        (48, "month", 10.0, "seats trial"),
+    ];
+    for (seed, step, ratio, extra) in cases {
+        let s = randomised_tiers(seed, step, ratio, extra);
+        assert!(engine::counts::refusals(&s).is_empty(), "seed {seed}: {:?}", engine::counts::refusals(&s));
+        let t = std::time::Instant::now();
+        let (failures, checks) = compare(&s);
+        eprintln!("seed {seed}: {checks} checks, {} failures, {:.1} s", failures.len(), t.elapsed().as_secs_f64());
+        assert!(checks > 50, "seed {seed}: only {checks} checks");
+        for f in failures {
+            report.push(format!("seed {seed} ({step}, ratio {ratio}, {extra}): {f}"));
+        }
+    }
+    assert!(report.is_empty(), "the engines disagree:\n{}", report.join("\n"));
+}
+
+/// Tier usage limits keep the groups bounded: devtool (a reverse trial,
+/// internal seats, a free seat limit, PQLs and sales, the Team tier's
+/// usage limit with upgrades to Enterprise) at 10^7 signups a month,
+/// monthly and weekly, with and without its upgrades.
+#[test]
+fn tier_usage_limits_keep_the_groups_few() {
+    let (_, s) = shipped().into_iter().find(|(n, _)| n == "devtool.toml").unwrap();
+    for step in ["month", "week"] {
+        for upgrade in ["0.2", "0"] {
+            let s = set(
+                &s,
+                &[
+                    ("acquisition.organic.signups_per_month", "1e7".into()),
+                    ("scenario.time_step", format!("\"{step}\"")),
+                    ("acquisition.organic.growth_per_month", "0".into()),
+                    ("market.size", "1e9".into()),
+                    ("paid.upgrade_per_month", upgrade.into()),
+                ],
+            );
+            let params = s.sample(0);
+            let t = std::time::Instant::now();
+            let (out, groups) = engine::run_one_counts(&s, &params, 0);
+            eprintln!(
+                "devtool at 10^7 a month, {step}, upgrades {upgrade}: {groups} groups, {} account-steps, {:.2} s a run",
+                out.account_steps(),
+                t.elapsed().as_secs_f64()
+            );
+            assert!(out.account_steps() > 100_000_000);
+            assert!(groups < 500_000, "{groups} groups");
+        }
     }
 }

@@ -61,6 +61,29 @@
 //!   once or on a trial ([`Run::send_once_groups_n`]). Initial accounts
 //!   are drawn by the account engine's code, seats from their invitations
 //!   sent once included.
+//! - **Tier usage limits.** With upgrades at a tier's usage limit
+//!   ([`tiered`]), a paying group carries the law of its members' usage
+//!   ([`UsageLaw`], interned per run in [`UsageLaws`], its id in the
+//!   record's `intensity` bits): the intensity lognormal restricted to a
+//!   range (a lazy group's `[0, L / A)` at usage age `A`, a concrete
+//!   hitter's exact tau range, an individual's own point) and the usage as
+//!   `base + I (t - base_step)` (it goes on from what it was at the
+//!   conversion: from 0 at signup, or from the free limit once blocked).
+//!   Each step the members of an uncapped group that reach the limit now
+//!   are one binomial count, of the chance of the lognormal given that
+//!   they had not by the step before (the range that implies is not
+//!   stored: the record does not change); they are capped, and the capped
+//!   upgrade with one binomial count a step, their law moving to the next
+//!   plan with its range made explicit, as at a sales or seat upgrade. A
+//!   lapsed group's usage is frozen until it is won back. Exact; so that
+//!   their laws can be made, free, blocked and trial records keep their
+//!   intensities (no merging of hit ages once blocked or over the limit on
+//!   a trial, except where no tier's limit can be reached before the run
+//!   ends, where no law is kept: devtool at 10^7 signups a month holds
+//!   about 30,000 groups on monthly steps, 139,000 on weekly, against
+//!   12,000 and 50,000 without its upgrades). Dormant free accounts past
+//!   the free limit that come back keep the usage they left with, which
+//!   their merged groups do not know: refused with tiers.
 //! - **Canonical records.** Fields a state does not read are reset
 //!   ([`canonical`]) so that groups that will behave alike merge.
 //! - **PQL signals.** A group's members are alike in what the simulated
@@ -177,8 +200,17 @@ pub fn refusals(s: &Scenario) -> Vec<String> {
     if invites && may(m.referral.limit_bonus) {
         out.push("referral bonuses (referral.limit_bonus)".to_string());
     }
-    if m.plans.len() > 1 && may(m.paid.upgrade_per_month) && m.plans.iter().any(|p| p.usage_limit.is_some()) {
-        out.push("upgrades between tiers at a usage limit (plans.usage_limit with paid.upgrade_per_month)".to_string());
+    let tiers = m.plans.len() > 1
+        && may(m.paid.upgrade_per_month)
+        && m.plans[..m.plans.len() - 1].iter().any(|p| p.usage_limit.is_some());
+    if tiers && m.free.usage_limit.is_some() && may(m.free.reactivation_per_month) {
+        // A dormant account past the free limit keeps the usage it left with,
+        // which its merged group does not know (`UsageLaws::converted`).
+        out.push(
+            "upgrades at a tier's usage limit with dormant free accounts that come back \
+             (plans.usage_limit and paid.upgrade_per_month with free.usage_limit and free.reactivation_per_month)"
+                .to_string(),
+        );
     }
     if value_max(m.initial_free_accounts) + value_max(m.initial_paid_accounts) > MAX_INITIAL_INDIVIDUAL {
         out.push(format!("more than {MAX_INITIAL_INDIVIDUAL:.0e} initial accounts (they are drawn one by one)"));
@@ -275,7 +307,8 @@ fn invite_threshold(a: &Account, m: &RunModel) -> Option<u16> {
 /// the count engine simulates), so that groups that behave alike merge:
 /// invitations sent beyond the PQL threshold, and all of them once they
 /// can no longer make a PQL ([`invite_threshold`]); the intensity and usage
-/// without a free usage limit, and once blocked; the activation step
+/// without a free usage limit, and once blocked (kept with tier usage
+/// limits, whose paying laws are made from them); the activation step
 /// without a value build-up; the exact signup step of a paying account (its
 /// month is what its cohort cells read); the source other than initial
 /// after the first conversion (channel conversions are counted then); a
@@ -284,12 +317,15 @@ fn invite_threshold(a: &Account, m: &RunModel) -> Option<u16> {
 /// the contact of one on a plan below the sales plan.
 fn canonical(a: &mut Account, m: &RunModel) {
     let limited = m.usage_limit.is_finite();
+    // With tier usage limits the usage and intensity are kept (the law of
+    // a paying account, `UsageLaws`, is made from them).
+    let tiers = tiered(m);
     // The value build-up is read at a first limit hit, of usage or seats.
     let buildup = m.has_free_limit() && m.value_buildup_steps > 0.0;
     a.invites_sent = invite_threshold(a, m).map_or(0, |n| a.invites_sent.min(n));
     // A sales selection lapses at the end of the step.
     a.reached &= !reached::SALES_SELECTED;
-    if !limited {
+    if !limited && !tiers {
         a.usage = 0.0;
         a.intensity = 0.0;
     }
@@ -307,7 +343,7 @@ fn canonical(a: &mut Account, m: &RunModel) {
             // Blocked at the usage limit, the intensity is read no more (it
             // comes back blocked); blocked by seats below it (lazy or not),
             // the usage resumes if it comes back active free.
-            if a.intensity != LAZY && a.usage >= a.limit {
+            if a.intensity != LAZY && a.usage >= a.limit && !tiers {
                 a.intensity = 0.0;
             }
             a.since_step = 0;
@@ -315,7 +351,7 @@ fn canonical(a: &mut Account, m: &RunModel) {
         }
         State::Dormant => {
             a.since_step = 0;
-            if a.intensity != LAZY && a.usage >= a.limit {
+            if a.intensity != LAZY && a.usage >= a.limit && !tiers {
                 a.intensity = 0.0;
             }
             if !buildup || a.source != source::INITIAL {
@@ -342,7 +378,9 @@ fn canonical(a: &mut Account, m: &RunModel) {
             }
             a.flags &= keep;
             a.usage = 0.0;
-            a.intensity = 0.0;
+            if !tiers {
+                a.intensity = 0.0;
+            }
             a.signup_step = (m.tenure[a.signup_step as usize].months * m.steps_per_month) as u16;
             if a.source != source::INITIAL {
                 a.source = source::ORGANIC;
@@ -359,7 +397,9 @@ fn canonical(a: &mut Account, m: &RunModel) {
             // its first step whatever its intensity and usage (the fraction
             // of the step is 0; signed up, the hit is at the step's end), so
             // those of every hit age merge.
-            if limited && a.intensity != LAZY && a.limit > 0.0 && a.usage >= a.limit {
+            // (With tier usage limits the intensity's range is kept for the
+            // law once paying.)
+            if limited && !tiers && a.intensity != LAZY && a.limit > 0.0 && a.usage >= a.limit {
                 a.usage = a.limit;
                 a.intensity = a.limit;
             }
@@ -824,6 +864,9 @@ struct CountModel {
     /// `tau` is one per hit age and range): two `expm1` each, computed
     /// once a run instead of at every hit.
     hit_risks: HashMap<u64, (Risks, Risks), BuildHasherDefault<KeyHasher>>,
+    /// With tier usage limits, the exact intensity range of each hit age's
+    /// tau ranges, by the bits of its intensity (for `UsageLaws`).
+    ranges: HashMap<u32, (f64, f64), BuildHasherDefault<KeyHasher>>,
 }
 
 /// The intensity of a lazy group (see [`CountModel`]).
@@ -834,12 +877,16 @@ impl CountModel {
         let ttv = TtvModel::new(m.time_to_value.median(), m.time_to_value.sigma(), m.window_steps);
         let limit = m.usage_limit as f64;
         let (median, s) = (m.usage.median(), m.usage.sigma());
-        let lazy = limit.is_finite() && median > 0.0 && s > 0.0 && limit > 0.0;
+        // With tier usage limits the intensity is read once paying, so it is
+        // lazy without a free usage limit too (no hit age then).
+        let lazy = median > 0.0 && s > 0.0 && ((limit.is_finite() && limit > 0.0) || tiered(m));
+        let ranges_kept = tiered(m) && limit.is_finite();
+        let mut ranges = HashMap::default();
         let fixed_intensity = median.max(0.0) as f32;
         let ages = m.steps as usize + 2;
         let buckets = tau_buckets(m.steps_per_month, m.value_buildup_steps);
         let (mut hit_now, mut tau_intensity) = (vec![0.0; ages], vec![vec![0.0f32; buckets]; ages]);
-        if lazy {
+        if lazy && limit.is_finite() {
             let mu = libm::log(median);
             let cdf = |x: f64| if x.is_infinite() { 1.0 } else { phi((libm::log(x) - mu) / s) };
             let quantile = |p: f64| libm::exp(mu + s * sampling::normal_quantile(p));
@@ -881,11 +928,22 @@ impl CountModel {
                         0.5
                     };
                     *x = (limit / ((a - 1) as f64 + mean_tau)) as f32;
+                    if ranges_kept {
+                        // The range exactly (its ends at the hit age's), by
+                        // the intensity's bits, made unique (`UsageLaws::converted`).
+                        let lo = if t == 0 { limit / a as f64 } else { i0 };
+                        let hi = if t + 1 < buckets { i1 } else { limit / (a - 1) as f64 };
+                        while ranges.contains_key(&x.to_bits()) {
+                            *x = f32::from_bits(x.to_bits() + 1);
+                        }
+                        ranges.insert(x.to_bits(), (lo, hi));
+                    }
                 }
             }
         }
-        let mut cm = CountModel { hit_now, tau_intensity, lazy, fixed_intensity, ttv, hit_risks: HashMap::default() };
-        if lazy {
+        let mut cm =
+            CountModel { hit_now, tau_intensity, lazy, fixed_intensity, ttv, hit_risks: HashMap::default(), ranges };
+        if lazy && limit.is_finite() {
             let mut table = HashMap::default();
             for (age, row) in cm.tau_intensity.iter().enumerate().skip(1) {
                 for &x in row {
@@ -918,6 +976,313 @@ impl CountModel {
 /// `Run::free_step_with_hit` computes it.
 fn hit_fraction(limit: f32, before: f32, intensity: f32) -> f64 {
     if intensity > 0.0 { ((limit - before) / intensity).clamp(0.0, 1.0) as f64 } else { 1.0 }
+}
+
+/// Whether the count engine simulates tier usage limits in `m`: paying
+/// accounts can upgrade at a usage limit (`paid.upgrade_per_month` above 0)
+/// and some plan with a next plan has a finite usage limit. Without it
+/// usage is not read once paying, and nothing below is used.
+fn tiered(m: &RunModel) -> bool {
+    m.upgrade > 0 && m.plans.len() > 1 && m.plans[..m.plans.len() - 1].iter().any(|p| p.usage_limit.is_finite())
+}
+
+/// The usage of a paying group's members (tier usage limits): their
+/// intensity `I`, i.i.d. from the usage lognormal restricted to `[lo, hi)`
+/// (a point when `lo == hi`), and their usage at the end of step `t`,
+/// `base + I (t - base_step)`, until it reaches the limit of the plan they
+/// are on. Checked against that limit from step `since` on: a member of an
+/// uncapped group stepped on its plan at steps `since ..= t` without
+/// reaching it has `I < (limit - base) / (t - base_step)`, which the record
+/// does not store (the range is implied: the group's record does not change
+/// from step to step, see `stable`). A *capped* group's members reached the
+/// limit (their usage is held at it; they have one upgrade chance a step);
+/// `base` is then the limit.
+///
+/// A lapsed group's law is frozen: its `base_step` is relative to the step
+/// it is won back (`UsageLaws::won_back`).
+#[derive(Debug, Clone, Copy)]
+struct UsageLaw {
+    lo: f64,
+    hi: f64,
+    base: f64,
+    base_step: i32,
+    since: i32,
+    capped: bool,
+}
+
+impl UsageLaw {
+    fn key(&self) -> (u64, u64, u64, u64) {
+        let steps = (self.base_step as u32 as u64) | (self.since as u32 as u64) << 32;
+        (self.lo.to_bits(), self.hi.to_bits(), self.base.to_bits() ^ self.capped as u64, steps)
+    }
+
+    /// The upper end of the intensity of an uncapped group checked against
+    /// `limit` at every step from `since` to `last` without reaching it.
+    fn implied_hi(&self, limit: f64, last: i32) -> f64 {
+        if last >= self.since && limit.is_finite() {
+            self.hi.min((limit - self.base) / (last - self.base_step) as f64)
+        } else {
+            self.hi
+        }
+    }
+}
+
+/// The laws of a run's paying groups ([`UsageLaw`]), interned: a paying
+/// record's `intensity` holds the bits of its law's id ([`law_id`]; 0: no
+/// law, where none can matter), ids in first-use order (deterministic). A
+/// law is made when a group starts paying, is capped, upgrades or changes
+/// plan, lapses or is won back: at most a few per group made, so the table
+/// grows like the groups.
+#[derive(Default)]
+pub(super) struct UsageLaws {
+    /// Whether tier usage limits are simulated ([`tiered`]).
+    on: bool,
+    /// The usage lognormal's log-median and log-sd (points only when not `lazy`).
+    mu: f64,
+    s: f64,
+    /// Whether new accounts' intensities are spread ([`CountModel`]'s lazy groups).
+    lazy: bool,
+    /// The free usage limit.
+    free_limit: f64,
+    /// By plan, its usage limit, and the lowest limit that can be reached
+    /// from it (of the plans from it up that have a next plan: plans change
+    /// only upwards; infinite when none, where no law is kept).
+    limits: Vec<f64>,
+    reachable: Vec<f64>,
+    /// The run's last step.
+    last: i32,
+    /// The exact intensity range of each concrete hitter's intensity
+    /// (`CountModel::tau_intensity`), by its bits.
+    ranges: HashMap<u32, (f64, f64), BuildHasherDefault<KeyHasher>>,
+    laws: Vec<UsageLaw>,
+    ids: HashMap<(u64, u64, u64, u64), u32, BuildHasherDefault<KeyHasher>>,
+}
+
+/// The law id of a paying or lapsed record (see [`UsageLaws`]).
+fn law_id(a: &Account) -> u32 {
+    a.intensity.to_bits()
+}
+
+fn set_law(a: &mut Account, id: u32) {
+    a.intensity = f32::from_bits(id);
+}
+
+impl UsageLaws {
+    fn new(m: &RunModel, lazy: bool) -> UsageLaws {
+        let on = tiered(m);
+        let limits: Vec<f64> = m.plans.iter().map(|p| p.usage_limit as f64).collect();
+        let reachable =
+            (0..limits.len()).map(|q| (q..limits.len() - 1).map(|r| limits[r]).fold(f64::INFINITY, f64::min)).collect();
+        let median = m.usage.median();
+        UsageLaws {
+            on,
+            mu: if median > 0.0 { libm::log(median) } else { 0.0 },
+            s: m.usage.sigma(),
+            lazy,
+            free_limit: m.usage_limit as f64,
+            limits,
+            reachable,
+            last: m.steps as i32 - 1,
+            ..Default::default()
+        }
+    }
+
+    /// The id of an uncapped law on `plan`, or 0 (no law) when no member
+    /// can reach a limit on it or above before the run ends: its usage is
+    /// at most `base + hi (t - base_step)` at step `t` (a cap only lowers
+    /// it), so nothing it decides is left to see.
+    fn uncapped(&mut self, law: UsageLaw, plan: u8) -> u32 {
+        let most = law.base + law.hi * (self.last - law.base_step).max(0) as f64;
+        if most < self.reachable[plan as usize] { 0 } else { self.intern(law) }
+    }
+
+    fn intern(&mut self, law: UsageLaw) -> u32 {
+        let next = self.laws.len() as u32 + 1;
+        let id = *self.ids.entry(law.key()).or_insert(next);
+        if id == next {
+            self.laws.push(law);
+        }
+        id
+    }
+
+    fn law(&self, id: u32) -> UsageLaw {
+        self.laws[id as usize - 1]
+    }
+
+    /// `P(a <= I < b)` under the usage lognormal (by the upper tail above
+    /// the median, for precision there).
+    fn mass(&self, a: f64, b: f64) -> f64 {
+        let z = |x: f64| if x <= 0.0 { f64::NEG_INFINITY } else { (libm::log(x) - self.mu) / self.s };
+        let (za, zb) = (z(a), z(b));
+        if za > 0.0 { phi(-za) - phi(-zb) } else { phi(zb) - phi(za) }
+    }
+
+    /// `P(I >= x | lo <= I < hi)` (a point: 0 or 1).
+    fn above(&self, lo: f64, hi: f64, x: f64) -> f64 {
+        if x <= lo {
+            return 1.0;
+        }
+        if lo >= hi || x >= hi {
+            return 0.0;
+        }
+        let all = self.mass(lo, hi);
+        if all > 0.0 {
+            (self.mass(x, hi) / all).clamp(0.0, 1.0)
+        } else {
+            // Beyond the resolution of the CDF: far in a tail, where the
+            // restricted law sits at the range's end nearer the median.
+            if lo > libm::exp(self.mu) { 0.0 } else { 1.0 }
+        }
+    }
+
+    /// The law of `a`'s members (a free, blocked or trial record) when they
+    /// start paying on `plan` at `step` (`Run::convert`: the usage goes on
+    /// from what it is). A lazy group of usage age `A`: `I < L / A` (`L` the
+    /// free limit), usage `I A` now. A concrete hitter (its intensity is its
+    /// range's, [`CountModel`]): its range; blocked, its usage is the free
+    /// limit (`Run::hit_limit`); otherwise its usage has grown every step
+    /// since its signup (signed up, active free and on a trial; blocked
+    /// and dormant spells are refused or end at the limit). An individual
+    /// (an initial account, or any when intensities are not spread): its
+    /// own intensity and usage.
+    fn converted(&mut self, a: &Account, step: u32, plan: u8) -> u32 {
+        if !self.on {
+            return 0;
+        }
+        let s = step as i32;
+        let law = if a.intensity == LAZY {
+            let age = a.usage as i32;
+            UsageLaw {
+                lo: 0.0,
+                hi: self.free_limit / age as f64,
+                base: 0.0,
+                base_step: s - age,
+                since: s + 1,
+                capped: false,
+            }
+        } else if a.source == source::INITIAL || !self.lazy {
+            let x = a.intensity as f64;
+            UsageLaw { lo: x, hi: x, base: a.usage as f64, base_step: s, since: s + 1, capped: false }
+        } else if a.intensity == 0.0 {
+            // Blocked, its intensity dropped ([`UsageLaws::blocked_unread`]).
+            return 0;
+        } else {
+            let (lo, hi) = self.range(a);
+            if a.state == State::Blocked {
+                UsageLaw { lo, hi, base: a.usage as f64, base_step: s, since: s + 1, capped: false }
+            } else {
+                UsageLaw { lo, hi, base: 0.0, base_step: a.signup_step as i32, since: s + 1, capped: false }
+            }
+        };
+        self.uncapped(law, plan)
+    }
+
+    /// The intensity range of a concrete record's members: a point for an
+    /// individual or when intensities are not spread, else its hitter's range.
+    fn range(&self, a: &Account) -> (f64, f64) {
+        if a.source == source::INITIAL || !self.lazy {
+            return (a.intensity as f64, a.intensity as f64);
+        }
+        *self.ranges.get(&a.intensity.to_bits()).expect("a concrete hitter's intensity has its range")
+    }
+
+    /// Whether a record blocked at the free limit at `step` can never need
+    /// its intensity: converted at this step or later, its usage (from the
+    /// free limit) cannot reach a tier's limit before the run ends.
+    fn blocked_unread(&self, a: &Account, step: u32) -> bool {
+        let (_, hi) = self.range(a);
+        let most = a.usage as f64 + hi * (self.last - step as i32).max(0) as f64;
+        a.usage >= a.limit && most < self.reachable[0]
+    }
+
+    /// An initial paying account's law: its own intensity and usage, at the
+    /// end of the step before the first.
+    fn initial(&mut self, a: &Account) -> u32 {
+        if !self.on {
+            return 0;
+        }
+        let x = a.intensity as f64;
+        self.uncapped(UsageLaw { lo: x, hi: x, base: a.usage as f64, base_step: -1, since: 0, capped: false }, a.plan)
+    }
+
+    /// The chance that a member of an uncapped group of law `id` on `plan`
+    /// reaches its limit at `step` (`Run::step_paid`: its usage, grown by
+    /// `I`, is at or above it), given that it had not by the step before;
+    /// and the law of those that do, capped.
+    fn hit(&mut self, id: u32, plan: u8, step: u32) -> (f64, u32) {
+        let law = self.law(id);
+        let limit = self.limits[plan as usize];
+        let s = step as i32;
+        debug_assert!(!law.capped && s >= law.since);
+        let (x, hi) = if law.base >= limit {
+            (0.0, law.hi)
+        } else {
+            ((limit - law.base) / (s - law.base_step) as f64, law.implied_hi(limit, s - 1))
+        };
+        let p = self.above(law.lo, hi, x);
+        if p <= 0.0 {
+            return (0.0, 0);
+        }
+        // Upgraded at this step or later, its usage grows from the limit.
+        let later = limit + hi * (self.last - s) as f64;
+        let capped = if later >= self.reachable[plan as usize + 1] {
+            UsageLaw { lo: law.lo.max(x).min(hi), hi, base: limit, base_step: 0, since: 0, capped: true }
+        } else {
+            // Nothing the intensity decides is left once upgraded.
+            UsageLaw { lo: 0.0, hi: 0.0, base: 0.0, base_step: 0, since: 0, capped: true }
+        };
+        (p, self.intern(capped))
+    }
+
+    /// Whether law `id` is capped.
+    fn capped(&self, id: u32) -> bool {
+        id != 0 && self.law(id).capped
+    }
+
+    /// The law of a group of law `id` on `from` moving to the higher plan
+    /// `to` at `step` (an upgrade at the limit, by seats or by sales, all
+    /// after its usage was checked this step): its usage now (the old
+    /// limit if capped) goes on; the range implied by not having reached
+    /// the old limit is made explicit.
+    fn moved_up(&mut self, id: u32, from: u8, to: u8, step: u32) -> u32 {
+        if id == 0 {
+            return 0;
+        }
+        let law = self.law(id);
+        let limit = self.limits[from as usize];
+        let s = step as i32;
+        let new = if law.capped {
+            UsageLaw { lo: law.lo, hi: law.hi, base: limit, base_step: s, since: s + 1, capped: false }
+        } else {
+            UsageLaw { hi: law.implied_hi(limit, s), since: s + 1, ..law }
+        };
+        self.uncapped(new, to)
+    }
+
+    /// The law of a group of law `id` on `plan` lapsing at `step` (at the
+    /// start of its step, before its usage grows): its usage at the end of
+    /// the step before is kept, frozen, its `base_step` relative to the
+    /// step it is won back.
+    fn lapsed(&mut self, id: u32, plan: u8, step: u32) -> u32 {
+        if id == 0 || self.law(id).capped {
+            return id;
+        }
+        let law = self.law(id);
+        let last = step as i32 - 1;
+        let hi = law.implied_hi(self.limits[plan as usize], last);
+        self.intern(UsageLaw { hi, base_step: law.base_step - last, since: 0, ..law })
+    }
+
+    /// The law of a lapsed group of law `id` won back at `step`: its usage
+    /// grows again from the next step, checked from then on.
+    fn won_back(&mut self, id: u32, step: u32) -> u32 {
+        if id == 0 || self.law(id).capped {
+            return id;
+        }
+        let law = self.law(id);
+        let s = step as i32;
+        self.intern(UsageLaw { base_step: law.base_step + s, since: s + 1, ..law })
+    }
 }
 
 /// What a step of the count engine accumulates besides the groups.
@@ -1036,12 +1401,15 @@ impl Run<'_> {
             return [Group { a: *a, n: 0 }; 2];
         }
         let annual = self.bin(k, prob(self.m.plans[plan as usize].annual));
-        [self.convert_part_n(a, k - annual, plan, false), self.convert_part_n(a, annual, plan, true)]
+        // Its usage goes on from what it is (tier usage limits).
+        let law = if self.usage_laws.on { self.usage_laws.converted(a, self.step, plan) } else { 0 };
+        [self.convert_part_n(a, k - annual, plan, false, law), self.convert_part_n(a, annual, plan, true, law)]
     }
 
     /// The `cnt` of a conversion of accounts like `a` to `plan` billed
-    /// monthly or annually (`is_annual`): their books and their group.
-    fn convert_part_n(&mut self, a: &Account, cnt: u64, plan: u8, is_annual: bool) -> Group {
+    /// monthly or annually (`is_annual`), their usage law `law` (tier usage
+    /// limits): their books and their group.
+    fn convert_part_n(&mut self, a: &Account, cnt: u64, plan: u8, is_annual: bool, law: u32) -> Group {
         let mut b = *a;
         if cnt == 0 {
             return Group { a: b, n: 0 };
@@ -1050,6 +1418,10 @@ impl Run<'_> {
         let p = &m.plans[plan as usize];
         b.state = State::Paid;
         b.plan = plan;
+        if self.usage_laws.on {
+            set_law(&mut b, law);
+            b.usage = 0.0;
+        }
         b.flags &= !flag::ANNUAL;
         if is_annual {
             b.flags |= flag::ANNUAL;
@@ -1129,6 +1501,10 @@ impl Run<'_> {
         b.flags &= !flag::BASE;
         self.leave_n(&b, k);
         if self.m.keeps_lapsed() {
+            if self.usage_laws.on {
+                let id = self.usage_laws.lapsed(law_id(&b), b.plan, self.step);
+                set_law(&mut b, id);
+            }
             b.state = State::Lapsed;
             b.since_step = self.step as u16;
             out.push(Group { a: b, n: k });
@@ -1383,6 +1759,10 @@ impl Run<'_> {
             a.event_step = (a.signup_step as u32 + m.window_steps).min(u16::MAX as u32) as u16;
         } else {
             a.state = State::Blocked;
+            if self.usage_laws.on && a.intensity != LAZY && self.usage_laws.blocked_unread(a, self.step) {
+                // Its intensity is read no more (`canonical`): they merge.
+                a.intensity = 0.0;
+            }
         }
         (converted, l)
     }
@@ -1764,11 +2144,75 @@ impl Run<'_> {
             return;
         }
         sums.invite_mean += g.n as f64 * rate;
-        if m.pql.is_some() {
+        if self.usage_laws.on {
+            // Those capped or upgraded now move, and go on with their step.
+            for mut h in self.usage_check_n(g) {
+                if h.n > 0 {
+                    self.paid_rest_n(&mut h, rate, sums, out);
+                    out.push(h);
+                }
+            }
+        }
+        self.paid_rest_n(g, rate, sums, out);
+    }
+
+    /// The rest of a paying group's step after its usage check: the PQL
+    /// check and the sales contact, the seat changes.
+    fn paid_rest_n(&mut self, g: &mut Group, rate: f64, sums: &mut StepSums, out: &mut Groups) {
+        if g.n == 0 {
+            return;
+        }
+        if self.m.pql.is_some() {
             self.paid_pql_n(g, rate, sums, out);
         } else {
+            let a = g.a;
             g.n = self.seat_step_n(&a, g.n, rate, sums, out);
         }
+    }
+
+    /// A paying group's usage against its tier's limit (`Run::step_paid`,
+    /// with a next plan to upgrade to): of an uncapped group, the members
+    /// whose usage reaches the limit now, one binomial count with the
+    /// chance of its law ([`UsageLaws::hit`]), are capped; of the capped
+    /// (those and a capped group's), one binomial count upgrade to the next
+    /// plan. Returns the capped that moved and the upgraded; `g` keeps the
+    /// rest, its record unchanged (see `stable`).
+    fn usage_check_n(&mut self, g: &mut Group) -> [Group; 2] {
+        let m = self.m;
+        let plan = g.a.plan;
+        let mut moved = [Group { a: g.a, n: 0 }; 2];
+        if g.n == 0 || plan as usize + 1 >= m.plans.len() || !m.plans[plan as usize].usage_limit.is_finite() {
+            return moved;
+        }
+        let id = law_id(&g.a);
+        if id == 0 {
+            // None of its members can reach the limit before the run ends.
+            return moved;
+        }
+        let already = self.usage_laws.capped(id);
+        let hit = if already {
+            g.n
+        } else {
+            let (p, capped) = self.usage_laws.hit(id, plan, self.step);
+            set_law(&mut moved[0].a, capped);
+            self.bin(g.n, p)
+        };
+        if hit == 0 {
+            return moved;
+        }
+        let up = self.bin(hit, prob(m.upgrade));
+        if already {
+            g.n -= up;
+        } else {
+            g.n -= hit;
+            moved[0].n = hit - up;
+        }
+        if up > 0 {
+            let mut a = moved[0].a;
+            self.upgrade_to_n(&mut a, plan + 1, up);
+            moved[1] = Group { a, n: up };
+        }
+        moved
     }
 
     /// The PQL check and the sales contact of a paying group
@@ -1989,6 +2433,10 @@ impl Run<'_> {
             self.customers_by_conversion_month[month] += k;
         }
         b.state = State::Paid;
+        if self.usage_laws.on {
+            let id = self.usage_laws.won_back(law_id(&b), self.step);
+            set_law(&mut b, id);
+        }
         b.since_step = self.step as u16;
         b.event_step = 0;
         b.mrr_cents = self.m.plans[b.plan as usize].mrr_cents(b.seats, b.flags & flag::ANNUAL != 0);
@@ -2410,8 +2858,13 @@ impl Run<'_> {
         a.mrr_cents = new;
     }
 
-    /// `Run::upgrade_to` for `n` paying accounts like `a`.
+    /// `Run::upgrade_to` for `n` paying accounts like `a`. With tier usage
+    /// limits, the group's law moves with it ([`UsageLaws::moved_up`]).
     fn upgrade_to_n(&mut self, a: &mut Account, plan: u8, n: u64) {
+        if self.usage_laws.on {
+            let id = self.usage_laws.moved_up(law_id(a), a.plan, plan, self.step);
+            set_law(a, id);
+        }
         a.plan = plan;
         self.flows.upgrades += n;
         self.reprice_n(a, n);
@@ -2740,7 +3193,9 @@ pub fn simulate_run_counts(
     monthly_width: usize,
 ) -> (RunOutput, usize) {
     let mut r = Run::new(m, rng, acq_rng);
-    let cm = CountModel::new(m);
+    let mut cm = CountModel::new(m);
+    r.usage_laws = UsageLaws::new(m, cm.lazy);
+    r.usage_laws.ranges = std::mem::take(&mut cm.ranges);
     let months = m.months as usize;
     let mut monthly = vec![0.0; months * monthly_width];
     let mut channel_signups = vec![0u64; m.channels.len()];
@@ -2758,7 +3213,13 @@ pub fn simulate_run_counts(
         let (mut free_seats, mut paid_seats, mut mrr) = (0u64, 0u64, 0u64);
         for s in ALL_STATES {
             for a in pop.of(s) {
-                groups.push(Group { a: *a, n: 1 });
+                let mut a = *a;
+                if s == State::Paid && r.usage_laws.on {
+                    let id = r.usage_laws.initial(&a);
+                    set_law(&mut a, id);
+                    a.usage = 0.0;
+                }
+                groups.push(Group { a, n: 1 });
                 match s {
                     State::SignedUp | State::ActiveFree | State::Blocked => free_seats += a.seats as u64,
                     State::Paid => {
@@ -2902,6 +3363,81 @@ mod tests {
             let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (runs - 1) as f64;
             assert!((m - mean).abs() < 5.0 * (var / runs as f64).sqrt(), "{total} {good} {draws}: mean {m} vs {mean}");
             assert!((v / var - 1.0).abs() < 0.06, "{total} {good} {draws}: variance {v} vs {var}");
+        }
+    }
+
+    /// The usage laws' arithmetic against a direct Monte Carlo of the
+    /// accounts: intensities drawn from the lognormal (by inversion of
+    /// uniforms, kept if in the law's range), each account's usage
+    /// `base + I (t - base_step)` checked against the entry tier's limit
+    /// step by step, the first at or above it capped and upgraded at once
+    /// to the second tier (`UsageLaws::moved_up`), whose limit is checked
+    /// from the next step. At each step, the accounts that reach a limit
+    /// among those that had not must be a binomial count of the law's
+    /// chance (`UsageLaws::hit`): within 5 standard deviations, every
+    /// step, every law (a lazy group's `[0, L / A)`, a hitter's range from
+    /// the free limit, a point).
+    #[test]
+    fn usage_laws_hit_with_the_chance_of_the_accounts_they_stand_for() {
+        let (median, s) = (1.5f64, 0.9f64);
+        let mut laws = UsageLaws {
+            on: true,
+            mu: libm::log(median),
+            s,
+            lazy: true,
+            free_limit: 5.0,
+            limits: vec![30.0, 90.0, f64::INFINITY],
+            reachable: vec![30.0, 90.0, f64::INFINITY],
+            last: 200,
+            ..Default::default()
+        };
+        let cases = [
+            UsageLaw { lo: 0.0, hi: 5.0 / 3.0, base: 0.0, base_step: 2, since: 6, capped: false },
+            UsageLaw { lo: 5.0 / 4.0, hi: 5.0 / 3.0, base: 5.0, base_step: 9, since: 10, capped: false },
+            UsageLaw { lo: 0.5, hi: 4.0, base: 0.0, base_step: 0, since: 1, capped: false },
+            UsageLaw { lo: 2.2, hi: 2.2, base: 3.0, base_step: -1, since: 0, capped: false },
+        ];
+        let mut rng = crate::rng::process_rng(11, 0);
+        for law in cases {
+            let n = 200_000;
+            let mut intensities = Vec::with_capacity(n);
+            while intensities.len() < n {
+                let x = if law.lo == law.hi {
+                    law.lo
+                } else {
+                    libm::exp(laws.mu + s * sampling::normal_quantile(sampling::open01(&mut rng)))
+                };
+                if law.lo == law.hi || (law.lo <= x && x < law.hi) {
+                    intensities.push(x);
+                }
+            }
+            // (plan, law id, members): the entry tier's uncapped group, then
+            // the second tier's groups, one per step of upgrade.
+            let first = laws.intern(law);
+            let mut groups: Vec<(u8, u32, Vec<f64>)> = vec![(0, first, intensities)];
+            for t in law.since..law.since + 60 {
+                let mut next = Vec::new();
+                for (plan, id, members) in groups {
+                    let l = laws.law(id);
+                    let limit = laws.limits[plan as usize];
+                    let (p, capped) = laws.hit(id, plan, t as u32);
+                    let (hit, stay): (Vec<f64>, Vec<f64>) =
+                        members.iter().partition(|&&x| l.base + x * (t - l.base_step) as f64 >= limit);
+                    let k = members.len() as f64;
+                    let sd = (k * p * (1.0 - p)).sqrt();
+                    assert!(
+                        (hit.len() as f64 - k * p).abs() <= 5.0 * sd + 1e-9,
+                        "{law:?}, plan {plan} at step {t}: {} of {k} hit, chance {p}",
+                        hit.len()
+                    );
+                    if plan == 0 && !hit.is_empty() {
+                        let up = laws.moved_up(capped, 0, 1, t as u32);
+                        next.push((1, up, hit));
+                    }
+                    next.push((plan, id, stay));
+                }
+                groups = next;
+            }
         }
     }
 

@@ -113,6 +113,9 @@ pub(super) struct Run<'m> {
     pub(super) tally_mrr: u64,
     /// The cash balance at the end of the last month closed.
     pub(super) cash_balance: f64,
+    /// The count engine's usage laws of its paying groups (tier usage
+    /// limits, `counts::UsageLaws`); empty and unused by the account engine.
+    pub(super) usage_laws: super::counts::UsageLaws,
 }
 
 impl<'m> Run<'m> {
@@ -148,6 +151,7 @@ impl<'m> Run<'m> {
             tally_seats: [0; STATES],
             tally_mrr: 0,
             cash_balance: m.starting_cash.unwrap_or(0.0),
+            usage_laws: Default::default(),
         }
     }
 }
