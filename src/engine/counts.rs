@@ -2134,11 +2134,16 @@ impl Run<'_> {
         }
         let rate = m.invites_active.lambda * a.seats as f64;
         if self.invite_distance(&a).is_some() {
-            // Counted for the PQL signal: each class checked, then its seat
-            // changes (not a PQL at the start of the sweep, none selected).
-            for (mut b, n, k) in self.send_counted(&a, g.n, rate, true, sums) {
-                self.check_pql_n(&mut b, n);
-                self.seat_changes_n(&b, n, k, out, false);
+            // Counted for the PQL signal: the usage check (tier usage
+            // limits), then each part's invitations counted, each class
+            // checked, then its seat changes (not a PQL at the start of the
+            // sweep, none selected).
+            let moved = if self.usage_laws.on { self.usage_check_n(g) } else { [Group { a, n: 0 }; 2] };
+            for part in moved.into_iter().chain([*g]).filter(|h| h.n > 0) {
+                for (mut b, n, k) in self.send_counted(&part.a, part.n, rate, true, sums) {
+                    self.check_pql_n(&mut b, n);
+                    self.seat_changes_n(&b, n, k, out, false);
+                }
             }
             g.n = 0;
             return;
