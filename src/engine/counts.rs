@@ -2163,6 +2163,7 @@ impl Run<'_> {
 
     /// The rest of a paying group's step after its usage check: the PQL
     /// check and the sales contact, the seat changes.
+    #[inline]
     fn paid_rest_n(&mut self, g: &mut Group, rate: f64, sums: &mut StepSums, out: &mut Groups) {
         if g.n == 0 {
             return;
