@@ -301,6 +301,31 @@ fn on_step(text: &str, step: &str) -> String {
     text.replace("time_step = \"week\"", &format!("time_step = \"{step}\""))
 }
 
+/// `text` with every line starting with `prefix` replaced by `line`.
+fn set_line(text: &str, prefix: &str, line: &str) -> String {
+    text.lines().map(|l| if l.starts_with(prefix) { format!("{line}\n") } else { format!("{l}\n") }).collect()
+}
+
+/// `text` without the lines starting with `prefix`.
+fn drop_lines(text: &str, prefix: &str) -> String {
+    text.lines().filter(|l| !l.starts_with(prefix)).map(|l| format!("{l}\n")).collect()
+}
+
+/// `text` without a free usage limit, nor its `[limit_hit]` section (invalid without one).
+fn without_usage_limit(text: &str) -> String {
+    let (head, tail) = text.split_once("[limit_hit]\n").expect("a [limit_hit] section");
+    let tail = tail.split_once("[invites]").expect("an [invites] section").1;
+    drop_lines(&format!("{head}[invites]{tail}"), "usage_limit")
+}
+
+/// A trial of the `pro` plan from signup, back to the free plan after it.
+fn signup_trial(start_probability: f64, length_months: f64, conversion: f64) -> String {
+    format!(
+        "[trial]\nstart = \"signup\"\nafter = \"free\"\nstart_probability = {start_probability:.2}\n\
+         length_months = {length_months:.2}\nplan = \"pro\"\nconversion = {conversion:.2}\n"
+    )
+}
+
 /// The text of [`randomised`]`(seed)`.
 fn randomised_text(seed: u64) -> String {
     let mut r = draws(seed, 0x9E37_79B9_7F4A_7C15);
@@ -437,10 +462,7 @@ payment_fee_fixed = 0.30
 fn randomised_trial(seed: u64, step: &str, start: &str, after: &str, extra: &str) -> Scenario {
     let mut base = randomised_text(seed);
     if extra == "no limit" {
-        let (head, tail) = base.split_once("[limit_hit]\n").expect("a [limit_hit] section");
-        let tail = tail.split_once("[invites]").expect("an [invites] section").1;
-        base = format!("{head}[invites]{tail}");
-        base = base.lines().filter(|l| !l.starts_with("usage_limit")).map(|l| format!("{l}\n")).collect();
+        base = without_usage_limit(&base);
     }
     let base = on_step(&base, step);
     let mut r = draws(seed, 0xD1B5_4A32_D192_ED03);
@@ -519,20 +541,10 @@ fn randomised_seats(seed: u64, step: &str, per_seat: bool, extra: &str) -> Scena
     let mut r = draws(seed, 0xA24B_AED4_963E_E407);
     // More invitations than the base draws, so that teams grow.
     let per_seat_invites = r(0.4, 1.2);
-    base = base
-        .lines()
-        .map(|l| {
-            if l.starts_with("per_active_seat_per_month") {
-                format!("per_active_seat_per_month = {per_seat_invites:.3}\n")
-            } else if l.starts_with("per_new_account") {
-                format!("per_new_account = {:.2}\n", 1.0 + 2.0 * per_seat_invites)
-            } else {
-                format!("{l}\n")
-            }
-        })
-        .collect();
+    base = set_line(&base, "per_active_seat_per_month", &format!("per_active_seat_per_month = {per_seat_invites:.3}"));
+    base = set_line(&base, "per_new_account", &format!("per_new_account = {:.2}", 1.0 + 2.0 * per_seat_invites));
     if extra == "no usage limit" {
-        base = base.lines().filter(|l| !l.starts_with("usage_limit")).map(|l| format!("{l}\n")).collect();
+        base = drop_lines(&base, "usage_limit");
     }
     let limits = extra != "no seat limit";
     if limits {
@@ -551,13 +563,7 @@ fn randomised_seats(seed: u64, step: &str, per_seat: bool, extra: &str) -> Scena
         text += &format!("[[plans]]\nname = \"business\"\nprice_per_month = {:.0}\nper_seat = true\n", r(20.0, 60.0));
     }
     if extra == "trial" {
-        text += &format!(
-            "[trial]\nstart = \"signup\"\nafter = \"free\"\nstart_probability = {:.2}\nlength_months = {:.2}\n\
-             plan = \"pro\"\nconversion = {:.2}\n",
-            r(0.4, 1.0),
-            r(0.3, 1.5),
-            r(0.05, 0.4)
-        );
+        text += &signup_trial(r(0.4, 1.0), r(0.3, 1.5), r(0.05, 0.4));
     }
     Scenario::from_str("random_seats.toml", &text, &[]).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"))
 }
@@ -914,36 +920,15 @@ fn randomised_tiers(seed: u64, step: &str, ratio: f64, extra: &str) -> Scenario 
         .and_then(|v| v.parse().ok())
         .expect("a free usage limit");
     if extra.contains("no free limit") {
-        let (head, tail) = base.split_once("[limit_hit]\n").expect("a [limit_hit] section");
-        let tail = tail.split_once("[invites]").expect("an [invites] section").1;
-        base = format!("{head}[invites]{tail}");
-        base = base.lines().filter(|l| !l.starts_with("usage_limit")).map(|l| format!("{l}\n")).collect();
+        base = without_usage_limit(&base);
     } else {
-        base = base
-            .lines()
-            .map(|l| {
-                if l.starts_with("reactivation_per_month") {
-                    "reactivation_per_month = 0\n".into()
-                } else {
-                    format!("{l}\n")
-                }
-            })
-            .collect();
+        base = set_line(&base, "reactivation_per_month", "reactivation_per_month = 0");
     }
     let pro = ratio * free_limit;
     // The median account reaches pro's limit 3 to 9 months into its usage,
     // so that upgrades at the limit are many within the horizon.
     let median = pro / r(3.0, 9.0);
-    base = base
-        .lines()
-        .map(|l| {
-            if l.starts_with("median_per_month") {
-                format!("median_per_month = {median:.3}\n")
-            } else {
-                format!("{l}\n")
-            }
-        })
-        .collect();
+    base = set_line(&base, "median_per_month", &format!("median_per_month = {median:.3}"));
     let seats = extra.contains("seats");
     let pro_seats = if seats { format!("per_seat = true\nseat_limit = {:.0}\n", r(3.0, 10.0)) } else { String::new() };
     base = base.replace("name = \"pro\"\n", &format!("name = \"pro\"\nusage_limit = {pro:.1}\n{pro_seats}"));
@@ -961,13 +946,7 @@ fn randomised_tiers(seed: u64, step: &str, ratio: f64, extra: &str) -> Scenario 
         text += &format!("[teams]\ninternal_share = {:.2}\nseat_churn_per_month = {:.3}\n", r(0.3, 0.8), r(0.0, 0.1));
     }
     if extra.contains("trial") {
-        text += &format!(
-            "[trial]\nstart = \"signup\"\nafter = \"free\"\nstart_probability = {:.2}\nlength_months = {:.2}\n\
-             plan = \"pro\"\nconversion = {:.2}\n",
-            r(0.4, 1.0),
-            r(0.3, 1.5),
-            r(0.1, 0.4)
-        );
+        text += &signup_trial(r(0.4, 1.0), r(0.3, 1.5), r(0.1, 0.4));
     }
     Scenario::from_str("random_tiers.toml", &text, &[]).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"))
 }

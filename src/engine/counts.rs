@@ -407,6 +407,9 @@ fn canonical(a: &mut Account, m: &RunModel) {
     }
 }
 
+/// The position of each record among a state's groups.
+type GroupIndex = HashMap<Key, usize, BuildHasherDefault<KeyHasher>>;
+
 /// The groups of a run, one vector per state, merged at the end of each step.
 #[derive(Debug, Default)]
 struct Groups {
@@ -416,7 +419,7 @@ struct Groups {
     /// By state, the index of each record in `by_state`, kept from step to
     /// step for the states whose records do not change in place (blocked,
     /// paying, dormant, lapsed: a group there only loses accounts).
-    index: [HashMap<Key, usize, BuildHasherDefault<KeyHasher>>; STATES],
+    index: [GroupIndex; STATES],
     indexed: [bool; STATES],
 }
 
@@ -473,15 +476,9 @@ impl Groups {
                     }
                     self.indexed[s] = true;
                 }
-                for mut g in self.moved[s].drain(..) {
-                    canonical(&mut g.a, m);
-                    match index.entry(key(&g.a)) {
-                        Entry::Occupied(e) => v[*e.get()].n += g.n,
-                        Entry::Vacant(e) => {
-                            e.insert(v.len());
-                            v.push(g);
-                        }
-                    }
+                let mut len = v.len();
+                for g in self.moved[s].drain(..) {
+                    merge_into(v, &mut len, index, g, m);
                 }
                 continue;
             }
@@ -498,34 +495,36 @@ impl Groups {
             index.clear();
             let mut kept = 0;
             for i in 0..v.len() {
-                let mut g = v[i];
-                if g.n == 0 {
-                    continue;
-                }
-                canonical(&mut g.a, m);
-                match index.entry(key(&g.a)) {
-                    Entry::Occupied(e) => v[*e.get()].n += g.n,
-                    Entry::Vacant(e) => {
-                        e.insert(kept);
-                        v[kept] = g;
-                        kept += 1;
-                    }
+                let g = v[i];
+                if g.n > 0 {
+                    merge_into(v, &mut kept, index, g, m);
                 }
             }
             v.truncate(kept);
-            for mut g in self.moved[s].drain(..) {
-                if g.n == 0 {
-                    continue;
-                }
-                canonical(&mut g.a, m);
-                match index.entry(key(&g.a)) {
-                    Entry::Occupied(e) => v[*e.get()].n += g.n,
-                    Entry::Vacant(e) => {
-                        e.insert(v.len());
-                        v.push(g);
-                    }
+            for g in self.moved[s].drain(..) {
+                if g.n > 0 {
+                    merge_into(v, &mut kept, index, g, m);
                 }
             }
+        }
+    }
+}
+
+/// Merges `g`, made canonical, into the first `len` groups of `v` (indexed
+/// by `index`): added to the group of its record, or written at `len` (over
+/// a group already merged, or pushed), which then grows by one.
+fn merge_into(v: &mut Vec<Group>, len: &mut usize, index: &mut GroupIndex, mut g: Group, m: &RunModel) {
+    canonical(&mut g.a, m);
+    match index.entry(key(&g.a)) {
+        Entry::Occupied(e) => v[*e.get()].n += g.n,
+        Entry::Vacant(e) => {
+            e.insert(*len);
+            if *len < v.len() {
+                v[*len] = g;
+            } else {
+                v.push(g);
+            }
+            *len += 1;
         }
     }
 }
