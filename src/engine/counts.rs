@@ -2843,7 +2843,7 @@ impl Run<'_> {
             self.book_internal(k);
             return Parts::One(Some((k.min(u32::MAX as u64) as u32, 1)));
         }
-        let split = split_by_law(n, u64::MAX, |k| poisson_pmf(mean, k), &mut self.rng);
+        let split = self.split_poisson(n, mean);
         let total: u64 = split.iter().map(|&(k, c)| k * c).sum();
         self.book_internal(total);
         let split: Vec<(u32, u64)> = split.into_iter().map(|(k, c)| (k.min(u32::MAX as u64) as u32, c)).collect();
